@@ -1,0 +1,206 @@
+// The ledger: an append-only, hash-chained log of governance events.
+//
+// Every event gets a global sequence number (1, 2, 3, ... with no gaps) and a version within
+// its stream (1, 2, 3, ... per stream). Each stored event carries
+//
+//   hash(seq) = SHA-256(hash(seq - 1) || record(seq)),   hash(0) = 32 zero bytes,
+//   record(seq) = seq (8 bytes, big-endian) || stream version (8 bytes, big-endian)
+//                 || the canonical Cap'n Proto bytes of the Event,
+//
+// so anyone holding the log can recompute the head and detect a changed, missing or reordered
+// event. Nothing in this API updates or deletes an event: a mistake is fixed by appending a
+// correction.
+//
+//   auto opened = ledger::Ledger::Open("var/ledger", ledger::Options{});
+//   if (!opened.ok()) { report(opened.status()); return; }
+//   std::unique_ptr<ledger::Ledger> log = std::move(opened).value();
+//   auto appended = log->Append("complaint/c-1", ledger::ExpectedVersion::NoStream(), events);
+//   if (appended.status().code() == ledger::Code::kConflict) { ...reload and retry... }
+//
+// A Ledger is safe for concurrent use from many threads without external synchronization.
+// Appends from all threads are queued to one writer that commits whatever is waiting in a single
+// storage batch (group commit), so many small durable appends share one disk sync.
+
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <capnp/message.h>
+#include <kj/array.h>
+
+#include "ledger/status.h"
+#include "schemas/events.capnp.h"
+
+namespace ledger {
+
+using Hash = std::array<uint8_t, 32>;
+
+// Lower-case hex of a hash, 64 characters.
+std::string ToHex(const Hash& hash);
+// Parses 64 hex characters; false if the text is anything else.
+bool FromHex(std::string_view hex, Hash* out);
+
+// A point in the log: the sequence number of the last event and the chain hash after it.
+// An empty ledger is at seq 0 with an all-zero hash.
+struct Position {
+  uint64_t seq = 0;
+  Hash hash{};
+  friend bool operator==(const Position&, const Position&) = default;
+};
+
+// What the caller believes about a stream's version before appending.
+class ExpectedVersion {
+ public:
+  enum class Kind { kAny, kNoStream, kExactly };
+  static ExpectedVersion Any() { return ExpectedVersion(Kind::kAny, 0); }
+  // The stream must not exist yet.
+  static ExpectedVersion NoStream() { return ExpectedVersion(Kind::kNoStream, 0); }
+  // The stream's last event must be at `version` (versions start at 1).
+  static ExpectedVersion Exactly(uint64_t version) {
+    return ExpectedVersion(Kind::kExactly, version);
+  }
+  Kind kind() const { return kind_; }
+  uint64_t version() const { return version_; }
+  std::string ToString() const;  // "any", "no stream", "3"
+
+ private:
+  ExpectedVersion(Kind kind, uint64_t version) : kind_(kind), version_(version) {}
+  Kind kind_;
+  uint64_t version_;
+};
+
+struct Options {
+  // Sync the write-ahead log before acknowledging an append. Off trades the last moments of
+  // acknowledged appends on a power loss (not on a process crash) for speed.
+  bool sync = true;
+  bool create_if_missing = true;
+  // The largest event accepted, in canonical Cap'n Proto bytes.
+  size_t max_event_bytes = 64 * 1024;
+  // The most events one Append may carry.
+  size_t max_events_per_append = 1000;
+  // Milliseconds since the epoch; tests replace it to make time deterministic.
+  std::function<int64_t()> clock;
+};
+
+struct AppendResult {
+  std::vector<uint64_t> seqs;   // one per event, in the order given
+  uint64_t stream_version = 0;  // the stream's version after its last event in this append
+  Position head;                // the ledger head once this append was durable
+  bool duplicate = false;       // the event ids had been appended before; nothing was written
+};
+
+// One event as stored. Owns its bytes; the reader it hands out is valid while it lives.
+class RecordedEvent {
+ public:
+  RecordedEvent(uint64_t seq, uint64_t stream_version, const Hash& hash,
+                kj::Array<capnp::word> words);
+  RecordedEvent(RecordedEvent&&) noexcept;
+  RecordedEvent& operator=(RecordedEvent&&) noexcept;
+  ~RecordedEvent();
+
+  uint64_t seq() const { return seq_; }
+  uint64_t stream_version() const { return stream_version_; }
+  const Hash& hash() const { return hash_; }
+  schema::Event::Reader event() const;
+  // The canonical Cap'n Proto bytes of the event (one segment, no segment table).
+  kj::ArrayPtr<const capnp::word> canonical_words() const { return words_; }
+
+ private:
+  uint64_t seq_;
+  uint64_t stream_version_;
+  Hash hash_;
+  kj::Array<capnp::word> words_;
+  std::unique_ptr<capnp::MessageReader> reader_;
+};
+
+struct VerifyReport {
+  uint64_t checked = 0;         // events whose hash was recomputed
+  Position head;                // the head as recomputed from the events
+  bool ok = true;
+  uint64_t first_bad_seq = 0;   // when !ok: the first sequence number that fails
+  std::string problem;          // when !ok: what is wrong there, for a person
+};
+
+// Called now and then during long walks with (done, total).
+using Progress = std::function<void(uint64_t done, uint64_t total)>;
+
+class Ledger {
+ public:
+  // Opens (or, with create_if_missing, creates) the ledger in folder `dir`.
+  // Fails with IOError if the folder cannot be opened or is locked by another process, and with
+  // Corruption if the stored head cannot be read.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, const Options& options);
+
+  // Waits for appends in flight, then closes the store.
+  virtual ~Ledger() = default;
+
+  // Appends `events` to `stream`, all or none, if the stream's version matches `expected`.
+  //
+  // Each event's `stream` must be empty or equal `stream`; its actor fields are kept as given
+  // (the HTTP edge sets them from credentials). `recordedAt` is set by the ledger, and a zero
+  // `occurredAt` becomes the recorded time.
+  //
+  // Outcomes:
+  //  - ok: the events are durable (per Options::sync) with consecutive sequence numbers.
+  //  - ok with duplicate = true: every event id was appended before (to this stream); the
+  //    original sequence numbers are returned and nothing is written.
+  //  - InvalidArgument: an event breaks a rule (no type, a missing required field, too large,
+  //    empty stream id, an id used twice, ids partly seen before); the message says which event
+  //    and field. Nothing is written.
+  //  - Conflict: the stream's version is not `expected`; the message names the stream, the
+  //    expected and the actual version, which is also in `*actual_version` when given.
+  //  - IOError / Unavailable: the store refused or is closing; nothing is acknowledged.
+  virtual Result<AppendResult> Append(std::string_view stream, ExpectedVersion expected,
+                                      std::span<const schema::Event::Reader> events,
+                                      uint64_t* actual_version = nullptr) = 0;
+
+  // The current head. Never blocks on the writer.
+  virtual Position Head() const = 0;
+
+  // Waits until the head passes `seq` or `timeout` elapses, and returns the head then. Wakes when
+  // the writer commits, not by polling.
+  virtual Position WaitForHeadAbove(uint64_t seq, std::chrono::milliseconds timeout) const = 0;
+
+  // Up to `limit` events with sequence numbers >= `from_seq`, in order. Empty past the head.
+  virtual Result<std::vector<RecordedEvent>> ReadForward(uint64_t from_seq,
+                                                         size_t limit) const = 0;
+
+  // Calls `visit` for each event from `from_seq` to `to_seq` inclusive, in order, without
+  // holding them all in memory; stops early, returning ok, when `visit` returns false.
+  virtual Status Scan(uint64_t from_seq, uint64_t to_seq,
+                      const std::function<bool(const RecordedEvent&)>& visit) const = 0;
+
+  // The event at `seq`, or NotFound.
+  virtual Result<RecordedEvent> Read(uint64_t seq) const = 0;
+
+  // Up to `limit` events of `stream` with versions >= `from_version`, in order. NotFound if the
+  // stream has no events.
+  virtual Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
+                                                        uint64_t from_version,
+                                                        size_t limit) const = 0;
+
+  // The stream's current version; 0 if it has no events.
+  virtual Result<uint64_t> StreamVersion(std::string_view stream) const = 0;
+
+  // The sequence number of the last event recorded at or before `unix_ms` (0 if none).
+  // Recorded times never decrease along the log, so this is a binary search.
+  virtual Result<uint64_t> SeqAtTime(int64_t unix_ms) const = 0;
+
+  // Walks the whole chain from seq 1: recomputes every hash, checks that sequence numbers have
+  // no gap and that every event decodes. The report names the first bad sequence number.
+  // A non-ok Status means the walk itself could not be done (an I/O error).
+  virtual Result<VerifyReport> Verify(const Progress& progress = nullptr) const = 0;
+
+  // A consistent copy of the ledger, taken while appends go on, in a new folder `dir`.
+  virtual Status Checkpoint(const std::string& dir) const = 0;
+};
+
+}  // namespace ledger

@@ -1,0 +1,237 @@
+#include "ledger/validate.h"
+
+#include <capnp/dynamic.h>
+#include <capnp/schema.h>
+
+#include <string>
+
+namespace ledger {
+namespace {
+
+// Annotation ids declared in schemas/events.capnp.
+constexpr uint64_t kRequired = 0xbb8f19c51249593full;
+constexpr uint64_t kDate = 0xb35f06fc5b65114aull;
+constexpr uint64_t kMonthDay = 0x8ca3758e255a60edull;
+
+bool HasAnnotation(const capnp::StructSchema::Field& field, uint64_t id) {
+  for (auto annotation : field.getProto().getAnnotations()) {
+    if (annotation.getId() == id) return true;
+  }
+  return false;
+}
+
+bool IsMonthDay(std::string_view t) {
+  if (t.size() != 5 || t[2] != '-') return false;
+  for (size_t i : {0, 1, 3, 4}) {
+    if (t[i] < '0' || t[i] > '9') return false;
+  }
+  int month = (t[0] - '0') * 10 + (t[1] - '0');
+  int day = (t[3] - '0') * 10 + (t[4] - '0');
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month >= 1 && month <= 12 && day >= 1 && day <= kDays[month - 1];
+}
+
+std::string Join(const std::string& path, kj::StringPtr name) {
+  return path.empty() ? std::string(name.cStr()) : path + "." + name.cStr();
+}
+
+// Walks one struct; `path` names it for messages.
+class Walker {
+ public:
+  Status Struct(capnp::DynamicStruct::Reader value, const std::string& path) {
+    auto schema = value.getSchema();
+    // Fields outside any union always count; of the union, only the active member.
+    for (auto field : schema.getNonUnionFields()) {
+      Status s = Field(value, field, path);
+      if (!s.ok()) return s;
+    }
+    if (schema.getUnionFields().size() > 0) {
+      KJ_IF_MAYBE(active, value.which()) {
+        Status s = Field(value, *active, path);
+        if (!s.ok()) return s;
+      } else {
+        return Status::InvalidArgument(
+            (path.empty() ? std::string("the event type") : path) +
+            " is not one this server knows; allowed: " + UnionNames(schema));
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  static std::string UnionNames(capnp::StructSchema schema) {
+    std::string names;
+    for (auto f : schema.getUnionFields()) {
+      if (f.getProto().getName() == "unset") continue;
+      if (!names.empty()) names += ", ";
+      names += f.getProto().getName().cStr();
+    }
+    return names;
+  }
+
+  Status Field(capnp::DynamicStruct::Reader parent, capnp::StructSchema::Field field,
+               const std::string& path) {
+    // The payload is flattened into the envelope in JSON, so its members are named bare:
+    // "complaintFiled.summary", not "payload.complaintFiled.summary".
+    bool is_payload = path.empty() && field.getProto().getName() == "payload";
+    std::string here = is_payload ? std::string() : Join(path, field.getProto().getName());
+    bool required = HasAnnotation(field, kRequired);
+    auto proto = field.getProto();
+
+    if (proto.isGroup()) {
+      return Struct(parent.get(field).as<capnp::DynamicStruct>(), here);
+    }
+    auto type = field.getType();
+    if (type.isVoid()) {
+      if (proto.getName() == "unset") {
+        return Status::InvalidArgument(
+            "the event has no type; set \"type\" to one of: " +
+            UnionNames(parent.getSchema()));
+      }
+      return Status::Ok();
+    }
+    bool present = parent.has(field, capnp::HasMode::NON_DEFAULT);
+    // Empty text and empty lists count as missing: a required summary of "" says nothing.
+    if (present && type.isText()) present = parent.get(field).as<capnp::Text>().size() > 0;
+    if (present && type.isList()) present = parent.get(field).as<capnp::DynamicList>().size() > 0;
+    // The active member of a union is walked even when empty, so that an event of a known type
+    // with no data still has its required fields named.
+    bool in_union = proto.getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
+    if (!present && in_union && type.isStruct()) {
+      return Struct(parent.get(field).as<capnp::DynamicStruct>(), here);
+    }
+    if (required && !present) {
+      return Status::InvalidArgument(here + " is required" +
+                                     (type.isText() ? " and must not be empty" : ""));
+    }
+    if (!present) return Status::Ok();
+
+    auto value = parent.get(field);
+    if (type.isText()) {
+      auto text = value.as<capnp::Text>();
+      std::string_view view(text.begin(), text.size());
+      if (!IsValidUtf8(view)) return Status::InvalidArgument(here + " is not valid UTF-8");
+      if (HasAnnotation(field, kDate) && !IsCalendarDate(view)) {
+        return Status::InvalidArgument(here + " must be a calendar day \"YYYY-MM-DD\", got \"" +
+                                       std::string(view) + "\"");
+      }
+      if (HasAnnotation(field, kMonthDay) && !IsMonthDay(view)) {
+        return Status::InvalidArgument(here + " must be a yearly day \"MM-DD\", got \"" +
+                                       std::string(view) + "\"");
+      }
+      return Status::Ok();
+    }
+    if (type.isStruct()) return Struct(value.as<capnp::DynamicStruct>(), here);
+    if (type.isList()) {
+      auto list = value.as<capnp::DynamicList>();
+      auto element = type.asList().getElementType();
+      for (uint i = 0; i < list.size(); ++i) {
+        std::string item = here + "[" + std::to_string(i) + "]";
+        if (element.isStruct()) {
+          Status s = Struct(list[i].as<capnp::DynamicStruct>(), item);
+          if (!s.ok()) return s;
+        } else if (element.isText()) {
+          auto text = list[i].as<capnp::Text>();
+          if (!IsValidUtf8(std::string_view(text.begin(), text.size()))) {
+            return Status::InvalidArgument(item + " is not valid UTF-8");
+          }
+        }
+      }
+      return Status::Ok();
+    }
+    if (type.isEnum()) {
+      auto e = value.as<capnp::DynamicEnum>();
+      if (e.getEnumerant() == nullptr) {
+        return Status::InvalidArgument(here + " has an unknown value " +
+                                       std::to_string(e.getRaw()));
+      }
+    }
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size(), i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
+
+bool IsCalendarDate(std::string_view t) {
+  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (t[i] < '0' || t[i] > '9') return false;
+  }
+  int year = std::stoi(std::string(t.substr(0, 4)));
+  int month = (t[5] - '0') * 10 + (t[6] - '0');
+  int day = (t[8] - '0') * 10 + (t[9] - '0');
+  if (year < 1900 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  int max_day = kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+  return day <= max_day;
+}
+
+Status ValidateStreamId(std::string_view stream) {
+  if (stream.empty()) {
+    return Status::InvalidArgument("the stream id is empty; name the entity, e.g. \"complaint/c-1\"");
+  }
+  if (stream.size() > 200) {
+    return Status::InvalidArgument("the stream id is " + std::to_string(stream.size()) +
+                                   " bytes; at most 200 are allowed");
+  }
+  if (!IsValidUtf8(stream)) return Status::InvalidArgument("the stream id is not valid UTF-8");
+  for (unsigned char c : stream) {
+    if (c < 0x20 || c == 0x7F) {
+      return Status::InvalidArgument("the stream id contains a control character");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string EventTypeName(schema::Event::Reader event) {
+  capnp::DynamicStruct::Reader payload = event.getPayload();
+  KJ_IF_MAYBE(field, payload.which()) { return field->getProto().getName().cStr(); }
+  return "unknown";
+}
+
+Status ValidateEvent(schema::Event::Reader event) {
+  if (!event.hasPayload()) {
+    return Status::InvalidArgument("the event has no type; set \"type\" and \"data\"");
+  }
+  Walker walker;
+  return walker.Struct(capnp::DynamicStruct::Reader(event), "");
+}
+
+}  // namespace ledger

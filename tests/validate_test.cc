@@ -1,0 +1,103 @@
+// Schema-driven validation: the rules written in events.capnp are the rules enforced.
+
+#include "ledger/validate.h"
+
+#include <catch2/catch.hpp>
+
+#include "test_support.h"
+
+using ledger::Code;
+using testing::MakeEvent;
+
+TEST_CASE("calendar days are real days", "[validate]") {
+  CHECK(ledger::IsCalendarDate("2025-02-28"));
+  CHECK(ledger::IsCalendarDate("2024-02-29"));
+  CHECK_FALSE(ledger::IsCalendarDate("2025-02-29"));
+  CHECK_FALSE(ledger::IsCalendarDate("2025-13-01"));
+  CHECK_FALSE(ledger::IsCalendarDate("2025-1-01"));
+  CHECK_FALSE(ledger::IsCalendarDate("2025/01/01"));
+  CHECK_FALSE(ledger::IsCalendarDate(""));
+}
+
+TEST_CASE("UTF-8 is checked - Chinese passes", "[validate]") {
+  CHECK(ledger::IsValidUtf8("红色物业 star 星级评价"));
+  CHECK_FALSE(ledger::IsValidUtf8("\xC3\x28"));
+  CHECK_FALSE(ledger::IsValidUtf8("\xE2\x82"));          // truncated
+  CHECK_FALSE(ledger::IsValidUtf8("\xC0\xAF"));          // overlong "/"
+  CHECK_FALSE(ledger::IsValidUtf8("\xED\xA0\x80"));      // surrogate
+}
+
+TEST_CASE("a date field with a bad day names the field and the format", "[validate]") {
+  auto e = MakeEvent("d-1", [](ledger::schema::Payload::Builder p) {
+    auto m = p.initJointMeetingHeld();
+    m.setMeetingId("meeting/m-1");
+    m.setEstateId("estate/e-1");
+    m.setHeldOn("2025-04-31");
+  });
+  e.builder().setStream("meeting/m-1");
+  auto s = ledger::ValidateEvent(e.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("jointMeetingHeld.heldOn") &&
+                              Catch::Contains("YYYY-MM-DD") && Catch::Contains("2025-04-31"));
+}
+
+TEST_CASE("required fields inside list items are named with their index", "[validate]") {
+  auto e = MakeEvent("m-1", [](ledger::schema::Payload::Builder p) {
+    auto m = p.initJointMeetingHeld();
+    m.setMeetingId("meeting/m-1");
+    m.setEstateId("estate/e-1");
+    m.setHeldOn("2025-04-30");
+    auto agenda = m.initAgenda(2);
+    agenda[0].setTitle("路灯维修进度");
+  });
+  e.builder().setStream("meeting/m-1");
+  auto s = ledger::ValidateEvent(e.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("jointMeetingHeld.agenda[1].title is required"));
+}
+
+TEST_CASE("a yearly holiday is MM-DD", "[validate]") {
+  auto e = MakeEvent("p-1", [](ledger::schema::Payload::Builder p) {
+    auto policy = p.initPolicyAdopted();
+    policy.setPolicyId("visits");
+    policy.setEffectiveFrom("2025-01-01");
+    auto rules = policy.getRules().initVisits();
+    auto holidays = rules.initHolidays(1);
+    holidays[0].setName("重阳节");
+    holidays[0].setDay("10-32");
+  });
+  e.builder().setStream("policy/visits");
+  auto s = ledger::ValidateEvent(e.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("holidays[0].day") && Catch::Contains("MM-DD"));
+}
+
+TEST_CASE("a known type with no data still names its required fields", "[validate]") {
+  auto e = MakeEvent("empty", [](ledger::schema::Payload::Builder p) { p.initRepairCompleted(); });
+  e.builder().setStream("repair/r-1");
+  auto s = ledger::ValidateEvent(e.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("repairCompleted.repairId is required"));
+  CHECK(ledger::EventTypeName(e.reader()) == "repairCompleted");
+}
+
+TEST_CASE("a correction's replacement payload is validated too", "[validate]") {
+  auto e = MakeEvent("corr", [](ledger::schema::Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(12);
+    c.setReason("wrong household");
+    c.getAction().initReplacement().initComplaintFiled().setComplaintId("complaint/c-1");
+  });
+  e.builder().setStream("complaint/c-1");
+  auto s = ledger::ValidateEvent(e.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(),
+             Catch::Contains("correctionRecorded.action.replacement.complaintFiled.estateId"));
+}
+
+TEST_CASE("stream ids", "[validate]") {
+  CHECK(ledger::ValidateStreamId("household/东区-3-201").ok());
+  CHECK(ledger::ValidateStreamId("").code() == Code::kInvalidArgument);
+  CHECK(ledger::ValidateStreamId(std::string(201, 'a')).code() == Code::kInvalidArgument);
+  CHECK(ledger::ValidateStreamId("a\nb").code() == Code::kInvalidArgument);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the service need. Idempotent: when every
+# package is present it only checks, in well under a second.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config git
+  libboost1.81-dev libboost-json1.81-dev  # Asio, Beast; JSON for the HTTP edge
+  librocksdb-dev                          # the store
+  capnproto libcapnp-dev                  # the schemas, their C++ code and the JSON codec
+  catch2                                  # tests
+  libssl-dev                              # SHA-256
+  libcli11-dev                            # ledgerctl's argument parsing
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "bootstrap: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
