@@ -1,0 +1,452 @@
+#include "projections/views/time_bank.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <set>
+
+#include "projections/calendar.h"
+
+namespace projections {
+
+namespace schema = ledger::schema;
+using P = schema::Payload;
+
+const char* TimeBankMovementKindName(TimeBankMovementKind kind) {
+  switch (kind) {
+    case TimeBankMovementKind::kEarned:
+      return "earned";
+    case TimeBankMovementKind::kUnpriced:
+      return "unpriced";
+    case TimeBankMovementKind::kPaid:
+      return "paid";
+    case TimeBankMovementKind::kReceived:
+      return "received";
+    case TimeBankMovementKind::kRefused:
+      return "refused";
+  }
+  return "unknown";
+}
+
+std::string FormatTimeBankPoints(int64_t centi) {
+  // Magnitude in unsigned arithmetic so that INT64_MIN formats too.
+  uint64_t magnitude = centi < 0 ? 0 - static_cast<uint64_t>(centi) : static_cast<uint64_t>(centi);
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%s%" PRIu64 ".%02" PRIu64, centi < 0 ? "-" : "",
+                magnitude / 100, magnitude % 100);
+  return buffer;
+}
+
+VolunteerClaimState Derive(const VolunteerClaimRecord& claim) {
+  VolunteerClaimState state;
+  if (claim.decisions.empty()) return state;
+  state.decision = &claim.decisions.front();
+  state.status =
+      state.decision->verified ? VolunteerClaimStatus::kVerified : VolunteerClaimStatus::kRejected;
+  state.ignored_decisions = static_cast<uint32_t>(claim.decisions.size() - 1);
+  return state;
+}
+
+VolunteerClaimPrice PriceClaim(const VolunteerClaimRecord& claim,
+                               const VolunteerDecisionRecord& verification,
+                               const Policies& policies) {
+  VolunteerClaimPrice price;
+  price.day = LocalDay(verification.at, TimeZone{});
+  const PolicyVersion* policy = policies.InForce(PolicyKind::kTimeBank, price.day);
+  if (!policy) return price;
+  price.priced = true;
+  price.points_per_hour_centi = policy->time_bank.points_per_hour_centi;
+  price.policy_id = policy->policy_id;
+  price.policy_version = policy->version;
+  // Both factors are unsigned 32-bit, so the product fits and the division rounds down.
+  price.centi = static_cast<int64_t>(claim.minutes) * price.points_per_hour_centi / 60;
+  return price;
+}
+
+namespace {
+
+std::string ExchangeKey(uint64_t seq) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "%020" PRIu64, seq);
+  return buffer;
+}
+
+// When a claim counts for a period: its service day if given, else when it was claimed.
+int64_t ClaimInstant(const VolunteerClaimRecord& claim) {
+  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, TimeZone{});
+  return claim.claimed_at;
+}
+
+void AddDecision(VolunteerClaimRecord& claim, VolunteerDecisionRecord decision) {
+  // A replacement keeps its original position among the decisions.
+  auto at = std::upper_bound(claim.decisions.begin(), claim.decisions.end(), decision,
+                             [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  claim.decisions.insert(at, std::move(decision));
+}
+
+// The lowest balance an exchange may leave its payer with, and how the policy puts it.
+struct Floor {
+  bool bounded = true;
+  int64_t centi = 0;
+  std::string policy_id;
+  uint32_t policy_version = 0;
+  std::string rule;  // completes "overdraws: ..., <rule>"
+};
+
+Floor FloorOn(const Policies& policies, int64_t at) {
+  Floor floor;
+  int64_t day = LocalDay(at, TimeZone{});
+  const PolicyVersion* policy = policies.InForce(PolicyKind::kTimeBank, day);
+  if (!policy) {
+    floor.rule =
+        "no time-bank policy in force on " + FormatDay(day) + ": negative balances are not allowed";
+    return floor;
+  }
+  floor.policy_id = policy->policy_id;
+  floor.policy_version = policy->version;
+  std::string named = "policy " + policy->policy_id + " v" + std::to_string(policy->version);
+  const TimeBankRule& rule = policy->time_bank;
+  if (!rule.allow_negative) {
+    floor.rule = named + " forbids negative balances";
+  } else if (rule.overdraft_limit_centi <= 0) {
+    floor.bounded = false;
+  } else {
+    floor.centi = -rule.overdraft_limit_centi;
+    floor.rule = named + " allows an overdraft of at most " +
+                 FormatTimeBankPoints(rule.overdraft_limit_centi) + " points";
+  }
+  return floor;
+}
+
+// Why an exchange cannot be applied, or "" if it can.
+std::string RefusalOf(const TimeBankExchangeRecord& x, int64_t payer_balance,
+                      int64_t provider_balance, const Floor& floor) {
+  if (x.points_centi <= 0) {
+    return "exchange of " + FormatTimeBankPoints(x.points_centi) +
+           " points: an exchange must move a positive amount";
+  }
+  if (x.payer_id == x.provider_id) return "payer and provider are the same person";
+  int64_t after = 0, provider_after = 0;
+  if (__builtin_sub_overflow(payer_balance, x.points_centi, &after) ||
+      __builtin_add_overflow(provider_balance, x.points_centi, &provider_after)) {
+    return "exchange of " + FormatTimeBankPoints(x.points_centi) + " points is out of range";
+  }
+  if (floor.bounded && after < floor.centi) {
+    return "overdraws: balance " + FormatTimeBankPoints(payer_balance) + " points, exchange " +
+           FormatTimeBankPoints(x.points_centi) + " points, " + floor.rule;
+  }
+  return "";
+}
+
+void Post(TimeBankAccount& account, TimeBankMovement movement) {
+  account.balance_centi += movement.amount_centi;
+  movement.balance_after_centi = account.balance_centi;
+  account.movements.push_back(std::move(movement));
+}
+
+void FillTally(uint32_t claims, uint64_t minutes, schema::TimeBankTally::Builder out) {
+  out.setClaims(claims);
+  out.setMinutes(minutes);
+  out.setHours(static_cast<double>(minutes) / 60.0);
+}
+
+// Claims of one group, by status.
+struct HoursTally {
+  uint32_t claims[3] = {0, 0, 0};  // by VolunteerClaimStatus
+  uint64_t minutes[3] = {0, 0, 0};
+  int64_t earned_centi = 0;
+  std::set<std::string> volunteers;
+
+  void Add(const VolunteerClaimRecord& claim, VolunteerClaimStatus status, int64_t earned) {
+    auto i = static_cast<size_t>(status);
+    ++claims[i];
+    minutes[i] += claim.minutes;
+    if (status == VolunteerClaimStatus::kVerified) {
+      earned_centi += earned;
+      volunteers.insert(claim.person_id);
+    }
+  }
+  void Fill(schema::TimeBankHours::Builder out) const {
+    auto at = [](VolunteerClaimStatus s) { return static_cast<size_t>(s); };
+    FillTally(claims[at(VolunteerClaimStatus::kPending)],
+              minutes[at(VolunteerClaimStatus::kPending)], out.initPending());
+    FillTally(claims[at(VolunteerClaimStatus::kVerified)],
+              minutes[at(VolunteerClaimStatus::kVerified)], out.initVerified());
+    FillTally(claims[at(VolunteerClaimStatus::kRejected)],
+              minutes[at(VolunteerClaimStatus::kRejected)], out.initRejected());
+    out.setPointsEarnedCenti(earned_centi);
+    out.setVolunteers(static_cast<uint32_t>(volunteers.size()));
+  }
+};
+
+}  // namespace
+
+void TimeBank::Apply(const EventContext& e) {
+  auto p = e.payload;
+  switch (p.which()) {
+    case P::VOLUNTEER_HOURS_CLAIMED: {
+      auto r = p.getVolunteerHoursClaimed();
+      auto& c = claims_.Mutable(Str(r.getClaimId()));
+      c.claim_id = Str(r.getClaimId());
+      c.person_id = Str(r.getPersonId());
+      c.estate_id = Str(r.getEstateId());
+      c.activity = Str(r.getActivity());
+      c.service_date = Str(r.getServiceDate());
+      c.beneficiary_id = Str(r.getBeneficiaryId());
+      c.minutes = r.getMinutes();
+      c.claimed_at = e.occurred_at;
+      c.claim_seq = e.seq;
+      break;
+    }
+    case P::VOLUNTEER_HOURS_VERIFIED:
+    case P::VOLUNTEER_HOURS_REJECTED: {
+      bool verified = p.isVolunteerHoursVerified();
+      auto r = verified ? p.getVolunteerHoursVerified() : p.getVolunteerHoursRejected();
+      auto& c = claims_.Mutable(Str(r.getClaimId()));
+      if (c.claim_id.empty()) c.claim_id = Str(r.getClaimId());
+      AddDecision(c, VolunteerDecisionRecord{e.seq, e.occurred_at, verified, Str(r.getNote())});
+      break;
+    }
+    case P::TIME_BANK_EXCHANGED: {
+      auto r = p.getTimeBankExchanged();
+      exchanges_.Mutable(ExchangeKey(e.seq)) = TimeBankExchangeRecord{
+          e.seq,
+          e.occurred_at,
+          Str(r.getExchangeId()),
+          Str(r.getPayerId()),
+          Str(r.getProviderId()),
+          Str(r.getService()),
+          r.getPointsCenti(),
+      };
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void TimeBank::Void(const EventContext& e) {
+  auto p = e.payload;
+  switch (p.which()) {
+    case P::VOLUNTEER_HOURS_CLAIMED: {
+      std::string id = Str(p.getVolunteerHoursClaimed().getClaimId());
+      const VolunteerClaimRecord* found = claims_.Find(id);
+      if (!found || found->claim_seq != e.seq) break;
+      if (found->decisions.empty()) {
+        claims_.Erase(id);
+        break;
+      }
+      // Its decisions stay for the audit, but a claim that is not there counts for nothing.
+      auto& c = claims_.Mutable(id);
+      VolunteerClaimRecord bare;
+      bare.claim_id = id;
+      bare.decisions = std::move(c.decisions);
+      c = std::move(bare);
+      break;
+    }
+    case P::VOLUNTEER_HOURS_VERIFIED:
+    case P::VOLUNTEER_HOURS_REJECTED: {
+      auto r = p.isVolunteerHoursVerified() ? p.getVolunteerHoursVerified()
+                                            : p.getVolunteerHoursRejected();
+      std::string id = Str(r.getClaimId());
+      if (!claims_.Contains(id)) break;
+      auto& c = claims_.Mutable(id);
+      std::erase_if(c.decisions, [&](const VolunteerDecisionRecord& d) { return d.seq == e.seq; });
+      if (c.claim_seq == 0 && c.decisions.empty()) claims_.Erase(id);
+      break;
+    }
+    case P::TIME_BANK_EXCHANGED:
+      exchanges_.Erase(ExchangeKey(e.seq));
+      break;
+    default:
+      break;
+  }
+}
+
+TimeBankBook TimeBank::Replay() const {
+  // Credits and exchanges interleaved in the order the ledger holds them.
+  struct Step {
+    uint64_t seq;
+    const VolunteerClaimRecord* claim;  // a verification, or
+    const TimeBankExchangeRecord* exchange;
+  };
+  std::vector<Step> steps;
+  claims_.ForEach([&](const std::string&, const VolunteerClaimRecord& c) {
+    if (c.claim_seq == 0) return;
+    VolunteerClaimState state = Derive(c);
+    if (state.status == VolunteerClaimStatus::kVerified) {
+      steps.push_back({state.decision->seq, &c, nullptr});
+    }
+  });
+  exchanges_.ForEach([&](const std::string&, const TimeBankExchangeRecord& x) {
+    steps.push_back({x.seq, nullptr, &x});
+  });
+  std::sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.seq < b.seq; });
+
+  TimeBankBook book;
+  for (const Step& step : steps) {
+    if (step.claim) {
+      const VolunteerClaimRecord& c = *step.claim;
+      const VolunteerDecisionRecord& verification = *Derive(c).decision;
+      VolunteerClaimPrice price = PriceClaim(c, verification, *policies_);
+      TimeBankMovement m;
+      m.seq = verification.seq;
+      m.at = verification.at;
+      m.kind = price.priced ? TimeBankMovementKind::kEarned : TimeBankMovementKind::kUnpriced;
+      m.amount_centi = price.centi;
+      m.claim_id = c.claim_id;
+      m.minutes = c.minutes;
+      m.points_per_hour_centi = price.points_per_hour_centi;
+      m.policy_id = price.policy_id;
+      m.policy_version = price.policy_version;
+      m.description = c.activity;
+      if (!price.priced) m.reason = "no time-bank policy in force on " + FormatDay(price.day);
+      TimeBankAccount& account = book.accounts[c.person_id];
+      account.earned_centi += price.centi;
+      book.total_earned_centi += price.centi;
+      Post(account, std::move(m));
+      continue;
+    }
+    const TimeBankExchangeRecord& x = *step.exchange;
+    TimeBankAccount& payer = book.accounts[x.payer_id];
+    TimeBankAccount& provider = book.accounts[x.provider_id];  // the same as payer if to oneself
+    Floor floor = FloorOn(*policies_, x.at);
+    std::string refusal = RefusalOf(x, payer.balance_centi, provider.balance_centi, floor);
+
+    TimeBankMovement out;
+    out.seq = x.seq;
+    out.at = x.at;
+    out.exchange_id = x.exchange_id;
+    out.requested_centi = x.points_centi;
+    out.description = x.service;
+    out.policy_id = floor.policy_id;
+    out.policy_version = floor.policy_version;
+    TimeBankMovement in = out;
+    out.side = "payer";
+    out.counterparty_id = x.provider_id;
+    in.side = "provider";
+    in.counterparty_id = x.payer_id;
+    if (refusal.empty()) {
+      out.kind = TimeBankMovementKind::kPaid;
+      out.amount_centi = -x.points_centi;
+      in.kind = TimeBankMovementKind::kReceived;
+      in.amount_centi = x.points_centi;
+      payer.paid_centi += x.points_centi;
+      provider.received_centi += x.points_centi;
+      ++book.exchanges;
+      book.exchanged_centi += x.points_centi;
+    } else {
+      out.kind = in.kind = TimeBankMovementKind::kRefused;
+      out.reason = in.reason = refusal;
+      book.refused.push_back(TimeBankRefusedExchange{
+          &x, payer.balance_centi, floor.centi, floor.policy_id, floor.policy_version, refusal});
+    }
+    Post(payer, std::move(out));
+    if (x.payer_id != x.provider_id) Post(provider, std::move(in));
+  }
+  for (const auto& [person, account] : book.accounts) {
+    book.circulation_centi += account.balance_centi;
+  }
+  return book;
+}
+
+void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const {
+  HoursTally all, party, others;
+  uint32_t unpriced = 0, ignored = 0;
+  claims_.ForEach([&](const std::string&, const VolunteerClaimRecord& c) {
+    if (c.claim_seq == 0 || !f.Matches(c.estate_id, f.estate) || !f.InPeriod(ClaimInstant(c))) {
+      return;
+    }
+    VolunteerClaimState state = Derive(c);
+    ignored += state.ignored_decisions;
+    int64_t earned = 0;
+    if (state.status == VolunteerClaimStatus::kVerified) {
+      VolunteerClaimPrice price = PriceClaim(c, *state.decision, *policies_);
+      if (!price.priced) ++unpriced;
+      earned = price.centi;
+    }
+    all.Add(c, state.status, earned);
+    const PersonRecord* person = registers_->persons().Find(c.person_id);
+    (person && person->party_member ? party : others).Add(c, state.status, earned);
+  });
+  all.Fill(out.initClaims());
+  party.Fill(out.initPartyMembers());
+  others.Fill(out.initOthers());
+  out.setUnpricedVerified(unpriced);
+  out.setIgnoredDecisions(ignored);
+
+  TimeBankBook book = Replay();
+  out.setTotalEarnedCenti(book.total_earned_centi);
+  out.setCirculationCenti(book.circulation_centi);
+  out.setReconciled(book.reconciled());
+  out.setAccounts(static_cast<uint32_t>(book.accounts.size()));
+  uint32_t negative = 0;
+  for (const auto& [person, account] : book.accounts) {
+    if (account.balance_centi < 0) ++negative;
+  }
+  out.setNegativeAccounts(negative);
+  out.setExchanges(book.exchanges);
+  out.setExchangedCenti(book.exchanged_centi);
+  out.setRefusedCount(static_cast<uint32_t>(book.refused.size()));
+  size_t begin = std::min(f.offset, book.refused.size());
+  size_t end = std::min(book.refused.size(), begin + f.limit);
+  out.setOffset(static_cast<uint32_t>(begin));
+  auto list = out.initRefused(static_cast<unsigned>(end - begin));
+  for (size_t i = begin; i < end; ++i) {
+    const TimeBankRefusedExchange& r = book.refused[i];
+    auto item = list[static_cast<unsigned>(i - begin)];
+    item.setExchangeId(r.exchange->exchange_id);
+    item.setSeq(r.exchange->seq);
+    item.setAt(r.exchange->at);
+    item.setPayerId(r.exchange->payer_id);
+    item.setProviderId(r.exchange->provider_id);
+    item.setRequestedCenti(r.exchange->points_centi);
+    item.setPayerBalanceCenti(r.payer_balance_centi);
+    item.setFloorCenti(r.floor_centi);
+    item.setPolicyId(r.policy_id);
+    item.setPolicyVersion(r.policy_version);
+    item.setReason(r.reason);
+  }
+}
+
+void TimeBank::Statement(const std::string& person_id,
+                         schema::TimeBankStatement::Builder out) const {
+  out.setPersonId(person_id);
+  if (const PersonRecord* person = registers_->persons().Find(person_id)) {
+    out.setName(person->name);
+    out.setPartyMember(person->party_member);
+  }
+  // Another account's history decides whether its payments to this one went through, so the
+  // whole bank is replayed, not just this account.
+  TimeBankBook book = Replay();
+  auto found = book.accounts.find(person_id);
+  if (found == book.accounts.end()) return;
+  const TimeBankAccount& account = found->second;
+  out.setBalanceCenti(account.balance_centi);
+  out.setEarnedCenti(account.earned_centi);
+  out.setPaidCenti(account.paid_centi);
+  out.setReceivedCenti(account.received_centi);
+  auto list = out.initMovements(static_cast<unsigned>(account.movements.size()));
+  for (size_t i = 0; i < account.movements.size(); ++i) {
+    const TimeBankMovement& m = account.movements[i];
+    auto item = list[static_cast<unsigned>(i)];
+    item.setSeq(m.seq);
+    item.setAt(m.at);
+    item.setKind(TimeBankMovementKindName(m.kind));
+    item.setAmountCenti(m.amount_centi);
+    item.setBalanceAfterCenti(m.balance_after_centi);
+    item.setClaimId(m.claim_id);
+    item.setMinutes(m.minutes);
+    item.setPointsPerHourCenti(m.points_per_hour_centi);
+    item.setPolicyId(m.policy_id);
+    item.setPolicyVersion(m.policy_version);
+    item.setExchangeId(m.exchange_id);
+    item.setSide(m.side);
+    item.setCounterpartyId(m.counterparty_id);
+    item.setRequestedCenti(m.requested_centi);
+    item.setDescription(m.description);
+    item.setReason(m.reason);
+  }
+}
+
+}  // namespace projections

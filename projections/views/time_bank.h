@@ -1,0 +1,190 @@
+// The volunteer time bank (志愿服务积分): volunteers claim hours, a community worker verifies or
+// rejects them, verified hours earn points by policy, and residents pay each other points for
+// services. Party members' volunteer hours (义务奉献工时) are tallied the same way.
+//
+// DECISION: an exchange that would overdraw its payer is recorded as void by this view; the
+// ledger does not reject it at append time. The ledger keeps every event so that a street office
+// can see what was attempted, and whether an exchange overdraws depends on the payer's history,
+// which corrections can change after the fact: a void earlier credit can make a later, once valid
+// exchange overdraw, so no append-time check could stay right. Such an exchange appears as a
+// "refused" movement of amount 0 with its reason, in the payer's and the provider's statements
+// and in the list of refused exchanges; balances ignore it.
+//
+// The rules, under the time-bank policy in force on the local day (Asia/Shanghai) of the event:
+// - A verified claim earns minutes * pointsPerHourCenti / 60 centipoints, rounded down (90 min at
+//   100/h = 150; 1 min at 100/h = 1.67, so 1). With no policy in force it earns nothing and is
+//   shown as "unpriced" rather than priced by an invented rule.
+// - A claim's first decision settles it; a later decision on the same claim is ignored and
+//   counted (a decision is changed by correcting it, not by deciding again).
+// - An exchange is refused if it would take the payer below zero or, when the policy allows
+//   negative balances, below -overdraftLimitCenti (a limit of 0 or less then means no limit).
+//   With no policy in force, negative balances are not allowed (DOMAIN.md: "balances never go
+//   negative unless a policy allows it"). Exchanges of a non-positive amount, or to oneself, are
+//   refused too.
+//
+// How it stays correct under corrections: the tables hold only the raw facts (claims with their
+// decisions, exchanges), each tagged with its seq, so Void removes exactly one event. Balances,
+// prices and refusals are never stored: Replay() replays every credit and exchange in seq order
+// at query time, with the policies as they stand. This costs one pass over the bank per query,
+// which a community's time bank affords, and it also follows a policy adopted late with an
+// earlier effective day.
+
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "projections/filter.h"
+#include "projections/projection.h"
+#include "projections/views/policies.h"
+#include "projections/views/registers.h"
+#include "schemas/view_time_bank.capnp.h"
+
+namespace projections {
+
+struct VolunteerDecisionRecord {
+  uint64_t seq = 0;
+  int64_t at = 0;
+  bool verified = false;  // else rejected
+  std::string note;
+  template <class A>
+  void Fields(A& a) {
+    a(seq, at, verified, note);
+  }
+};
+
+struct VolunteerClaimRecord {
+  std::string claim_id, person_id, estate_id, activity, service_date, beneficiary_id;
+  uint32_t minutes = 0;
+  int64_t claimed_at = 0;
+  uint64_t claim_seq = 0;  // 0 while only decisions are known (the claim voided, say)
+  std::vector<VolunteerDecisionRecord> decisions;  // in seq order
+  template <class A>
+  void Fields(A& a) {
+    a(claim_id, person_id, estate_id, activity, service_date, beneficiary_id, minutes, claimed_at,
+      claim_seq, decisions);
+  }
+};
+
+struct TimeBankExchangeRecord {
+  uint64_t seq = 0;
+  int64_t at = 0;
+  std::string exchange_id, payer_id, provider_id, service;
+  int64_t points_centi = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(seq, at, exchange_id, payer_id, provider_id, service, points_centi);
+  }
+};
+
+enum class VolunteerClaimStatus { kPending, kVerified, kRejected };
+
+// Where a claim stands: the decision that settled it, if any.
+struct VolunteerClaimState {
+  VolunteerClaimStatus status = VolunteerClaimStatus::kPending;
+  const VolunteerDecisionRecord* decision = nullptr;
+  uint32_t ignored_decisions = 0;
+};
+VolunteerClaimState Derive(const VolunteerClaimRecord& claim);
+
+// What a verified claim earns, and the rule it was priced by.
+struct VolunteerClaimPrice {
+  bool priced = false;  // false: no time-bank policy in force that day
+  int64_t centi = 0;
+  uint32_t points_per_hour_centi = 0;
+  std::string policy_id;
+  uint32_t policy_version = 0;
+  int64_t day = 0;  // the local day of the verification
+};
+VolunteerClaimPrice PriceClaim(const VolunteerClaimRecord& claim,
+                               const VolunteerDecisionRecord& verification,
+                               const Policies& policies);
+
+enum class TimeBankMovementKind { kEarned, kUnpriced, kPaid, kReceived, kRefused };
+const char* TimeBankMovementKindName(TimeBankMovementKind kind);
+
+struct TimeBankMovement {
+  uint64_t seq = 0;
+  int64_t at = 0;
+  TimeBankMovementKind kind = TimeBankMovementKind::kEarned;
+  int64_t amount_centi = 0;  // signed, as it changed the balance
+  int64_t balance_after_centi = 0;
+  std::string claim_id;
+  uint32_t minutes = 0;
+  uint32_t points_per_hour_centi = 0;
+  std::string policy_id;
+  uint32_t policy_version = 0;
+  std::string exchange_id;
+  std::string side;  // "payer" or "provider"
+  std::string counterparty_id;
+  int64_t requested_centi = 0;
+  std::string description;
+  std::string reason;
+};
+
+struct TimeBankAccount {
+  int64_t balance_centi = 0;
+  int64_t earned_centi = 0;
+  int64_t paid_centi = 0;
+  int64_t received_centi = 0;
+  std::vector<TimeBankMovement> movements;  // in seq order
+};
+
+struct TimeBankRefusedExchange {
+  const TimeBankExchangeRecord* exchange = nullptr;
+  int64_t payer_balance_centi = 0;
+  int64_t floor_centi = 0;
+  std::string policy_id;
+  uint32_t policy_version = 0;
+  std::string reason;
+};
+
+// The bank as the replay of every credit and exchange in seq order.
+struct TimeBankBook {
+  std::map<std::string, TimeBankAccount> accounts;  // by person
+  std::vector<TimeBankRefusedExchange> refused;     // in seq order
+  int64_t total_earned_centi = 0;
+  int64_t circulation_centi = 0;  // sum of balances
+  uint32_t exchanges = 0;         // applied
+  int64_t exchanged_centi = 0;
+  bool reconciled() const { return circulation_centi == total_earned_centi; }
+};
+
+// "3.00", "-1.50": centipoints as points, for reasons a person reads.
+std::string FormatTimeBankPoints(int64_t centi);
+
+class TimeBank final : public Projection {
+ public:
+  TimeBank(const Policies* policies, const Registers* registers)
+      : policies_(policies), registers_(registers) {
+    Register(&claims_);
+    Register(&exchanges_);
+  }
+  const char* name() const override { return "time_bank"; }
+  uint32_t version() const override { return 1; }
+  void Apply(const EventContext& event) override;
+  void Void(const EventContext& event) override;
+
+  // Claims matching the filter (estate; period on the service date, else on when the claim
+  // happened) by status and by party membership, and the whole bank's totals, reconciliation
+  // and refused exchanges (one page).
+  void Summary(const Filter& filter, ledger::schema::TimeBankView::Builder out) const;
+  // One person's balance and every movement of their account.
+  void Statement(const std::string& person_id,
+                 ledger::schema::TimeBankStatement::Builder out) const;
+
+  // The replay behind both queries, for reports.
+  TimeBankBook Replay() const;
+
+  const Table<VolunteerClaimRecord>& claims() const { return claims_; }
+  const Table<TimeBankExchangeRecord>& exchanges() const { return exchanges_; }
+
+ private:
+  const Policies* policies_;
+  const Registers* registers_;
+  Table<VolunteerClaimRecord> claims_{"claims"};          // by claim id
+  Table<TimeBankExchangeRecord> exchanges_{"exchanges"};  // by seq, zero-padded so keys sort by seq
+};
+
+}  // namespace projections

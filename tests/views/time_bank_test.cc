@@ -1,0 +1,481 @@
+// The volunteer time bank: hours claimed, verified and rejected; points earned by the policy in
+// force; exchanges, refused overdrafts, reconciliation; corrections that change history.
+//
+// Amounts are centipoints (100 = one point); earned = minutes * rate / 60, rounded down.
+
+#include "projections/views/time_bank.h"
+
+#include <capnp/message.h>
+
+#include <catch2/catch.hpp>
+
+#include "tests/views/view_fixture.h"
+
+using ledger::schema::Payload;
+using testing::Cst;
+using testing::ViewFixture;
+
+namespace {
+
+struct Rules {
+  uint32_t rate = 100;
+  bool allow_negative = false;
+  int64_t overdraft = 0;
+};
+
+uint64_t AdoptPolicy(ViewFixture& f, uint32_t version, const char* effective, Rules rules,
+                     int64_t adopted_at) {
+  return f.Add("policy/timebank", adopted_at, [&](Payload::Builder p) {
+    auto a = p.initPolicyAdopted();
+    a.setPolicyId("timebank");
+    a.setVersion(version);
+    a.setEffectiveFrom(effective);
+    auto t = a.getRules().initTimeBank();
+    t.setPointsPerHourCenti(rules.rate);
+    t.setAllowNegative(rules.allow_negative);
+    t.setOverdraftLimitCenti(rules.overdraft);
+  });
+}
+
+void RegisterPerson(ViewFixture& f, const std::string& id, bool party_member) {
+  f.Add("person/" + id, Cst("2024-12-01"), [&](Payload::Builder p) {
+    auto r = p.initPersonRegistered();
+    r.setPersonId(id);
+    r.setName("志愿者 " + id);
+    r.setPartyMember(party_member);
+  });
+}
+
+uint64_t Claim(ViewFixture& f, const std::string& claim, const std::string& person,
+               uint32_t minutes, int64_t at, const std::string& estate = "estate/e-1",
+               const std::string& service_date = "") {
+  return f.Add("claim/" + claim, at, [&](Payload::Builder p) {
+    auto c = p.initVolunteerHoursClaimed();
+    c.setClaimId(claim);
+    c.setPersonId(person);
+    c.setEstateId(estate);
+    c.setMinutes(minutes);
+    c.setActivity("陪老人就医 (escorting an elderly resident)");
+    c.setServiceDate(service_date);
+  });
+}
+
+uint64_t Verify(ViewFixture& f, const std::string& claim, int64_t at) {
+  return f.Add("claim/" + claim, at,
+               [&](Payload::Builder p) { p.initVolunteerHoursVerified().setClaimId(claim); });
+}
+
+uint64_t Reject(ViewFixture& f, const std::string& claim, int64_t at) {
+  return f.Add("claim/" + claim, at, [&](Payload::Builder p) {
+    auto d = p.initVolunteerHoursRejected();
+    d.setClaimId(claim);
+    d.setNote("no witness");
+  });
+}
+
+uint64_t Exchange(ViewFixture& f, const std::string& id, const std::string& payer,
+                  const std::string& provider, int64_t centi, int64_t at) {
+  return f.Add("exchange/" + id, at, [&](Payload::Builder p) {
+    auto x = p.initTimeBankExchanged();
+    x.setExchangeId(id);
+    x.setPayerId(payer);
+    x.setProviderId(provider);
+    x.setPointsCenti(centi);
+    x.setService("修纱窗 (screen repair)");
+  });
+}
+
+struct SummaryOf {
+  capnp::MallocMessageBuilder message;
+  ledger::schema::TimeBankView::Reader view;
+  SummaryOf(const projections::ViewSet& views, const projections::Filter& filter = {}) {
+    auto out = message.initRoot<ledger::schema::TimeBankView>();
+    views.time_bank.Summary(filter, out);
+    view = out.asReader();
+  }
+};
+
+struct StatementOf {
+  capnp::MallocMessageBuilder message;
+  ledger::schema::TimeBankStatement::Reader statement;
+  StatementOf(const projections::ViewSet& views, const std::string& person) {
+    auto out = message.initRoot<ledger::schema::TimeBankStatement>();
+    views.time_bank.Statement(person, out);
+    statement = out.asReader();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("only verified hours earn points at the policy rate rounded down", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  RegisterPerson(f, "p-1", true);
+  Claim(f, "c-1", "p-1", 90, Cst("2025-03-01 09:00"));
+  uint64_t verified = Verify(f, "c-1", Cst("2025-03-02 10:00"));
+  Claim(f, "c-2", "p-1", 60, Cst("2025-03-01 09:00"));
+  Reject(f, "c-2", Cst("2025-03-02 10:00"));
+  Claim(f, "c-3", "p-1", 30, Cst("2025-03-03 09:00"));  // still pending
+
+  SummaryOf s(f.views());
+  auto claims = s.view.getClaims();
+  CHECK(claims.getVerified().getClaims() == 1);
+  CHECK(claims.getVerified().getMinutes() == 90);
+  CHECK(claims.getVerified().getHours() == Approx(1.5));
+  CHECK(claims.getRejected().getClaims() == 1);
+  CHECK(claims.getRejected().getMinutes() == 60);
+  CHECK(claims.getPending().getClaims() == 1);
+  CHECK(claims.getPending().getMinutes() == 30);
+  // 90 min * 100 / 60 = 150 centipoints = 1.50 points; the rejected 60 and pending 30 earn 0.
+  CHECK(claims.getPointsEarnedCenti() == 150);
+  CHECK(claims.getVolunteers() == 1);
+  CHECK(s.view.getTotalEarnedCenti() == 150);
+  CHECK(s.view.getCirculationCenti() == 150);
+  CHECK(s.view.getReconciled());
+  CHECK(s.view.getAccounts() == 1);
+
+  StatementOf st(f.views(), "p-1");
+  CHECK(st.statement.getName() == std::string("志愿者 p-1"));
+  CHECK(st.statement.getPartyMember());
+  CHECK(st.statement.getBalanceCenti() == 150);
+  REQUIRE(st.statement.getMovements().size() == 1);
+  auto m = st.statement.getMovements()[0];
+  CHECK(m.getSeq() == verified);
+  CHECK(m.getKind() == std::string("earned"));
+  CHECK(m.getAmountCenti() == 150);
+  CHECK(m.getBalanceAfterCenti() == 150);
+  CHECK(m.getClaimId() == std::string("c-1"));
+  CHECK(m.getMinutes() == 90);
+  CHECK(m.getPointsPerHourCenti() == 100);
+  CHECK(m.getPolicyId() == std::string("timebank"));
+  CHECK(m.getPolicyVersion() == 1);
+
+  // Rounding down: 50 min * 100 / 60 = 83.33 -> 83; 1 min * 100 / 60 = 1.67 -> 1.
+  Claim(f, "c-4", "p-1", 50, Cst("2025-03-04 09:00"));
+  Verify(f, "c-4", Cst("2025-03-04 10:00"));
+  Claim(f, "c-5", "p-1", 1, Cst("2025-03-04 09:00"));
+  Verify(f, "c-5", Cst("2025-03-04 10:00"));
+  StatementOf rounded(f.views(), "p-1");
+  CHECK(rounded.statement.getBalanceCenti() == 150 + 83 + 1);
+}
+
+TEST_CASE("an exchange moves points and circulation equals points earned", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  Claim(f, "c-a", "p-a", 90, Cst("2025-03-01 09:00"));
+  Verify(f, "c-a", Cst("2025-03-01 18:00"));  // 90 * 100 / 60 = 150
+  Claim(f, "c-b", "p-b", 72, Cst("2025-03-01 09:00"));
+  Verify(f, "c-b", Cst("2025-03-01 18:00"));  // 72 * 100 / 60 = 120
+  uint64_t paid = Exchange(f, "x-1", "p-a", "p-b", 100, Cst("2025-03-05 10:00"));
+
+  SummaryOf s(f.views());
+  // Earned 150 + 120 = 270; balances a: 150 - 100 = 50, b: 120 + 100 = 220; 50 + 220 = 270.
+  CHECK(s.view.getTotalEarnedCenti() == 270);
+  CHECK(s.view.getCirculationCenti() == 270);
+  CHECK(s.view.getReconciled());
+  CHECK(s.view.getExchanges() == 1);
+  CHECK(s.view.getExchangedCenti() == 100);
+  CHECK(s.view.getRefusedCount() == 0);
+  CHECK(s.view.getAccounts() == 2);
+
+  StatementOf a(f.views(), "p-a");
+  CHECK(a.statement.getBalanceCenti() == 50);
+  CHECK(a.statement.getEarnedCenti() == 150);
+  CHECK(a.statement.getPaidCenti() == 100);
+  REQUIRE(a.statement.getMovements().size() == 2);
+  auto out = a.statement.getMovements()[1];
+  CHECK(out.getSeq() == paid);
+  CHECK(out.getKind() == std::string("paid"));
+  CHECK(out.getAmountCenti() == -100);
+  CHECK(out.getBalanceAfterCenti() == 50);
+  CHECK(out.getCounterpartyId() == std::string("p-b"));
+  CHECK(out.getSide() == std::string("payer"));
+
+  StatementOf b(f.views(), "p-b");
+  CHECK(b.statement.getBalanceCenti() == 220);
+  CHECK(b.statement.getReceivedCenti() == 100);
+  REQUIRE(b.statement.getMovements().size() == 2);
+  auto in = b.statement.getMovements()[1];
+  CHECK(in.getKind() == std::string("received"));
+  CHECK(in.getAmountCenti() == 100);
+  CHECK(in.getBalanceAfterCenti() == 220);
+  CHECK(in.getSeq() == paid);
+}
+
+TEST_CASE("an overdrawing exchange under a no-negative policy is refused and shown",
+          "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 2, "2025-01-01", {100, false, 0}, Cst("2024-12-20"));
+  Claim(f, "c-a", "p-a", 180, Cst("2025-03-01 09:00"));
+  Verify(f, "c-a", Cst("2025-03-01 18:00"));  // 180 * 100 / 60 = 300
+  uint64_t refused = Exchange(f, "x-1", "p-a", "p-b", 500, Cst("2025-03-05 10:00"));
+
+  SummaryOf s(f.views());
+  const char* reason =
+      "overdraws: balance 3.00 points, exchange 5.00 points, policy timebank v2 forbids "
+      "negative balances";
+  REQUIRE(s.view.getRefusedCount() == 1);
+  REQUIRE(s.view.getRefused().size() == 1);
+  auto r = s.view.getRefused()[0];
+  CHECK(r.getExchangeId() == std::string("x-1"));
+  CHECK(r.getSeq() == refused);
+  CHECK(r.getPayerId() == std::string("p-a"));
+  CHECK(r.getProviderId() == std::string("p-b"));
+  CHECK(r.getRequestedCenti() == 500);
+  CHECK(r.getPayerBalanceCenti() == 300);
+  CHECK(r.getFloorCenti() == 0);
+  CHECK(r.getPolicyVersion() == 2);
+  CHECK(r.getReason() == std::string(reason));
+  CHECK(s.view.getExchanges() == 0);
+  // Nothing moved: 300 earned, 300 in circulation.
+  CHECK(s.view.getCirculationCenti() == 300);
+  CHECK(s.view.getReconciled());
+
+  StatementOf a(f.views(), "p-a");
+  CHECK(a.statement.getBalanceCenti() == 300);
+  REQUIRE(a.statement.getMovements().size() == 2);
+  auto mine = a.statement.getMovements()[1];
+  CHECK(mine.getKind() == std::string("refused"));
+  CHECK(mine.getSeq() == refused);
+  CHECK(mine.getAmountCenti() == 0);
+  CHECK(mine.getRequestedCenti() == 500);
+  CHECK(mine.getBalanceAfterCenti() == 300);
+  CHECK(mine.getReason() == std::string(reason));
+
+  StatementOf b(f.views(), "p-b");
+  CHECK(b.statement.getBalanceCenti() == 0);
+  REQUIRE(b.statement.getMovements().size() == 1);
+  auto theirs = b.statement.getMovements()[0];
+  CHECK(theirs.getKind() == std::string("refused"));
+  CHECK(theirs.getSide() == std::string("provider"));
+  CHECK(theirs.getAmountCenti() == 0);
+  CHECK(theirs.getBalanceAfterCenti() == 0);
+}
+
+TEST_CASE("an overdraft allowed by policy lets the same exchange through", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 3, "2025-01-01", {100, true, 200}, Cst("2024-12-20"));
+  Claim(f, "c-a", "p-a", 180, Cst("2025-03-01 09:00"));
+  Verify(f, "c-a", Cst("2025-03-01 18:00"));  // 300
+  Exchange(f, "x-1", "p-a", "p-b", 500, Cst("2025-03-05 10:00"));
+
+  // 300 - 500 = -200, exactly the overdraft limit: allowed.
+  SummaryOf s(f.views());
+  CHECK(s.view.getRefusedCount() == 0);
+  CHECK(s.view.getExchanges() == 1);
+  CHECK(s.view.getNegativeAccounts() == 1);
+  CHECK(s.view.getCirculationCenti() == 300);  // -200 + 500
+  CHECK(s.view.getTotalEarnedCenti() == 300);
+  CHECK(s.view.getReconciled());
+  CHECK(StatementOf(f.views(), "p-a").statement.getBalanceCenti() == -200);
+  CHECK(StatementOf(f.views(), "p-b").statement.getBalanceCenti() == 500);
+
+  // One more centipoint would go past the limit: -200 - 1 = -201 < -200.
+  Exchange(f, "x-2", "p-a", "p-b", 1, Cst("2025-03-06 10:00"));
+  SummaryOf after(f.views());
+  REQUIRE(after.view.getRefused().size() == 1);
+  CHECK(after.view.getRefused()[0].getFloorCenti() == -200);
+  CHECK(after.view.getRefused()[0].getReason() ==
+        std::string("overdraws: balance -2.00 points, exchange 0.01 points, policy timebank v3 "
+                    "allows an overdraft of at most 2.00 points"));
+  CHECK(StatementOf(f.views(), "p-a").statement.getBalanceCenti() == -200);
+}
+
+TEST_CASE("voiding the verification that funded an exchange refuses that exchange", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 2, "2025-01-01", {}, Cst("2024-12-20"));
+  Claim(f, "c-1", "p-a", 90, Cst("2025-03-01 09:00"));
+  Verify(f, "c-1", Cst("2025-03-01 18:00"));  // 150
+  Claim(f, "c-2", "p-a", 60, Cst("2025-03-02 09:00"));
+  uint64_t funding = Verify(f, "c-2", Cst("2025-03-02 18:00"));  // 100
+  uint64_t exchange = Exchange(f, "x-1", "p-a", "p-b", 200, Cst("2025-03-05 10:00"));
+
+  // Before: 150 + 100 - 200 = 50 for a, 200 for b.
+  CHECK(StatementOf(f.views(), "p-a").statement.getBalanceCenti() == 50);
+  CHECK(SummaryOf(f.views()).view.getRefusedCount() == 0);
+
+  f.Void(funding, "verified by mistake: the visit never took place");
+  // After: a has only 150 when the exchange of 200 comes, so it is refused.
+  SummaryOf s(f.views());
+  REQUIRE(s.view.getRefusedCount() == 1);
+  CHECK(s.view.getRefused()[0].getSeq() == exchange);
+  CHECK(s.view.getRefused()[0].getPayerBalanceCenti() == 150);
+  CHECK(s.view.getRefused()[0].getReason() ==
+        std::string("overdraws: balance 1.50 points, exchange 2.00 points, policy timebank v2 "
+                    "forbids negative balances"));
+  CHECK(s.view.getTotalEarnedCenti() == 150);
+  CHECK(s.view.getCirculationCenti() == 150);
+  CHECK(s.view.getReconciled());
+  // The voided claim still exists, now pending: only its verification was taken back.
+  CHECK(s.view.getClaims().getPending().getClaims() == 1);
+  CHECK(s.view.getClaims().getVerified().getClaims() == 1);
+
+  StatementOf a(f.views(), "p-a");
+  CHECK(a.statement.getBalanceCenti() == 150);
+  REQUIRE(a.statement.getMovements().size() == 2);
+  CHECK(a.statement.getMovements()[1].getKind() == std::string("refused"));
+  CHECK(StatementOf(f.views(), "p-b").statement.getBalanceCenti() == 0);
+
+  // The live views equal a rebuild from the log.
+  auto live = f.engine().Dump();
+  REQUIRE(f.engine().Rebuild().ok());
+  CHECK(f.engine().Dump() == live);
+}
+
+TEST_CASE("a replaced claim or exchange is re-read at its own position", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  uint64_t claimed = Claim(f, "c-1", "p-a", 90, Cst("2025-03-01 09:00"));
+  uint64_t verified = Verify(f, "c-1", Cst("2025-03-01 18:00"));
+  uint64_t exchange = Exchange(f, "x-1", "p-a", "p-b", 100, Cst("2025-03-05 10:00"));
+
+  // The claim was for 120 minutes, not 90: 120 * 100 / 60 = 200.
+  f.Add("correction/claim", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(claimed);
+    c.setReason("minutes mistyped");
+    auto r = c.getAction().initReplacement().initVolunteerHoursClaimed();
+    r.setClaimId("c-1");
+    r.setPersonId("p-a");
+    r.setEstateId("estate/e-1");
+    r.setMinutes(120);
+    r.setActivity("陪老人就医");
+  });
+  // The exchange was of 150, not 100.
+  f.Add("correction/exchange", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(exchange);
+    c.setReason("amount mistyped");
+    auto x = c.getAction().initReplacement().initTimeBankExchanged();
+    x.setExchangeId("x-1");
+    x.setPayerId("p-a");
+    x.setProviderId("p-b");
+    x.setPointsCenti(150);
+  });
+
+  // a: 200 - 150 = 50; b: 150; the credit keeps the verification's seq, the payment the
+  // exchange's.
+  StatementOf a(f.views(), "p-a");
+  CHECK(a.statement.getBalanceCenti() == 50);
+  REQUIRE(a.statement.getMovements().size() == 2);
+  CHECK(a.statement.getMovements()[0].getSeq() == verified);
+  CHECK(a.statement.getMovements()[0].getAmountCenti() == 200);
+  CHECK(a.statement.getMovements()[1].getSeq() == exchange);
+  CHECK(a.statement.getMovements()[1].getAmountCenti() == -150);
+  CHECK(StatementOf(f.views(), "p-b").statement.getBalanceCenti() == 150);
+
+  // Voiding the exchange takes it out of both statements.
+  f.Void(exchange, "the service was never given");
+  CHECK(StatementOf(f.views(), "p-a").statement.getMovements().size() == 1);
+  CHECK(StatementOf(f.views(), "p-b").statement.getMovements().size() == 0);
+  CHECK(SummaryOf(f.views()).view.getAccounts() == 1);
+}
+
+TEST_CASE("a change of the points rate applies from its effective day only", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {100, false, 0}, Cst("2024-12-20"));
+  AdoptPolicy(f, 2, "2025-03-01", {150, false, 0}, Cst("2025-02-15"));
+  Claim(f, "c-1", "p-a", 60, Cst("2025-02-28 09:00"));
+  Claim(f, "c-2", "p-a", 60, Cst("2025-02-28 09:00"));
+  // 23:30 on 28 February (local): v1, 60 * 100 / 60 = 100.
+  Verify(f, "c-1", Cst("2025-02-28 23:30"));
+  // 00:30 on 1 March local time, still 28 February in UTC: v2, 60 * 150 / 60 = 150.
+  Verify(f, "c-2", Cst("2025-03-01 00:30"));
+
+  StatementOf a(f.views(), "p-a");
+  CHECK(a.statement.getBalanceCenti() == 250);
+  REQUIRE(a.statement.getMovements().size() == 2);
+  CHECK(a.statement.getMovements()[0].getPolicyVersion() == 1);
+  CHECK(a.statement.getMovements()[0].getAmountCenti() == 100);
+  CHECK(a.statement.getMovements()[1].getPolicyVersion() == 2);
+  CHECK(a.statement.getMovements()[1].getPointsPerHourCenti() == 150);
+  CHECK(a.statement.getMovements()[1].getAmountCenti() == 150);
+  CHECK(SummaryOf(f.views()).view.getClaims().getPointsEarnedCenti() == 250);
+}
+
+TEST_CASE("with no policy in force hours are unpriced and balances may not go negative",
+          "[time_bank]") {
+  ViewFixture f;
+  Claim(f, "c-1", "p-a", 60, Cst("2025-01-05 09:00"));
+  Verify(f, "c-1", Cst("2025-01-05 18:00"));
+  Exchange(f, "x-1", "p-a", "p-b", 100, Cst("2025-01-06 10:00"));
+
+  SummaryOf s(f.views());
+  CHECK(s.view.getClaims().getVerified().getClaims() == 1);
+  CHECK(s.view.getClaims().getPointsEarnedCenti() == 0);
+  CHECK(s.view.getUnpricedVerified() == 1);
+  REQUIRE(s.view.getRefused().size() == 1);
+  CHECK(s.view.getRefused()[0].getReason() ==
+        std::string("overdraws: balance 0.00 points, exchange 1.00 points, no time-bank policy "
+                    "in force on 2025-01-06: negative balances are not allowed"));
+  StatementOf a(f.views(), "p-a");
+  REQUIRE(a.statement.getMovements().size() == 2);
+  CHECK(a.statement.getMovements()[0].getKind() == std::string("unpriced"));
+  CHECK(a.statement.getMovements()[0].getReason() ==
+        std::string("no time-bank policy in force on 2025-01-05"));
+}
+
+TEST_CASE("the first decision settles a claim and later ones are counted as ignored",
+          "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  Claim(f, "c-1", "p-a", 60, Cst("2025-03-01 09:00"));
+  Verify(f, "c-1", Cst("2025-03-01 18:00"));
+  Reject(f, "c-1", Cst("2025-03-02 18:00"));
+
+  SummaryOf s(f.views());
+  CHECK(s.view.getClaims().getVerified().getClaims() == 1);
+  CHECK(s.view.getClaims().getRejected().getClaims() == 0);
+  CHECK(s.view.getIgnoredDecisions() == 1);
+  CHECK(s.view.getTotalEarnedCenti() == 100);  // 60 * 100 / 60
+}
+
+TEST_CASE("party members' hours are tallied apart and filters narrow the claims", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  RegisterPerson(f, "p-1", true);
+  RegisterPerson(f, "p-2", false);
+  // p-3 is not registered: counted with the others.
+  Claim(f, "c-1", "p-1", 90, Cst("2025-03-01 09:00"), "estate/e-1");
+  Verify(f, "c-1", Cst("2025-03-01 18:00"));
+  Claim(f, "c-2", "p-1", 30, Cst("2025-03-02 09:00"), "estate/e-1");
+  Claim(f, "c-3", "p-2", 60, Cst("2025-03-02 09:00"), "estate/e-1");
+  Verify(f, "c-3", Cst("2025-03-02 18:00"));
+  Claim(f, "c-4", "p-2", 45, Cst("2025-03-03 09:00"), "estate/e-1");
+  Reject(f, "c-4", Cst("2025-03-03 18:00"));
+  // Served in February, claimed in March.
+  Claim(f, "c-5", "p-3", 120, Cst("2025-03-04 09:00"), "estate/e-2", "2025-02-20");
+  Verify(f, "c-5", Cst("2025-03-04 18:00"));
+
+  SummaryOf s(f.views());
+  auto party = s.view.getPartyMembers();
+  CHECK(party.getVerified().getClaims() == 1);
+  CHECK(party.getVerified().getMinutes() == 90);
+  CHECK(party.getPending().getMinutes() == 30);
+  CHECK(party.getRejected().getClaims() == 0);
+  CHECK(party.getPointsEarnedCenti() == 150);  // 90 * 100 / 60
+  CHECK(party.getVolunteers() == 1);
+  auto others = s.view.getOthers();
+  CHECK(others.getVerified().getClaims() == 2);
+  CHECK(others.getVerified().getMinutes() == 180);  // 60 + 120
+  CHECK(others.getRejected().getMinutes() == 45);
+  CHECK(others.getPointsEarnedCenti() == 300);  // 60 * 100 / 60 + 120 * 100 / 60 = 100 + 200
+  CHECK(others.getVolunteers() == 2);
+  CHECK(s.view.getClaims().getVerified().getMinutes() == 270);  // 90 + 60 + 120
+
+  projections::Filter e1;
+  e1.estate = "estate/e-1";
+  SummaryOf estate(f.views(), e1);
+  CHECK(estate.view.getOthers().getVerified().getMinutes() == 60);
+  CHECK(estate.view.getClaims().getPointsEarnedCenti() == 250);  // 150 + 100
+  // The bank as a whole is not narrowed: 150 + 100 + 200 = 450.
+  CHECK(estate.view.getTotalEarnedCenti() == 450);
+
+  projections::Filter march;
+  march.from_ms = Cst("2025-03-01");
+  march.to_ms = Cst("2025-04-01");
+  SummaryOf in_march(f.views(), march);
+  // c-5 counts on its service day, 20 February: out of March.
+  CHECK(in_march.view.getClaims().getVerified().getMinutes() == 150);  // 90 + 60
+  CHECK(in_march.view.getOthers().getVolunteers() == 1);
+}
