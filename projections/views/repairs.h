@@ -1,0 +1,115 @@
+// Repairs (报修) and their time limits (水坏不过夜，电坏不过天): open, overdue and done repairs,
+// the limit that applied to each, compliance by estate, company, category and month, and the
+// follow-up satisfaction (回访).
+//
+// The limit is fixed when the request is applied, from the policy in force on the local day of
+// the request, so that adopting a new policy later never rewrites last year's figures. A
+// corrected request (a replacement) is applied afresh and takes the limit of its own category.
+
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "projections/filter.h"
+#include "projections/projection.h"
+#include "projections/views/complaints.h"
+#include "projections/views/policies.h"
+#include "projections/views/registers.h"
+#include "schemas/view_repairs.capnp.h"
+
+namespace projections {
+
+enum class RepairStepKind { kDispatched = 1, kCompleted = 2 };
+
+struct RepairStepRecord {
+  uint64_t seq = 0;
+  int kind = 0;  // RepairStepKind
+  int64_t at = 0;
+  std::string worker_id, company_id, note;
+  template <class A>
+  void Fields(A& a) {
+    a(seq, kind, at, worker_id, company_id, note);
+  }
+};
+
+struct RepairRecord {
+  std::string id, estate_id, household_id, category, description, location;
+  // Serving the estate on the local day of the request; if no contract covered that day, the
+  // company named by the last dispatch that names one.
+  std::string company_id;
+  int channel = 0;  // schema::Channel
+  int64_t requested_at = 0;
+  uint64_t requested_seq = 0;           // 0 while only later steps are known, or once voided
+  std::vector<RepairStepRecord> steps;  // in seq order
+  std::vector<FollowUpRecord> follow_ups;
+  // The time limit under the policy in force on the day of the request; deadline 0 = none set.
+  int64_t deadline_ms = 0;
+  std::string limit_policy_id;
+  uint32_t limit_policy_version = 0;
+  uint32_t limit_hours = 0;
+  uint32_t limit_next_morning_hour = 0;
+  // The contract company alone, kept so that company_id can be recomputed when a dispatch is
+  // applied or voided.
+  std::string contract_company_id;
+  bool has_limit() const { return deadline_ms != 0; }
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, household_id, category, description, location, company_id, channel,
+      requested_at, requested_seq, steps, follow_ups, deadline_ms, limit_policy_id,
+      limit_policy_version, limit_hours, limit_next_morning_hour, contract_company_id);
+  }
+};
+
+// What the steps add up to.
+struct RepairState {
+  int64_t dispatched_at = 0;
+  int64_t completed_at = 0;  // the last completion
+  bool completed() const { return completed_at != 0; }
+  uint32_t completions = 0;
+  std::string worker_id;              // the last dispatch's
+  std::string dispatched_company_id;  // the last dispatch that names a company
+};
+RepairState Derive(const RepairRecord& repair);
+
+// Where a repair stands at instant `now_ms`, as shown: "open", "overdue", "done" (completed in
+// time, or with no limit set) or "late" (completed after the deadline).
+const char* RepairStatus(const RepairRecord& repair, const RepairState& state, int64_t now_ms);
+// Completed at or before its deadline. False when no limit is set.
+bool RepairMetLimit(const RepairRecord& repair, const RepairState& state);
+// Not completed and past its deadline at `now_ms`. False when no limit is set.
+bool RepairOverdue(const RepairRecord& repair, const RepairState& state, int64_t now_ms);
+
+class Repairs final : public Projection {
+ public:
+  Repairs(const Policies* policies, const Registers* registers)
+      : policies_(policies), registers_(registers) {
+    Register(&repairs_);
+  }
+  const char* name() const override { return "repairs"; }
+  uint32_t version() const override { return 2; }
+  void Apply(const EventContext& event) override;
+  void Void(const EventContext& event) override;
+
+  // Totals, compliance by estate, company, category and month, satisfaction, and one page of
+  // the repairs that match (requested in the filter's period), newest first, judged at `now_ms`.
+  void Query(const Filter& filter, int64_t now_ms, ledger::schema::RepairsView::Builder out) const;
+  // The repairs overdue at `now_ms` that match the filter (its status is ignored), oldest
+  // request first: the list for the joint-meeting report.
+  void Overdue(const Filter& filter, int64_t now_ms,
+               ledger::schema::RepairsOverdue::Builder out) const;
+
+  const Table<RepairRecord>& repairs() const { return repairs_; }
+  // Whether this repair counts (requested, and matching the filter other than its status).
+  static bool Counts(const RepairRecord& repair, const Filter& filter);
+
+ private:
+  // company_id from the contract company, else the last dispatch's company.
+  static void ResolveCompany(RepairRecord& repair);
+
+  const Policies* policies_;
+  const Registers* registers_;
+  Table<RepairRecord> repairs_{"repairs"};
+};
+
+}  // namespace projections
