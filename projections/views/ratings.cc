@@ -1,0 +1,291 @@
+#include "projections/views/ratings.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <tuple>
+
+#include "projections/calendar.h"
+
+namespace projections {
+
+namespace schema = ledger::schema;
+using P = schema::Payload;
+
+const char* ScoreSheetKindName(SheetKind kind) {
+  return kind == SheetKind::kDocumentReview ? "documentReview" : "inspection";
+}
+
+const char* RatingSubjectKindName(int subject_kind) {
+  static constexpr const char* kNames[] = {"company", "propertyManager", "ownersCommittee"};
+  return subject_kind >= 0 && subject_kind < 3 ? kNames[subject_kind] : "unknown";
+}
+
+const char* RatingListMarkName(int list_mark) {
+  static constexpr const char* kNames[] = {"none", "red", "black"};
+  return list_mark >= 0 && list_mark < 3 ? kNames[list_mark] : "none";
+}
+
+double ScoreSheetRecord::Score() const {
+  double sum = 0;
+  for (const auto& item : items) sum += item.score;
+  return sum;
+}
+
+double ScoreSheetRecord::MaxScore() const {
+  double sum = 0;
+  for (const auto& item : items) sum += item.max_score;
+  return sum;
+}
+
+const PublishedRowRecord* PublicationRecord::Find(int subject_kind,
+                                                  const std::string& subject_id) const {
+  for (const auto& row : rows) {
+    if (row.subject_kind == subject_kind && row.subject_id == subject_id) return &row;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Survey responses are keyed by seq, padded so that key order is recording order.
+std::string SeqKey(uint64_t seq) {
+  char key[24];
+  std::snprintf(key, sizeof key, "%020llu", static_cast<unsigned long long>(seq));
+  return key;
+}
+
+std::string SheetKey(SheetKind kind, const std::string& sheet_id) {
+  return std::string(ScoreSheetKindName(kind)) + "/" + sheet_id;
+}
+
+std::string YearKey(int year) { return std::to_string(year); }
+
+struct SheetOf {
+  SheetKind kind;
+  schema::ScoreSheet::Reader sheet;
+};
+
+std::optional<SheetOf> SheetFrom(P::Reader p) {
+  if (p.isInspectionRecorded()) return SheetOf{SheetKind::kInspection, p.getInspectionRecorded()};
+  if (p.isDocumentReviewRecorded()) {
+    return SheetOf{SheetKind::kDocumentReview, p.getDocumentReviewRecorded()};
+  }
+  return std::nullopt;
+}
+
+template <class Record>
+void InsertBySeq(std::vector<Record>& list, Record record) {
+  auto at = std::upper_bound(list.begin(), list.end(), record,
+                             [](const Record& a, const Record& b) { return a.seq < b.seq; });
+  list.insert(at, std::move(record));
+}
+
+}  // namespace
+
+void Ratings::Apply(const EventContext& e) {
+  auto p = e.payload;
+  if (auto sheet = SheetFrom(p)) {
+    auto r = sheet->sheet;
+    ScoreSheetRecord record;
+    record.seq = e.seq;
+    record.at = e.occurred_at;
+    record.kind = static_cast<int>(sheet->kind);
+    record.sheet_id = Str(r.getSheetId());
+    record.subject_kind = static_cast<int>(r.getSubject().getKind());
+    record.subject_id = Str(r.getSubject().getId());
+    record.estate_id = Str(r.getEstateId());
+    record.year = r.getYear();
+    for (auto item : r.getItems()) {
+      record.items.push_back({Str(item.getItem()), item.getScore(), item.getMaxScore()});
+    }
+    for (auto id : r.getInspectorIds()) record.inspector_ids.push_back(Str(id));
+    std::string key = SheetKey(sheet->kind, record.sheet_id);
+    InsertBySeq(sheets_.Mutable(key).versions, std::move(record));
+    return;
+  }
+  if (p.isSurveyResponseRecorded()) {
+    auto r = p.getSurveyResponseRecorded();
+    SurveyResponseRecord record;
+    record.seq = e.seq;
+    record.at = e.occurred_at;
+    record.survey_id = Str(r.getSurveyId());
+    record.estate_id = Str(r.getEstateId());
+    record.company_id = Str(r.getCompanyId());
+    record.anonymous = r.getAnonymous();
+    // An anonymous answer stays anonymous here even if a household was sent by mistake.
+    if (!record.anonymous) record.household_id = Str(r.getHouseholdId());
+    for (auto answer : r.getAnswers()) {
+      record.answers.push_back(
+          {Str(answer.getQuestion()), static_cast<int>(answer.getSatisfaction())});
+    }
+    surveys_.Mutable(SeqKey(e.seq)) = std::move(record);
+    return;
+  }
+  if (p.isStarRatingPublished()) {
+    auto r = p.getStarRatingPublished();
+    PublicationRecord record;
+    record.seq = e.seq;
+    record.at = e.occurred_at;
+    record.year = r.getYear();
+    record.computed_at_seq = r.getComputedAtSeq();
+    record.computed_at_hash = Str(r.getComputedAtHash());
+    record.policy_id = Str(r.getPolicyId());
+    record.policy_version = r.getPolicyVersion();
+    for (auto rating : r.getRatings()) {
+      PublishedRowRecord row;
+      row.subject_kind = static_cast<int>(rating.getSubject().getKind());
+      row.subject_id = Str(rating.getSubject().getId());
+      row.score = rating.getScore();
+      row.stars = rating.getStars();
+      row.list = static_cast<int>(rating.getList());
+      row.replacement_recommended = rating.getReplacementRecommended();
+      for (auto figure : rating.getFigures()) {
+        row.figures.push_back({Str(figure.getName()), Str(figure.getInputs()), figure.getValue()});
+      }
+      record.rows.push_back(std::move(row));
+    }
+    std::string key = YearKey(record.year);
+    InsertBySeq(publications_.Mutable(key).versions, std::move(record));
+  }
+}
+
+void Ratings::Void(const EventContext& e) {
+  auto p = e.payload;
+  if (auto sheet = SheetFrom(p)) {
+    std::string key = SheetKey(sheet->kind, Str(sheet->sheet.getSheetId()));
+    if (!sheets_.Contains(key)) return;
+    auto& versions = sheets_.Mutable(key).versions;
+    std::erase_if(versions, [&](const ScoreSheetRecord& s) { return s.seq == e.seq; });
+    if (versions.empty()) sheets_.Erase(key);
+    return;
+  }
+  if (p.isSurveyResponseRecorded()) {
+    surveys_.Erase(SeqKey(e.seq));
+    return;
+  }
+  if (p.isStarRatingPublished()) {
+    std::string key = YearKey(p.getStarRatingPublished().getYear());
+    if (!publications_.Contains(key)) return;
+    auto& versions = publications_.Mutable(key).versions;
+    std::erase_if(versions, [&](const PublicationRecord& r) { return r.seq == e.seq; });
+    if (versions.empty()) publications_.Erase(key);
+  }
+}
+
+const PublicationRecord* Ratings::Published(int year) const {
+  const PublicationHistory* history = publications_.Find(YearKey(year));
+  return history && !history->versions.empty() ? &history->versions.back() : nullptr;
+}
+
+void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out) const {
+  out.setYear(static_cast<uint16_t>(year));
+
+  std::vector<const SheetHistory*> matched;
+  sheets_.ForEach([&](const std::string&, const SheetHistory& history) {
+    const ScoreSheetRecord* s = history.current();
+    if (!s || s->year != year) return;
+    if (!f.Matches(s->subject_id, f.company) || !f.Matches(s->estate_id, f.estate)) return;
+    matched.push_back(&history);
+  });
+  std::sort(matched.begin(), matched.end(), [](const SheetHistory* a, const SheetHistory* b) {
+    const ScoreSheetRecord& x = *a->current();
+    const ScoreSheetRecord& y = *b->current();
+    return std::tie(x.subject_kind, x.subject_id, x.kind, x.sheet_id) <
+           std::tie(y.subject_kind, y.subject_id, y.kind, y.sheet_id);
+  });
+  size_t begin = std::min(f.offset, matched.size());
+  size_t end = std::min(matched.size(), begin + f.limit);
+  out.setSheetCount(static_cast<uint32_t>(matched.size()));
+  out.setOffset(static_cast<uint32_t>(begin));
+  auto sheets = out.initSheets(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    const SheetHistory& history = *matched[i];
+    const ScoreSheetRecord& s = *history.current();
+    auto item = sheets[i - begin];
+    item.setKind(ScoreSheetKindName(static_cast<SheetKind>(s.kind)));
+    item.setSheetId(s.sheet_id);
+    item.setSubjectKind(RatingSubjectKindName(s.subject_kind));
+    item.setSubjectId(s.subject_id);
+    item.setEstateId(s.estate_id);
+    item.setYear(static_cast<uint16_t>(s.year));
+    item.setScore(s.Score());
+    item.setMaxScore(s.MaxScore());
+    auto items = item.initItems(s.items.size());
+    for (size_t k = 0; k < s.items.size(); ++k) {
+      items[k].setItem(s.items[k].item);
+      items[k].setScore(s.items[k].score);
+      items[k].setMaxScore(s.items[k].max_score);
+    }
+    auto inspectors = item.initInspectorIds(s.inspector_ids.size());
+    for (size_t k = 0; k < s.inspector_ids.size(); ++k) inspectors.set(k, s.inspector_ids[k]);
+    item.setRecordedAt(s.at);
+    item.setSeq(s.seq);
+    auto superseded = item.initSupersededSeqs(history.versions.size() - 1);
+    for (size_t k = 0; k + 1 < history.versions.size(); ++k) {
+      superseded.set(k, history.versions[k].seq);
+    }
+  }
+
+  struct Tally {
+    uint32_t responses = 0, anonymous = 0, answered = 0;
+    uint32_t by_satisfaction[4] = {0, 0, 0, 0};
+  };
+  std::map<std::pair<std::string, std::string>, Tally> tallies;
+  surveys_.ForEach([&](const std::string&, const SurveyResponseRecord& r) {
+    if (LocalYear(r.at, TimeZone{}) != year) return;
+    if (!f.Matches(r.company_id, f.company) || !f.Matches(r.estate_id, f.estate)) return;
+    Tally& t = tallies[{r.estate_id, r.company_id}];
+    ++t.responses;
+    if (r.anonymous) ++t.anonymous;
+    for (const auto& answer : r.answers) {
+      int s = answer.satisfaction >= 0 && answer.satisfaction < 4 ? answer.satisfaction : 0;
+      ++t.by_satisfaction[s];
+      if (s != static_cast<int>(schema::Satisfaction::UNKNOWN)) ++t.answered;
+    }
+  });
+  auto surveys = out.initSurveys(tallies.size());
+  size_t i = 0;
+  for (const auto& [key, t] : tallies) {
+    auto s = surveys[i++];
+    s.setEstateId(key.first);
+    s.setCompanyId(key.second);
+    s.setResponses(t.responses);
+    s.setAnonymousResponses(t.anonymous);
+    s.setAnswered(t.answered);
+    s.setSatisfied(t.by_satisfaction[static_cast<int>(schema::Satisfaction::SATISFIED)]);
+    s.setBasicallySatisfied(
+        t.by_satisfaction[static_cast<int>(schema::Satisfaction::BASICALLY_SATISFIED)]);
+    s.setDissatisfied(t.by_satisfaction[static_cast<int>(schema::Satisfaction::DISSATISFIED)]);
+    s.setUnknown(t.by_satisfaction[static_cast<int>(schema::Satisfaction::UNKNOWN)]);
+  }
+
+  const PublicationHistory* history = publications_.Find(YearKey(year));
+  size_t count = history ? history->versions.size() : 0;
+  auto publications = out.initPublications(count);
+  for (size_t k = 0; k < count; ++k) {
+    const PublicationRecord& r = history->versions[k];
+    auto p = publications[k];
+    p.setYear(static_cast<uint16_t>(r.year));
+    p.setSeq(r.seq);
+    p.setPublishedAt(r.at);
+    p.setComputedAtSeq(r.computed_at_seq);
+    p.setComputedAtHash(r.computed_at_hash);
+    p.setPolicyId(r.policy_id);
+    p.setPolicyVersion(r.policy_version);
+    p.setCurrent(k + 1 == count);
+    auto rows = p.initRows(r.rows.size());
+    for (size_t n = 0; n < r.rows.size(); ++n) {
+      const PublishedRowRecord& row = r.rows[n];
+      rows[n].setSubjectKind(RatingSubjectKindName(row.subject_kind));
+      rows[n].setSubjectId(row.subject_id);
+      rows[n].setScore(row.score);
+      rows[n].setStars(static_cast<uint8_t>(row.stars));
+      rows[n].setList(RatingListMarkName(row.list));
+      rows[n].setReplacementRecommended(row.replacement_recommended);
+    }
+  }
+}
+
+}  // namespace projections
