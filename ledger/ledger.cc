@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -587,6 +588,11 @@ class RocksLedger final : public Ledger {
 }  // namespace
 
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Options& options) {
+  if (options.create_if_missing) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) return Status::IOError("cannot create the folder " + dir + ": " + error.message());
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;

@@ -1,0 +1,490 @@
+#include "http/api.h"
+
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "http/permissions.h"
+#include "http/routes.h"
+#include "ledger/validate.h"
+#include "schemas/api.capnp.h"
+
+namespace http {
+
+namespace schema = ledger::schema;
+using ledger::Code;
+using ledger::Status;
+
+namespace {
+
+int64_t SystemMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string HeadJson(const ledger::Position& p) {
+  return "{\"seq\":" + std::to_string(p.seq) + ",\"hash\":\"" + ledger::ToHex(p.hash) + "\"}";
+}
+
+Response Json(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+bool ParseNumber(const std::string& text, uint64_t* out) {
+  if (text.empty()) return false;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+// "{"seq":3,...,"event":{...}}" for one recorded event.
+std::string RecordedJson(const codec::EventJson& json, const ledger::RecordedEvent& e) {
+  return "{\"seq\":" + std::to_string(e.seq()) +
+         ",\"streamVersion\":" + std::to_string(e.stream_version()) + ",\"hash\":\"" +
+         ledger::ToHex(e.hash()) + "\",\"event\":" + json.Encode(e.event()) + "}";
+}
+
+}  // namespace
+
+class Api::Impl {
+ public:
+  Impl(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,
+       const codec::EventJson* json, Metrics* metrics, ApiOptions options)
+      : log_(log),
+        engine_(engine),
+        tokens_(tokens),
+        json_(json),
+        metrics_(metrics),
+        options_(std::move(options)) {
+    if (!options_.clock) options_.clock = SystemMillis;
+  }
+
+  Response Handle(const Request& request) {
+    auto start = std::chrono::steady_clock::now();
+    Response response = Route(request);
+    metrics_->ObserveRequest(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return response;
+  }
+
+ private:
+  Response Problem(int status, const std::string& kind, const std::string& title,
+                   const std::string& detail, const std::string& extra = "") {
+    metrics_->CountError(kind);
+    return ProblemResponse(status, kind, title, detail, extra);
+  }
+
+  Response Route(const Request& request) {
+    Target target = ParseTarget(request.target);
+    if (!target.ok) {
+      return Problem(400, "bad_request", "Bad Request", target.error);
+    }
+    const std::string& path = target.path;
+    const std::string& method = request.method;
+
+    if (path == "/healthz") {
+      if (method != "GET") return MethodNotAllowed("GET");
+      return Json(200, "{\"status\":\"ok\",\"head\":" + HeadJson(log_->Head()) +
+                           ",\"applied\":" + HeadJson(engine_->Applied()) + "}");
+    }
+    if (path == "/metrics") {
+      if (method != "GET") return MethodNotAllowed("GET");
+      Response r;
+      r.content_type = "text/plain; version=0.0.4";
+      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq);
+      return r;
+    }
+    if (path.rfind("/v1/", 0) != 0) {
+      return Problem(404, "not_found", "Not Found",
+                     "there is no route " + path + "; the API lives under /v1/ (see the README)");
+    }
+
+    // Everything under /v1/ needs a token.
+    std::string authorization = request.Header("authorization");
+    if (authorization.rfind("Bearer ", 0) != 0) {
+      Response r = Problem(401, "auth", "Unauthorized",
+                           "send a bearer token: \"Authorization: Bearer <token>\" (create one "
+                           "with: ledgerctl token create)");
+      r.headers["WWW-Authenticate"] = "Bearer";
+      return r;
+    }
+    std::optional<Principal> principal = tokens_->Lookup(authorization.substr(7));
+    if (!principal) {
+      Response r = Problem(401, "auth", "Unauthorized", "the bearer token is unknown or revoked");
+      r.headers["WWW-Authenticate"] = "Bearer error=\"invalid_token\"";
+      return r;
+    }
+    const Principal& who = *principal;
+
+    if (path.rfind("/v1/streams/", 0) == 0) {
+      std::string rest = path.substr(std::strlen("/v1/streams/"));
+      const std::string suffix = "/events";
+      if (rest.size() <= suffix.size() || rest.compare(rest.size() - suffix.size(), suffix.size(),
+                                                       suffix) != 0) {
+        return Problem(404, "not_found", "Not Found",
+                       "stream routes end in /events: /v1/streams/{stream}/events");
+      }
+      std::string stream;
+      if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), &stream)) {
+        return Problem(400, "bad_request", "Bad Request", "the stream id is not percent-encoded properly");
+      }
+      if (method == "POST") return Append(request, stream, who, target);
+      if (method == "GET") return ReadStream(stream, who, target);
+      return MethodNotAllowed("GET, POST");
+    }
+    if (method != "GET") return MethodNotAllowed("GET");
+    if (path == "/v1/head") return Json(200, HeadJson(log_->Head()));
+    if (path == "/v1/log") return ReadLog(who, target);
+    if (path.rfind("/v1/events/", 0) == 0) return ReadOne(path.substr(11), who);
+    if (path == "/v1/verify") return Verify(who);
+    if (path == "/v1/subscribe") return Subscribe(request, who, target);
+    if (path.rfind("/v1/views/", 0) == 0) return View(path.substr(10), who, target);
+    if (path.rfind("/v1/reports/", 0) == 0) return Report(path.substr(12), who, target);
+    return Problem(404, "not_found", "Not Found", "there is no route " + path);
+  }
+
+  Response MethodNotAllowed(const std::string& allowed) {
+    Response r = Problem(405, "method", "Method Not Allowed", "this route allows " + allowed);
+    r.headers["Allow"] = allowed;
+    return r;
+  }
+
+  // --- appends ---
+
+  Response Append(const Request& request, const std::string& stream, const Principal& who,
+                  const Target& target) {
+    std::string type = request.Header("content-type");
+    bool binary = type.rfind("application/x-capnp", 0) == 0;
+    bool json = type.empty() || type.rfind("application/json", 0) == 0;
+    if (!binary && !json) {
+      return Problem(415, "content_type", "Unsupported Media Type",
+                     "send application/json (or application/x-capnp for the binary form of an "
+                     "AppendRequest); got \"" + type + "\"");
+    }
+    capnp::MallocMessageBuilder message;
+    auto body = message.initRoot<schema::AppendRequest>();
+    if (binary) {
+      Status s = DecodeBinary(request.body, &message);
+      if (!s.ok()) return Problem(400, "validation", "Bad Request", s.message());
+      body = message.getRoot<schema::AppendRequest>();
+    } else if (HasTopLevelKey(request.body, "events")) {
+      Status s = json_->DecodeStruct(request.body, capnp::DynamicStruct::Builder(body));
+      if (!s.ok()) return Problem(400, "validation", "Bad Request", s.message());
+    } else {
+      Status s = json_->Decode(request.body, body.initEvents(1)[0]);
+      if (!s.ok()) return Problem(400, "validation", "Bad Request", s.message());
+    }
+    std::string expected_text = target.Param("expectedVersion");
+    if (expected_text.empty()) expected_text = body.getExpectedVersion().cStr();
+    auto expected = ParseExpected(expected_text);
+    if (!expected) {
+      return Problem(400, "validation", "Bad Request",
+                     "expectedVersion: \"" + expected_text +
+                         "\" is not allowed; use \"any\", \"none\" (no stream yet) or a version "
+                         "number such as \"3\"");
+    }
+    auto events = body.getEvents();
+    if (events.size() == 0) {
+      return Problem(400, "validation", "Bad Request", "events: give at least one event");
+    }
+    std::vector<schema::Event::Reader> readers;
+    for (uint i = 0; i < events.size(); ++i) {
+      auto e = events[i];
+      // Who recorded it comes from the token, never from the body.
+      e.setActorId(who.actor_id);
+      e.setActorRole(who.role);
+      std::string where = events.size() > 1 ? "events[" + std::to_string(i) + "]: " : "";
+      Decision d = permissions_.MayAppend(who, e.asReader(), *engine_, *log_);
+      if (!d.allowed) return Problem(403, "permission", "Forbidden", where + d.reason);
+      readers.push_back(e.asReader());
+    }
+    uint64_t actual = 0;
+    auto result = log_->Append(stream, *expected, readers, &actual);
+    if (!result.ok()) {
+      const Status& s = result.status();
+      switch (s.code()) {
+        case Code::kConflict:
+          metrics_->CountConflict();
+          return Problem(409, "conflict", "Conflict", s.message(),
+                         ",\"stream\":\"" + JsonEscape(stream) + "\",\"expectedVersion\":\"" +
+                             JsonEscape(expected->ToString()) +
+                             "\",\"actualVersion\":" + std::to_string(actual));
+        case Code::kInvalidArgument:
+          return Problem(400, "validation", "Bad Request", s.message());
+        case Code::kIOError:
+          return Problem(503, "storage", "Service Unavailable",
+                         "the ledger could not write: " + s.message() +
+                             ". Nothing was appended; reads still work; retry later.");
+        default:
+          return Problem(503, "unavailable", "Service Unavailable", s.message());
+      }
+    }
+    if (result->duplicate) {
+      metrics_->CountDuplicate();
+    } else {
+      metrics_->CountAppend(result->seqs.size());
+    }
+    std::string seqs;
+    for (size_t i = 0; i < result->seqs.size(); ++i) {
+      seqs += (i ? "," : "") + std::to_string(result->seqs[i]);
+    }
+    return Json(result->duplicate ? 200 : 201,
+                "{\"seqs\":[" + seqs + "],\"streamVersion\":" +
+                    std::to_string(result->stream_version) + ",\"head\":" +
+                    HeadJson(result->head) +
+                    ",\"duplicate\":" + (result->duplicate ? "true" : "false") + "}");
+  }
+
+  Status DecodeBinary(const std::string& body, capnp::MallocMessageBuilder* message) {
+    if (body.size() % sizeof(capnp::word) != 0 || body.empty()) {
+      return Status::InvalidArgument("the Cap'n Proto body is " + std::to_string(body.size()) +
+                                     " bytes, not a whole number of 8-byte words");
+    }
+    auto words = kj::heapArray<capnp::word>(body.size() / sizeof(capnp::word));
+    std::memcpy(words.begin(), body.data(), body.size());
+    kj::Maybe<kj::Exception> error = kj::runCatchingExceptions([&]() {
+      capnp::ReaderOptions options;
+      options.traversalLimitInWords = words.size() * 2 + 1024;
+      capnp::FlatArrayMessageReader reader(words, options);
+      message->setRoot(reader.getRoot<schema::AppendRequest>());
+    });
+    KJ_IF_MAYBE(e, error) {
+      return Status::InvalidArgument(std::string("the Cap'n Proto body is not an AppendRequest: ") +
+                                     e->getDescription().cStr());
+    }
+    return Status::Ok();
+  }
+
+  static std::optional<ledger::ExpectedVersion> ParseExpected(const std::string& text) {
+    if (text.empty() || text == "any") return ledger::ExpectedVersion::Any();
+    if (text == "none" || text == "noStream") return ledger::ExpectedVersion::NoStream();
+    uint64_t n = 0;
+    if (ParseNumber(text, &n)) return ledger::ExpectedVersion::Exactly(n);
+    return std::nullopt;
+  }
+
+  // --- reads of the log ---
+
+  Response ReadStream(const std::string& stream, const Principal& who, const Target& target) {
+    if (auto denied = RawReadDenied(who)) return *denied;
+    uint64_t from = 1, limit = 100;
+    if (auto bad = PageParams(target, &from, &limit)) return *bad;
+    auto events = log_->ReadStream(stream, from, limit);
+    if (!events.ok()) {
+      if (events.status().code() == Code::kNotFound) {
+        return Problem(404, "not_found", "Not Found", events.status().message());
+      }
+      return Problem(503, "storage", "Service Unavailable", events.status().message());
+    }
+    return Json(200, EventsJson(*events, "\"stream\":\"" + JsonEscape(stream) + "\","));
+  }
+
+  Response ReadLog(const Principal& who, const Target& target) {
+    if (auto denied = RawReadDenied(who)) return *denied;
+    uint64_t from = 1, limit = 100;
+    if (auto bad = PageParams(target, &from, &limit)) return *bad;
+    auto events = log_->ReadForward(from, limit);
+    if (!events.ok()) return Problem(503, "storage", "Service Unavailable", events.status().message());
+    uint64_t next = events->empty() ? from : events->back().seq() + 1;
+    return Json(200, EventsJson(*events, "\"next\":" + std::to_string(next) + ","));
+  }
+
+  Response ReadOne(const std::string& text, const Principal& who) {
+    if (auto denied = RawReadDenied(who)) return *denied;
+    uint64_t seq = 0;
+    if (!ParseNumber(text, &seq)) {
+      return Problem(400, "bad_request", "Bad Request",
+                     "\"" + text + "\" is not a sequence number; use /v1/events/42");
+    }
+    auto event = log_->Read(seq);
+    if (!event.ok()) {
+      if (event.status().code() == Code::kNotFound) {
+        return Problem(404, "not_found", "Not Found", event.status().message());
+      }
+      return Problem(503, "storage", "Service Unavailable", event.status().message());
+    }
+    return Json(200, RecordedJson(*json_, *event));
+  }
+
+  Response Verify(const Principal& who) {
+    if (auto denied = RawReadDenied(who)) return *denied;
+    auto report = log_->Verify();
+    if (!report.ok()) return Problem(503, "storage", "Service Unavailable", report.status().message());
+    std::string body = "{\"ok\":" + std::string(report->ok ? "true" : "false") +
+                       ",\"checked\":" + std::to_string(report->checked) +
+                       ",\"head\":" + HeadJson(report->head);
+    if (!report->ok) {
+      body += ",\"firstBadSeq\":" + std::to_string(report->first_bad_seq) + ",\"problem\":\"" +
+              JsonEscape(report->problem) + "\"";
+    }
+    return Json(200, body + "}");
+  }
+
+  Response Subscribe(const Request& request, const Principal& who, const Target& target) {
+    if (auto denied = RawReadDenied(who)) return *denied;
+    uint64_t from = 1;
+    std::string last = request.Header("last-event-id");
+    uint64_t last_seen = 0;
+    if (!last.empty() && ParseNumber(last, &last_seen)) {
+      from = last_seen + 1;
+    } else if (std::string f = target.Param("from"); !f.empty() && !ParseNumber(f, &from)) {
+      return Problem(400, "bad_request", "Bad Request", "from: \"" + f + "\" is not a sequence number");
+    }
+    Response r;
+    r.content_type = "text/event-stream; charset=utf-8";
+    auto next = std::make_shared<uint64_t>(std::max<uint64_t>(from, 1));
+    ledger::Ledger* log = log_;
+    const codec::EventJson* json = json_;
+    r.stream = [log, json, next](const std::function<bool(std::string_view)>& write) {
+      auto events = log->ReadForward(*next, 256);
+      if (!events.ok()) return false;
+      if (events->empty()) {
+        // Woken by the writer; the timeout only keeps the connection alive through proxies.
+        auto head = log->WaitForHeadAbove(*next - 1, std::chrono::seconds(1));
+        if (head.seq < *next) return write(": keep-alive\n\n");
+        return true;
+      }
+      std::string chunk;
+      for (const auto& e : *events) {
+        chunk += "id: " + std::to_string(e.seq()) + "\nevent: " + ledger::EventTypeName(e.event()) +
+                 "\ndata: " + RecordedJson(*json, e) + "\n\n";
+        *next = e.seq() + 1;
+      }
+      return write(chunk);
+    };
+    return r;
+  }
+
+  std::string EventsJson(const std::vector<ledger::RecordedEvent>& events, const std::string& lead) {
+    std::string body = "{" + lead + "\"head\":" + HeadJson(log_->Head()) + ",\"events\":[";
+    for (size_t i = 0; i < events.size(); ++i) {
+      if (i) body += ",";
+      body += RecordedJson(*json_, events[i]);
+    }
+    return body + "]}";
+  }
+
+  std::optional<Response> PageParams(const Target& target, uint64_t* from, uint64_t* limit) {
+    if (std::string f = target.Param("from"); !f.empty() && !ParseNumber(f, from)) {
+      return Problem(400, "bad_request", "Bad Request", "from: \"" + f + "\" is not a number");
+    }
+    if (std::string l = target.Param("limit"); !l.empty()) {
+      if (!ParseNumber(l, limit) || *limit == 0 || *limit > options_.max_page) {
+        return Problem(400, "bad_request", "Bad Request",
+                       "limit: \"" + l + "\" must be a number from 1 to " +
+                           std::to_string(options_.max_page));
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Response> RawReadDenied(const Principal& who) {
+    if (Permissions::MayReadRawEvents(who)) return std::nullopt;
+    return Problem(403, "permission", "Forbidden",
+                   std::string("the raw log carries personal details; a ") + RoleName(who.role) +
+                       " token reads the views (/v1/views/...) instead");
+  }
+
+  // --- views and reports ---
+
+  Response View(const std::string& name, const Principal& who, const Target& target) {
+    const ViewRoute* route = FindViewRoute(name);
+    if (!route) {
+      return Problem(404, "not_found", "Not Found",
+                     "there is no view \"" + name + "\"; views: " + ViewNames());
+    }
+    return Serve(who, target, [&](const projections::ViewSet& views, const Query& q,
+                                  capnp::MallocMessageBuilder& message, std::string* error) {
+      return route->fill(views, q, message, error);
+    });
+  }
+
+  Response Report(const std::string& name, const Principal& who, const Target& target) {
+    const ViewRoute* route = FindReportRoute(name);
+    if (!route) {
+      return Problem(404, "not_found", "Not Found",
+                     "there is no report \"" + name + "\"; reports: " + ReportNames());
+    }
+    return Serve(who, target, [&](const projections::ViewSet& views, const Query& q,
+                                  capnp::MallocMessageBuilder& message, std::string* error) {
+      return route->fill(views, q, message, error);
+    });
+  }
+
+  // Resolves the filter, the position and the scope, runs `fill` on the right views, and
+  // answers {"position": ..., "asOf": ..., "result": {...}}.
+  template <class Fill>
+  Response Serve(const Principal& who, const Target& target, Fill fill) {
+    Query q;
+    std::string error = ParseQuery(target, options_.clock(), &q);
+    if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
+    Decision scope = permissions_.ScopeQuery(who, &q);
+    if (!scope.allowed) return Problem(403, "permission", "Forbidden", scope.reason);
+
+    if (q.at_least > 0) {
+      auto wait = std::min(options_.max_wait, q.wait.value_or(options_.default_wait));
+      Status s = engine_->WaitFor(q.at_least, wait);
+      if (!s.ok()) {
+        Response r = Problem(503, "timeout", "Service Unavailable", s.message());
+        r.headers["Retry-After"] = "1";
+        return r;
+      }
+    }
+    std::string json;
+    ledger::Position position;
+    auto render = [&](const projections::ViewSet& views) {
+      capnp::MallocMessageBuilder message;
+      std::string fill_error;
+      auto reader = fill(views, q, message, &fill_error);
+      if (!fill_error.empty()) {
+        error = fill_error;
+        return;
+      }
+      json = json_->EncodeStruct(reader);
+      position = views.position();
+    };
+    if (q.as_of) {
+      uint64_t seq = *q.as_of;
+      if (q.as_of_is_time) {
+        auto at = log_->SeqAtTime(static_cast<int64_t>(seq));
+        if (!at.ok()) return Problem(503, "storage", "Service Unavailable", at.status().message());
+        seq = *at;
+      }
+      auto views = engine_->AsOf(seq);
+      if (!views.ok()) return Problem(503, "storage", "Service Unavailable", views.status().message());
+      render(**views);
+    } else {
+      engine_->Read([&](const projections::ViewSet& views) { render(views); });
+    }
+    if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
+    return Json(200, "{\"position\":" + HeadJson(position) +
+                         ",\"asOf\":" + (q.as_of ? "true" : "false") + ",\"result\":" + json + "}");
+  }
+
+  ledger::Ledger* log_;
+  projections::Engine* engine_;
+  TokenStore* tokens_;
+  const codec::EventJson* json_;
+  Metrics* metrics_;
+  ApiOptions options_;
+  Permissions permissions_;
+};
+
+Api::Api(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,
+         const codec::EventJson* json, Metrics* metrics, ApiOptions options)
+    : impl_(std::make_unique<Impl>(log, engine, tokens, json, metrics, std::move(options))) {}
+Api::~Api() = default;
+Response Api::Handle(const Request& request) { return impl_->Handle(request); }
+
+}  // namespace http

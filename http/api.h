@@ -1,0 +1,59 @@
+// The HTTP API: routes, authentication and permissions, JSON in and out, problem details.
+//
+// Routes (all JSON, UTF-8; errors are application/problem+json, RFC 9457):
+//   POST /v1/streams/{stream}/events    append one event or {"expectedVersion", "events": [...]}
+//   GET  /v1/streams/{stream}/events    ?from=VERSION&limit=N
+//   GET  /v1/log                        ?from=SEQ&limit=N     the log, paged
+//   GET  /v1/events/{seq}               one event
+//   GET  /v1/head                       the head: seq and hash
+//   GET  /v1/verify                     recompute the chain
+//   GET  /v1/subscribe                  Server-Sent Events from ?from=SEQ or Last-Event-ID
+//   GET  /v1/views/{view}               estate, company, category, channel, status, household,
+//                                       from, to, offset, limit, at, asOf, atLeast, wait
+//   GET  /v1/reports/joint-meeting      ?estate=&from=&to=   (also asOf, atLeast)
+//   GET  /v1/reports/star-evaluation    ?year=               (also asOf, atLeast)
+//   GET  /healthz, GET /metrics
+// The README documents each with examples.
+//
+// Stream ids may contain "/" ("complaint/c-1"): everything between "/v1/streams/" and the last
+// "/events" is the stream id, percent-decoded.
+
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "codec/event_json.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/tokens.h"
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+
+namespace http {
+
+struct ApiOptions {
+  // The longest a request may wait for "atLeast" (its own "wait" is capped by this).
+  std::chrono::milliseconds max_wait{30000};
+  std::chrono::milliseconds default_wait{5000};
+  // The most events one page of the log returns.
+  size_t max_page = 1000;
+  // Milliseconds since the epoch; tests replace it.
+  std::function<int64_t()> clock;
+};
+
+class Api final : public Handler {
+ public:
+  Api(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,
+      const codec::EventJson* json, Metrics* metrics, ApiOptions options = {});
+  ~Api() override;
+
+  Response Handle(const Request& request) override;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace http

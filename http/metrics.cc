@@ -1,0 +1,64 @@
+#include "http/metrics.h"
+
+#include <cstdio>
+
+namespace http {
+
+void Metrics::CountError(const std::string& kind) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++errors_[kind];
+}
+
+void Metrics::ObserveRequest(double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++requests_;
+  request_seconds_ += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++bucket_counts_[i];
+  }
+}
+
+std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq) const {
+  std::string out;
+  auto line = [&](const std::string& text) { out += text + "\n"; };
+  line("# HELP ledger_appends_total Append requests that wrote events.");
+  line("# TYPE ledger_appends_total counter");
+  line("ledger_appends_total " + std::to_string(appends_.load()));
+  line("# HELP ledger_appended_events_total Events written by appends.");
+  line("# TYPE ledger_appended_events_total counter");
+  line("ledger_appended_events_total " + std::to_string(appended_events_.load()));
+  line("# HELP ledger_duplicate_appends_total Retries answered from an earlier append.");
+  line("# TYPE ledger_duplicate_appends_total counter");
+  line("ledger_duplicate_appends_total " + std::to_string(duplicates_.load()));
+  line("# HELP ledger_conflicts_total Appends refused for an unexpected stream version.");
+  line("# TYPE ledger_conflicts_total counter");
+  line("ledger_conflicts_total " + std::to_string(conflicts_.load()));
+  line("# HELP ledger_head_seq The sequence number of the last event.");
+  line("# TYPE ledger_head_seq gauge");
+  line("ledger_head_seq " + std::to_string(head_seq));
+  line("# HELP ledger_projection_lag_events Events appended but not yet applied by the views.");
+  line("# TYPE ledger_projection_lag_events gauge");
+  line("ledger_projection_lag_events " +
+       std::to_string(head_seq > applied_seq ? head_seq - applied_seq : 0));
+  std::lock_guard<std::mutex> lock(mu_);
+  line("# HELP http_errors_total Requests answered with an error, by kind.");
+  line("# TYPE http_errors_total counter");
+  for (const auto& [kind, n] : errors_) {
+    line("http_errors_total{kind=\"" + kind + "\"} " + std::to_string(n));
+  }
+  line("# HELP http_request_duration_seconds Time to answer a request.");
+  line("# TYPE http_request_duration_seconds histogram");
+  char number[32];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    std::snprintf(number, sizeof number, "%g", kBuckets[i]);
+    line(std::string("http_request_duration_seconds_bucket{le=\"") + number + "\"} " +
+         std::to_string(bucket_counts_[i]));
+  }
+  line("http_request_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(requests_));
+  std::snprintf(number, sizeof number, "%.6f", request_seconds_);
+  line(std::string("http_request_duration_seconds_sum ") + number);
+  line("http_request_duration_seconds_count " + std::to_string(requests_));
+  return out;
+}
+
+}  // namespace http

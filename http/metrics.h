@@ -1,0 +1,40 @@
+// Counters and a latency histogram, written in the Prometheus text format.
+
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace http {
+
+class Metrics {
+ public:
+  void CountAppend(uint64_t events) {
+    appends_.fetch_add(1, std::memory_order_relaxed);
+    appended_events_.fetch_add(events, std::memory_order_relaxed);
+  }
+  void CountDuplicate() { duplicates_.fetch_add(1, std::memory_order_relaxed); }
+  void CountConflict() { conflicts_.fetch_add(1, std::memory_order_relaxed); }
+  // `kind`: a short, fixed word such as "validation", "auth", "not_found".
+  void CountError(const std::string& kind);
+  void ObserveRequest(double seconds);
+
+  // The text exposition, with the gauges the caller supplies appended.
+  std::string Render(uint64_t head_seq, uint64_t applied_seq) const;
+
+ private:
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1,    2.5};
+  std::atomic<uint64_t> appends_{0}, appended_events_{0}, duplicates_{0}, conflicts_{0};
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> errors_;
+  std::array<uint64_t, kBuckets.size()> bucket_counts_{};
+  uint64_t requests_ = 0;
+  double request_seconds_ = 0;
+};
+
+}  // namespace http

@@ -1,0 +1,72 @@
+// The parts of request handling that are plain functions: targets and query strings, the query
+// a view is asked with, problem documents, and the table of views and reports served.
+
+#pragma once
+
+#include <capnp/dynamic.h>
+#include <capnp/message.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "http/message.h"
+#include "projections/filter.h"
+#include "projections/view_set.h"
+
+namespace http {
+
+struct Target {
+  bool ok = true;
+  std::string error;
+  std::string path;                           // percent-encoded, as received
+  std::map<std::string, std::string> params;  // decoded
+  std::string Param(const std::string& name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+};
+Target ParseTarget(const std::string& target);
+bool PercentDecode(const std::string& in, std::string* out);
+
+// What a view or report is asked for.
+struct Query {
+  projections::Filter filter;
+  int64_t now_ms = 0;                  // "at": the instant that decides overdue and due
+  std::optional<uint64_t> as_of;       // a position, or (as_of_is_time) a time in ms
+  bool as_of_is_time = false;
+  uint64_t at_least = 0;
+  std::optional<std::chrono::milliseconds> wait;
+  int year = 0;
+  std::map<std::string, std::string> params;
+  std::string Param(const std::string& name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+};
+// Reads the query string into `q`; returns "" or a message naming the parameter and what is
+// allowed.
+std::string ParseQuery(const Target& target, int64_t now_ms, Query* q);
+
+using Fill = std::function<capnp::DynamicStruct::Reader(
+    const projections::ViewSet&, const Query&, capnp::MallocMessageBuilder&, std::string* error)>;
+struct ViewRoute {
+  const char* name;
+  const char* about;
+  Fill fill;
+};
+const ViewRoute* FindViewRoute(const std::string& name);
+const ViewRoute* FindReportRoute(const std::string& name);
+std::string ViewNames();
+std::string ReportNames();
+
+std::string JsonEscape(const std::string& text);
+// An application/problem+json response (RFC 9457). `extra` is more members, each starting
+// with a comma.
+Response ProblemResponse(int status, const std::string& kind, const std::string& title,
+                         const std::string& detail, const std::string& extra = "");
+// Whether a JSON object has `key` at its top level (a cheap scan, not a parse).
+bool HasTopLevelKey(const std::string& json, const std::string& key);
+
+}  // namespace http

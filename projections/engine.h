@@ -1,0 +1,89 @@
+// The projection engine: keeps the views caught up with the ledger, persists them, answers
+// "at least position N", rebuilds, and computes views as of an earlier position.
+//
+//   auto engine = projections::Engine::Open(log.get(), "var/views", {});
+//   (*engine)->StartFollowing();                   // catch up, then follow new appends live
+//   (*engine)->WaitFor(appended.head.seq, 2s);     // read your writes
+//   (*engine)->Read([&](const ViewSet& views) { views.complaints.Query(filter, out); });
+//
+// Views and their checkpoint are written in one RocksDB WriteBatch, in a store of their own
+// beside the ledger. A crash between batches loses only work that is redone from the checkpoint;
+// no event is ever applied twice or skipped. When any view's version differs from the stored
+// one, every view is rebuilt from the first event, because a correction read during replay must
+// see the views as they were at that point.
+//
+// An Engine is safe for concurrent use: one thread applies, any number read.
+
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "projections/view_set.h"
+
+namespace projections {
+
+struct EngineOptions {
+  // Events applied between two writes of the views.
+  size_t batch_events = 16384;
+  // Called with (applied, head) during catch-up and rebuilds.
+  ledger::Progress progress;
+  // For tests: called before each flush; returning false simulates a crash at that point (the
+  // batch is not written and the engine stops applying).
+  std::function<bool()> before_flush;
+};
+
+class Engine {
+ public:
+  // Opens (creating if absent) the view store in `dir` and loads the views from it. Rebuilds
+  // from the first event if the stored views are of other versions, or ahead of the ledger.
+  static ledger::Result<std::unique_ptr<Engine>> Open(ledger::Ledger* log, const std::string& dir,
+                                                      EngineOptions options);
+  // Stops following and closes the store.
+  ~Engine();
+
+  // Applies everything up to the ledger's head on the calling thread.
+  ledger::Status CatchUp();
+
+  // Starts a thread that catches up and then applies new appends as the ledger's writer commits
+  // them. Safe to call once.
+  void StartFollowing();
+
+  // The position the live views reflect.
+  ledger::Position Applied() const;
+
+  // Waits until the live views have applied `seq`. Timeout names both positions.
+  ledger::Status WaitFor(uint64_t seq, std::chrono::milliseconds timeout) const;
+
+  // Runs `read` with the live views under a shared lock.
+  template <class F>
+  auto Read(F&& read) const {
+    std::shared_lock lock(views_mu_);
+    return read(*current_views());
+  }
+
+  // Clears every view and applies the whole log again, showing progress.
+  ledger::Status Rebuild();
+
+  // A new, unpersisted set of views as of `seq` (clamped to the head), built by replaying the
+  // log. The live views are untouched. Repeated requests for one position share one build.
+  ledger::Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq);
+
+  // Every stored record of every view, sorted, as (view/table/key, bytes): for comparing a live
+  // build with a rebuild.
+  std::vector<std::pair<std::string, std::string>> Dump() const;
+
+ private:
+  class Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  const ViewSet* current_views() const;
+  std::unique_ptr<Impl> impl_;
+  // Held shared by readers, exclusively while events are applied or the views replaced.
+  mutable std::shared_mutex views_mu_;
+};
+
+}  // namespace projections

@@ -1,0 +1,64 @@
+// A projection folds ledger events into a view: keyed records in Tables, queried by the HTTP
+// layer and the reports.
+//
+// A projection only ever sees events in sequence order, once each. Its state lives in the Tables
+// it registers; the engine persists them with the checkpoint in one batch, and a version bump
+// rebuilds the state from the first event. A projection must not read the clock, the network or
+// anything else outside the events: a view is a pure function of the log, so that anyone holding
+// the ledger can recompute it.
+
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "projections/table.h"
+#include "schemas/events.capnp.h"
+
+namespace projections {
+
+// One event as a projection sees it. For a corrected event's replacement, `payload` is the
+// replacement and every other field is the original event's.
+struct EventContext {
+  uint64_t seq = 0;
+  int64_t recorded_at = 0;  // ms since the epoch, UTC, server clock
+  int64_t occurred_at = 0;  // ms since the epoch, UTC, as reported
+  std::string_view stream;
+  std::string_view event_id;
+  std::string_view actor_id;
+  ledger::schema::Role role = ledger::schema::Role::UNKNOWN;
+  ledger::schema::Payload::Reader payload;
+};
+
+// Text of a Cap'n Proto reader as a std::string.
+inline std::string Str(capnp::Text::Reader text) { return std::string(text.cStr(), text.size()); }
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+
+  // A stable name, used in storage keys and in the HTTP paths.
+  virtual const char* name() const = 0;
+  // Bump when Apply's meaning or a record's layout changes: the stored view is then rebuilt.
+  virtual uint32_t version() const = 0;
+
+  // Folds one event in. Events of types the view does not use are ignored.
+  virtual void Apply(const EventContext& event) = 0;
+
+  // Takes back the effect of an event that a correction voids or replaces. `event` is the event
+  // as it was applied (the original, or the replacement it was last corrected to). A replacement
+  // is then Apply()'d with the same seq.
+  virtual void Void(const EventContext& event) = 0;
+
+  const std::vector<TableBase*>& tables() const { return tables_; }
+
+ protected:
+  void Register(TableBase* table) { tables_.push_back(table); }
+
+ private:
+  std::vector<TableBase*> tables_;
+};
+
+}  // namespace projections

@@ -1,0 +1,74 @@
+// ViewSet: every view, applied in lockstep from one ledger position.
+//
+// The live engine holds one ViewSet; time travel builds a fresh one by replaying the log up to
+// an earlier position. Both apply events the same way, including corrections: a correction of
+// seq N takes back what N (or its last replacement) contributed to every view, and applies the
+// replacement, if any, as if it had been recorded at N.
+//
+// A correction that names a correction, or an event not before it, is kept in the audit trail
+// and changes no view: undoing an undo is done by a new correction of the original event.
+
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "projections/views/audit.h"
+#include "projections/views/complaints.h"
+#include "projections/views/corrections.h"
+#include "projections/views/meetings.h"
+#include "projections/views/policies.h"
+#include "projections/views/ratings.h"
+#include "projections/views/registers.h"
+#include "projections/views/repairs.h"
+#include "projections/views/time_bank.h"
+#include "projections/views/visits.h"
+
+namespace projections {
+
+class ViewSet {
+ public:
+  // Reads an earlier event, for corrections.
+  using Fetch = std::function<ledger::Result<ledger::RecordedEvent>(uint64_t seq)>;
+  explicit ViewSet(Fetch fetch);
+  ViewSet(const ViewSet&) = delete;
+  ViewSet& operator=(const ViewSet&) = delete;
+
+  // Applies the event at position() + 1. Returns a non-ok Status only if a corrected event
+  // cannot be read; the event is then not applied.
+  ledger::Status Apply(const ledger::RecordedEvent& event);
+
+  // Every view, in the order they are applied (views used by others come first).
+  const std::vector<Projection*>& all() const { return all_; }
+
+  // The position the views reflect: the last applied event and the chain hash after it.
+  const ledger::Position& position() const { return position_; }
+  void set_position(const ledger::Position& position) { position_ = position; }
+
+  // The views. Read them under the engine's read lock (Engine::Read), or own the set.
+  Policies policies;
+  Registers registers;
+  Complaints complaints{&registers};
+  Repairs repairs{&policies, &registers};
+  Visits visits{&policies, &registers};
+  TimeBank time_bank{&policies, &registers};
+  Ratings ratings{&policies, &registers};
+  Meetings meetings{&policies, &registers};
+  AuditIndex audit{&policies, &registers};
+  Corrections corrections;
+
+ private:
+  void ApplyCorrection(const EventContext& context,
+                       ledger::schema::CorrectionRecorded::Reader correction);
+
+  Fetch fetch_;
+  std::vector<Projection*> all_;
+  ledger::Position position_;
+};
+
+// The context of a recorded event.
+EventContext ContextOf(const ledger::RecordedEvent& event);
+
+}  // namespace projections

@@ -1,0 +1,91 @@
+// Complaints (投诉) through every opinion channel: their lifecycle, how long each step took, the
+// public reply board of an estate (答复板), and the follow-up satisfaction (回访).
+
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "projections/filter.h"
+#include "projections/projection.h"
+#include "projections/views/registers.h"
+#include "schemas/view_complaints.capnp.h"
+
+namespace projections {
+
+struct ComplaintStepRecord {
+  uint64_t seq = 0;
+  int kind = 0;  // ComplaintStepKind
+  int64_t at = 0;
+  std::string text;
+  template <class A>
+  void Fields(A& a) {
+    a(seq, kind, at, text);
+  }
+};
+
+struct FollowUpRecord {
+  uint64_t seq = 0;
+  int64_t at = 0;
+  int satisfaction = 0;  // schema::Satisfaction
+  std::string comment;
+  template <class A>
+  void Fields(A& a) {
+    a(seq, at, satisfaction, comment);
+  }
+};
+
+struct ComplaintRecord {
+  std::string id, estate_id, household_id, company_id, category, summary;
+  int channel = 0;  // schema::Channel
+  int64_t filed_at = 0;
+  uint64_t filed_seq = 0;  // 0 while only later steps are known
+  std::vector<ComplaintStepRecord> steps;  // in seq order
+  std::vector<FollowUpRecord> follow_ups;
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, household_id, company_id, category, summary, channel, filed_at, filed_seq,
+      steps, follow_ups);
+  }
+};
+
+enum class ComplaintStepKind { kAcknowledged = 1, kReplied, kResolved, kReopened, kEscalated };
+
+// What the steps add up to.
+struct ComplaintState {
+  const char* status = "filed";
+  int64_t acknowledged_at = 0, replied_at = 0, resolved_at = 0;
+  uint32_t reopened = 0;
+  bool escalated = false;
+  bool resolved() const { return resolved_at != 0; }
+};
+ComplaintState Derive(const ComplaintRecord& complaint);
+
+class Complaints final : public Projection {
+ public:
+  explicit Complaints(const Registers* registers) : registers_(registers) {
+    Register(&complaints_);
+  }
+  const char* name() const override { return "complaints"; }
+  uint32_t version() const override { return 1; }
+  void Apply(const EventContext& event) override;
+  void Void(const EventContext& event) override;
+
+  // Counts, timings and one page of the complaints that match (filed in the filter's period).
+  void Query(const Filter& filter, ledger::schema::ComplaintsView::Builder out) const;
+  // The replies given to an estate's complaints, in order, optionally within a period.
+  void ReplyBoard(const Filter& filter, ledger::schema::ReplyBoard::Builder out) const;
+
+  const Table<ComplaintRecord>& complaints() const { return complaints_; }
+  // Whether this complaint counts (filed, and matching the filter).
+  static bool Counts(const ComplaintRecord& c, const Filter& filter);
+
+ private:
+  const Registers* registers_;
+  Table<ComplaintRecord> complaints_{"complaints"};
+};
+
+const char* ChannelName(int channel);
+const char* SatisfactionName(int satisfaction);
+
+}  // namespace projections

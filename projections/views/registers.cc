@@ -1,0 +1,342 @@
+#include "projections/views/registers.h"
+
+#include <algorithm>
+
+#include "projections/calendar.h"
+
+namespace projections {
+
+namespace schema = ledger::schema;
+using P = schema::Payload;
+
+namespace {
+
+Flags ReadFlags(schema::HouseholdFlags::Reader f) {
+  return Flags{f.getRetiredCadre(), f.getElderlyAlone(), f.getHardship(), f.getDisability()};
+}
+
+int64_t Day(capnp::Text::Reader text) { return ParseDay(Str(text)).value_or(0); }
+
+}  // namespace
+
+void Registers::Apply(const EventContext& e) {
+  auto p = e.payload;
+  switch (p.which()) {
+    case P::ESTATE_REGISTERED: {
+      auto r = p.getEstateRegistered();
+      auto& estate = estates_.Mutable(Str(r.getEstateId()));
+      estate = EstateRecord{Str(r.getEstateId()), Str(r.getName()),    Str(r.getAddress()),
+                            Str(r.getCommunity()), Str(r.getStreet()), r.getHouseholdCount(),
+                            e.seq};
+      break;
+    }
+    case P::COMPANY_REGISTERED: {
+      auto r = p.getCompanyRegistered();
+      companies_.Mutable(Str(r.getCompanyId())) =
+          CompanyRecord{Str(r.getCompanyId()), Str(r.getName()), Str(r.getLicence()), e.seq};
+      break;
+    }
+    case P::SERVICE_CONTRACT_STARTED: {
+      auto r = p.getServiceContractStarted();
+      auto& list = contracts_.Mutable(Str(r.getEstateId())).contracts;
+      ContractRecord c;
+      c.contract_id = Str(r.getContractId());
+      c.company_id = Str(r.getCompanyId());
+      c.start_day = Day(r.getStartDate());
+      c.start_seq = e.seq;
+      auto at = std::upper_bound(list.begin(), list.end(), c, [](const auto& a, const auto& b) {
+        return a.start_day < b.start_day;
+      });
+      list.insert(at, std::move(c));
+      break;
+    }
+    case P::SERVICE_CONTRACT_ENDED: {
+      auto r = p.getServiceContractEnded();
+      auto& list = contracts_.Mutable(Str(r.getEstateId())).contracts;
+      for (auto& c : list) {
+        if (c.contract_id == Str(r.getContractId())) {
+          c.end_day = Day(r.getEndDate());
+          c.end_reason = Str(r.getReason());
+          c.end_seq = e.seq;
+        }
+      }
+      break;
+    }
+    case P::HOUSEHOLD_REGISTERED: {
+      auto r = p.getHouseholdRegistered();
+      std::string id = Str(r.getHouseholdId());
+      bool is_new = !households_.Contains(id);
+      auto& h = households_.Mutable(id);
+      if (!is_new && h.estate_id != Str(r.getEstateId())) {
+        auto& old_count = registered_per_estate_.Mutable(h.estate_id);
+        if (old_count > 0) --old_count;
+        is_new = true;
+      }
+      h.id = id;
+      h.estate_id = Str(r.getEstateId());
+      h.building = Str(r.getBuilding());
+      h.unit = Str(r.getUnit());
+      h.room = Str(r.getRoom());
+      h.head_name = Str(r.getHeadName());
+      h.phone = Str(r.getPhone());
+      h.residents.clear();
+      for (auto res : r.getResidents()) {
+        h.residents.push_back({Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
+      }
+      h.flag_history.insert(h.flag_history.begin(),
+                            FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), "registered"});
+      std::stable_sort(h.flag_history.begin(), h.flag_history.end(),
+                       [](const auto& a, const auto& b) { return a.seq < b.seq; });
+      h.seq = e.seq;
+      if (is_new) ++registered_per_estate_.Mutable(h.estate_id);
+      break;
+    }
+    case P::HOUSEHOLD_FLAGS_CHANGED: {
+      auto r = p.getHouseholdFlagsChanged();
+      auto& h = households_.Mutable(Str(r.getHouseholdId()));
+      if (h.id.empty()) h.id = Str(r.getHouseholdId());
+      h.flag_history.push_back(
+          FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), Str(r.getReason())});
+      break;
+    }
+    case P::PERSON_REGISTERED: {
+      auto r = p.getPersonRegistered();
+      auto& person = persons_.Mutable(Str(r.getPersonId()));
+      person.id = Str(r.getPersonId());
+      person.name = Str(r.getName());
+      person.phone = Str(r.getPhone());
+      person.household_id = Str(r.getHouseholdId());
+      person.party_member = r.getPartyMember();
+      person.seq = e.seq;
+      break;
+    }
+    case P::ROLE_APPOINTED: {
+      auto r = p.getRoleAppointed();
+      auto& person = persons_.Mutable(Str(r.getPersonId()));
+      if (person.id.empty()) person.id = Str(r.getPersonId());
+      AppointmentRecord a;
+      a.role = static_cast<int>(r.getRole());
+      a.estate_id = Str(r.getEstateId());
+      a.company_id = Str(r.getCompanyId());
+      a.team = Str(r.getTeam());
+      a.from_date = Str(r.getFromDate());
+      a.seq = e.seq;
+      person.appointments.push_back(std::move(a));
+      break;
+    }
+    case P::ROLE_ENDED: {
+      auto r = p.getRoleEnded();
+      auto& person = persons_.Mutable(Str(r.getPersonId()));
+      // Ends the latest open appointment to that role (and estate, when named).
+      for (auto it = person.appointments.rbegin(); it != person.appointments.rend(); ++it) {
+        if (it->role == static_cast<int>(r.getRole()) && it->end_seq == 0 &&
+            (r.getEstateId().size() == 0 || it->estate_id == Str(r.getEstateId()))) {
+          it->to_date = Str(r.getToDate());
+          it->end_reason = Str(r.getReason());
+          it->end_seq = e.seq;
+          break;
+        }
+      }
+      break;
+    }
+    case P::OWNERS_COMMITTEE_FORMED: {
+      auto r = p.getOwnersCommitteeFormed();
+      auto& c = committees_.Mutable(Str(r.getCommitteeId()));
+      c.id = Str(r.getCommitteeId());
+      c.estate_id = Str(r.getEstateId());
+      c.chair_person_id = Str(r.getChairPersonId());
+      c.term_start = Str(r.getTermStart());
+      c.term_end = Str(r.getTermEnd());
+      c.member_person_ids.clear();
+      for (auto m : r.getMemberPersonIds()) c.member_person_ids.push_back(Str(m));
+      c.seq = e.seq;
+      break;
+    }
+    case P::DEMAND_RECORDED: {
+      auto r = p.getDemandRecorded();
+      auto& d = demands_.Mutable(Str(r.getDemandId()));
+      d.id = Str(r.getDemandId());
+      d.estate_id = Str(r.getEstateId());
+      d.household_id = Str(r.getHouseholdId());
+      d.category = Str(r.getCategory());
+      d.description = Str(r.getDescription());
+      d.recorded_at = e.occurred_at;
+      d.seq = e.seq;
+      break;
+    }
+    case P::DEMAND_MET: {
+      auto r = p.getDemandMet();
+      auto& d = demands_.Mutable(Str(r.getDemandId()));
+      if (d.id.empty()) d.id = Str(r.getDemandId());
+      d.met_seq = e.seq;
+      d.met_at = e.occurred_at;
+      d.menu_item_id = Str(r.getMenuItemId());
+      d.provider_id = Str(r.getProviderId());
+      d.met_note = Str(r.getNote());
+      break;
+    }
+    case P::SERVICE_MENU_ITEM_OFFERED: {
+      auto r = p.getServiceMenuItemOffered();
+      menu_.Mutable(Str(r.getMenuItemId())) = MenuItemRecord{
+          Str(r.getMenuItemId()), Str(r.getEstateId()), Str(r.getName()), Str(r.getProviderId()),
+          e.seq};
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Registers::Void(const EventContext& e) {
+  auto p = e.payload;
+  switch (p.which()) {
+    case P::ESTATE_REGISTERED: {
+      std::string id = Str(p.getEstateRegistered().getEstateId());
+      if (auto* r = estates_.Find(id); r && r->seq == e.seq) estates_.Erase(id);
+      break;
+    }
+    case P::COMPANY_REGISTERED: {
+      std::string id = Str(p.getCompanyRegistered().getCompanyId());
+      if (auto* r = companies_.Find(id); r && r->seq == e.seq) companies_.Erase(id);
+      break;
+    }
+    case P::SERVICE_CONTRACT_STARTED: {
+      auto& list = contracts_.Mutable(Str(p.getServiceContractStarted().getEstateId())).contracts;
+      std::erase_if(list, [&](const ContractRecord& c) { return c.start_seq == e.seq; });
+      break;
+    }
+    case P::SERVICE_CONTRACT_ENDED: {
+      auto& list = contracts_.Mutable(Str(p.getServiceContractEnded().getEstateId())).contracts;
+      for (auto& c : list) {
+        if (c.end_seq == e.seq) {
+          c.end_day.reset();
+          c.end_reason.clear();
+          c.end_seq = 0;
+        }
+      }
+      break;
+    }
+    case P::HOUSEHOLD_REGISTERED: {
+      std::string id = Str(p.getHouseholdRegistered().getHouseholdId());
+      if (auto* h = households_.Find(id); h && h->seq == e.seq) {
+        auto& count = registered_per_estate_.Mutable(h->estate_id);
+        if (count > 0) --count;
+        households_.Erase(id);
+      }
+      break;
+    }
+    case P::HOUSEHOLD_FLAGS_CHANGED: {
+      std::string id = Str(p.getHouseholdFlagsChanged().getHouseholdId());
+      if (households_.Contains(id)) {
+        std::erase_if(households_.Mutable(id).flag_history,
+                      [&](const FlagChange& f) { return f.seq == e.seq; });
+      }
+      break;
+    }
+    case P::PERSON_REGISTERED: {
+      std::string id = Str(p.getPersonRegistered().getPersonId());
+      if (auto* r = persons_.Find(id); r && r->seq == e.seq) {
+        auto& person = persons_.Mutable(id);
+        person.name.clear();
+        person.phone.clear();
+        person.household_id.clear();
+        person.seq = 0;
+        if (person.appointments.empty()) persons_.Erase(id);
+      }
+      break;
+    }
+    case P::ROLE_APPOINTED: {
+      std::string id = Str(p.getRoleAppointed().getPersonId());
+      if (persons_.Contains(id)) {
+        std::erase_if(persons_.Mutable(id).appointments,
+                      [&](const AppointmentRecord& a) { return a.seq == e.seq; });
+      }
+      break;
+    }
+    case P::ROLE_ENDED: {
+      std::string id = Str(p.getRoleEnded().getPersonId());
+      if (persons_.Contains(id)) {
+        for (auto& a : persons_.Mutable(id).appointments) {
+          if (a.end_seq == e.seq) {
+            a.end_seq = 0;
+            a.to_date.clear();
+            a.end_reason.clear();
+          }
+        }
+      }
+      break;
+    }
+    case P::OWNERS_COMMITTEE_FORMED: {
+      std::string id = Str(p.getOwnersCommitteeFormed().getCommitteeId());
+      if (auto* r = committees_.Find(id); r && r->seq == e.seq) committees_.Erase(id);
+      break;
+    }
+    case P::DEMAND_RECORDED: {
+      std::string id = Str(p.getDemandRecorded().getDemandId());
+      if (auto* r = demands_.Find(id); r && r->seq == e.seq) demands_.Erase(id);
+      break;
+    }
+    case P::DEMAND_MET: {
+      std::string id = Str(p.getDemandMet().getDemandId());
+      if (auto* r = demands_.Find(id); r && r->met_seq == e.seq) {
+        auto& d = demands_.Mutable(id);
+        d.met_seq = 0;
+        d.met_at = 0;
+        d.menu_item_id.clear();
+        d.provider_id.clear();
+        d.met_note.clear();
+      }
+      break;
+    }
+    case P::SERVICE_MENU_ITEM_OFFERED: {
+      std::string id = Str(p.getServiceMenuItemOffered().getMenuItemId());
+      if (auto* r = menu_.Find(id); r && r->seq == e.seq) menu_.Erase(id);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+std::string Registers::ServingCompany(const std::string& estate_id, int64_t day) const {
+  const EstateContracts* list = contracts_.Find(estate_id);
+  if (!list) return "";
+  std::string company;
+  // The latest contract started on or before the day and not ended before it.
+  for (const auto& c : list->contracts) {
+    if (c.start_day <= day && (!c.end_day || *c.end_day >= day)) company = c.company_id;
+  }
+  return company;
+}
+
+std::vector<std::pair<std::string, int64_t>> Registers::EstatesServed(
+    const std::string& company_id, int64_t first_day, int64_t last_day) const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  contracts_.ForEach([&](const std::string& estate, const EstateContracts& list) {
+    int64_t days = 0;
+    for (const auto& c : list.contracts) {
+      if (c.company_id != company_id) continue;
+      int64_t from = std::max(first_day, c.start_day);
+      int64_t to = std::min(last_day, c.end_day.value_or(last_day));
+      if (to >= from) days += to - from + 1;
+    }
+    if (days > 0) out.emplace_back(estate, days);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+uint32_t Registers::HouseholdCount(const std::string& estate_id) const {
+  if (const EstateRecord* estate = estates_.Find(estate_id); estate && estate->household_count) {
+    return estate->household_count;
+  }
+  const uint32_t* registered = registered_per_estate_.Find(estate_id);
+  return registered ? *registered : 0;
+}
+
+std::string Registers::EstateOfHousehold(const std::string& household_id) const {
+  const HouseholdRecord* h = households_.Find(household_id);
+  return h ? h->estate_id : "";
+}
+
+}  // namespace projections

@@ -1,0 +1,204 @@
+// Registers (台账): estates, companies and which company serves which estate on which day,
+// households and their flags, people and their appointments, owners' committees, the residents'
+// demand list (居民需求清单) and the service menu that meets it.
+
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "projections/projection.h"
+
+namespace projections {
+
+struct EstateRecord {
+  std::string id, name, address, community, street;
+  uint32_t household_count = 0;  // dwellings declared at registration
+  uint64_t seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(id, name, address, community, street, household_count, seq);
+  }
+};
+
+struct CompanyRecord {
+  std::string id, name, licence;
+  uint64_t seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(id, name, licence, seq);
+  }
+};
+
+struct ContractRecord {
+  std::string contract_id, company_id;
+  int64_t start_day = 0;
+  std::optional<int64_t> end_day;  // the last day served, once ended
+  std::string end_reason;
+  uint64_t start_seq = 0, end_seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(contract_id, company_id, start_day, end_day, end_reason, start_seq, end_seq);
+  }
+};
+
+struct EstateContracts {
+  std::vector<ContractRecord> contracts;  // in order of start
+  template <class A>
+  void Fields(A& a) {
+    a(contracts);
+  }
+};
+
+struct Flags {
+  bool retired_cadre = false, elderly_alone = false, hardship = false, disability = false;
+  bool any() const { return retired_cadre || elderly_alone || hardship || disability; }
+  template <class A>
+  void Fields(A& a) {
+    a(retired_cadre, elderly_alone, hardship, disability);
+  }
+};
+
+struct FlagChange {
+  uint64_t seq = 0;
+  int64_t at = 0;
+  Flags flags;
+  std::string reason;
+  template <class A>
+  void Fields(A& a) {
+    a(seq, at, flags, reason);
+  }
+};
+
+struct ResidentRecord {
+  std::string person_id, name, birth_date;
+  template <class A>
+  void Fields(A& a) {
+    a(person_id, name, birth_date);
+  }
+};
+
+struct HouseholdRecord {
+  std::string id, estate_id, building, unit, room;
+  std::string head_name, phone;  // personal details
+  std::vector<ResidentRecord> residents;
+  std::vector<FlagChange> flag_history;  // [0] is the registration
+  uint64_t seq = 0;
+  const Flags& flags() const {
+    static const Flags kNone;
+    return flag_history.empty() ? kNone : flag_history.back().flags;
+  }
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, building, unit, room, head_name, phone, residents, flag_history, seq);
+  }
+};
+
+struct AppointmentRecord {
+  int role = 0;  // schema::AppointedRole
+  std::string estate_id, company_id, team, from_date, to_date, end_reason;
+  uint64_t seq = 0, end_seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(role, estate_id, company_id, team, from_date, to_date, end_reason, seq, end_seq);
+  }
+};
+
+struct PersonRecord {
+  std::string id, name, phone, household_id;
+  bool party_member = false;
+  std::vector<AppointmentRecord> appointments;
+  uint64_t seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(id, name, phone, household_id, party_member, appointments, seq);
+  }
+};
+
+struct CommitteeRecord {
+  std::string id, estate_id, chair_person_id, term_start, term_end;
+  std::vector<std::string> member_person_ids;
+  uint64_t seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, chair_person_id, term_start, term_end, member_person_ids, seq);
+  }
+};
+
+struct DemandRecord {
+  std::string id, estate_id, household_id, category, description;
+  int64_t recorded_at = 0;
+  uint64_t seq = 0;
+  // Set once met.
+  uint64_t met_seq = 0;
+  int64_t met_at = 0;
+  std::string menu_item_id, provider_id, met_note;
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, household_id, category, description, recorded_at, seq, met_seq, met_at,
+      menu_item_id, provider_id, met_note);
+  }
+};
+
+struct MenuItemRecord {
+  std::string id, estate_id, name, provider_id;
+  uint64_t seq = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, name, provider_id, seq);
+  }
+};
+
+class Registers final : public Projection {
+ public:
+  Registers() {
+    Register(&estates_);
+    Register(&companies_);
+    Register(&contracts_);
+    Register(&households_);
+    Register(&persons_);
+    Register(&committees_);
+    Register(&demands_);
+    Register(&menu_);
+    Register(&registered_per_estate_);
+  }
+  const char* name() const override { return "registers"; }
+  uint32_t version() const override { return 1; }
+  void Apply(const EventContext& event) override;
+  void Void(const EventContext& event) override;
+
+  const Table<EstateRecord>& estates() const { return estates_; }
+  const Table<CompanyRecord>& companies() const { return companies_; }
+  const Table<HouseholdRecord>& households() const { return households_; }
+  const Table<PersonRecord>& persons() const { return persons_; }
+  const Table<CommitteeRecord>& committees() const { return committees_; }
+  const Table<DemandRecord>& demands() const { return demands_; }
+  const Table<MenuItemRecord>& menu() const { return menu_; }
+  const Table<EstateContracts>& contracts() const { return contracts_; }
+
+  // The company serving `estate_id` on local day `day`, or "" if none.
+  std::string ServingCompany(const std::string& estate_id, int64_t day) const;
+  // The estates `company_id` served on any day of [first_day, last_day], with the number of days.
+  std::vector<std::pair<std::string, int64_t>> EstatesServed(const std::string& company_id,
+                                                             int64_t first_day,
+                                                             int64_t last_day) const;
+  // Households of an estate: the declared count, or the registered ones if none was declared.
+  uint32_t HouseholdCount(const std::string& estate_id) const;
+  // The estate of a household, or "".
+  std::string EstateOfHousehold(const std::string& household_id) const;
+
+ private:
+  Table<EstateRecord> estates_{"estates"};
+  Table<CompanyRecord> companies_{"companies"};
+  Table<EstateContracts> contracts_{"contracts"};  // by estate
+  Table<HouseholdRecord> households_{"households"};
+  Table<PersonRecord> persons_{"persons"};
+  Table<CommitteeRecord> committees_{"committees"};
+  Table<DemandRecord> demands_{"demands"};
+  Table<MenuItemRecord> menu_{"menu"};
+  // Registered households per estate, kept so HouseholdCount needs no scan.
+  Table<uint32_t> registered_per_estate_{"registered_per_estate"};
+};
+
+}  // namespace projections

@@ -1,0 +1,170 @@
+// bench_append: durable appends to the ledger against raw RocksDB writing the same bytes, side by
+// side in one run, printed as a markdown table with the ratio. Figures are printed, never
+// asserted: the machine is shared and noisy.
+//
+//   bench_append --events 100000 --threads 1,8,32 --batches 100,1000 [--no-sync] [--dir D]
+
+#include <CLI/CLI.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "ledger/ledger.h"
+#include "ledger/record.h"
+#include "schemas/events.capnp.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Sample {
+  std::unique_ptr<capnp::MallocMessageBuilder> message;
+  ledger::schema::Event::Reader reader;
+};
+
+// A realistic small event: a complaint with Chinese text, about 300 bytes.
+Sample MakeComplaint(const std::string& id, const std::string& stream) {
+  Sample s;
+  s.message = std::make_unique<capnp::MallocMessageBuilder>();
+  auto e = s.message->initRoot<ledger::schema::Event>();
+  e.setEventId(id);
+  e.setStream(stream);
+  e.setActorId("person/resident-0001");
+  e.setActorRole(ledger::schema::Role::RESIDENT);
+  auto c = e.initPayload().initComplaintFiled();
+  c.setComplaintId(stream);
+  c.setEstateId("estate/e-01");
+  c.setHouseholdId("household/e-01-3-201");
+  c.setCategory("water");
+  c.setChannel(ledger::schema::Channel::HOTLINE);
+  c.setSummary("3号楼2单元201室厨房水管漏水，楼下天花板滴水，请尽快处理");
+  s.reader = e.asReader();
+  return s;
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Appends `events` single-event appends (or batches of `batch`) from `threads` threads.
+double RunLedger(const std::string& dir, uint64_t events, int threads, size_t batch, bool sync,
+                 bool verify = false) {
+  std::filesystem::remove_all(dir);
+  ledger::Options options;
+  options.sync = sync;
+  auto log = std::move(ledger::Ledger::Open(dir, options)).value();
+  std::atomic<uint64_t> next{0};
+  std::atomic<uint64_t> failures{0};
+  auto start = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (;;) {
+        uint64_t first = next.fetch_add(batch);
+        if (first >= events) break;
+        uint64_t n = std::min<uint64_t>(batch, events - first);
+        std::string stream = "complaint/t" + std::to_string(t) + "-" + std::to_string(first);
+        std::vector<Sample> samples;
+        std::vector<ledger::schema::Event::Reader> readers;
+        for (uint64_t i = 0; i < n; ++i) {
+          samples.push_back(MakeComplaint("ev-" + std::to_string(first + i), stream));
+          readers.push_back(samples.back().reader);
+        }
+        auto r = log->Append(stream, ledger::ExpectedVersion::NoStream(), readers);
+        if (!r.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  double secs = Seconds(start, Clock::now());
+  auto head = log->Head();
+  if (failures > 0 || head.seq != events) {
+    std::fprintf(stderr, "ledger run failed: %llu failures, head %llu\n",
+                 (unsigned long long)failures.load(), (unsigned long long)head.seq);
+  }
+  if (verify) {
+    auto verify_start = Clock::now();
+    auto report = log->Verify();
+    std::printf("verify: %s, %llu events checked, head %llu, %.1f s\n",
+                report.ok() && report->ok ? "ok" : "FAILED",
+                report.ok() ? (unsigned long long)report->checked : 0ULL,
+                (unsigned long long)head.seq, Seconds(verify_start, Clock::now()));
+  }
+  return events / secs;
+}
+
+// Raw RocksDB: the same value bytes under the same keys, `batch` events per synced WriteBatch,
+// from one thread: the ceiling a single durable log writer can reach here.
+double RunRaw(const std::string& dir, uint64_t events, size_t batch, bool sync) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir, &raw).ok()) return 0;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto sample = MakeComplaint("ev-0", "complaint/x");
+  auto words = capnp::canonicalize(sample.reader);
+  std::string value(ledger::internal::kValueHeaderBytes, '\0');
+  value.append(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  auto start = Clock::now();
+  for (uint64_t first = 0; first < events; first += batch) {
+    rocksdb::WriteBatch wb;
+    for (uint64_t i = first; i < std::min<uint64_t>(events, first + batch); ++i) {
+      wb.Put(ledger::internal::SeqKey(i + 1), value);
+      wb.Put("stream" + std::to_string(i), ledger::internal::SeqKey(i + 1));
+      wb.Put("ev-" + std::to_string(i), ledger::internal::SeqKey(i + 1));
+    }
+    db->Write(wo, &wb);
+  }
+  return events / Seconds(start, Clock::now());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bench_append: durable ledger appends against raw RocksDB, side by side"};
+  uint64_t events = 100000;
+  std::vector<int> threads = {1, 8, 32};
+  std::vector<size_t> batches = {100, 1000};
+  bool no_sync = false;
+  bool verify = false;
+  std::string dir = (std::filesystem::temp_directory_path() / "bench-append").string();
+  app.add_option("--events", events, "events per run")->capture_default_str();
+  app.add_option("--threads", threads, "appending threads, single-event appends")
+      ->delimiter(',');
+  app.add_option("--batches", batches, "batch sizes, from one thread")->delimiter(',');
+  app.add_flag("--no-sync", no_sync, "acknowledge before the disk sync");
+  app.add_flag("--verify", verify, "verify the chain after each threaded run");
+  app.add_option("--dir", dir, "scratch folder (removed and recreated)");
+  CLI11_PARSE(app, argc, argv);
+  bool sync = !no_sync;
+
+  std::printf("cores %u, %llu events per run, sync %s\n\n", std::thread::hardware_concurrency(),
+              (unsigned long long)events, sync ? "on" : "off");
+  // The physical ceiling: raw RocksDB, synced batches as large as the ledger's groups can be.
+  double ceiling = RunRaw(dir + "/raw", events, 100, sync);
+  std::printf("| run | ledger events/s | raw RocksDB events/s | ratio |\n|---|---:|---:|---:|\n");
+  for (int t : threads) {
+    double ours = RunLedger(dir + "/ledger", events, t, 1, sync, verify);
+    std::printf("| %d threads, single events | %.0f | %.0f (batches of 100) | %.2f |\n", t, ours,
+                ceiling, ours / ceiling);
+    std::fflush(stdout);
+  }
+  for (size_t b : batches) {
+    double ours = RunLedger(dir + "/ledger", events, 1, b, sync);
+    double raw = RunRaw(dir + "/raw", events, b, sync);
+    std::printf("| 1 thread, batches of %zu | %.0f | %.0f | %.2f |\n", b, ours, raw, ours / raw);
+    std::fflush(stdout);
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}

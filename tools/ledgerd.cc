@@ -1,0 +1,113 @@
+// ledgerd: the HTTP service on an embedded data folder.
+//
+//   ledgerd --listen 127.0.0.1 --port 8080 --data var
+//
+// The data folder holds the ledger (ledger/), the views (views/) and the token file (tokens).
+// Every flag can also be set in the environment: LEDGER_LISTEN, LEDGER_PORT, LEDGER_DATA,
+// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS.
+
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <pthread.h>
+#include <string>
+#include <unistd.h>
+
+#include "codec/event_json.h"
+#include "http/api.h"
+#include "http/metrics.h"
+#include "http/server.h"
+#include "http/tokens.h"
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"ledgerd: the community governance ledger's HTTP service"};
+  std::string listen = "127.0.0.1";
+  uint16_t port = 8080;
+  std::string data = "var";
+  bool sync = true;
+  int threads = 0;
+  std::string token_file;
+  app.add_option("--listen", listen, "address to listen on (loopback by default)")
+      ->envname("LEDGER_LISTEN")
+      ->capture_default_str();
+  app.add_option("--port", port, "TCP port; 0 picks a free one")
+      ->envname("LEDGER_PORT")
+      ->capture_default_str();
+  app.add_option("--data", data, "the data folder")->envname("LEDGER_DATA")->capture_default_str();
+  app.add_option("--sync", sync, "sync each append to disk before acknowledging it (1/0)")
+      ->envname("LEDGER_SYNC")
+      ->capture_default_str();
+  app.add_option("--threads", threads, "I/O threads; 0 means one per core")
+      ->envname("LEDGER_THREADS")
+      ->capture_default_str();
+  app.add_option("--tokens", token_file, "the token file (default: DATA/tokens)")
+      ->envname("LEDGER_TOKENS");
+  CLI11_PARSE(app, argc, argv);
+  if (token_file.empty()) token_file = data + "/tokens";
+
+  // Signals are taken by this thread alone, with sigwait, so no handler runs at an odd moment.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ledger::Options options;
+  options.sync = sync;
+  auto log = ledger::Ledger::Open(data + "/ledger", options);
+  if (!log.ok()) {
+    std::cerr << "ledgerd: " << log.status().ToString() << "\n";
+    return 1;
+  }
+  projections::EngineOptions engine_options;
+  bool tty = isatty(STDERR_FILENO);
+  engine_options.progress = [tty](uint64_t applied, uint64_t head) {
+    if (tty) std::fprintf(stderr, "\rviews: %llu of %llu events applied", (unsigned long long)applied,
+                          (unsigned long long)head);
+  };
+  auto engine = projections::Engine::Open(log->get(), data + "/views", engine_options);
+  if (!engine.ok()) {
+    std::cerr << "ledgerd: " << engine.status().ToString() << "\n";
+    return 1;
+  }
+  auto caught_up = (*engine)->CatchUp();
+  if (tty) std::fprintf(stderr, "\n");
+  if (!caught_up.ok()) {
+    std::cerr << "ledgerd: the views could not catch up: " << caught_up.ToString() << "\n";
+    return 1;
+  }
+  (*engine)->StartFollowing();
+
+  codec::EventJson json;
+  http::TokenStore tokens(token_file);
+  http::Metrics metrics;
+  http::Api api(log->get(), engine->get(), &tokens, &json, &metrics);
+  http::ServerOptions server_options;
+  server_options.address = listen;
+  server_options.port = port;
+  server_options.threads = threads;
+  auto server = http::Server::Start(&api, server_options);
+  if (!server.ok()) {
+    std::cerr << "ledgerd: " << server.status().ToString() << "\n";
+    return 1;
+  }
+  auto head = (*log)->Head();
+  std::cout << "ledgerd: listening on http://" << (listen.find(':') != std::string::npos ? "[" + listen + "]" : listen)
+            << ":" << (*server)->port() << " with " << data << " at seq " << head.seq << std::endl;
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::cout << "ledgerd: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
+            << ": finishing requests in flight" << std::endl;
+  (*server)->Stop();
+  server->reset();
+  engine->reset();  // stops following and closes the views
+  log->reset();     // drains the writer and closes the ledger
+  std::cout << "ledgerd: stopped cleanly" << std::endl;
+  return 0;
+}
