@@ -404,6 +404,9 @@ class Api::Impl {
       return Problem(404, "not_found", "Not Found",
                      "there is no view \"" + name + "\"; views: " + ViewNames());
     }
+    if (route->audit_only) {
+      if (auto denied = RawReadDenied(who)) return *denied;
+    }
     return Serve(who, target, [&](const projections::ViewSet& views, const Query& q,
                                   capnp::MallocMessageBuilder& message, std::string* error) {
       return route->fill(views, q, message, error);

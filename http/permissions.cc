@@ -182,6 +182,7 @@ Decision Permissions::MayAppend(const Principal& who, schema::Event::Reader even
 }
 
 Decision Permissions::ScopeQuery(const Principal& who, Query* q) const {
+  q->personal_details = MayReadRawEvents(who);
   if (who.role == R::ADMIN || who.role == R::STREET_AUDITOR) {
     if (!who.BoundToEstates()) return Decision::Allow();
   }

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "codec/event_json.h"
+#include "projections/calendar.h"
+#include "projections/reports/star_evaluation.h"
 
 namespace http {
 
@@ -272,29 +274,114 @@ capnp::DynamicStruct::Reader Root(capnp::MallocMessageBuilder& message) {
   return message.getRoot<T>().asReader();
 }
 
+// The local year of the query's instant, unless ?year= says otherwise.
+int YearOf(const Query& q) {
+  return q.year ? q.year : projections::LocalYear(q.now_ms, projections::TimeZone{});
+}
+
 std::vector<ViewRoute>& Views() {
+  using projections::ViewSet;
+  using Message = capnp::MallocMessageBuilder;
   static std::vector<ViewRoute> routes = {
       {"complaints", "counts, timings and pages of complaints",
-       [](const projections::ViewSet& v, const Query& q, capnp::MallocMessageBuilder& m,
-          std::string*) {
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
          v.complaints.Query(q.filter, m.initRoot<schema::ComplaintsView>());
          return Root<schema::ComplaintsView>(m);
        }},
       {"reply-board", "the public replies to an estate's complaints, in order",
-       [](const projections::ViewSet& v, const Query& q, capnp::MallocMessageBuilder& m,
-          std::string* error) {
+       [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
          if (q.filter.estate.empty()) {
            *error = "estate: the reply board belongs to one estate; name it with ?estate=";
          }
          v.complaints.ReplyBoard(q.filter, m.initRoot<schema::ReplyBoard>());
          return Root<schema::ReplyBoard>(m);
        }},
+      {"repairs", "repairs, their time limits and compliance by estate, company, category, month",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.repairs.Query(q.filter, q.now_ms, m.initRoot<schema::RepairsView>());
+         return Root<schema::RepairsView>(m);
+       }},
+      {"overdue-repairs", "repairs past their time limit at ?at=, oldest first",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.repairs.Overdue(q.filter, q.now_ms, m.initRoot<schema::RepairsOverdue>());
+         return Root<schema::RepairsOverdue>(m);
+       }},
+      {"visits", "home visits and the four must-visits: obligations met, due and missed",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.visits.Query(q.filter, q.now_ms, m.initRoot<schema::VisitsView>());
+         return Root<schema::VisitsView>(m);
+       }},
+      {"household-visits", "one household's visits and obligations (?household=)",
+       [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
+         if (q.filter.household.empty()) *error = "household: name the household with ?household=";
+         v.visits.Household(q.filter.household, q.filter, q.now_ms,
+                            m.initRoot<schema::HouseholdVisits>());
+         return Root<schema::HouseholdVisits>(m);
+       }},
+      {"time-bank", "volunteer hours, points, exchanges and the reconciliation",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.time_bank.Summary(q.filter, m.initRoot<schema::TimeBankView>());
+         return Root<schema::TimeBankView>(m);
+       }},
+      {"time-bank-statement", "one account's balance and every movement (?person=)",
+       [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
+         if (q.Param("person").empty()) *error = "person: name the account with ?person=";
+         v.time_bank.Statement(q.Param("person"), m.initRoot<schema::TimeBankStatement>());
+         return Root<schema::TimeBankStatement>(m);
+       }},
+      {"meetings", "joint meetings, attendees by side, agendas and resolutions",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.meetings.Query(q.filter, q.now_ms, m.initRoot<schema::MeetingsView>());
+         return Root<schema::MeetingsView>(m);
+       }},
+      {"open-resolutions", "resolutions open and overdue at ?at=, and those overdue since ?from=",
+       [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
+         if (q.filter.estate.empty()) *error = "estate: name the estate with ?estate=";
+         v.meetings.OpenResolutions(q.filter.estate, q.filter.from_ms.value_or(0), q.now_ms,
+                                    m.initRoot<schema::OpenResolutions>());
+         return Root<schema::OpenResolutions>(m);
+       }},
+      {"ratings", "inspections, document reviews, surveys and published ratings of ?year=",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.ratings.Query(YearOf(q), q.filter, m.initRoot<schema::RatingsView>());
+         return Root<schema::RatingsView>(m);
+       }},
+      {"registers", "estates, contracts, companies, households, people, committees, demands",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         v.registers.Query(q.filter, projections::LocalDay(q.now_ms, projections::TimeZone{}),
+                           q.personal_details, m.initRoot<schema::RegistersView>());
+         return Root<schema::RegistersView>(m);
+       }},
+      {"audit", "every event by ?entity=, ?actor=, ?day=YYYY-MM-DD, or the late entries",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         auto out = m.initRoot<schema::AuditView>();
+         const auto& f = q.filter;
+         if (!q.Param("entity").empty()) {
+           v.audit.ByEntity(q.Param("entity"), f.offset, f.limit, out);
+         } else if (!q.Param("actor").empty()) {
+           v.audit.ByActor(q.Param("actor"), f.offset, f.limit, out);
+         } else if (!q.Param("day").empty()) {
+           v.audit.ByDay(q.Param("day"), f.offset, f.limit, out);
+         } else {
+           v.audit.Late(f.offset, f.limit, out);
+         }
+         return Root<schema::AuditView>(m);
+       },
+       /*audit_only=*/true},
   };
   return routes;
 }
 
 std::vector<ViewRoute>& Reports() {
-  static std::vector<ViewRoute> routes = {};
+  using projections::ViewSet;
+  using Message = capnp::MallocMessageBuilder;
+  static std::vector<ViewRoute> routes = {
+      {"star-evaluation", "the annual star evaluation and red/black list of ?year=",
+       [](const ViewSet& v, const Query& q, Message& m, std::string*) {
+         projections::ComputeStarEvaluation(v, YearOf(q), m.initRoot<schema::StarEvaluation>());
+         return Root<schema::StarEvaluation>(m);
+       }},
+  };
   return routes;
 }
 

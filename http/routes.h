@@ -39,6 +39,7 @@ struct Query {
   uint64_t at_least = 0;
   std::optional<std::chrono::milliseconds> wait;
   int year = 0;
+  bool personal_details = false;  // names and phone numbers of residents may be shown
   std::map<std::string, std::string> params;
   std::string Param(const std::string& name) const {
     auto it = params.find(name);
@@ -55,6 +56,7 @@ struct ViewRoute {
   const char* name;
   const char* about;
   Fill fill;
+  bool audit_only = false;  // for auditors, admins and community workers only
 };
 const ViewRoute* FindViewRoute(const std::string& name);
 const ViewRoute* FindReportRoute(const std::string& name);

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "projections/filter.h"
 #include "projections/projection.h"
+#include "schemas/view_registers.capnp.h"
 
 namespace projections {
 
@@ -176,6 +178,12 @@ class Registers final : public Projection {
   const Table<DemandRecord>& demands() const { return demands_; }
   const Table<MenuItemRecord>& menu() const { return menu_; }
   const Table<EstateContracts>& contracts() const { return contracts_; }
+
+  // The registers narrowed by estate, company and household, with serving companies as of local
+  // day `day`; one page (offset, limit) of households, people and demands. Head names and phone
+  // numbers are left out unless `personal_details`.
+  void Query(const Filter& filter, int64_t day, bool personal_details,
+             ledger::schema::RegistersView::Builder out) const;
 
   // The company serving `estate_id` on local day `day`, or "" if none.
   std::string ServingCompany(const std::string& estate_id, int64_t day) const;
