@@ -143,6 +143,10 @@ class Api::Impl {
       if (method == "GET") return ReadStream(stream, who, target);
       return MethodNotAllowed("GET, POST");
     }
+    if (path == "/v1/admin/backup") {
+      if (method != "POST") return MethodNotAllowed("POST");
+      return Backup(who, target);
+    }
     if (method != "GET") return MethodNotAllowed("GET");
     if (path == "/v1/head") return Json(200, HeadJson(log_->Head()));
     if (path == "/v1/log") return ReadLog(who, target);
@@ -272,6 +276,22 @@ class Api::Impl {
     uint64_t n = 0;
     if (ParseNumber(text, &n)) return ledger::ExpectedVersion::Exactly(n);
     return std::nullopt;
+  }
+
+  // An online, consistent copy of the ledger while appends go on: a RocksDB checkpoint taken by
+  // the server, which alone holds the store open. The folder must not exist yet.
+  Response Backup(const Principal& who, const Target& target) {
+    if (who.role != schema::Role::ADMIN) {
+      return Problem(403, "permission", "Forbidden", "only an admin token may take a backup");
+    }
+    std::string to = target.Param("to");
+    if (to.empty() || to[0] != '/') {
+      return Problem(400, "bad_request", "Bad Request",
+                     "to: name an absolute folder that does not exist yet, e.g. ?to=/srv/backup/2025-12-01");
+    }
+    Status s = log_->Checkpoint(to + "/ledger");
+    if (!s.ok()) return Problem(409, "backup", "Conflict", s.message());
+    return Json(201, "{\"to\":\"" + JsonEscape(to) + "\",\"head\":" + HeadJson(log_->Head()) + "}");
   }
 
   // --- reads of the log ---

@@ -310,6 +310,13 @@ class RocksLedger final : public Ledger {
   }
 
   Status Checkpoint(const std::string& dir) const override {
+    if (std::filesystem::exists(dir)) {
+      return Status::InvalidArgument("the folder " + dir + " already exists; name a new one");
+    }
+    std::error_code error;
+    auto parent = std::filesystem::path(dir).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, error);
+    if (error) return Status::IOError("cannot create " + parent.string() + ": " + error.message());
     rocksdb::Checkpoint* raw = nullptr;
     auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
     if (!s.ok()) return FromRocks(s, "preparing a checkpoint");
