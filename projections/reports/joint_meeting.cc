@@ -1,0 +1,518 @@
+#include "projections/reports/joint_meeting.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "projections/calendar.h"
+
+namespace projections {
+
+namespace schema = ledger::schema;
+
+namespace {
+
+// The zone of the period's days, as in the views the report draws on.
+constexpr TimeZone kZone{};
+
+// A report lists everything: paging is for browsing a view, not for a meeting's papers.
+constexpr size_t kUnpaged = std::numeric_limits<size_t>::max();
+
+constexpr const char* kRules =
+    "Everything is judged at `now` = the end of the period, from what had happened (occurredAt) "
+    "at or before that instant: complaint steps, repair dispatches and completions, follow-up "
+    "calls, decisions on volunteer hours, visits and progress on resolutions that happened later "
+    "are left out (and counted where the section says so), so the report of a period reads the "
+    "same whenever it is computed until the history is corrected or completed by late entries. "
+    "Complaints and repairs count when filed or requested in the period; their lists of "
+    "unresolved and overdue items cover the estate's whole history up to `now`. Complaint "
+    "satisfaction = (satisfied + basically satisfied) / answered, over the last answer by `now` "
+    "of each complaint. Repair compliance = met / (met + late + overdue); repairs still within "
+    "their limit (pending) and those with no limit are left out. Must-visit compliance = met / "
+    "(met + missed) over the obligations whose window opens in the period; those still due are "
+    "left out. Volunteer claims count by their service day (else when claimed) if claimed by "
+    "`now`; only verified hours earn points, under the time-bank policy in force on the day of "
+    "the verification. Resolutions: open at `now` whenever adopted; newly overdue = became "
+    "overdue at or after the end of the day of the estate's last meeting before the period. "
+    "Local days are Asia/Shanghai days.";
+
+constexpr const char* kRepairComplianceNote =
+    "A repair meets its limit if completed at or before the deadline set by the policy in force "
+    "on the day it was requested (the last completion by `now` counts). rate = met / (met + late "
+    "+ overdue) at `now`; repairs not completed by `now` and still within their limit (pending) "
+    "are not yet decided and are left out, as are repairs with no limit set (noLimit).";
+
+// Drops the entries of `list` that happened after `now_ms`, counting them in `left_out`.
+template <class Entry>
+void DropLater(std::vector<Entry>& list, int64_t now_ms, uint32_t* left_out) {
+  *left_out += static_cast<uint32_t>(
+      std::erase_if(list, [&](const Entry& entry) { return entry.at > now_ms; }));
+}
+
+// A complaint as it stood at `now_ms`.
+ComplaintRecord ComplaintAt(const ComplaintRecord& complaint, int64_t now_ms, uint32_t* left_out) {
+  ComplaintRecord at = complaint;
+  DropLater(at.steps, now_ms, left_out);
+  DropLater(at.follow_ups, now_ms, left_out);
+  return at;
+}
+
+// A repair as it stood at `now_ms`.
+RepairRecord RepairAt(const RepairRecord& repair, int64_t now_ms, uint32_t* left_out) {
+  RepairRecord at = repair;
+  DropLater(at.steps, now_ms, left_out);
+  DropLater(at.follow_ups, now_ms, left_out);
+  return at;
+}
+
+// A volunteer claim as it stood at `now_ms`.
+VolunteerClaimRecord ClaimAt(const VolunteerClaimRecord& claim, int64_t now_ms,
+                             uint32_t* left_out) {
+  VolunteerClaimRecord at = claim;
+  DropLater(at.decisions, now_ms, left_out);
+  return at;
+}
+
+// When a claim counts for a period, as the time-bank view decides it: its service day if
+// given, else when it was claimed.
+int64_t ClaimInstant(const VolunteerClaimRecord& claim) {
+  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, kZone);
+  return claim.claimed_at;
+}
+
+double Hours(int64_t ms) { return static_cast<double>(ms) / static_cast<double>(kMillisPerHour); }
+
+void FillRate(uint32_t numerator, uint32_t denominator, schema::JointMeetingRate::Builder out) {
+  out.setNumerator(numerator);
+  out.setDenominator(denominator);
+  out.setDefined(denominator > 0);
+  out.setRate(denominator ? static_cast<double>(numerator) / denominator : 0.0);
+}
+
+void FillCounts(const std::map<std::string, uint32_t>& counts,
+                capnp::List<schema::Count>::Builder list) {
+  size_t i = 0;
+  for (const auto& [key, n] : counts) {
+    list[i].setKey(key);
+    list[i].setCount(n);
+    ++i;
+  }
+}
+
+// Count, mean and median, as the complaints view computes its timings.
+void FillTiming(std::vector<double> hours, schema::Timing::Builder out) {
+  out.setCount(static_cast<uint32_t>(hours.size()));
+  if (hours.empty()) return;
+  double sum = 0;
+  for (double h : hours) sum += h;
+  out.setAverageHours(sum / static_cast<double>(hours.size()));
+  std::sort(hours.begin(), hours.end());
+  size_t n = hours.size();
+  out.setMedianHours(n % 2 ? hours[n / 2] : (hours[n / 2 - 1] + hours[n / 2]) / 2);
+}
+
+// Follow-up answers: the last one of each subject.
+struct Answers {
+  std::map<std::string, uint32_t> counts;
+  uint32_t favourable = 0, answered = 0;
+  void Add(const std::vector<FollowUpRecord>& follow_ups) {
+    if (follow_ups.empty()) return;
+    int satisfaction = follow_ups.back().satisfaction;
+    ++counts[SatisfactionName(satisfaction)];
+    switch (static_cast<schema::Satisfaction>(satisfaction)) {
+      case schema::Satisfaction::SATISFIED:
+      case schema::Satisfaction::BASICALLY_SATISFIED:
+        ++favourable;
+        ++answered;
+        break;
+      case schema::Satisfaction::DISSATISFIED:
+        ++answered;
+        break;
+      default:
+        break;  // a call without an answer says nothing about satisfaction
+    }
+  }
+};
+
+void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
+                       schema::ComplaintItem::Builder item) {
+  item.setComplaintId(c.id);
+  item.setEstateId(c.estate_id);
+  item.setHouseholdId(c.household_id);
+  item.setCompanyId(c.company_id);
+  item.setCategory(c.category);
+  item.setChannel(ChannelName(c.channel));
+  item.setSummary(c.summary);
+  item.setStatus(s.status);
+  item.setFiledAt(c.filed_at);
+  item.setAcknowledgedAt(s.acknowledged_at);
+  item.setRepliedAt(s.replied_at);
+  item.setResolvedAt(s.resolved_at);
+  item.setReopenedCount(s.reopened);
+  item.setEscalated(s.escalated);
+  if (!c.follow_ups.empty())
+    item.setSatisfaction(SatisfactionName(c.follow_ups.back().satisfaction));
+  item.setFiledSeq(c.filed_seq);
+}
+
+void FillRepairItem(const RepairRecord& r, const RepairState& s, int64_t now_ms,
+                    schema::RepairItem::Builder item) {
+  item.setRepairId(r.id);
+  item.setEstateId(r.estate_id);
+  item.setHouseholdId(r.household_id);
+  item.setCompanyId(r.company_id);
+  item.setCategory(r.category);
+  item.setDescription(r.description);
+  item.setLocation(r.location);
+  item.setChannel(ChannelName(r.channel));
+  item.setStatus(RepairStatus(r, s, now_ms));
+  item.setRequestedAt(r.requested_at);
+  item.setDispatchedAt(s.dispatched_at);
+  item.setCompletedAt(s.completed_at);
+  item.setWorkerId(s.worker_id);
+  item.setDispatchedCompanyId(s.dispatched_company_id);
+  item.setCompletions(s.completions);
+  item.setHasLimit(r.has_limit());
+  item.setDeadline(r.deadline_ms);
+  item.setLimitPolicyId(r.limit_policy_id);
+  item.setLimitPolicyVersion(r.limit_policy_version);
+  item.setLimitHours(r.limit_hours);
+  item.setLimitNextMorningHour(r.limit_next_morning_hour);
+  if (s.completed()) item.setHoursTaken(Hours(s.completed_at - r.requested_at));
+  if (r.has_limit()) {
+    if (s.completed() && !RepairMetLimit(r, s)) {
+      item.setHoursPastDeadline(Hours(s.completed_at - r.deadline_ms));
+    } else if (RepairOverdue(r, s, now_ms)) {
+      item.setHoursPastDeadline(Hours(now_ms - r.deadline_ms));
+    }
+  }
+  if (!r.follow_ups.empty())
+    item.setSatisfaction(SatisfactionName(r.follow_ups.back().satisfaction));
+  item.setRequestedSeq(r.requested_seq);
+}
+
+// One line of repair compliance, by the repairs view's rules.
+struct RepairTally {
+  uint32_t total = 0, met = 0, late = 0, overdue = 0, pending = 0, no_limit = 0;
+  void Add(const RepairRecord& r, const RepairState& s, int64_t now_ms) {
+    ++total;
+    if (!r.has_limit()) {
+      ++no_limit;
+    } else if (s.completed()) {
+      RepairMetLimit(r, s) ? ++met : ++late;
+    } else {
+      RepairOverdue(r, s, now_ms) ? ++overdue : ++pending;
+    }
+  }
+  uint32_t denominator() const { return met + late + overdue; }
+  void Fill(const std::string& key, schema::RepairCompliance::Builder out) const {
+    out.setKey(key);
+    out.setTotal(total);
+    out.setMet(met);
+    out.setLate(late);
+    out.setOverdue(overdue);
+    out.setPending(pending);
+    out.setNoLimit(no_limit);
+    out.setDenominator(denominator());
+    out.setRate(denominator() ? static_cast<double>(met) / denominator() : 0.0);
+  }
+};
+
+// Volunteer claims by status, as the time-bank view tallies them.
+struct HoursTally {
+  uint32_t claims[3] = {0, 0, 0};  // by VolunteerClaimStatus
+  uint64_t minutes[3] = {0, 0, 0};
+  int64_t earned_centi = 0;
+  std::set<std::string> volunteers;
+  void Add(const VolunteerClaimRecord& claim, VolunteerClaimStatus status, int64_t earned) {
+    auto i = static_cast<size_t>(status);
+    ++claims[i];
+    minutes[i] += claim.minutes;
+    if (status == VolunteerClaimStatus::kVerified) {
+      earned_centi += earned;
+      volunteers.insert(claim.person_id);
+    }
+  }
+  static void FillTally(uint32_t claims, uint64_t minutes, schema::TimeBankTally::Builder out) {
+    out.setClaims(claims);
+    out.setMinutes(minutes);
+    out.setHours(static_cast<double>(minutes) / 60.0);
+  }
+  void Fill(schema::TimeBankHours::Builder out) const {
+    auto at = [](VolunteerClaimStatus s) { return static_cast<size_t>(s); };
+    FillTally(claims[at(VolunteerClaimStatus::kPending)],
+              minutes[at(VolunteerClaimStatus::kPending)], out.initPending());
+    FillTally(claims[at(VolunteerClaimStatus::kVerified)],
+              minutes[at(VolunteerClaimStatus::kVerified)], out.initVerified());
+    FillTally(claims[at(VolunteerClaimStatus::kRejected)],
+              minutes[at(VolunteerClaimStatus::kRejected)], out.initRejected());
+    out.setPointsEarnedCenti(earned_centi);
+    out.setVolunteers(static_cast<uint32_t>(volunteers.size()));
+  }
+  void FillClaimed(schema::TimeBankTally::Builder out) const {
+    FillTally(claims[0] + claims[1] + claims[2], minutes[0] + minutes[1] + minutes[2], out);
+  }
+};
+
+void ComplaintsSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
+                       int64_t to_ms, schema::JointMeetingComplaints::Builder out) {
+  Filter period;
+  period.estate = estate_id;
+  period.from_ms = from_ms;
+  period.to_ms = to_ms;
+  Filter until_now;
+  until_now.estate = estate_id;
+  until_now.to_ms = to_ms;
+
+  std::map<std::string, uint32_t> by_category, by_channel, by_status;
+  std::vector<double> to_ack, to_reply, to_resolve;
+  Answers answers;
+  uint32_t filed = 0, unresolved = 0, resolved = 0, escalated = 0, reopened = 0, left_out = 0;
+  std::vector<std::pair<ComplaintRecord, ComplaintState>> still_open;
+  views.complaints.complaints().ForEach([&](const std::string&, const ComplaintRecord& record) {
+    if (!Complaints::Counts(record, until_now)) return;
+    bool in_period = Complaints::Counts(record, period);
+    uint32_t dropped = 0;
+    ComplaintRecord c = ComplaintAt(record, to_ms, &dropped);
+    ComplaintState s = Derive(c);
+    if (!s.resolved()) still_open.emplace_back(c, s);
+    if (!in_period) return;
+    left_out += dropped;
+    ++filed;
+    s.resolved() ? ++resolved : ++unresolved;
+    if (s.escalated) ++escalated;
+    if (s.reopened) ++reopened;
+    ++by_category[c.category];
+    ++by_channel[ChannelName(c.channel)];
+    ++by_status[s.status];
+    auto hours = [&](int64_t at) { return Hours(at - c.filed_at); };
+    if (s.acknowledged_at) to_ack.push_back(hours(s.acknowledged_at));
+    if (s.replied_at) to_reply.push_back(hours(s.replied_at));
+    if (s.resolved_at) to_resolve.push_back(hours(s.resolved_at));
+    answers.Add(c.follow_ups);
+  });
+  out.setFiled(filed);
+  out.setUnresolved(unresolved);
+  out.setResolved(resolved);
+  out.setEscalated(escalated);
+  out.setReopened(reopened);
+  FillCounts(by_category, out.initByCategory(by_category.size()));
+  FillCounts(by_channel, out.initByChannel(by_channel.size()));
+  FillCounts(by_status, out.initByStatus(by_status.size()));
+  FillTiming(std::move(to_ack), out.initToAcknowledge());
+  FillTiming(std::move(to_reply), out.initToReply());
+  FillTiming(std::move(to_resolve), out.initToResolve());
+  FillCounts(answers.counts, out.initSatisfaction(answers.counts.size()));
+  FillRate(answers.favourable, answers.answered, out.initFollowUpSatisfaction());
+  out.setLaterStepsLeftOut(left_out);
+
+  // Oldest first: the longest-waiting complaint heads the meeting's list.
+  std::sort(still_open.begin(), still_open.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.filed_at, a.first.id) < std::tie(b.first.filed_at, b.first.id);
+  });
+  uint32_t earlier = 0;
+  auto items = out.initUnresolvedItems(still_open.size());
+  for (size_t i = 0; i < still_open.size(); ++i) {
+    if (still_open[i].first.filed_at < from_ms) ++earlier;
+    FillComplaintItem(still_open[i].first, still_open[i].second, items[i]);
+  }
+  out.setUnresolvedFiledEarlier(earlier);
+}
+
+void RepairsSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
+                    int64_t to_ms, schema::JointMeetingRepairs::Builder out) {
+  Filter period;
+  period.estate = estate_id;
+  period.from_ms = from_ms;
+  period.to_ms = to_ms;
+  Filter until_now;
+  until_now.estate = estate_id;
+  until_now.to_ms = to_ms;
+
+  RepairTally overall;
+  std::map<std::string, RepairTally> by_category;
+  std::map<std::string, uint32_t> satisfaction;
+  uint32_t completed = 0, open = 0, left_out = 0;
+  std::vector<std::pair<RepairRecord, RepairState>> overdue;
+  views.repairs.repairs().ForEach([&](const std::string&, const RepairRecord& record) {
+    if (!Repairs::Counts(record, until_now)) return;
+    bool in_period = Repairs::Counts(record, period);
+    uint32_t dropped = 0;
+    RepairRecord r = RepairAt(record, to_ms, &dropped);
+    RepairState s = Derive(r);
+    if (RepairOverdue(r, s, to_ms)) overdue.emplace_back(r, s);
+    if (!in_period) return;
+    left_out += dropped;
+    s.completed() ? ++completed : ++open;
+    overall.Add(r, s, to_ms);
+    by_category[r.category].Add(r, s, to_ms);
+    if (!r.follow_ups.empty()) ++satisfaction[SatisfactionName(r.follow_ups.back().satisfaction)];
+  });
+  out.setRequested(overall.total);
+  out.setCompleted(completed);
+  out.setOpen(open);
+  overall.Fill("", out.initCompliance());
+  auto categories = out.initByCategory(by_category.size());
+  size_t i = 0;
+  for (const auto& [category, tally] : by_category) tally.Fill(category, categories[i++]);
+  FillCounts(satisfaction, out.initSatisfaction(satisfaction.size()));
+  out.setLaterStepsLeftOut(left_out);
+  out.setComplianceNote(kRepairComplianceNote);
+
+  // Oldest request first, as the repairs view lists its overdue repairs.
+  std::sort(overdue.begin(), overdue.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.requested_at, a.first.id) < std::tie(b.first.requested_at, b.first.id);
+  });
+  uint32_t earlier = 0;
+  out.setOverdueCount(static_cast<uint32_t>(overdue.size()));
+  auto items = out.initOverdue(overdue.size());
+  for (size_t k = 0; k < overdue.size(); ++k) {
+    if (overdue[k].first.requested_at < from_ms) ++earlier;
+    FillRepairItem(overdue[k].first, overdue[k].second, to_ms, items[k]);
+  }
+  out.setOverdueRequestedEarlier(earlier);
+}
+
+void VolunteeringSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
+                         int64_t to_ms, schema::JointMeetingVolunteering::Builder out) {
+  HoursTally all, party;
+  uint32_t unpriced = 0, ignored = 0, decisions_left_out = 0, claims_left_out = 0;
+  views.time_bank.claims().ForEach([&](const std::string&, const VolunteerClaimRecord& record) {
+    if (record.claim_seq == 0 || record.estate_id != estate_id) return;
+    int64_t instant = ClaimInstant(record);
+    if (instant < from_ms || instant >= to_ms) return;
+    if (record.claimed_at > to_ms) {
+      ++claims_left_out;
+      return;
+    }
+    VolunteerClaimRecord c = ClaimAt(record, to_ms, &decisions_left_out);
+    VolunteerClaimState state = Derive(c);
+    ignored += state.ignored_decisions;
+    int64_t earned = 0;
+    if (state.status == VolunteerClaimStatus::kVerified) {
+      VolunteerClaimPrice price = PriceClaim(c, *state.decision, views.policies);
+      if (!price.priced) ++unpriced;
+      earned = price.centi;
+    }
+    all.Add(c, state.status, earned);
+    const PersonRecord* person = views.registers.persons().Find(c.person_id);
+    if (person && person->party_member) party.Add(c, state.status, earned);
+  });
+  all.FillClaimed(out.initClaimed());
+  all.Fill(out.initHours());
+  party.Fill(out.initPartyMembers());
+  out.setUnpricedVerified(unpriced);
+  out.setIgnoredDecisions(ignored);
+  out.setDecisionsLeftOut(decisions_left_out);
+  out.setClaimsLeftOut(claims_left_out);
+}
+
+void ResolutionsSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
+                        int64_t to_ms, schema::JointMeetingResolutions::Builder out) {
+  std::optional<MeetingSummary> last = views.meetings.LastMeetingBefore(estate_id, from_ms);
+  // With no earlier meeting, every overdue resolution is news to this one.
+  int64_t since_ms = last ? last->day_end_ms : 0;
+  if (last) {
+    out.setLastMeetingId(last->meeting_id);
+    out.setLastMeetingHeldOn(last->held_on);
+    out.setLastMeetingSeq(last->seq);
+  }
+  views.meetings.OpenResolutions(estate_id, since_ms, to_ms, out.initOpen());
+}
+
+void FillHeadlines(schema::JointMeetingReport::Builder report) {
+  auto h = report.initHeadlines();
+  auto complaints = report.getComplaints().asReader();
+  h.setComplaintsFiled(complaints.getFiled());
+  h.setComplaintsUnresolved(complaints.getUnresolved());
+  h.setComplaintsEscalated(complaints.getEscalated());
+  auto satisfaction = complaints.getFollowUpSatisfaction();
+  FillRate(satisfaction.getNumerator(), satisfaction.getDenominator(),
+           h.initComplaintSatisfaction());
+
+  auto repairs = report.getRepairs().asReader();
+  h.setRepairsRequested(repairs.getRequested());
+  FillRate(repairs.getCompliance().getMet(), repairs.getCompliance().getDenominator(),
+           h.initRepairCompliance());
+  h.setRepairsOverdue(repairs.getOverdueCount());
+
+  auto visits = report.getVisits().asReader();
+  h.setHomeVisits(visits.getVisitCount());
+  FillRate(visits.getCompliance().getMet(), visits.getCompliance().getDenominator(),
+           h.initMustVisitCompliance());
+
+  auto hours = report.getVolunteering().asReader().getHours();
+  h.setVolunteerMinutesVerified(hours.getVerified().getMinutes());
+  h.setVolunteerPointsEarnedCenti(hours.getPointsEarnedCenti());
+
+  auto open = report.getResolutions().asReader().getOpen();
+  h.setResolutionsOpen(open.getOpenCount());
+  h.setResolutionsOverdue(open.getOverdueCount());
+  h.setResolutionsNewlyOverdue(open.getNewlyOverdueCount());
+  h.setMeetingsHeld(report.getMeetings().asReader().getMeetingTotal());
+}
+
+}  // namespace
+
+void ComputeJointMeetingReport(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
+                               int64_t to_ms, schema::JointMeetingReport::Builder out) {
+  std::vector<std::string> notes;
+  out.setEstateId(estate_id);
+  out.setPeriodFrom(from_ms);
+  out.setPeriodTo(to_ms);
+  out.setNow(to_ms);
+  out.setFirstDay(FormatDay(LocalDay(from_ms, kZone)));
+  out.setLastDay(FormatDay(LocalDay(to_ms - 1, kZone)));
+  out.setPositionSeq(views.position().seq);
+  out.setPositionHash(ledger::ToHex(views.position().hash));
+  out.setRules(kRules);
+
+  if (estate_id.empty()) {
+    // An empty estate matches every estate in the views' filters: refuse rather than report on
+    // the whole street as if it were one estate.
+    notes.push_back("no estate given: nothing reported");
+  } else {
+    if (const EstateRecord* estate = views.registers.estates().Find(estate_id)) {
+      out.setEstateName(estate->name);
+    } else {
+      notes.push_back("estate " + estate_id + " is not in the register at this position");
+    }
+    int64_t last_day = LocalDay(to_ms - 1, kZone);
+    std::string company = views.registers.ServingCompany(estate_id, last_day);
+    if (company.empty()) {
+      notes.push_back("no company served the estate on " + FormatDay(last_day));
+    } else {
+      out.setCompanyId(company);
+      const CompanyRecord* record = views.registers.companies().Find(company);
+      if (record) {
+        out.setCompanyName(record->name);
+      } else {
+        notes.push_back("company " + company + " is not in the register at this position");
+      }
+    }
+    if (to_ms <= from_ms) notes.push_back("the period is empty (to <= from): nothing falls in it");
+
+    Filter f;
+    f.estate = estate_id;
+    f.from_ms = from_ms;
+    f.to_ms = to_ms;
+    f.limit = kUnpaged;
+    ComplaintsSection(views, estate_id, from_ms, to_ms, out.initComplaints());
+    RepairsSection(views, estate_id, from_ms, to_ms, out.initRepairs());
+    views.visits.Query(f, to_ms, out.initVisits());
+    VolunteeringSection(views, estate_id, from_ms, to_ms, out.initVolunteering());
+    ResolutionsSection(views, estate_id, from_ms, to_ms, out.initResolutions());
+    views.meetings.Query(f, to_ms, out.initMeetings());
+    FillHeadlines(out);
+  }
+
+  auto list = out.initNotes(notes.size());
+  for (size_t i = 0; i < notes.size(); ++i) list.set(i, notes[i]);
+}
+
+}  // namespace projections
