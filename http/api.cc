@@ -130,14 +130,15 @@ class Api::Impl {
     if (path.rfind("/v1/streams/", 0) == 0) {
       std::string rest = path.substr(std::strlen("/v1/streams/"));
       const std::string suffix = "/events";
-      if (rest.size() <= suffix.size() || rest.compare(rest.size() - suffix.size(), suffix.size(),
-                                                       suffix) != 0) {
+      if (rest.size() <= suffix.size() ||
+          rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) != 0) {
         return Problem(404, "not_found", "Not Found",
                        "stream routes end in /events: /v1/streams/{stream}/events");
       }
       std::string stream;
       if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), &stream)) {
-        return Problem(400, "bad_request", "Bad Request", "the stream id is not percent-encoded properly");
+        return Problem(400, "bad_request", "Bad Request",
+                       "the stream id is not percent-encoded properly");
       }
       if (method == "POST") return Append(request, stream, who, target);
       if (method == "GET") return ReadStream(stream, who, target);
@@ -174,7 +175,8 @@ class Api::Impl {
     if (!binary && !json) {
       return Problem(415, "content_type", "Unsupported Media Type",
                      "send application/json (or application/x-capnp for the binary form of an "
-                     "AppendRequest); got \"" + type + "\"");
+                     "AppendRequest); got \"" +
+                         type + "\"");
     }
     capnp::MallocMessageBuilder message;
     auto body = message.initRoot<schema::AppendRequest>();
@@ -245,8 +247,7 @@ class Api::Impl {
     }
     return Json(result->duplicate ? 200 : 201,
                 "{\"seqs\":[" + seqs + "],\"streamVersion\":" +
-                    std::to_string(result->stream_version) + ",\"head\":" +
-                    HeadJson(result->head) +
+                    std::to_string(result->stream_version) + ",\"head\":" + HeadJson(result->head) +
                     ",\"duplicate\":" + (result->duplicate ? "true" : "false") + "}");
   }
 
@@ -263,7 +264,7 @@ class Api::Impl {
       capnp::FlatArrayMessageReader reader(words, options);
       message->setRoot(reader.getRoot<schema::AppendRequest>());
     });
-    KJ_IF_MAYBE(e, error) {
+    KJ_IF_MAYBE (e, error) {
       return Status::InvalidArgument(std::string("the Cap'n Proto body is not an AppendRequest: ") +
                                      e->getDescription().cStr());
     }
@@ -286,8 +287,9 @@ class Api::Impl {
     }
     std::string to = target.Param("to");
     if (to.empty() || to[0] != '/') {
-      return Problem(400, "bad_request", "Bad Request",
-                     "to: name an absolute folder that does not exist yet, e.g. ?to=/srv/backup/2025-12-01");
+      return Problem(
+          400, "bad_request", "Bad Request",
+          "to: name an absolute folder that does not exist yet, e.g. ?to=/srv/backup/2025-12-01");
     }
     Status s = log_->Checkpoint(to + "/ledger");
     if (!s.ok()) return Problem(409, "backup", "Conflict", s.message());
@@ -315,7 +317,8 @@ class Api::Impl {
     uint64_t from = 1, limit = 100;
     if (auto bad = PageParams(target, &from, &limit)) return *bad;
     auto events = log_->ReadForward(from, limit);
-    if (!events.ok()) return Problem(503, "storage", "Service Unavailable", events.status().message());
+    if (!events.ok())
+      return Problem(503, "storage", "Service Unavailable", events.status().message());
     uint64_t next = events->empty() ? from : events->back().seq() + 1;
     return Json(200, EventsJson(*events, "\"next\":" + std::to_string(next) + ","));
   }
@@ -340,7 +343,8 @@ class Api::Impl {
   Response Verify(const Principal& who) {
     if (auto denied = RawReadDenied(who)) return *denied;
     auto report = log_->Verify();
-    if (!report.ok()) return Problem(503, "storage", "Service Unavailable", report.status().message());
+    if (!report.ok())
+      return Problem(503, "storage", "Service Unavailable", report.status().message());
     std::string body = "{\"ok\":" + std::string(report->ok ? "true" : "false") +
                        ",\"checked\":" + std::to_string(report->checked) +
                        ",\"head\":" + HeadJson(report->head);
@@ -359,7 +363,8 @@ class Api::Impl {
     if (!last.empty() && ParseNumber(last, &last_seen)) {
       from = last_seen + 1;
     } else if (std::string f = target.Param("from"); !f.empty() && !ParseNumber(f, &from)) {
-      return Problem(400, "bad_request", "Bad Request", "from: \"" + f + "\" is not a sequence number");
+      return Problem(400, "bad_request", "Bad Request",
+                     "from: \"" + f + "\" is not a sequence number");
     }
     Response r;
     r.content_type = "text/event-stream; charset=utf-8";
@@ -386,7 +391,8 @@ class Api::Impl {
     return r;
   }
 
-  std::string EventsJson(const std::vector<ledger::RecordedEvent>& events, const std::string& lead) {
+  std::string EventsJson(const std::vector<ledger::RecordedEvent>& events,
+                         const std::string& lead) {
     std::string body = "{" + lead + "\"head\":" + HeadJson(log_->Head()) + ",\"events\":[";
     for (size_t i = 0; i < events.size(); ++i) {
       if (i) body += ",";
@@ -401,9 +407,9 @@ class Api::Impl {
     }
     if (std::string l = target.Param("limit"); !l.empty()) {
       if (!ParseNumber(l, limit) || *limit == 0 || *limit > options_.max_page) {
-        return Problem(400, "bad_request", "Bad Request",
-                       "limit: \"" + l + "\" must be a number from 1 to " +
-                           std::to_string(options_.max_page));
+        return Problem(
+            400, "bad_request", "Bad Request",
+            "limit: \"" + l + "\" must be a number from 1 to " + std::to_string(options_.max_page));
       }
     }
     return std::nullopt;
@@ -427,10 +433,10 @@ class Api::Impl {
     if (route->audit_only) {
       if (auto denied = RawReadDenied(who)) return *denied;
     }
-    return Serve(who, target, [&](const projections::ViewSet& views, const Query& q,
-                                  capnp::MallocMessageBuilder& message, std::string* error) {
-      return route->fill(views, q, message, error);
-    });
+    return Serve(
+        who, target,
+        [&](const projections::ViewSet& views, const Query& q, capnp::MallocMessageBuilder& message,
+            std::string* error) { return route->fill(views, q, message, error); });
   }
 
   Response Report(const std::string& name, const Principal& who, const Target& target) {
@@ -439,10 +445,10 @@ class Api::Impl {
       return Problem(404, "not_found", "Not Found",
                      "there is no report \"" + name + "\"; reports: " + ReportNames());
     }
-    return Serve(who, target, [&](const projections::ViewSet& views, const Query& q,
-                                  capnp::MallocMessageBuilder& message, std::string* error) {
-      return route->fill(views, q, message, error);
-    });
+    return Serve(
+        who, target,
+        [&](const projections::ViewSet& views, const Query& q, capnp::MallocMessageBuilder& message,
+            std::string* error) { return route->fill(views, q, message, error); });
   }
 
   // Resolves the filter, the position and the scope, runs `fill` on the right views, and
@@ -485,7 +491,8 @@ class Api::Impl {
         seq = *at;
       }
       auto views = engine_->AsOf(seq);
-      if (!views.ok()) return Problem(503, "storage", "Service Unavailable", views.status().message());
+      if (!views.ok())
+        return Problem(503, "storage", "Service Unavailable", views.status().message());
       render(**views);
     } else {
       engine_->Read([&](const projections::ViewSet& views) { render(views); });

@@ -17,30 +17,43 @@ namespace {
 
 const std::set<std::string>& TypesOf(R role) {
   static const std::set<std::string> kResident = {
-      "complaintFiled",        "complaintReopened",     "repairRequested",
-      "followUpRecorded",      "surveyResponseRecorded", "demandRecorded",
-      "volunteerHoursClaimed", "timeBankExchanged"};
+      "complaintFiled",         "complaintReopened", "repairRequested",       "followUpRecorded",
+      "surveyResponseRecorded", "demandRecorded",    "volunteerHoursClaimed", "timeBankExchanged"};
   static const std::set<std::string> kCompany = {"complaintAcknowledged", "complaintReplied",
                                                  "complaintResolved", "repairDispatched",
                                                  "repairCompleted"};
-  static const std::set<std::string> kCommunity = {
-      "householdRegistered",  "householdFlagsChanged",  "personRegistered",
-      "roleAppointed",        "roleEnded",              "ownersCommitteeFormed",
-      "demandRecorded",       "demandMet",              "serviceMenuItemOffered",
-      "visitObligationRaised", "homeVisitRecorded",     "surveyResponseRecorded",
-      "followUpRecorded",     "volunteerHoursVerified", "volunteerHoursRejected",
-      "timeBankExchanged",    "jointMeetingHeld",       "resolutionAdopted",
-      "resolutionProgressed", "resolutionCompleted",    "complaintEscalated",
-      "complaintFiled",       "repairRequested"};
+  static const std::set<std::string> kCommunity = {"householdRegistered",
+                                                   "householdFlagsChanged",
+                                                   "personRegistered",
+                                                   "roleAppointed",
+                                                   "roleEnded",
+                                                   "ownersCommitteeFormed",
+                                                   "demandRecorded",
+                                                   "demandMet",
+                                                   "serviceMenuItemOffered",
+                                                   "visitObligationRaised",
+                                                   "homeVisitRecorded",
+                                                   "surveyResponseRecorded",
+                                                   "followUpRecorded",
+                                                   "volunteerHoursVerified",
+                                                   "volunteerHoursRejected",
+                                                   "timeBankExchanged",
+                                                   "jointMeetingHeld",
+                                                   "resolutionAdopted",
+                                                   "resolutionProgressed",
+                                                   "resolutionCompleted",
+                                                   "complaintEscalated",
+                                                   "complaintFiled",
+                                                   "repairRequested"};
   static const std::set<std::string> kCommittee = {"complaintFiled", "complaintEscalated",
                                                    "demandRecorded", "resolutionProgressed",
                                                    "followUpRecorded"};
   static const std::set<std::string> kAuditor = {
-      "estateRegistered",    "companyRegistered",      "serviceContractStarted",
-      "serviceContractEnded", "policyAdopted",         "inspectionRecorded",
-      "documentReviewRecorded", "starRatingPublished", "jointMeetingHeld",
-      "resolutionAdopted",   "resolutionProgressed",   "resolutionCompleted",
-      "complaintEscalated",  "roleAppointed",          "roleEnded",
+      "estateRegistered",       "companyRegistered",    "serviceContractStarted",
+      "serviceContractEnded",   "policyAdopted",        "inspectionRecorded",
+      "documentReviewRecorded", "starRatingPublished",  "jointMeetingHeld",
+      "resolutionAdopted",      "resolutionProgressed", "resolutionCompleted",
+      "complaintEscalated",     "roleAppointed",        "roleEnded",
       "ownersCommitteeFormed"};
   static const std::set<std::string> kNone;
   switch (role) {
@@ -62,11 +75,11 @@ const std::set<std::string>& TypesOf(R role) {
 // A text field of the payload's data named `name`, or "".
 std::string TextField(schema::Payload::Reader payload, const char* name) {
   capnp::DynamicStruct::Reader p = payload;
-  KJ_IF_MAYBE(member, p.which()) {
+  KJ_IF_MAYBE (member, p.which()) {
     auto type = member->getType();
     if (!type.isStruct()) return "";
     auto data = p.get(*member).as<capnp::DynamicStruct>();
-    KJ_IF_MAYBE(field, data.getSchema().findFieldByName(name)) {
+    KJ_IF_MAYBE (field, data.getSchema().findFieldByName(name)) {
       if (field->getType().isText()) return data.get(*field).as<capnp::Text>().cStr();
     }
   }
@@ -81,8 +94,7 @@ bool Permissions::RoleMayAppend(R role, const std::string& type) {
 }
 
 bool Permissions::MayReadRawEvents(const Principal& who) {
-  return who.role == R::ADMIN || who.role == R::STREET_AUDITOR ||
-         who.role == R::COMMUNITY_WORKER;
+  return who.role == R::ADMIN || who.role == R::STREET_AUDITOR || who.role == R::COMMUNITY_WORKER;
 }
 
 Decision Permissions::MayAppend(const Principal& who, schema::Event::Reader event,
@@ -99,9 +111,10 @@ Decision Permissions::MayAppend(const Principal& who, schema::Event::Reader even
     }
     std::string corrected_type = ledger::EventTypeName(corrected->event());
     if (corrected_type == "correctionRecorded") {
-      return Decision::Deny("a correction cannot correct a correction; correct event " +
-                            std::to_string(corrected->event().getPayload().getCorrectionRecorded().getCorrectsSeq()) +
-                            " again instead");
+      return Decision::Deny(
+          "a correction cannot correct a correction; correct event " +
+          std::to_string(corrected->event().getPayload().getCorrectionRecorded().getCorrectsSeq()) +
+          " again instead");
     }
     if (who.role != R::ADMIN && who.role != R::STREET_AUDITOR &&
         !RoleMayAppend(who.role, corrected_type)) {
@@ -114,8 +127,8 @@ Decision Permissions::MayAppend(const Principal& who, schema::Event::Reader even
   }
 
   if (!RoleMayAppend(who.role, type)) {
-    return Decision::Deny(std::string("a ") + RoleName(who.role) + " token may not append " +
-                          type + " events");
+    return Decision::Deny(std::string("a ") + RoleName(who.role) + " token may not append " + type +
+                          " events");
   }
   bool estate_bound = who.BoundToEstates() || who.role == R::COMPANY_STAFF;
   if (!estate_bound) return Decision::Allow();
@@ -158,11 +171,12 @@ Decision Permissions::MayAppend(const Principal& who, schema::Event::Reader even
   }
   if (who.role == R::COMPANY_STAFF) {
     if (!company_of_entity.empty() && company_of_entity == who.company_id) return Decision::Allow();
-    int64_t today = projections::LocalDay(event.getOccurredAt() ? event.getOccurredAt()
-                                                                 : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                       std::chrono::system_clock::now().time_since_epoch())
-                                                                       .count(),
-                                          projections::TimeZone{});
+    int64_t today = projections::LocalDay(
+        event.getOccurredAt() ? event.getOccurredAt()
+                              : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count(),
+        projections::TimeZone{});
     std::string serving = engine.Read([&](const projections::ViewSet& views) {
       return views.registers.ServingCompany(estate, today);
     });

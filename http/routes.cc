@@ -6,6 +6,7 @@
 
 #include "codec/event_json.h"
 #include "projections/calendar.h"
+#include "projections/reports/joint_meeting.h"
 #include "projections/reports/star_evaluation.h"
 
 namespace http {
@@ -78,10 +79,10 @@ Target ParseTarget(const std::string& target) {
 }
 
 std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
-  static const char* kKnown[] = {"estate", "company", "category", "channel", "status",
-                                 "household", "from",  "to",       "offset",  "limit",
-                                 "at",        "asOf",  "atLeast",  "wait",    "year",
-                                 "person",    "entity", "actor",   "day"};
+  static const char* kKnown[] = {"estate",    "company", "category", "channel", "status",
+                                 "household", "from",    "to",       "offset",  "limit",
+                                 "at",        "asOf",    "atLeast",  "wait",    "year",
+                                 "person",    "entity",  "actor",    "day"};
   for (const auto& [key, value] : target.params) {
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
@@ -129,7 +130,8 @@ std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
     } else {
       auto parsed = codec::ParseTimestamp(s);
       if (!parsed.ok()) {
-        return "asOf: \"" + s + "\" is neither a sequence number nor a time such as "
+        return "asOf: \"" + s +
+               "\" is neither a sequence number nor a time such as "
                "2025-12-31T23:59:59+08:00";
       }
       q->as_of = static_cast<uint64_t>(*parsed);
@@ -380,6 +382,19 @@ std::vector<ViewRoute>& Reports() {
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
          projections::ComputeStarEvaluation(v, YearOf(q), m.initRoot<schema::StarEvaluation>());
          return Root<schema::StarEvaluation>(m);
+       }},
+      {"joint-meeting", "the report before a joint meeting: ?estate=&from=&to=",
+       [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
+         const auto& f = q.filter;
+         if (f.estate.empty() || !f.from_ms || !f.to_ms) {
+           *error = "estate, from and to are required: ?estate=estate/e01&from=2025-03-01T00:00:00%2B08:00&to=2025-04-01T00:00:00%2B08:00";
+         } else if (*f.to_ms <= *f.from_ms) {
+           *error = "to must be later than from";
+         }
+         projections::ComputeJointMeetingReport(v, f.estate, f.from_ms.value_or(0),
+                                                f.to_ms.value_or(0),
+                                                m.initRoot<schema::JointMeetingReport>());
+         return Root<schema::JointMeetingReport>(m);
        }},
   };
   return routes;

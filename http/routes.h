@@ -33,8 +33,8 @@ bool PercentDecode(const std::string& in, std::string* out);
 // What a view or report is asked for.
 struct Query {
   projections::Filter filter;
-  int64_t now_ms = 0;                  // "at": the instant that decides overdue and due
-  std::optional<uint64_t> as_of;       // a position, or (as_of_is_time) a time in ms
+  int64_t now_ms = 0;             // "at": the instant that decides overdue and due
+  std::optional<uint64_t> as_of;  // a position, or (as_of_is_time) a time in ms
   bool as_of_is_time = false;
   uint64_t at_least = 0;
   std::optional<std::chrono::milliseconds> wait;

@@ -54,8 +54,8 @@ Response PlainError(int status, const std::string& title, const std::string& det
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" +
-           std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
+  r.body = "{\"type\":\"about:blank\",\"title\":\"" + title +
+           "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
   return r;
 }
 
@@ -66,7 +66,8 @@ class Server::Impl {
   Impl(Handler* handler, const ServerOptions& options)
       : handler_(handler),
         options_(options),
-        io_(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency())),
+        io_(options.threads > 0 ? options.threads
+                                : std::max(1u, std::thread::hardware_concurrency())),
         work_(asio::make_work_guard(io_)),
         acceptor_(asio::make_strand(io_)),
         pool_(kHandlerThreads) {}
@@ -86,8 +87,9 @@ class Server::Impl {
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
-    int threads = options_.threads > 0 ? options_.threads
-                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int threads = options_.threads > 0
+                      ? options_.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
     return ledger::Status::Ok();
   }
@@ -190,11 +192,10 @@ class Server::Impl {
         if (ec == bhttp::error::body_limit) {
           slot->response = PlainError(413, "Payload Too Large",
                                       "the request body is larger than " +
-                                          std::to_string(server_->options_.body_limit) +
-                                          " bytes");
+                                          std::to_string(server_->options_.body_limit) + " bytes");
         } else {
-          slot->response = PlainError(400, "Bad Request",
-                                      "the request is not valid HTTP/1.1: " + ec.message());
+          slot->response =
+              PlainError(400, "Bad Request", "the request is not valid HTTP/1.1: " + ec.message());
         }
         slots_.push_back(slot);
         closing_ = true;
@@ -210,11 +211,12 @@ class Server::Impl {
       auto self = shared_from_this();
       asio::post(server_->pool_, [self, slot, request = std::move(request)]() mutable {
         Response response = self->server_->handler_->Handle(request);
-        asio::post(self->stream_.get_executor(), [self, slot, response = std::move(response)]() mutable {
-          slot->response = std::move(response);
-          slot->ready = true;
-          self->Write();
-        });
+        asio::post(self->stream_.get_executor(),
+                   [self, slot, response = std::move(response)]() mutable {
+                     slot->response = std::move(response);
+                     slot->ready = true;
+                     self->Write();
+                   });
       });
       if (!slot->keep_alive) {
         closing_ = true;
@@ -275,8 +277,8 @@ class Server::Impl {
     void StartStream(const std::shared_ptr<Slot>& slot) {
       streaming_ = true;
       if (!server_->AcquireStream()) {
-        slot->response = PlainError(503, "Service Unavailable",
-                                    "too many live streams; try again later");
+        slot->response =
+            PlainError(503, "Service Unavailable", "too many live streams; try again later");
         streaming_ = false;
         slot->keep_alive = false;
         Write();
@@ -323,14 +325,15 @@ class Server::Impl {
 
  private:
   void Accept() {
-    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) return;  // closed by Stop
-      if (stopping_) return;
-      auto session = std::make_shared<Session>(this, std::move(socket));
-      SessionStarted(session);
-      session->Run();
-      Accept();
-    });
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [this](beast::error_code ec, tcp::socket socket) {
+                             if (ec) return;  // closed by Stop
+                             if (stopping_) return;
+                             auto session = std::make_shared<Session>(this, std::move(socket));
+                             SessionStarted(session);
+                             session->Run();
+                             Accept();
+                           });
   }
 
   void SessionStarted(const std::shared_ptr<Session>& session) {

@@ -179,8 +179,8 @@ class RocksLedger final : public Ledger {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events()));
     for (it->Seek(SeqKey(std::max<uint64_t>(from_seq, 1))); it->Valid() && out.size() < limit;
          it->Next()) {
-      auto decoded = internal::DecodeStoredValue(GetBigEndian64(it->key().data()),
-                                                 it->value().ToStringView());
+      auto decoded =
+          internal::DecodeStoredValue(GetBigEndian64(it->key().data()), it->value().ToStringView());
       if (!decoded.ok()) return decoded.status();
       out.push_back(std::move(decoded).value());
     }
@@ -272,8 +272,8 @@ class RocksLedger final : public Ledger {
     };
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().size() != 8) {
-        fail(expected_seq, "a key of " + std::to_string(it->key().size()) +
-                               " bytes is in the event log");
+        fail(expected_seq,
+             "a key of " + std::to_string(it->key().size()) + " bytes is in the event log");
         break;
       }
       uint64_t seq = GetBigEndian64(it->key().data());
@@ -341,8 +341,7 @@ class RocksLedger final : public Ledger {
       auto root = message.getRoot<schema::Event>();
       auto given = root.getStream();
       if (given.size() != 0 && std::string_view(given.begin(), given.size()) != stream) {
-        status = Status::InvalidArgument("the event names stream \"" +
-                                         std::string(given.cStr()) +
+        status = Status::InvalidArgument("the event names stream \"" + std::string(given.cStr()) +
                                          "\" but is appended to \"" + std::string(stream) + "\"");
         return;
       }
@@ -354,7 +353,7 @@ class RocksLedger final : public Ledger {
       if (!status.ok()) return;
       words = capnp::canonicalize(root.asReader());
     });
-    KJ_IF_MAYBE(e, error) {
+    KJ_IF_MAYBE (e, error) {
       return Status::InvalidArgument(std::string("the event could not be read: ") +
                                      e->getDescription().cStr());
     }
@@ -370,8 +369,7 @@ class RocksLedger final : public Ledger {
     }
     size_t bytes = words.size() * sizeof(capnp::word);
     if (bytes > options_.max_event_bytes) {
-      return Status::InvalidArgument("the event is " + std::to_string(bytes) +
-                                     " bytes; at most " +
+      return Status::InvalidArgument("the event is " + std::to_string(bytes) + " bytes; at most " +
                                      std::to_string(options_.max_event_bytes) + " are allowed");
     }
     return words;
@@ -559,8 +557,8 @@ class RocksLedger final : public Ledger {
       if (!outcome.ok()) {
         p->promise.set_value(std::move(outcome));
       } else if (!written.ok()) {
-        p->promise.set_value(Status::IOError(written.message() +
-                                             "; nothing of this append was acknowledged"));
+        p->promise.set_value(
+            Status::IOError(written.message() + "; nothing of this append was acknowledged"));
       } else {
         outcome->head = head;
         p->promise.set_value(std::move(outcome));
@@ -625,8 +623,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Optio
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
   if (!s.ok()) return FromRocks(s, "opening the ledger in " + dir);
-  auto ledger = std::make_unique<RocksLedger>(options, std::unique_ptr<rocksdb::DB>(raw),
-                                              std::move(handles));
+  auto ledger =
+      std::make_unique<RocksLedger>(options, std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
   Status loaded = ledger->LoadHead();
   if (!loaded.ok()) return loaded;
   return std::unique_ptr<Ledger>(std::move(ledger));

@@ -122,11 +122,11 @@ class RecordedEvent {
 };
 
 struct VerifyReport {
-  uint64_t checked = 0;         // events whose hash was recomputed
-  Position head;                // the head as recomputed from the events
+  uint64_t checked = 0;  // events whose hash was recomputed
+  Position head;         // the head as recomputed from the events
   bool ok = true;
-  uint64_t first_bad_seq = 0;   // when !ok: the first sequence number that fails
-  std::string problem;          // when !ok: what is wrong there, for a person
+  uint64_t first_bad_seq = 0;  // when !ok: the first sequence number that fails
+  std::string problem;         // when !ok: what is wrong there, for a person
 };
 
 // Called now and then during long walks with (done, total).
@@ -170,8 +170,7 @@ class Ledger {
   virtual Position WaitForHeadAbove(uint64_t seq, std::chrono::milliseconds timeout) const = 0;
 
   // Up to `limit` events with sequence numbers >= `from_seq`, in order. Empty past the head.
-  virtual Result<std::vector<RecordedEvent>> ReadForward(uint64_t from_seq,
-                                                         size_t limit) const = 0;
+  virtual Result<std::vector<RecordedEvent>> ReadForward(uint64_t from_seq, size_t limit) const = 0;
 
   // Calls `visit` for each event from `from_seq` to `to_seq` inclusive, in order, without
   // holding them all in memory; stops early, returning ok, when `visit` returns false.

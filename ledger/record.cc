@@ -77,9 +77,7 @@ RecordedEvent::RecordedEvent(RecordedEvent&&) noexcept = default;
 RecordedEvent& RecordedEvent::operator=(RecordedEvent&&) noexcept = default;
 RecordedEvent::~RecordedEvent() = default;
 
-schema::Event::Reader RecordedEvent::event() const {
-  return reader_->getRoot<schema::Event>();
-}
+schema::Event::Reader RecordedEvent::event() const { return reader_->getRoot<schema::Event>(); }
 
 namespace internal {
 
@@ -123,7 +121,7 @@ Result<RecordedEvent> DecodeStoredValue(uint64_t key_seq, std::string_view value
     (void)root.getStream();
     (void)root.getPayload().which();
   });
-  KJ_IF_MAYBE(e, error) {
+  KJ_IF_MAYBE (e, error) {
     return Status::Corruption("event " + std::to_string(seq) +
                               " does not decode: " + e->getDescription().cStr());
   }

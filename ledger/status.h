@@ -22,10 +22,10 @@ enum class Code {
   kInvalidArgument,  // the caller's input breaks a rule; the message says which and how
   kConflict,         // an expected stream version did not match
   kNotFound,
-  kCorruption,       // stored bytes fail their check
-  kIOError,          // the storage refused; nothing was acknowledged
+  kCorruption,  // stored bytes fail their check
+  kIOError,     // the storage refused; nothing was acknowledged
   kTimeout,
-  kUnavailable,      // closed or shutting down
+  kUnavailable,  // closed or shutting down
 };
 
 const char* CodeName(Code code);
@@ -65,9 +65,18 @@ class [[nodiscard]] Result {
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
 
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

@@ -46,7 +46,7 @@ class Walker {
       if (!s.ok()) return s;
     }
     if (schema.getUnionFields().size() > 0) {
-      KJ_IF_MAYBE(active, value.which()) {
+      KJ_IF_MAYBE (active, value.which()) {
         Status s = Field(value, *active, path);
         if (!s.ok()) return s;
       } else {
@@ -84,9 +84,8 @@ class Walker {
     auto type = field.getType();
     if (type.isVoid()) {
       if (proto.getName() == "unset") {
-        return Status::InvalidArgument(
-            "the event has no type; set \"type\" to one of: " +
-            UnionNames(parent.getSchema()));
+        return Status::InvalidArgument("the event has no type; set \"type\" to one of: " +
+                                       UnionNames(parent.getSchema()));
       }
       return Status::Ok();
     }
@@ -205,7 +204,8 @@ bool IsCalendarDate(std::string_view t) {
 
 Status ValidateStreamId(std::string_view stream) {
   if (stream.empty()) {
-    return Status::InvalidArgument("the stream id is empty; name the entity, e.g. \"complaint/c-1\"");
+    return Status::InvalidArgument(
+        "the stream id is empty; name the entity, e.g. \"complaint/c-1\"");
   }
   if (stream.size() > 200) {
     return Status::InvalidArgument("the stream id is " + std::to_string(stream.size()) +
@@ -222,7 +222,9 @@ Status ValidateStreamId(std::string_view stream) {
 
 std::string EventTypeName(schema::Event::Reader event) {
   capnp::DynamicStruct::Reader payload = event.getPayload();
-  KJ_IF_MAYBE(field, payload.which()) { return field->getProto().getName().cStr(); }
+  KJ_IF_MAYBE (field, payload.which()) {
+    return field->getProto().getName().cStr();
+  }
   return "unknown";
 }
 

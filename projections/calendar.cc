@@ -10,9 +10,15 @@ std::optional<TimeZone> TimeZone::Named(std::string_view name) {
     int offset;
   };
   static constexpr Known kZones[] = {
-      {"", 480},           {"Asia/Shanghai", 480}, {"Asia/Chongqing", 480},
-      {"Asia/Harbin", 480}, {"Asia/Hong_Kong", 480}, {"Asia/Macau", 480},
-      {"Asia/Taipei", 480}, {"Asia/Urumqi", 360},    {"UTC", 0},
+      {"", 480},
+      {"Asia/Shanghai", 480},
+      {"Asia/Chongqing", 480},
+      {"Asia/Harbin", 480},
+      {"Asia/Hong_Kong", 480},
+      {"Asia/Macau", 480},
+      {"Asia/Taipei", 480},
+      {"Asia/Urumqi", 360},
+      {"UTC", 0},
       {"Etc/UTC", 0},
   };
   for (const auto& zone : kZones) {
@@ -81,7 +87,9 @@ std::string FormatDay(int64_t days) {
   return buffer;
 }
 
-static int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+static int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 int64_t LocalDay(int64_t unix_ms, TimeZone zone) {
   return FloorDiv(unix_ms + zone.offset_minutes * kMillisPerMinute, kMillisPerDay);

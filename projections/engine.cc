@@ -205,9 +205,9 @@ class Engine::Impl {
       return Status::Ok();
     }
     uint64_t head = log_->Head().seq;
-    return Status::Timeout("the views have applied up to position " +
-                           std::to_string(applied_.seq) + ", not " + std::to_string(seq) +
-                           ", after waiting " + std::to_string(timeout.count()) +
+    return Status::Timeout("the views have applied up to position " + std::to_string(applied_.seq) +
+                           ", not " + std::to_string(seq) + ", after waiting " +
+                           std::to_string(timeout.count()) +
                            " ms (ledger head: " + std::to_string(head) + ")");
   }
 
@@ -291,8 +291,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(ledger::Ledger* log, const std::str
   auto s = rocksdb::DB::Open(db_options, dir, &raw);
   if (!s.ok()) return FromRocks(s, "opening the views in " + dir);
   std::unique_ptr<Engine> engine(new Engine(nullptr));
-  engine->impl_ = std::make_unique<Impl>(log, std::unique_ptr<rocksdb::DB>(raw),
-                                         std::move(options), &engine->views_mu_);
+  engine->impl_ = std::make_unique<Impl>(log, std::unique_ptr<rocksdb::DB>(raw), std::move(options),
+                                         &engine->views_mu_);
   Status loaded = engine->impl_->Load();
   if (!loaded.ok()) return loaded;
   return engine;

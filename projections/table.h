@@ -76,7 +76,8 @@ class Table final : public TableBase {
     std::vector<std::pair<const std::string*, const V*>> out;
     out.reserve(rows_.size());
     for (const auto& [k, v] : rows_) out.emplace_back(&k, &v);
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
     return out;
   }
 

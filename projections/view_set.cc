@@ -22,8 +22,8 @@ EventContext ContextOf(const ledger::RecordedEvent& recorded) {
 }
 
 ViewSet::ViewSet(Fetch fetch) : fetch_(std::move(fetch)) {
-  all_ = {&policies, &registers, &complaints, &repairs,  &visits,
-          &time_bank, &ratings,   &meetings,   &audit,    &corrections};
+  all_ = {&policies,  &registers, &complaints, &repairs, &visits,
+          &time_bank, &ratings,   &meetings,   &audit,   &corrections};
 }
 
 ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
@@ -44,8 +44,8 @@ ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
         if (const CorrectionEntry* entry = corrections.Find(target)) {
           applied = !entry->replacement_bytes.empty();
           if (applied) {
-            previous_words = kj::heapArray<capnp::word>(entry->replacement_bytes.size() /
-                                                        sizeof(capnp::word));
+            previous_words =
+                kj::heapArray<capnp::word>(entry->replacement_bytes.size() / sizeof(capnp::word));
             std::memcpy(previous_words.begin(), entry->replacement_bytes.data(),
                         previous_words.asBytes().size());
             previous.emplace(previous_words);

@@ -16,8 +16,7 @@ using testing::ViewFixture;
 
 namespace {
 
-void FileComplaint(ViewFixture& f, const std::string& id, const std::string& category,
-                   int64_t at) {
+void FileComplaint(ViewFixture& f, const std::string& id, const std::string& category, int64_t at) {
   f.Add("complaint/" + id, at, [&](Payload::Builder p) {
     auto c = p.initComplaintFiled();
     c.setComplaintId(id);
@@ -28,9 +27,8 @@ void FileComplaint(ViewFixture& f, const std::string& id, const std::string& cat
 }
 
 void Resolve(ViewFixture& f, const std::string& id, int64_t at) {
-  f.Add("complaint/" + id, at, [&](Payload::Builder p) {
-    p.initComplaintResolved().setComplaintId(id);
-  });
+  f.Add("complaint/" + id, at,
+        [&](Payload::Builder p) { p.initComplaintResolved().setComplaintId(id); });
 }
 
 uint32_t Total(const projections::ViewSet& views, const projections::Filter& filter = {}) {
@@ -70,7 +68,8 @@ TEST_CASE("views persist with their checkpoint and reload without replaying", "[
 
 TEST_CASE("a crash before a batch is written applies nothing twice after restart", "[engine]") {
   ViewFixture f;
-  for (int i = 0; i < 10; ++i) FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+  for (int i = 0; i < 10; ++i)
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
   for (int i = 0; i < 10; ++i) Resolve(f, "c-" + std::to_string(i), Cst("2025-01-03"));
 
   projections::EngineOptions crashing;
@@ -146,8 +145,8 @@ TEST_CASE("following live: a reader asking for a position waits for it", "[engin
 
   auto late = f.engine().WaitFor(head + 5, std::chrono::milliseconds(50));
   CHECK(late.code() == ledger::Code::kTimeout);
-  CHECK_THAT(late.message(), Catch::Contains("applied up to position 1") &&
-                                 Catch::Contains("not 6"));
+  CHECK_THAT(late.message(),
+             Catch::Contains("applied up to position 1") && Catch::Contains("not 6"));
 }
 
 TEST_CASE("time travel: views as of an earlier position ignore later events and corrections",

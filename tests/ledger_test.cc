@@ -40,10 +40,7 @@ ledger::Result<ledger::AppendResult> AppendOne(Ledger& log, const std::string& s
 // Flips one byte of the stored value of event `seq` directly in RocksDB, as an intruder would.
 void TamperWithStoredEvent(const std::string& dir, uint64_t seq, size_t offset_in_record) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, {}},
-      {"events", {}},
-      {"streams", {}},
-      {"event_ids", {}}};
+      {rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}, {"streams", {}}, {"event_ids", {}}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir, families, &handles, &db).ok());
@@ -143,8 +140,8 @@ TEST_CASE("expected versions: any - no stream - exactly N", "[ledger]") {
   SECTION("exactly N - when the stream is elsewhere - is a conflict") {
     auto r = AppendOne(*log, stream, ExpectedVersion::Exactly(2), Complaint("e4", stream));
     REQUIRE(r.status().code() == ledger::Code::kConflict);
-    CHECK_THAT(r.status().message(), Catch::Contains("expected at version 2") &&
-                                         Catch::Contains("version 3"));
+    CHECK_THAT(r.status().message(),
+               Catch::Contains("expected at version 2") && Catch::Contains("version 3"));
   }
   SECTION("exactly N on a stream that does not exist is a conflict") {
     auto r = AppendOne(*log, "complaint/new", ExpectedVersion::Exactly(1),
@@ -178,8 +175,8 @@ TEST_CASE("retrying with the same event ids returns the first result", "[ledger]
   CHECK(log->Head() == head);
 
   SECTION("an id reused in another stream is refused") {
-    auto r = AppendOne(*log, "complaint/c-2", ExpectedVersion::Any(),
-                       Complaint("r-1", "complaint/c-2"));
+    auto r =
+        AppendOne(*log, "complaint/c-2", ExpectedVersion::Any(), Complaint("r-1", "complaint/c-2"));
     REQUIRE(r.status().code() == ledger::Code::kInvalidArgument);
     CHECK_THAT(r.status().message(), Catch::Contains("complaint/c-1"));
   }
@@ -247,8 +244,8 @@ TEST_CASE("validation refuses bad events before anything is written", "[ledger]"
     std::memcpy(payload.getDataSection().begin() + offset * 2, &unknown, 2);
     auto r = AppendOne(*log, "complaint/c", ExpectedVersion::Any(), e);
     REQUIRE(r.status().code() == ledger::Code::kInvalidArgument);
-    CHECK_THAT(r.status().message(), Catch::Contains("event type") &&
-                                         Catch::Contains("complaintFiled"));
+    CHECK_THAT(r.status().message(),
+               Catch::Contains("event type") && Catch::Contains("complaintFiled"));
   }
   SECTION("a missing required field - named") {
     auto e = MakeEvent("missing", [](ledger::schema::Payload::Builder p) {
@@ -302,8 +299,8 @@ TEST_CASE("the ledger persists across close and reopen", "[ledger]") {
   REQUIRE(next.ok());
   CHECK(next->seqs == std::vector<uint64_t>{6});
   // And ids seen before the restart are still known.
-  auto retry = AppendOne(*log, "complaint/c-1", ExpectedVersion::Any(),
-                         Complaint("p-2", "complaint/c-1"));
+  auto retry =
+      AppendOne(*log, "complaint/c-1", ExpectedVersion::Any(), Complaint("p-2", "complaint/c-1"));
   REQUIRE(retry.ok());
   CHECK(retry->duplicate);
   CHECK(retry->seqs == std::vector<uint64_t>{2});
@@ -319,9 +316,9 @@ TEST_CASE("reads: forward with a limit - a stream from a version", "[ledger]") {
   auto log = OpenLedger(dir.path());
   for (int i = 1; i <= 10; ++i) {
     std::string stream = i % 2 ? "complaint/odd" : "complaint/even";
-    REQUIRE(AppendOne(*log, stream, ExpectedVersion::Any(),
-                      Complaint("f-" + std::to_string(i), stream))
-                .ok());
+    REQUIRE(
+        AppendOne(*log, stream, ExpectedVersion::Any(), Complaint("f-" + std::to_string(i), stream))
+            .ok());
   }
   auto page = log->ReadForward(4, 3);
   REQUIRE(page.ok());
@@ -339,10 +336,11 @@ TEST_CASE("reads: forward with a limit - a stream from a version", "[ledger]") {
   CHECK(log->ReadStream("complaint/none", 1, 10).status().code() == ledger::Code::kNotFound);
 
   uint64_t visited = 0;
-  REQUIRE(log->Scan(3, 7, [&](const ledger::RecordedEvent& e) {
-                 visited += e.seq();
-                 return true;
-               })
+  REQUIRE(log->Scan(3, 7,
+                    [&](const ledger::RecordedEvent& e) {
+                      visited += e.seq();
+                      return true;
+                    })
               .ok());
   CHECK(visited == 3 + 4 + 5 + 6 + 7);
 }
@@ -361,8 +359,8 @@ TEST_CASE("recorded times never decrease - and a time maps to a position", "[led
   }
   // A clock that steps back does not make the log go back in time.
   now -= 60'000;
-  REQUIRE(AppendOne(*log, "complaint/t", ExpectedVersion::Any(), Complaint("t-7", "complaint/t"))
-              .ok());
+  REQUIRE(
+      AppendOne(*log, "complaint/t", ExpectedVersion::Any(), Complaint("t-7", "complaint/t")).ok());
   CHECK(log->Read(7)->event().getRecordedAt() == 1'700'000'006'000);
 
   CHECK(*log->SeqAtTime(1'700'000'000'000) == 0);
@@ -421,8 +419,10 @@ TEST_CASE("concurrent appenders to one stream with exact versions: one wins each
         auto e = Complaint("s-" + std::to_string(t) + "-" + std::to_string(i), "complaint/one");
         uint64_t version = *log->StreamVersion("complaint/one");
         auto r = AppendOne(*log, "complaint/one", ExpectedVersion::Exactly(version), e);
-        if (r.ok()) ++wins;
-        else if (r.status().code() == ledger::Code::kConflict) ++conflicts;
+        if (r.ok())
+          ++wins;
+        else if (r.status().code() == ledger::Code::kConflict)
+          ++conflicts;
       }
     });
   }

@@ -22,9 +22,9 @@ TEST_CASE("calendar days are real days", "[validate]") {
 TEST_CASE("UTF-8 is checked - Chinese passes", "[validate]") {
   CHECK(ledger::IsValidUtf8("红色物业 star 星级评价"));
   CHECK_FALSE(ledger::IsValidUtf8("\xC3\x28"));
-  CHECK_FALSE(ledger::IsValidUtf8("\xE2\x82"));          // truncated
-  CHECK_FALSE(ledger::IsValidUtf8("\xC0\xAF"));          // overlong "/"
-  CHECK_FALSE(ledger::IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  CHECK_FALSE(ledger::IsValidUtf8("\xE2\x82"));      // truncated
+  CHECK_FALSE(ledger::IsValidUtf8("\xC0\xAF"));      // overlong "/"
+  CHECK_FALSE(ledger::IsValidUtf8("\xED\xA0\x80"));  // surrogate
 }
 
 TEST_CASE("a date field with a bad day names the field and the format", "[validate]") {

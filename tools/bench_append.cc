@@ -4,9 +4,9 @@
 //
 //   bench_append --events 100000 --threads 1,8,32 --batches 100,1000 [--no-sync] [--dir D]
 
-#include <CLI/CLI.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -139,8 +139,7 @@ int main(int argc, char** argv) {
   bool verify = false;
   std::string dir = (std::filesystem::temp_directory_path() / "bench-append").string();
   app.add_option("--events", events, "events per run")->capture_default_str();
-  app.add_option("--threads", threads, "appending threads, single-event appends")
-      ->delimiter(',');
+  app.add_option("--threads", threads, "appending threads, single-event appends")->delimiter(',');
   app.add_option("--batches", batches, "batch sizes, from one thread")->delimiter(',');
   app.add_flag("--no-sync", no_sync, "acknowledge before the disk sync");
   app.add_flag("--verify", verify, "verify the chain after each threaded run");

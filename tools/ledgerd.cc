@@ -8,13 +8,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <pthread.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <pthread.h>
 #include <string>
-#include <unistd.h>
 
 #include "codec/event_json.h"
 #include "http/api.h"
@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (token_file.empty()) token_file = data + "/tokens";
 
+  // A closed log pipe or a client gone mid-write must not kill the service.
+  std::signal(SIGPIPE, SIG_IGN);
   // Signals are taken by this thread alone, with sigwait, so no handler runs at an odd moment.
   sigset_t signals;
   sigemptyset(&signals);
@@ -67,8 +69,9 @@ int main(int argc, char** argv) {
   projections::EngineOptions engine_options;
   bool tty = isatty(STDERR_FILENO);
   engine_options.progress = [tty](uint64_t applied, uint64_t head) {
-    if (tty) std::fprintf(stderr, "\rviews: %llu of %llu events applied", (unsigned long long)applied,
-                          (unsigned long long)head);
+    if (tty)
+      std::fprintf(stderr, "\rviews: %llu of %llu events applied", (unsigned long long)applied,
+                   (unsigned long long)head);
   };
   auto engine = projections::Engine::Open(log->get(), data + "/views", engine_options);
   if (!engine.ok()) {
@@ -97,8 +100,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto head = (*log)->Head();
-  std::cout << "ledgerd: listening on http://" << (listen.find(':') != std::string::npos ? "[" + listen + "]" : listen)
-            << ":" << (*server)->port() << " with " << data << " at seq " << head.seq << std::endl;
+  std::cout << "ledgerd: listening on http://"
+            << (listen.find(':') != std::string::npos ? "[" + listen + "]" : listen) << ":"
+            << (*server)->port() << " with " << data << " at seq " << head.seq << std::endl;
 
   int received = 0;
   sigwait(&signals, &received);

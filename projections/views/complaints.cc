@@ -11,8 +11,8 @@ namespace schema = ledger::schema;
 using P = schema::Payload;
 
 const char* ChannelName(int channel) {
-  static constexpr const char* kNames[] = {"hotline",    "opinionBook", "messageBox", "replyBoard",
-                                           "wechatGroup", "doorToDoor", "forum"};
+  static constexpr const char* kNames[] = {"hotline",     "opinionBook", "messageBox", "replyBoard",
+                                           "wechatGroup", "doorToDoor",  "forum"};
   return channel >= 0 && channel < 7 ? kNames[channel] : "unknown";
 }
 
@@ -133,9 +133,8 @@ void Complaints::Apply(const EventContext& e) {
     if (!r.getSubject().isComplaintId()) return;
     auto& c = complaints_.Mutable(Str(r.getSubject().getComplaintId()));
     if (c.id.empty()) c.id = Str(r.getSubject().getComplaintId());
-    c.follow_ups.push_back(FollowUpRecord{e.seq, e.occurred_at,
-                                          static_cast<int>(r.getSatisfaction()),
-                                          Str(r.getComment())});
+    c.follow_ups.push_back(FollowUpRecord{
+        e.seq, e.occurred_at, static_cast<int>(r.getSatisfaction()), Str(r.getComment())});
     return;
   }
   auto step = StepFrom(p);
@@ -184,8 +183,8 @@ void Complaints::Void(const EventContext& e) {
 bool Complaints::Counts(const ComplaintRecord& c, const Filter& f) {
   return c.filed_seq != 0 && f.Matches(c.estate_id, f.estate) &&
          f.Matches(c.company_id, f.company) && f.Matches(c.category, f.category) &&
-         f.Matches(ChannelName(c.channel), f.channel) &&
-         f.Matches(c.household_id, f.household) && f.InPeriod(c.filed_at);
+         f.Matches(ChannelName(c.channel), f.channel) && f.Matches(c.household_id, f.household) &&
+         f.InPeriod(c.filed_at);
 }
 
 void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) const {

@@ -39,7 +39,7 @@ struct ComplaintRecord {
   std::string id, estate_id, household_id, company_id, category, summary;
   int channel = 0;  // schema::Channel
   int64_t filed_at = 0;
-  uint64_t filed_seq = 0;  // 0 while only later steps are known
+  uint64_t filed_seq = 0;                  // 0 while only later steps are known
   std::vector<ComplaintStepRecord> steps;  // in seq order
   std::vector<FollowUpRecord> follow_ups;
   template <class A>

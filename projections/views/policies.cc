@@ -47,8 +47,8 @@ PolicyVersion Decode(schema::PolicyAdopted::Reader p, uint64_t seq) {
   switch (rules.which()) {
     case schema::PolicyAdopted::Rules::REPAIR_TIME_LIMITS:
       for (auto limit : rules.getRepairTimeLimits()) {
-        v.repair_limits.push_back(
-            RepairLimitRule{Str(limit.getCategory()), limit.getHours(), limit.getNextMorningHour()});
+        v.repair_limits.push_back(RepairLimitRule{Str(limit.getCategory()), limit.getHours(),
+                                                  limit.getNextMorningHour()});
       }
       break;
     case schema::PolicyAdopted::Rules::RATING: {
@@ -75,7 +75,8 @@ PolicyVersion Decode(schema::PolicyAdopted::Reader p, uint64_t seq) {
     }
     case schema::PolicyAdopted::Rules::VISITS: {
       auto r = rules.getVisits();
-      for (auto h : r.getHolidays()) v.visits.holidays.push_back({Str(h.getName()), Str(h.getDay())});
+      for (auto h : r.getHolidays())
+        v.visits.holidays.push_back({Str(h.getName()), Str(h.getDay())});
       v.visits.holiday_window_days = r.getHolidayWindowDays();
       v.visits.birthday_window_days = r.getBirthdayWindowDays();
       v.visits.hospital_window_days = r.getHospitalWindowDays();
@@ -95,11 +96,11 @@ void Policies::Apply(const EventContext& event) {
   if (!kind) return;
   auto& history = histories_.Mutable(PolicyKindName(*kind));
   PolicyVersion v = Decode(p, event.seq);
-  auto at = std::upper_bound(history.versions.begin(), history.versions.end(), v,
-                             [](const PolicyVersion& a, const PolicyVersion& b) {
-                               return std::tie(a.effective_day, a.seq) <
-                                      std::tie(b.effective_day, b.seq);
-                             });
+  auto at =
+      std::upper_bound(history.versions.begin(), history.versions.end(), v,
+                       [](const PolicyVersion& a, const PolicyVersion& b) {
+                         return std::tie(a.effective_day, a.seq) < std::tie(b.effective_day, b.seq);
+                       });
   history.versions.insert(at, std::move(v));
 }
 

@@ -39,9 +39,8 @@ struct RatingRule {
   double complaint_rate_ceiling = 0;
   template <class A>
   void Fields(A& a) {
-    a(w_inspection, w_document_review, w_complaint_rate, w_repair_compliance, w_follow_up,
-      w_survey, star_thresholds, red_list_min_score, black_list_max_score,
-      complaint_rate_ceiling);
+    a(w_inspection, w_document_review, w_complaint_rate, w_repair_compliance, w_follow_up, w_survey,
+      star_thresholds, red_list_min_score, black_list_max_score, complaint_rate_ceiling);
   }
 };
 
@@ -83,7 +82,7 @@ struct PolicyVersion {
   uint32_t version = 0;
   int64_t effective_day = 0;  // days since the epoch
   int32_t tz_offset_minutes = 480;
-  uint64_t seq = 0;           // the policyAdopted event
+  uint64_t seq = 0;  // the policyAdopted event
   std::vector<RepairLimitRule> repair_limits;
   RatingRule rating;
   TimeBankRule time_bank;
@@ -91,8 +90,8 @@ struct PolicyVersion {
   TimeZone zone() const { return TimeZone{tz_offset_minutes}; }
   template <class A>
   void Fields(A& a) {
-    a(policy_id, version, effective_day, tz_offset_minutes, seq, repair_limits, rating,
-      time_bank, visits);
+    a(policy_id, version, effective_day, tz_offset_minutes, seq, repair_limits, rating, time_bank,
+      visits);
   }
 };
 

@@ -25,8 +25,12 @@ void Registers::Apply(const EventContext& e) {
     case P::ESTATE_REGISTERED: {
       auto r = p.getEstateRegistered();
       auto& estate = estates_.Mutable(Str(r.getEstateId()));
-      estate = EstateRecord{Str(r.getEstateId()), Str(r.getName()),    Str(r.getAddress()),
-                            Str(r.getCommunity()), Str(r.getStreet()), r.getHouseholdCount(),
+      estate = EstateRecord{Str(r.getEstateId()),
+                            Str(r.getName()),
+                            Str(r.getAddress()),
+                            Str(r.getCommunity()),
+                            Str(r.getStreet()),
+                            r.getHouseholdCount(),
                             e.seq};
       break;
     }
@@ -81,10 +85,12 @@ void Registers::Apply(const EventContext& e) {
       h.phone = Str(r.getPhone());
       h.residents.clear();
       for (auto res : r.getResidents()) {
-        h.residents.push_back({Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
+        h.residents.push_back(
+            {Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
       }
-      h.flag_history.insert(h.flag_history.begin(),
-                            FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), "registered"});
+      h.flag_history.insert(
+          h.flag_history.begin(),
+          FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), "registered"});
       std::stable_sort(h.flag_history.begin(), h.flag_history.end(),
                        [](const auto& a, const auto& b) { return a.seq < b.seq; });
       h.seq = e.seq;
@@ -177,9 +183,9 @@ void Registers::Apply(const EventContext& e) {
     }
     case P::SERVICE_MENU_ITEM_OFFERED: {
       auto r = p.getServiceMenuItemOffered();
-      menu_.Mutable(Str(r.getMenuItemId())) = MenuItemRecord{
-          Str(r.getMenuItemId()), Str(r.getEstateId()), Str(r.getName()), Str(r.getProviderId()),
-          e.seq};
+      menu_.Mutable(Str(r.getMenuItemId())) =
+          MenuItemRecord{Str(r.getMenuItemId()), Str(r.getEstateId()), Str(r.getName()),
+                         Str(r.getProviderId()), e.seq};
       break;
     }
     default:
@@ -309,8 +315,9 @@ std::string Registers::ServingCompany(const std::string& estate_id, int64_t day)
   return company;
 }
 
-std::vector<std::pair<std::string, int64_t>> Registers::EstatesServed(
-    const std::string& company_id, int64_t first_day, int64_t last_day) const {
+std::vector<std::pair<std::string, int64_t>> Registers::EstatesServed(const std::string& company_id,
+                                                                      int64_t first_day,
+                                                                      int64_t last_day) const {
   std::vector<std::pair<std::string, int64_t>> out;
   contracts_.ForEach([&](const std::string& estate, const EstateContracts& list) {
     int64_t days = 0;
@@ -342,10 +349,9 @@ std::string Registers::EstateOfHousehold(const std::string& household_id) const 
 namespace {
 
 const char* AppointedRoleName(int role) {
-  static constexpr const char* kNames[] = {"propertyManager", "residentSupervisor",
-                                           "feedbackReporter", "gridWorker",
-                                           "buildingHead",     "communityWorker",
-                                           "repairWorker"};
+  static constexpr const char* kNames[] = {
+      "propertyManager", "residentSupervisor", "feedbackReporter", "gridWorker",
+      "buildingHead",    "communityWorker",    "repairWorker"};
   return role >= 0 && role < 7 ? kNames[role] : "unknown";
 }
 

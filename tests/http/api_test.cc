@@ -4,6 +4,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <atomic>
 #include <thread>
 
 #include "schemas/api.capnp.h"
@@ -19,9 +20,10 @@ namespace {
 std::string ComplaintJson(const std::string& id, const std::string& complaint,
                           const std::string& estate = "estate/e-1",
                           const std::string& summary = "电梯停运三天，老人下不了楼") {
-  return R"({"eventId":")" + id + R"(","type":"complaintFiled","occurredAt":"2025-03-01T21:30:00+08:00","data":{"complaintId":")" +
-         complaint + R"(","estateId":")" + estate + R"(","category":"lift","channel":"wechatGroup","summary":")" +
-         summary + R"("}})";
+  return R"({"eventId":")" + id +
+         R"(","type":"complaintFiled","occurredAt":"2025-03-01T21:30:00+08:00","data":{"complaintId":")" +
+         complaint + R"(","estateId":")" + estate +
+         R"(","category":"lift","channel":"wechatGroup","summary":")" + summary + R"("}})";
 }
 
 uint64_t Head(HttpClient& c, const std::string& token) {
@@ -33,8 +35,8 @@ uint64_t Head(HttpClient& c, const std::string& token) {
 TEST_CASE("append and read back over HTTP - Chinese text included", "[http]") {
   ServerFixture f;
   auto c = f.Client();
-  auto appended = c.Send("POST", "/v1/streams/complaint%2Fc-1/events", f.admin,
-                         ComplaintJson("ev-1", "c-1"));
+  auto appended =
+      c.Send("POST", "/v1/streams/complaint%2Fc-1/events", f.admin, ComplaintJson("ev-1", "c-1"));
   INFO(appended.body);
   REQUIRE(appended.status == 201);
   auto a = appended.json();
@@ -45,7 +47,8 @@ TEST_CASE("append and read back over HTTP - Chinese text included", "[http]") {
   CHECK(a.at("head").at("hash").as_string().size() == 64);
 
   // Slashes may also stand unencoded in the path.
-  auto second = c.Send("POST", "/v1/streams/complaint/c-2/events", f.admin, ComplaintJson("ev-2", "c-2"));
+  auto second =
+      c.Send("POST", "/v1/streams/complaint/c-2/events", f.admin, ComplaintJson("ev-2", "c-2"));
   REQUIRE(second.status == 201);
 
   auto one = c.Send("GET", "/v1/events/1", f.admin);
@@ -79,9 +82,9 @@ TEST_CASE("append and read back over HTTP - Chinese text included", "[http]") {
 TEST_CASE("a batch with an expected version - a conflict - and an idempotent retry", "[http]") {
   ServerFixture f;
   auto c = f.Client();
-  std::string batch = R"({"expectedVersion":"none","events":[)" + ComplaintJson("b-1", "c-9") +
-                      "," +
-                      R"({"eventId":"b-2","type":"complaintAcknowledged","data":{"complaintId":"c-9"}}]})";
+  std::string batch =
+      R"({"expectedVersion":"none","events":[)" + ComplaintJson("b-1", "c-9") + "," +
+      R"({"eventId":"b-2","type":"complaintAcknowledged","data":{"complaintId":"c-9"}}]})";
   auto first = c.Send("POST", "/v1/streams/complaint%2Fc-9/events", f.admin, batch);
   INFO(first.body);
   REQUIRE(first.status == 201);
@@ -96,8 +99,9 @@ TEST_CASE("a batch with an expected version - a conflict - and an idempotent ret
   CHECK(Head(c, f.admin) == 2);
 
   // New events expecting version 1 of a stream at 2: a conflict naming the actual version.
-  auto conflict = c.Send("POST", "/v1/streams/complaint%2Fc-9/events?expectedVersion=1", f.admin,
-                         R"({"eventId":"b-3","type":"complaintResolved","data":{"complaintId":"c-9"}})");
+  auto conflict =
+      c.Send("POST", "/v1/streams/complaint%2Fc-9/events?expectedVersion=1", f.admin,
+             R"({"eventId":"b-3","type":"complaintResolved","data":{"complaintId":"c-9"}})");
   REQUIRE(conflict.status == 409);
   CHECK(conflict.content_type == "application/problem+json");
   CHECK(conflict.json().at("actualVersion").as_int64() == 2);
@@ -142,15 +146,17 @@ TEST_CASE("each error status says what was wrong and appends nothing", "[http]")
     CHECK_THAT(std::string(r.json().at("detail").as_string()), Catch::Contains("malformed JSON"));
   }
   SECTION("400 for a schema violation naming the field") {
-    auto r = c.Send("POST", path, f.admin,
-                    R"({"eventId":"x","type":"complaintFiled","data":{"complaintId":"c-1","estateId":"e","category":"lift","channel":"fax","summary":"s"}})");
+    auto r = c.Send(
+        "POST", path, f.admin,
+        R"({"eventId":"x","type":"complaintFiled","data":{"complaintId":"c-1","estateId":"e","category":"lift","channel":"fax","summary":"s"}})");
     REQUIRE(r.status == 400);
     CHECK_THAT(std::string(r.json().at("detail").as_string()),
                Catch::Contains("data.channel") && Catch::Contains("wechatGroup"));
   }
   SECTION("400 for a missing required field") {
-    auto r = c.Send("POST", path, f.admin,
-                    R"({"eventId":"x","type":"complaintFiled","data":{"complaintId":"c-1","estateId":"e","category":"lift"}})");
+    auto r = c.Send(
+        "POST", path, f.admin,
+        R"({"eventId":"x","type":"complaintFiled","data":{"complaintId":"c-1","estateId":"e","category":"lift"}})");
     REQUIRE(r.status == 400);
     CHECK_THAT(std::string(r.json().at("detail").as_string()),
                Catch::Contains("complaintFiled.summary is required"));
@@ -177,14 +183,16 @@ TEST_CASE("each error status says what was wrong and appends nothing", "[http]")
   }
   SECTION("403 for a role that may not append the type") {
     std::string company = f.Token(Role::COMPANY_STAFF, "person/staff", {}, "company/c-1");
-    auto r = c.Send("POST", "/v1/streams/rating%2F2025/events", company,
-                    R"({"eventId":"x","type":"starRatingPublished","data":{"year":2025,"ratings":[{"stars":5}],"computedAtSeq":"1"}})");
+    auto r = c.Send(
+        "POST", "/v1/streams/rating%2F2025/events", company,
+        R"({"eventId":"x","type":"starRatingPublished","data":{"year":2025,"ratings":[{"stars":5}],"computedAtSeq":"1"}})");
     REQUIRE(r.status == 403);
     CHECK_THAT(std::string(r.json().at("detail").as_string()),
                Catch::Contains("companyStaff") && Catch::Contains("starRatingPublished"));
   }
   SECTION("413 for a body over the limit") {
-    auto r = c.Send("POST", path, f.admin, ComplaintJson("x", "c-1", "estate/e-1", std::string(5000, 'a')));
+    auto r = c.Send("POST", path, f.admin,
+                    ComplaintJson("x", "c-1", "estate/e-1", std::string(5000, 'a')));
     REQUIRE(r.status == 413);
     CHECK(r.content_type == "application/problem+json");
   }
@@ -202,8 +210,9 @@ TEST_CASE("each error status says what was wrong and appends nothing", "[http]")
   CHECK(Head(fresh, f.admin) == 0);
 }
 
-TEST_CASE("permissions: every role against a type it may not append and an estate outside its scope",
-          "[http][permissions]") {
+TEST_CASE(
+    "permissions: every role against a type it may not append and an estate outside its scope",
+    "[http][permissions]") {
   ServerFixture f;
   auto c = f.Client();
   struct Case {
@@ -234,7 +243,8 @@ TEST_CASE("permissions: every role against a type it may not append and an estat
 
   // Scope: a resident of estate e-1 files for e-1, not for e-2.
   std::string resident = f.Token(Role::RESIDENT, "person/r-1", {"estate/e-1"});
-  auto own = c.Send("POST", "/v1/streams/complaint%2Fown/events", resident, ComplaintJson("s-1", "own"));
+  auto own =
+      c.Send("POST", "/v1/streams/complaint%2Fown/events", resident, ComplaintJson("s-1", "own"));
   INFO(own.body);
   CHECK(own.status == 201);
   auto other = c.Send("POST", "/v1/streams/complaint%2Fother/events", resident,
@@ -249,7 +259,8 @@ TEST_CASE("permissions: every role against a type it may not append and an estat
   REQUIRE(contract.status == 201);
   std::string staff = f.Token(Role::COMPANY_STAFF, "person/s-1", {}, "company/c-1");
   std::string rival = f.Token(Role::COMPANY_STAFF, "person/s-2", {}, "company/c-2");
-  const std::string ack = R"({"eventId":"ack-1","type":"complaintAcknowledged","data":{"complaintId":"own"}})";
+  const std::string ack =
+      R"({"eventId":"ack-1","type":"complaintAcknowledged","data":{"complaintId":"own"}})";
   auto refused = c.Send("POST", "/v1/streams/complaint%2Fown/events", rival, ack);
   INFO(refused.body);
   CHECK(refused.status == 403);
@@ -268,9 +279,12 @@ TEST_CASE("permissions: every role against a type it may not append and an estat
 TEST_CASE("views over HTTP - as of an earlier position - and at least a position", "[http]") {
   ServerFixture f;
   auto c = f.Client();
-  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fc-1/events", f.admin, ComplaintJson("v-1", "c-1")).status == 201);
-  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fc-2/events", f.admin, ComplaintJson("v-2", "c-2")).status == 201);
-  auto third = c.Send("POST", "/v1/streams/complaint%2Fc-3/events", f.admin, ComplaintJson("v-3", "c-3"));
+  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fc-1/events", f.admin, ComplaintJson("v-1", "c-1"))
+              .status == 201);
+  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fc-2/events", f.admin, ComplaintJson("v-2", "c-2"))
+              .status == 201);
+  auto third =
+      c.Send("POST", "/v1/streams/complaint%2Fc-3/events", f.admin, ComplaintJson("v-3", "c-3"));
   REQUIRE(third.status == 201);
   uint64_t seq = third.json().at("head").at("seq").as_int64();
 
@@ -319,20 +333,22 @@ TEST_CASE("server-sent events stream the log and resume after Last-Event-ID", "[
   };
   {
     HttpClient sse = f.Client();
-    sse.WriteRaw("GET /v1/subscribe?from=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + f.admin +
-                 "\r\n\r\n");
+    sse.WriteRaw("GET /v1/subscribe?from=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                 f.admin + "\r\n\r\n");
     std::string got = read_until(sse, "id: 3\n");
     CHECK_THAT(got, Catch::Contains("text/event-stream"));
     CHECK_THAT(got, Catch::Contains("id: 2\nevent: complaintFiled\ndata: {"));
     CHECK_THAT(got, Catch::Contains("id: 3\n"));
     CHECK_THAT(got, !Catch::Contains("id: 1\n"));
     // A new append reaches the open stream.
-    REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fs/events", f.admin, ComplaintJson("sse-4", "s")).status == 201);
+    REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fs/events", f.admin, ComplaintJson("sse-4", "s"))
+                .status == 201);
     CHECK_THAT(read_until(sse, "id: 4\n"), Catch::Contains("id: 4\n"));
   }
   HttpClient resume = f.Client();
-  resume.WriteRaw("GET /v1/subscribe HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\nAuthorization: Bearer " +
-                  f.admin + "\r\n\r\n");
+  resume.WriteRaw(
+      "GET /v1/subscribe HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\nAuthorization: Bearer " +
+      f.admin + "\r\n\r\n");
   std::string got = read_until(resume, "id: 4\n");
   CHECK_THAT(got, Catch::Contains("id: 4\n"));
   CHECK_THAT(got, !Catch::Contains("id: 3\n"));
@@ -342,7 +358,9 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[http]"
   ServerFixture f;
   auto c = f.Client();
   std::string auth = "Authorization: Bearer " + f.admin + "\r\n";
-  c.WriteRaw("GET /v1/head HTTP/1.1\r\nHost: x\r\n" + auth + "\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n");
+  c.WriteRaw("GET /v1/head HTTP/1.1\r\nHost: x\r\n" + auth +
+             "\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/nothing HTTP/1.1\r\nHost: x\r\n" +
+             auth + "\r\n");
   CHECK(c.Receive().status == 200);
   auto health = c.Receive();
   CHECK(health.status == 200);
@@ -353,8 +371,10 @@ TEST_CASE("pipelined requests are answered in order on one connection", "[http]"
 TEST_CASE("healthz and metrics in the Prometheus text format", "[http]") {
   ServerFixture f;
   auto c = f.Client();
-  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fm/events", f.admin, ComplaintJson("m-1", "m")).status == 201);
-  (void)c.Send("POST", "/v1/streams/complaint%2Fm/events?expectedVersion=none", f.admin, ComplaintJson("m-2", "m"));
+  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fm/events", f.admin, ComplaintJson("m-1", "m"))
+              .status == 201);
+  (void)c.Send("POST", "/v1/streams/complaint%2Fm/events?expectedVersion=none", f.admin,
+               ComplaintJson("m-2", "m"));
   auto metrics = c.Send("GET", "/metrics", "");
   REQUIRE(metrics.status == 200);
   CHECK_THAT(metrics.content_type, Catch::StartsWith("text/plain"));
@@ -383,7 +403,8 @@ TEST_CASE("stopping the server finishes the request in flight", "[http]") {
   auto c = f.Client();
   // A read waiting for a position that is appended only after the stop has begun.
   HttpReply reply;
-  std::thread reader([&] { reply = c.Send("GET", "/v1/views/complaints?atLeast=1&wait=5000", f.admin); });
+  std::thread reader(
+      [&] { reply = c.Send("GET", "/v1/views/complaints?atLeast=1&wait=5000", f.admin); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   std::thread stopper([&] { f.server().Stop(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -396,4 +417,102 @@ TEST_CASE("stopping the server finishes the request in flight", "[http]") {
   CHECK(reply.json().at("result").at("total").as_int64() == 1);
   // No new connections once stopped.
   CHECK_THROWS(f.Client());
+}
+
+TEST_CASE("every view and both reports answer over HTTP", "[http][views]") {
+  ServerFixture f;
+  auto c = f.Client();
+  auto post = [&](const std::string& stream, const std::string& body) {
+    auto r = c.Send("POST", "/v1/streams/" + stream + "/events", f.admin, body);
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+  };
+  post(
+      "estate%2Fe-1",
+      R"({"eventId":"x-1","type":"estateRegistered","data":{"estateId":"estate/e-1","name":"阳光花园","householdCount":200}})");
+  post(
+      "household%2Fh-1",
+      R"({"eventId":"x-2","type":"householdRegistered","data":{"householdId":"h-1","estateId":"estate/e-1","headName":"张大爷","phone":"13800000000","flags":{"elderlyAlone":true}}})");
+  post("complaint%2Fc-1", ComplaintJson("x-3", "c-1"));
+  post(
+      "repair%2Fr-1",
+      R"({"eventId":"x-4","type":"repairRequested","data":{"repairId":"r-1","estateId":"estate/e-1","category":"water"}})");
+  uint64_t head = Head(c, f.admin);
+  const std::string wait = "atLeast=" + std::to_string(head);
+
+  const std::vector<std::string> queries = {
+      "views/complaints?" + wait,
+      "views/reply-board?estate=estate%2Fe-1&" + wait,
+      "views/repairs?" + wait,
+      "views/overdue-repairs?" + wait,
+      "views/visits?" + wait,
+      "views/household-visits?household=h-1&" + wait,
+      "views/time-bank?" + wait,
+      "views/time-bank-statement?person=person%2Fp-1&" + wait,
+      "views/meetings?" + wait,
+      "views/open-resolutions?estate=estate%2Fe-1&" + wait,
+      "views/ratings?year=2025&" + wait,
+      "views/registers?" + wait,
+      "views/audit?entity=h-1&" + wait,
+      "reports/star-evaluation?year=2025&" + wait,
+      "reports/"
+      "joint-meeting?estate=estate%2Fe-1&from=2025-01-01T00:00:00%2B08:00&to=2025-12-31T00:00:00%"
+      "2B08:00&" +
+          wait,
+  };
+  for (const auto& q : queries) {
+    auto r = c.Send("GET", "/v1/" + q, f.admin);
+    INFO(q << " -> " << r.body.substr(0, 400));
+    REQUIRE(r.status == 200);
+    CHECK(r.json().at("position").at("seq").as_int64() == static_cast<int64_t>(head));
+  }
+  auto complaints = c.Send("GET", "/v1/views/complaints?" + wait, f.admin).json();
+  CHECK(complaints.at("result").at("total").as_int64() == 1);
+  auto repairs = c.Send("GET", "/v1/views/repairs?" + wait, f.admin).json();
+  CHECK(repairs.at("result").at("total").as_int64() == 1);
+  auto audit = c.Send("GET", "/v1/views/audit?entity=h-1", f.admin).json();
+  CHECK(audit.at("result").at("entries").as_array().size() == 1);
+
+  // Personal details: an auditor sees the head of household's name, a resident does not.
+  auto full = c.Send("GET", "/v1/views/registers", f.admin).json();
+  CHECK(full.at("result").at("households").at(0).at("headName").as_string() == "张大爷");
+  std::string resident = f.Token(Role::RESIDENT, "person/r", {"estate/e-1"});
+  auto hidden = c.Send("GET", "/v1/views/registers", resident).json();
+  CHECK_FALSE(hidden.at("result").at("households").at(0).as_object().contains("headName"));
+  CHECK(hidden.at("result").at("households").at(0).at("personalDetailsHidden").as_bool());
+  // And the audit index is not for residents.
+  CHECK(c.Send("GET", "/v1/views/audit?entity=h-1", resident).status == 403);
+}
+
+TEST_CASE("an online backup taken while appends run restores to a ledger that verifies",
+          "[http][backup]") {
+  ServerFixture f;
+  testing::TempDir backups;
+  std::atomic<bool> stop{false};
+  std::atomic<int> acknowledged{0};
+  std::thread appender([&] {
+    auto c = f.Client();
+    for (int i = 0; i < 2000 && !stop; ++i) {
+      auto r = c.Send("POST", "/v1/streams/complaint%2Fb/events", f.admin,
+                      ComplaintJson("bk-" + std::to_string(i), "b"));
+      if (r.status == 201) ++acknowledged;
+    }
+  });
+  while (acknowledged < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto c = f.Client();
+  auto r = c.Send("POST", "/v1/admin/backup?to=" + backups.sub("copy"), f.admin);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  stop = true;
+  appender.join();
+  std::string resident = f.Token(Role::RESIDENT, "person/r", {"estate/e-1"});
+  CHECK(c.Send("POST", "/v1/admin/backup?to=" + backups.sub("other"), resident).status == 403);
+
+  auto copy = ledger::Ledger::Open(backups.sub("copy") + "/ledger", {});
+  REQUIRE(copy.ok());
+  auto report = (*copy)->Verify();
+  REQUIRE(report.ok());
+  CHECK(report->ok);
+  CHECK(report->checked >= 20);
+  CHECK(report->head == (*copy)->Head());
 }

@@ -42,11 +42,13 @@ struct HttpReply {
 class HttpClient {
  public:
   explicit HttpClient(uint16_t port) : stream_(io_) {
-    stream_.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+    stream_.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
   }
 
   HttpReply Send(const std::string& method, const std::string& target, const std::string& token,
-                 const std::string& body = "", const std::string& content_type = "application/json") {
+                 const std::string& body = "",
+                 const std::string& content_type = "application/json") {
     namespace http = boost::beast::http;
     http::request<http::string_body> request{http::string_to_verb(method), target, 11};
     request.set(http::field::host, "127.0.0.1");
@@ -77,7 +79,9 @@ class HttpClient {
   }
 
   // Writes raw bytes (for pipelining and malformed requests).
-  void WriteRaw(const std::string& bytes) { boost::asio::write(stream_, boost::asio::buffer(bytes)); }
+  void WriteRaw(const std::string& bytes) {
+    boost::asio::write(stream_, boost::asio::buffer(bytes));
+  }
 
   boost::beast::tcp_stream& stream() { return stream_; }
 

@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
+#include "../test_support.h"
 #include "ledger/ledger.h"
 #include "projections/calendar.h"
 #include "projections/engine.h"
-#include "../test_support.h"
 
 namespace testing {
 
