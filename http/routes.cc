@@ -387,7 +387,9 @@ std::vector<ViewRoute>& Reports() {
        [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
          const auto& f = q.filter;
          if (f.estate.empty() || !f.from_ms || !f.to_ms) {
-           *error = "estate, from and to are required: ?estate=estate/e01&from=2025-03-01T00:00:00%2B08:00&to=2025-04-01T00:00:00%2B08:00";
+           *error =
+               "estate, from and to are required: "
+               "?estate=estate/e01&from=2025-03-01T00:00:00%2B08:00&to=2025-04-01T00:00:00%2B08:00";
          } else if (*f.to_ms <= *f.from_ms) {
            *error = "to must be later than from";
          }

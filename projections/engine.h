@@ -28,8 +28,12 @@
 namespace projections {
 
 struct EngineOptions {
-  // Events applied between two writes of the views.
+  // Events read from the log at a time.
   size_t batch_events = 16384;
+  // Events applied between two writes of the views while catching up; once caught up, every
+  // commit of the ledger is written through. Rewriting the views is the dominant cost of a
+  // rebuild, so a long replay writes them rarely: a crash then redoes more, never less.
+  size_t flush_events = 1 << 20;
   // Called with (applied, head) during catch-up and rebuilds.
   ledger::Progress progress;
   // For tests: called before each flush; returning false simulates a crash at that point (the

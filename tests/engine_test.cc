@@ -74,6 +74,7 @@ TEST_CASE("a crash before a batch is written applies nothing twice after restart
 
   projections::EngineOptions crashing;
   crashing.batch_events = 3;
+  crashing.flush_events = 3;
   int flushes = 0;
   crashing.before_flush = [&] { return ++flushes < 4; };  // the 4th batch never lands
   f.OpenEngine(crashing);

@@ -1,44 +1,89 @@
-// ledgerctl: the command-line tool for a ledger folder.
+// ledgerctl: the command-line tool for a ledger's data folder.
 //
-//   ledgerctl init   --data DIR        creates the ledger if absent
-//   ledgerctl head   --data DIR        the head: sequence number and hash, on one line
-//   ledgerctl verify --data DIR        walks the chain; names the first bad sequence number
-//   ledgerctl tail   --data DIR        the last events, one line each
+// Every subcommand that works on the embedded folder takes --data DIR (default var/), and has
+// --help. Long work shows progress and a rate on a terminal and stays quiet otherwise.
 
 #include <CLI/CLI.hpp>
 
+#include <capnp/message.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
+#include "codec/event_json.h"
+#include "http/tokens.h"
 #include "ledger/ledger.h"
 #include "ledger/validate.h"
+#include "projections/engine.h"
+#include "projections/reports/joint_meeting.h"
+#include "projections/reports/star_evaluation.h"
+#include "tools/ctl/cloudevents.h"
+#include "tools/simulate/simulator.h"
 
 namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
 
 int Fail(const ledger::Status& status) {
   std::cerr << "ledgerctl: " << status.ToString() << "\n";
   return 1;
 }
 
-ledger::Result<std::unique_ptr<ledger::Ledger>> OpenExisting(const std::string& data) {
-  ledger::Options options;
-  options.create_if_missing = false;
+int Fail(const std::string& message) {
+  std::cerr << "ledgerctl: " << message << "\n";
+  return 1;
+}
+
+// Progress on a terminal: "\rverify: 120000 of 500000 (210000/s)"; silent when piped.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::string what) : what_(std::move(what)), tty_(isatty(STDERR_FILENO)) {}
+  ~ProgressLine() {
+    if (tty_ && shown_) std::fprintf(stderr, "\n");
+  }
+  void operator()(uint64_t done, uint64_t total) {
+    if (!tty_) return;
+    double secs = std::chrono::duration<double>(Clock::now() - start_).count();
+    std::fprintf(stderr, "\r%s: %llu of %llu (%.0f/s)   ", what_.c_str(), (unsigned long long)done,
+                 (unsigned long long)total, secs > 0 ? done / secs : 0.0);
+    shown_ = true;
+  }
+  ledger::Progress fn() {
+    return [this](uint64_t d, uint64_t t) { (*this)(d, t); };
+  }
+
+ private:
+  std::string what_;
+  bool tty_;
+  bool shown_ = false;
+  Clock::time_point start_ = Clock::now();
+};
+
+ledger::Result<std::unique_ptr<ledger::Ledger>> OpenLedger(const std::string& data, bool create,
+                                                           ledger::Options options = {}) {
+  options.create_if_missing = create;
+  if (!create && !fs::exists(data + "/ledger")) {
+    return ledger::Status::NotFound("there is no ledger in " + data +
+                                    " (create one with: ledgerctl init --data " + data + ")");
+  }
   auto opened = ledger::Ledger::Open(data + "/ledger", options);
-  if (!opened.ok()) {
-    return ledger::Status(opened.status().code(),
-                          "cannot open the ledger in " + data + ": " + opened.status().message());
+  if (!opened.ok() && opened.status().message().find("lock") != std::string::npos) {
+    return ledger::Status::Unavailable("the ledger in " + data +
+                                       " is in use by a running ledgerd; stop it, or use the "
+                                       "HTTP API (backup: POST /v1/admin/backup)");
   }
   return opened;
 }
 
 int Init(const std::string& data) {
-  std::error_code ignored;
-  std::filesystem::create_directories(data, ignored);
-  auto log = ledger::Ledger::Open(data + "/ledger", ledger::Options{});
+  auto log = OpenLedger(data, true);
   if (!log.ok()) return Fail(log.status());
   auto head = (*log)->Head();
   std::cout << "ledger in " << data << "/ledger at seq " << head.seq << " "
@@ -47,7 +92,7 @@ int Init(const std::string& data) {
 }
 
 int Head(const std::string& data) {
-  auto log = OpenExisting(data);
+  auto log = OpenLedger(data, false);
   if (!log.ok()) return Fail(log.status());
   auto head = (*log)->Head();
   std::cout << head.seq << " " << ledger::ToHex(head.hash) << "\n";
@@ -55,34 +100,279 @@ int Head(const std::string& data) {
 }
 
 int Verify(const std::string& data) {
-  auto log = OpenExisting(data);
+  auto log = OpenLedger(data, false);
   if (!log.ok()) return Fail(log.status());
-  bool tty = isatty(STDERR_FILENO);
-  auto report = (*log)->Verify([tty](uint64_t done, uint64_t total) {
-    if (tty) std::fprintf(stderr, "\rverified %llu of %llu events", (unsigned long long)done,
-                          (unsigned long long)total);
-  });
-  if (tty) std::fprintf(stderr, "\n");
+  ProgressLine progress("verify");
+  auto report = (*log)->Verify(progress.fn());
   if (!report.ok()) return Fail(report.status());
   if (!report->ok) {
     std::cout << "BAD at seq " << report->first_bad_seq << ": " << report->problem << "\n";
     return 2;
   }
-  std::cout << "ok " << report->checked << " events, head " << report->head.seq << " "
+  std::cout << "chain ok: " << report->checked << " events, head " << report->head.seq << " "
             << ledger::ToHex(report->head.hash) << "\n";
+  // The views' checkpoint must not be ahead of the log, and must sit on the chain.
+  if (fs::exists(data + "/views")) {
+    auto engine = projections::Engine::Open(log->get(), data + "/views", {});
+    if (!engine.ok()) return Fail(engine.status());
+    auto applied = (*engine)->Applied();
+    if (applied.seq > report->head.seq) {
+      std::cout << "BAD views: checkpoint " << applied.seq << " is ahead of the log\n";
+      return 2;
+    }
+    if (applied.seq > 0) {
+      auto at = (*log)->Read(applied.seq);
+      if (!at.ok() || at->hash() != applied.hash) {
+        std::cout << "BAD views: checkpoint " << applied.seq << " is not on the chain\n";
+        return 2;
+      }
+    }
+    std::cout << "views ok: checkpoint at seq " << applied.seq << " of " << report->head.seq
+              << "\n";
+  }
   return 0;
 }
 
-int Tail(const std::string& data, size_t count) {
-  auto log = OpenExisting(data);
+int Rebuild(const std::string& data) {
+  auto log = OpenLedger(data, false);
   if (!log.ok()) return Fail(log.status());
+  ProgressLine progress("rebuild");
+  projections::EngineOptions options;
+  options.progress = progress.fn();
+  auto engine = projections::Engine::Open(log->get(), data + "/views", options);
+  if (!engine.ok()) return Fail(engine.status());
+  auto start = Clock::now();
+  auto rebuilt = (*engine)->Rebuild();
+  if (!rebuilt.ok()) return Fail(rebuilt);
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  auto applied = (*engine)->Applied();
+  std::cout << "rebuilt every view: " << applied.seq << " events in " << secs << " s ("
+            << static_cast<uint64_t>(applied.seq / std::max(secs, 1e-9)) << " events/s)\n";
+  return 0;
+}
+
+int Tail(const std::string& data, size_t count, bool follow) {
+  auto log = OpenLedger(data, false);
+  if (!log.ok()) return Fail(log.status());
+  codec::EventJson json;
   uint64_t head = (*log)->Head().seq;
-  uint64_t from = head > count ? head - count + 1 : 1;
-  auto events = (*log)->ReadForward(from, count);
-  if (!events.ok()) return Fail(events.status());
-  for (const auto& e : *events) {
-    std::cout << e.seq() << "\t" << e.event().getStream().cStr() << "\t"
-              << ledger::EventTypeName(e.event()) << "\n";
+  uint64_t next = head > count ? head - count + 1 : 1;
+  for (;;) {
+    auto events = (*log)->ReadForward(next, 1000);
+    if (!events.ok()) return Fail(events.status());
+    for (const auto& e : *events) {
+      std::cout << e.seq() << "\t" << json.Encode(e.event()) << "\n";
+      next = e.seq() + 1;
+    }
+    std::cout.flush();
+    // In-process only: another process's appends are not visible to this open ledger.
+    if (!follow) return 0;
+    (*log)->WaitForHeadAbove(next - 1, std::chrono::seconds(1));
+  }
+}
+
+int Stats(const std::string& data) {
+  auto log = OpenLedger(data, false);
+  if (!log.ok()) return Fail(log.status());
+  std::map<std::string, uint64_t> by_type;
+  uint64_t bytes = 0;
+  auto s = (*log)->Scan(1, UINT64_MAX, [&](const ledger::RecordedEvent& e) {
+    ++by_type[ledger::EventTypeName(e.event())];
+    bytes += e.canonical_words().size() * sizeof(capnp::word);
+    return true;
+  });
+  if (!s.ok()) return Fail(s);
+  auto head = (*log)->Head();
+  std::cout << "events " << head.seq << ", head " << ledger::ToHex(head.hash) << "\n";
+  std::cout << "event bytes " << bytes << " (" << (head.seq ? bytes / head.seq : 0)
+            << " per event)\n";
+  for (const auto& [type, n] : by_type) std::cout << "  " << type << "\t" << n << "\n";
+  return 0;
+}
+
+int Backup(const std::string& data, const std::string& to) {
+  if (fs::exists(to)) return Fail("the backup folder " + to + " already exists; name a new one");
+  auto log = OpenLedger(data, false);
+  if (!log.ok()) return Fail(log.status());
+  fs::create_directories(to);
+  auto s = (*log)->Checkpoint(to + "/ledger");
+  if (!s.ok()) return Fail(s);
+  std::cout << "backup of " << data << " at seq " << (*log)->Head().seq << " in " << to << "\n";
+  return 0;
+}
+
+int Restore(const std::string& from, const std::string& data) {
+  if (!fs::exists(from + "/ledger")) return Fail("there is no backup in " + from);
+  if (fs::exists(data + "/ledger")) {
+    return Fail("the data folder " + data + " already holds a ledger; restore into a new folder");
+  }
+  fs::create_directories(data);
+  std::error_code error;
+  fs::copy(from + "/ledger", data + "/ledger", fs::copy_options::recursive, error);
+  if (error) return Fail("cannot copy the backup: " + error.message());
+  auto log = OpenLedger(data, false);
+  if (!log.ok()) return Fail(log.status());
+  auto report = (*log)->Verify();
+  if (!report.ok()) return Fail(report.status());
+  if (!report->ok) {
+    std::cout << "BAD at seq " << report->first_bad_seq << ": " << report->problem << "\n";
+    return 2;
+  }
+  std::cout << "restored " << report->checked << " events into " << data << ", head "
+            << ledger::ToHex(report->head.hash) << " (views rebuild on first start)\n";
+  return 0;
+}
+
+int Export(const std::string& data, const std::string& out_path) {
+  auto log = OpenLedger(data, false);
+  if (!log.ok()) return Fail(log.status());
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (out_path != "-") {
+    file.open(out_path, std::ios::trunc);
+    if (!file) return Fail("cannot write " + out_path);
+    out = &file;
+  }
+  codec::EventJson json;
+  ProgressLine progress("export");
+  uint64_t total = (*log)->Head().seq, done = 0;
+  auto s = (*log)->Scan(1, UINT64_MAX, [&](const ledger::RecordedEvent& e) {
+    *out << ctl::ToCloudEvent(json, e) << "\n";
+    if (++done % 65536 == 0) progress(done, total);
+    return true;
+  });
+  if (!s.ok()) return Fail(s);
+  progress(done, total);
+  if (!*out) return Fail("writing the export failed");
+  return 0;
+}
+
+int Import(const std::string& data, const std::string& in_path) {
+  std::ifstream file(in_path);
+  if (!file) return Fail("cannot read " + in_path);
+  int64_t recorded_at = 0;
+  ledger::Options options;
+  options.sync = false;
+  // Replays each event's recorded time, so the restored bytes and hashes are the original ones.
+  options.clock = [&recorded_at] { return recorded_at; };
+  auto log = OpenLedger(data, true, options);
+  if (!log.ok()) return Fail(log.status());
+  codec::EventJson json;
+  ProgressLine progress("import");
+  auto result = ctl::ImportCloudEvents(json, log->get(), file, &recorded_at, progress.fn());
+  if (!result.ok()) return Fail(result.status());
+  std::cout << "imported " << result->imported << " events, head " << result->head.seq << " "
+            << ledger::ToHex(result->head.hash) << "\n";
+  return 0;
+}
+
+int Token(const std::string& data, const std::string& action, const std::string& role,
+          const std::string& actor, const std::vector<std::string>& estates,
+          const std::string& company, const std::string& id) {
+  fs::create_directories(data);
+  http::TokenStore tokens(data + "/tokens");
+  if (action == "create") {
+    http::Principal who;
+    auto parsed = http::ParseRole(role);
+    if (!parsed) {
+      return Fail("--role \"" + role +
+                  "\" is not a role; roles: resident, companyStaff, communityWorker, "
+                  "streetAuditor, ownersCommittee, admin");
+    }
+    who.role = *parsed;
+    who.actor_id = actor;
+    who.estates = estates;
+    who.company_id = company;
+    auto token = tokens.Create(who);
+    if (!token.ok()) return Fail(token.status());
+    std::cout << *token << "\n";
+    return 0;
+  }
+  if (action == "list") {
+    auto list = tokens.List();
+    if (!list.ok()) return Fail(list.status());
+    for (const auto& p : *list) {
+      std::string scope;
+      for (const auto& e : p.estates) scope += (scope.empty() ? "" : ",") + e;
+      std::cout << p.token_id << "\t" << http::RoleName(p.role) << "\t" << p.actor_id << "\t"
+                << (scope.empty() ? "-" : scope) << "\t"
+                << (p.company_id.empty() ? "-" : p.company_id) << "\t"
+                << (p.revoked ? "revoked" : "active") << "\n";
+    }
+    return 0;
+  }
+  auto s = tokens.Revoke(id);
+  if (!s.ok()) return Fail(s);
+  std::cout << "revoked " << id << "\n";
+  return 0;
+}
+
+int Simulate(const std::string& data, uint64_t seed, int estates, int households, int years) {
+  simulate::SimulatedClock clock;
+  ledger::Options options;
+  options.sync = false;
+  options.clock = [&clock] { return clock.Now(); };
+  auto log = OpenLedger(data, true, options);
+  if (!log.ok()) return Fail(log.status());
+  if ((*log)->Head().seq != 0) {
+    return Fail("the ledger in " + data + " is not empty; simulate into a new folder");
+  }
+  ProgressLine progress("simulate");
+  simulate::Options so;
+  so.seed = seed;
+  so.estates = estates;
+  so.households_per_estate = households;
+  so.years = years;
+  so.progress = progress.fn();
+  auto start = Clock::now();
+  auto summary = simulate::Simulate(log->get(), &clock, so);
+  if (!summary.ok()) return Fail(summary.status());
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << "simulated " << summary->events << " events in " << secs << " s, head "
+            << summary->head.seq << " " << ledger::ToHex(summary->head.hash) << "\n";
+  return 0;
+}
+
+int Report(const std::string& data, const std::string& kind, const std::string& estate,
+           const std::string& from, const std::string& to, int year, const std::string& format,
+           const std::string& out_path) {
+  auto log = OpenLedger(data, false);
+  if (!log.ok()) return Fail(log.status());
+  auto engine = projections::Engine::Open(log->get(), data + "/views", {});
+  if (!engine.ok()) return Fail(engine.status());
+  auto caught_up = (*engine)->CatchUp();
+  if (!caught_up.ok()) return Fail(caught_up);
+  codec::EventJson json;
+  capnp::MallocMessageBuilder message;
+  std::string output;
+  if (kind == "joint-meeting") {
+    auto from_ms = codec::ParseTimestamp(from);
+    auto to_ms = codec::ParseTimestamp(to);
+    if (estate.empty()) return Fail("--estate is required for a joint-meeting report");
+    if (!from_ms.ok()) return Fail("--from: " + from_ms.status().message());
+    if (!to_ms.ok()) return Fail("--to: " + to_ms.status().message());
+    auto report = message.initRoot<ledger::schema::JointMeetingReport>();
+    (*engine)->Read([&](const projections::ViewSet& views) {
+      projections::ComputeJointMeetingReport(views, estate, *from_ms, *to_ms, report);
+      return 0;
+    });
+    output = ctl::RenderJointMeeting(json, report.asReader(), format);
+  } else {
+    if (year == 0) return Fail("--year is required for a star-evaluation report");
+    auto report = message.initRoot<ledger::schema::StarEvaluation>();
+    (*engine)->Read([&](const projections::ViewSet& views) {
+      projections::ComputeStarEvaluation(views, year, report);
+      return 0;
+    });
+    output = ctl::RenderStarEvaluation(json, report.asReader(), format);
+  }
+  if (output.empty()) return Fail("--format \"" + format + "\" is not one of json, csv, html");
+  if (out_path == "-") {
+    std::cout << output;
+  } else {
+    std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+    out << output;
+    if (!out) return Fail("cannot write " + out_path);
   }
   return 0;
 }
@@ -93,25 +383,108 @@ int main(int argc, char** argv) {
   CLI::App app{"ledgerctl: the community governance ledger's command-line tool"};
   app.require_subcommand(1);
   std::string data = "var";
+  auto data_option = [&](CLI::App* sub) {
+    sub->add_option("--data", data, "the data folder")->capture_default_str();
+  };
 
   auto* init = app.add_subcommand("init", "create the data folder's ledger if absent");
-  init->add_option("--data", data, "the data folder")->capture_default_str();
-
+  data_option(init);
   auto* head = app.add_subcommand("head", "print the head: sequence number and hash");
-  head->add_option("--data", data, "the data folder")->capture_default_str();
-
-  auto* verify = app.add_subcommand("verify", "recompute the hash chain and report");
-  verify->add_option("--data", data, "the data folder")->capture_default_str();
+  data_option(head);
+  auto* verify = app.add_subcommand("verify", "recompute the chain; check the views' checkpoint");
+  data_option(verify);
+  auto* rebuild = app.add_subcommand("rebuild", "rebuild every view from the first event");
+  data_option(rebuild);
+  auto* stats = app.add_subcommand("stats", "counts by event type and bytes per event");
+  data_option(stats);
 
   size_t count = 20;
-  auto* tail = app.add_subcommand("tail", "print the last events");
-  tail->add_option("--data", data, "the data folder")->capture_default_str();
+  bool follow = false;
+  auto* tail = app.add_subcommand("tail", "print the last events as JSON");
+  data_option(tail);
   tail->add_option("-n,--count", count, "how many")->capture_default_str();
+  tail->add_flag("-f,--follow", follow, "keep printing new events (appended by this process)");
+
+  std::string to, from, file = "-";
+  auto* backup =
+      app.add_subcommand("backup", "a consistent copy of the ledger (RocksDB checkpoint)");
+  data_option(backup);
+  backup->add_option("--to", to, "a new folder for the copy")->required();
+  auto* restore = app.add_subcommand("restore", "restore a backup into a new data folder");
+  data_option(restore);
+  restore->add_option("--from", from, "the backup folder")->required();
+
+  auto* exporter = app.add_subcommand("export", "newline-delimited CloudEvents 1.0 JSON");
+  data_option(exporter);
+  exporter->add_option("--out", file, "the file, or - for standard output")->capture_default_str();
+  auto* importer = app.add_subcommand("import", "append an export; its chain must verify");
+  data_option(importer);
+  importer->add_option("--in", file, "the file")->required();
+
+  std::string role, actor, company, id;
+  std::vector<std::string> estates;
+  auto* token = app.add_subcommand("token", "bearer tokens for the HTTP API");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "create a token and print its secret once");
+  data_option(token_create);
+  token_create
+      ->add_option(
+          "--role", role,
+          "resident, companyStaff, communityWorker, streetAuditor, ownersCommittee or admin")
+      ->required();
+  token_create->add_option("--actor", actor, "the person the token acts for")->required();
+  token_create->add_option("--estate", estates, "an estate it may act for (repeatable)");
+  token_create->add_option("--company", company, "the company of company staff");
+  auto* token_list = token->add_subcommand("list", "list tokens (never their secrets)");
+  data_option(token_list);
+  auto* token_revoke = token->add_subcommand("revoke", "revoke a token by id");
+  data_option(token_revoke);
+  token_revoke->add_option("id", id, "the token id, as listed")->required();
+
+  uint64_t seed = 1;
+  int sim_estates = 12, households = 250, years = 2;
+  auto* simulate = app.add_subcommand("simulate", "write a deterministic simulated district");
+  data_option(simulate);
+  simulate->add_option("--seed", seed, "the seed; one seed gives one ledger")
+      ->capture_default_str();
+  simulate->add_option("--estates", sim_estates, "estates")->capture_default_str();
+  simulate->add_option("--households", households, "households per estate")->capture_default_str();
+  simulate->add_option("--years", years, "years, from 2024")->capture_default_str();
+
+  std::string estate, period_from, period_to, format = "json", out = "-";
+  int year = 0;
+  auto* report = app.add_subcommand("report", "a report as JSON, CSV or a printable HTML page");
+  report->require_subcommand(1);
+  auto* jm = report->add_subcommand("joint-meeting", "the report before a joint meeting");
+  data_option(jm);
+  jm->add_option("--estate", estate, "the estate")->required();
+  jm->add_option("--from", period_from, "start of the period, e.g. 2025-03-01T00:00:00+08:00")
+      ->required();
+  jm->add_option("--to", period_to, "end of the period (exclusive)")->required();
+  auto* star = report->add_subcommand("star-evaluation", "the annual star evaluation");
+  data_option(star);
+  star->add_option("--year", year, "the year")->required();
+  for (auto* sub : {jm, star}) {
+    sub->add_option("--format", format, "json, csv or html")->capture_default_str();
+    sub->add_option("--out", out, "the file, or - for standard output")->capture_default_str();
+  }
 
   CLI11_PARSE(app, argc, argv);
   if (*init) return Init(data);
   if (*head) return Head(data);
   if (*verify) return Verify(data);
-  if (*tail) return Tail(data, count);
+  if (*rebuild) return Rebuild(data);
+  if (*stats) return Stats(data);
+  if (*tail) return Tail(data, count, follow);
+  if (*backup) return Backup(data, to);
+  if (*restore) return Restore(from, data);
+  if (*exporter) return Export(data, file);
+  if (*importer) return Import(data, file);
+  if (*token_create) return Token(data, "create", role, actor, estates, company, "");
+  if (*token_list) return Token(data, "list", "", "", {}, "", "");
+  if (*token_revoke) return Token(data, "revoke", "", "", {}, "", id);
+  if (*simulate) return Simulate(data, seed, sim_estates, households, years);
+  if (*jm) return Report(data, "joint-meeting", estate, period_from, period_to, 0, format, out);
+  if (*star) return Report(data, "star-evaluation", "", "", "", year, format, out);
   return 1;
 }

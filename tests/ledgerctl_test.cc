@@ -1,0 +1,174 @@
+// ledgerctl as a user runs it: the real binary, on small simulated ledgers in temporary folders.
+
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "test_support.h"
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;  // standard output and standard error together
+};
+
+Run Ledgerctl(const std::string& args) {
+  std::string command = std::string(LEDGERCTL_PATH) + " " + args + " 2>&1";
+  Run run;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
+  int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string HeadOf(const std::string& data) {
+  Run head = Ledgerctl("head --data " + data);
+  INFO(head.out);
+  REQUIRE(head.exit_code == 0);
+  return head.out;
+}
+
+// A small district: 4 estates of 24 households over two years (the simulator's smallest).
+const char* kSmall = "--seed 7 --estates 4 --households 24";
+
+}  // namespace
+
+TEST_CASE("simulate twice with one seed gives identical head hashes", "[ledgerctl]") {
+  testing::TempDir dir;
+  Run a = Ledgerctl("simulate --data " + dir.sub("a") + " " + kSmall);
+  INFO(a.out);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("b") + " " + kSmall).exit_code == 0);
+  CHECK(HeadOf(dir.sub("a")) == HeadOf(dir.sub("b")));
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("c") + " --seed 8 --estates 4 --households 24")
+              .exit_code == 0);
+  CHECK(HeadOf(dir.sub("a")) != HeadOf(dir.sub("c")));
+  // Simulating into a ledger that holds events is refused.
+  Run again = Ledgerctl("simulate --data " + dir.sub("a") + " " + kSmall);
+  CHECK(again.exit_code != 0);
+  CHECK_THAT(again.out, Catch::Contains("not empty"));
+}
+
+TEST_CASE("export then import into an empty folder round-trips exactly", "[ledgerctl]") {
+  testing::TempDir dir;
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("src") + " " + kSmall).exit_code == 0);
+  Run exported =
+      Ledgerctl("export --data " + dir.sub("src") + " --out " + dir.sub("events.ndjson"));
+  INFO(exported.out);
+  REQUIRE(exported.exit_code == 0);
+  Run imported = Ledgerctl("import --data " + dir.sub("dst") + " --in " + dir.sub("events.ndjson"));
+  INFO(imported.out);
+  REQUIRE(imported.exit_code == 0);
+  CHECK(HeadOf(dir.sub("src")) == HeadOf(dir.sub("dst")));
+  CHECK(Ledgerctl("verify --data " + dir.sub("dst")).exit_code == 0);
+
+  // Each line is a CloudEvents 1.0 event with the ledger's extension attributes.
+  std::ifstream in(dir.sub("events.ndjson"));
+  std::string first;
+  std::getline(in, first);
+  CHECK_THAT(first, Catch::StartsWith("{\"specversion\":\"1.0\""));
+  CHECK_THAT(first, Catch::Contains("\"sequence\":\"1\"") && Catch::Contains("\"ledgerhash\":"));
+}
+
+TEST_CASE("import of a tampered file fails at the tampered line and appends nothing",
+          "[ledgerctl]") {
+  testing::TempDir dir;
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("src") + " " + kSmall).exit_code == 0);
+  REQUIRE(
+      Ledgerctl("export --data " + dir.sub("src") + " --out " + dir.sub("e.ndjson")).exit_code ==
+      0);
+  std::ifstream in(dir.sub("e.ndjson"));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() > 20);
+  // Change one character inside line 17's event: its name becomes another's.
+  std::string& line = lines[16];
+  size_t at = line.find("\"eventId\":\"");
+  REQUIRE(at != std::string::npos);
+  line[at + 11] = line[at + 11] == 'x' ? 'y' : 'x';
+  std::ofstream out(dir.sub("tampered.ndjson"));
+  for (const auto& l : lines) out << l << "\n";
+  out.close();
+  Run imported =
+      Ledgerctl("import --data " + dir.sub("dst") + " --in " + dir.sub("tampered.ndjson"));
+  CHECK(imported.exit_code != 0);
+  CHECK_THAT(imported.out, Catch::Contains("line 17"));
+  CHECK(HeadOf(dir.sub("dst")).rfind("0 ", 0) == 0);
+}
+
+TEST_CASE("backup and restore give a ledger that verifies with the same head", "[ledgerctl]") {
+  testing::TempDir dir;
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("live") + " " + kSmall).exit_code == 0);
+  REQUIRE(Ledgerctl("backup --data " + dir.sub("live") + " --to " + dir.sub("copy")).exit_code ==
+          0);
+  Run restored = Ledgerctl("restore --from " + dir.sub("copy") + " --data " + dir.sub("again"));
+  INFO(restored.out);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(HeadOf(dir.sub("live")) == HeadOf(dir.sub("again")));
+  // Restoring over an existing ledger is refused.
+  CHECK(Ledgerctl("restore --from " + dir.sub("copy") + " --data " + dir.sub("live")).exit_code !=
+        0);
+}
+
+TEST_CASE("verify - rebuild - stats and the reports in every format", "[ledgerctl]") {
+  testing::TempDir dir;
+  std::string data = dir.sub("d");
+  REQUIRE(Ledgerctl("simulate --data " + data + " " + kSmall).exit_code == 0);
+  Run rebuilt = Ledgerctl("rebuild --data " + data);
+  INFO(rebuilt.out);
+  REQUIRE(rebuilt.exit_code == 0);
+  CHECK_THAT(rebuilt.out, Catch::Contains("events/s"));
+  Run verified = Ledgerctl("verify --data " + data);
+  INFO(verified.out);
+  REQUIRE(verified.exit_code == 0);
+  CHECK_THAT(verified.out, Catch::Contains("chain ok") && Catch::Contains("views ok"));
+  CHECK(Ledgerctl("stats --data " + data).exit_code == 0);
+
+  Run json = Ledgerctl("report star-evaluation --data " + data + " --year 2025");
+  INFO(json.out.substr(0, 500));
+  REQUIRE(json.exit_code == 0);
+  CHECK_THAT(json.out, Catch::Contains("\"year\":2025") && Catch::Contains("positionHash"));
+  Run csv = Ledgerctl("report star-evaluation --data " + data + " --year 2025 --format csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK(csv.out.rfind("\xEF\xBB\xBF", 0) == 0);  // UTF-8 byte-order mark for spreadsheets
+  Run html = Ledgerctl("report star-evaluation --data " + data + " --year 2025 --format html");
+  REQUIRE(html.exit_code == 0);
+  CHECK_THAT(html.out, Catch::Contains("<svg") && Catch::Contains("星级评价"));
+  Run meeting = Ledgerctl("report joint-meeting --data " + data +
+                          " --estate estate/e01 --from 2025-03-01T00:00:00+08:00 --to "
+                          "2025-04-01T00:00:00+08:00 --format html");
+  INFO(meeting.out.substr(0, 500));
+  REQUIRE(meeting.exit_code == 0);
+  CHECK_THAT(meeting.out, Catch::Contains("<html"));
+}
+
+TEST_CASE("bad arguments give a clear message and a non-zero exit", "[ledgerctl]") {
+  testing::TempDir dir;
+  Run none = Ledgerctl("head --data " + dir.sub("nothing-here"));
+  CHECK(none.exit_code != 0);
+  CHECK_THAT(none.out, Catch::Contains("there is no ledger"));
+  Run unknown = Ledgerctl("frobnicate");
+  CHECK(unknown.exit_code != 0);
+  Run role = Ledgerctl("token create --data " + dir.path() + " --role mayor --actor p");
+  CHECK(role.exit_code != 0);
+  CHECK_THAT(role.out, Catch::Contains("is not a role"));
+  Run company = Ledgerctl("token create --data " + dir.path() + " --role companyStaff --actor p");
+  CHECK(company.exit_code != 0);
+  CHECK_THAT(company.out, Catch::Contains("--company"));
+  Run year = Ledgerctl("report star-evaluation --data " + dir.path());
+  CHECK(year.exit_code != 0);
+  CHECK_THAT(year.out, Catch::Contains("--year"));
+  Run ok = Ledgerctl("token create --data " + dir.path() + " --role admin --actor person/a");
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::StartsWith("glt_"));
+  CHECK_THAT(Ledgerctl("token list --data " + dir.path()).out, Catch::Contains("person/a"));
+}

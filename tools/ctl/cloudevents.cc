@@ -1,0 +1,206 @@
+#include "tools/ctl/cloudevents.h"
+
+#include <capnp/message.h>
+#include <boost/json.hpp>
+
+#include <cstring>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "ledger/record.h"
+#include "ledger/validate.h"
+
+namespace ctl {
+
+namespace schema = ledger::schema;
+
+std::string ToCloudEvent(const codec::EventJson& json, const ledger::RecordedEvent& e) {
+  auto event = e.event();
+  std::string out = "{\"specversion\":\"1.0\",\"id\":";
+  out += boost::json::serialize(boost::json::value(event.getEventId().cStr()));
+  out += ",\"source\":\"urn:governance-ledger\",\"type\":\"ledger." + ledger::EventTypeName(event) +
+         "\",\"time\":\"" + codec::FormatTimestamp(event.getRecordedAt()) + "\",\"subject\":";
+  out += boost::json::serialize(boost::json::value(event.getStream().cStr()));
+  out += ",\"datacontenttype\":\"application/json\",\"sequence\":\"" + std::to_string(e.seq()) +
+         "\",\"streamversion\":\"" + std::to_string(e.stream_version()) + "\",\"ledgerhash\":\"" +
+         ledger::ToHex(e.hash()) + "\",\"data\":" + json.Encode(event) + "}";
+  return out;
+}
+
+namespace {
+
+struct Line {
+  uint64_t seq = 0;
+  uint64_t version = 0;
+  ledger::Hash hash{};
+  std::string stream;
+  std::unique_ptr<capnp::MallocMessageBuilder> message;
+};
+
+// The exact text of a top-level member's value in a JSON object. The event is decoded from its
+// own text, never from a re-serialization: a parser that rounds a double differently by one unit
+// in the last place would change the bytes, and so the hash.
+std::optional<std::string_view> RawMember(std::string_view json, std::string_view key) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  size_t string_start = 0;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        std::string_view name = json.substr(string_start, i - string_start);
+        size_t colon = json.find_first_not_of(" \t\r\n", i + 1);
+        if (depth == 1 && name == key && colon != std::string_view::npos && json[colon] == ':') {
+          size_t begin = json.find_first_not_of(" \t\r\n", colon + 1);
+          if (begin == std::string_view::npos) return std::nullopt;
+          // Find where the value ends: the next ',' or '}' at depth 1, outside strings.
+          int d = 0;
+          bool s = false, e = false;
+          for (size_t j = begin; j < json.size(); ++j) {
+            char k = json[j];
+            if (s) {
+              if (e)
+                e = false;
+              else if (k == '\\')
+                e = true;
+              else if (k == '"')
+                s = false;
+              continue;
+            }
+            if (k == '"')
+              s = true;
+            else if (k == '{' || k == '[')
+              ++d;
+            else if (k == '}' || k == ']') {
+              if (d == 0) return json.substr(begin, j - begin);
+              --d;
+            } else if (k == ',' && d == 0) {
+              return json.substr(begin, j - begin);
+            }
+          }
+          return std::nullopt;
+        }
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      string_start = i + 1;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return std::nullopt;
+}
+
+ledger::Status LineError(uint64_t number, const std::string& what) {
+  return ledger::Status::InvalidArgument("line " + std::to_string(number) + ": " + what);
+}
+
+// Parses and checks one line against the chain so far.
+ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& text,
+                              uint64_t number, uint64_t expected_seq, const ledger::Hash& chain) {
+  boost::json::error_code ec;
+  boost::json::value parsed = boost::json::parse(text, ec);
+  if (ec || !parsed.is_object()) return LineError(number, "not a JSON object");
+  const auto& o = parsed.as_object();
+  auto text_of = [&](const char* key) -> std::string {
+    auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  if (text_of("specversion") != "1.0") return LineError(number, "specversion is not \"1.0\"");
+  Line line;
+  try {
+    line.seq = std::stoull(text_of("sequence"));
+    line.version = std::stoull(text_of("streamversion"));
+  } catch (...) {
+    return LineError(number, "sequence and streamversion must be numbers in strings");
+  }
+  if (line.seq != expected_seq) {
+    return LineError(number, "sequence " + std::to_string(line.seq) + " where " +
+                                 std::to_string(expected_seq) + " was expected");
+  }
+  if (!ledger::FromHex(text_of("ledgerhash"), &line.hash)) {
+    return LineError(number, "ledgerhash is not 64 hex digits");
+  }
+  auto data = RawMember(text, "data");
+  if (!data) return LineError(number, "there is no data");
+  line.message = std::make_unique<capnp::MallocMessageBuilder>();
+  auto event = line.message->initRoot<schema::Event>();
+  auto decoded = json.Decode(*data, event);
+  if (!decoded.ok()) return LineError(number, decoded.message());
+  line.stream = event.getStream().cStr();
+  auto words = capnp::canonicalize(event.asReader());
+  std::string record(16, '\0');
+  ledger::internal::PutBigEndian64(line.seq, record.data());
+  ledger::internal::PutBigEndian64(line.version, record.data() + 8);
+  record.append(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
+  ledger::Hash recomputed = ledger::internal::ChainHash(chain, record);
+  if (recomputed != line.hash) {
+    return LineError(number, "the chain does not verify at sequence " + std::to_string(line.seq) +
+                                 ": the line says " + ledger::ToHex(line.hash) +
+                                 " but its event hashes to " + ledger::ToHex(recomputed));
+  }
+  return line;
+}
+
+}  // namespace
+
+ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, ledger::Ledger* log,
+                                               std::istream& in, int64_t* recorded_at,
+                                               const ledger::Progress& progress) {
+  ledger::Position start = log->Head();
+  // First pass: every line, and the chain, before anything is written.
+  std::string text;
+  uint64_t number = 0, seq = start.seq;
+  ledger::Hash chain = start.hash;
+  while (std::getline(in, text)) {
+    ++number;
+    if (text.empty()) continue;
+    auto line = ReadLine(json, text, number, seq + 1, chain);
+    if (!line.ok()) return line.status();
+    seq = line->seq;
+    chain = line->hash;
+  }
+  // Second pass: append, one event at a time, each at its recorded time.
+  in.clear();
+  in.seekg(0);
+  number = 0;
+  seq = start.seq;
+  chain = start.hash;
+  ImportResult result;
+  uint64_t total = seq - start.seq;
+  (void)total;
+  while (std::getline(in, text)) {
+    ++number;
+    if (text.empty()) continue;
+    auto line = ReadLine(json, text, number, seq + 1, chain);
+    if (!line.ok()) return line.status();
+    auto event = line->message->getRoot<schema::Event>().asReader();
+    *recorded_at = event.getRecordedAt();
+    std::vector<schema::Event::Reader> one{event};
+    auto appended =
+        log->Append(line->stream, ledger::ExpectedVersion::Exactly(line->version - 1), one);
+    if (!appended.ok()) return LineError(number, appended.status().ToString());
+    if (appended->seqs[0] != line->seq || appended->head.hash != line->hash) {
+      return LineError(number, "appended as sequence " + std::to_string(appended->seqs[0]) +
+                                   " with another hash; the target ledger was changed meanwhile");
+    }
+    seq = line->seq;
+    chain = line->hash;
+    ++result.imported;
+    if (progress && result.imported % 65536 == 0) progress(result.imported, 0);
+  }
+  result.head = log->Head();
+  return result;
+}
+
+}  // namespace ctl

@@ -1,0 +1,46 @@
+// Export and import as newline-delimited CloudEvents 1.0 JSON, and the rendering of reports as
+// JSON, CSV and a printable HTML page, for ledgerctl.
+//
+// One event a line:
+//   {"specversion":"1.0","id":"<eventId>","source":"urn:governance-ledger","type":
+//    "ledger.complaintFiled","time":"<recorded, RFC 3339>","subject":"<stream>",
+//    "datacontenttype":"application/json","sequence":"42","streamversion":"3",
+//    "ledgerhash":"<hex SHA-256 chain hash>","data":{<the event as the API writes it>}}
+// `sequence`, `streamversion` and `ledgerhash` are extension attributes. An export restored
+// into an empty folder gives the same sequence numbers and the same head hash.
+
+#pragma once
+
+#include <istream>
+#include <string>
+
+#include "codec/event_json.h"
+#include "ledger/ledger.h"
+#include "schemas/joint_meeting_report.capnp.h"
+#include "schemas/star_evaluation.capnp.h"
+
+namespace ctl {
+
+std::string ToCloudEvent(const codec::EventJson& json, const ledger::RecordedEvent& event);
+
+struct ImportResult {
+  uint64_t imported = 0;
+  ledger::Position head;
+};
+
+// Reads `in` twice over: first checks every line and the whole chain (from the ledger's head),
+// appending nothing if any line fails; then appends. `recorded_at` is the clock the ledger was
+// opened with: each event's recorded time is replayed through it.
+ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, ledger::Ledger* log,
+                                               std::istream& in, int64_t* recorded_at,
+                                               const ledger::Progress& progress);
+
+// "" if `format` is not json, csv or html.
+std::string RenderStarEvaluation(const codec::EventJson& json,
+                                 ledger::schema::StarEvaluation::Reader report,
+                                 const std::string& format);
+std::string RenderJointMeeting(const codec::EventJson& json,
+                               ledger::schema::JointMeetingReport::Reader report,
+                               const std::string& format);
+
+}  // namespace ctl
