@@ -268,23 +268,34 @@ std::string RenderJointMeeting(const codec::EventJson& json,
     }
   }
   std::string charts;
-  if (auto categories = FindList(s, "byCategory")) {
-    std::vector<std::pair<std::string, double>> bars;
-    for (auto item : *categories) {
-      auto c = item.as<capnp::DynamicStruct>();
-      bars.emplace_back(c.get("key").as<capnp::Text>().cStr(),
-                        static_cast<double>(c.get("count").as<uint64_t>()));
+  auto section = [&](const char* name) -> std::optional<capnp::DynamicStruct::Reader> {
+    KJ_IF_MAYBE (field, s.getSchema().findFieldByName(name)) {
+      if (field->getType().isStruct()) return s.get(*field).as<capnp::DynamicStruct>();
     }
-    charts += BarChart("Complaints by category", bars, 0, "");
-  }
-  if (auto months = FindList(s, "complianceByMonth")) {
-    std::vector<std::pair<std::string, double>> bars;
-    for (auto item : *months) {
-      auto c = item.as<capnp::DynamicStruct>();
-      bars.emplace_back(c.get("key").as<capnp::Text>().cStr(), c.get("rate").as<double>());
+    return std::nullopt;
+  };
+  if (auto complaints = section("complaints")) {
+    if (auto categories = FindList(*complaints, "byCategory")) {
+      std::vector<std::pair<std::string, double>> bars;
+      for (auto item : *categories) {
+        auto c = item.as<capnp::DynamicStruct>();
+        bars.emplace_back(c.get("key").as<capnp::Text>().cStr(),
+                          static_cast<double>(c.get("count").as<uint64_t>()));
+      }
+      charts += BarChart("Complaints by category", bars, 0, "");
     }
-    charts += BarChart("Repair time-limit compliance by month", bars, 100, "%");
   }
+  if (auto repairs = section("repairs")) {
+    if (auto categories = FindList(*repairs, "byCategory")) {
+      std::vector<std::pair<std::string, double>> bars;
+      for (auto item : *categories) {
+        auto c = item.as<capnp::DynamicStruct>();
+        bars.emplace_back(c.get("key").as<capnp::Text>().cStr(), 100 * c.get("rate").as<double>());
+      }
+      charts += BarChart("Repair time-limit compliance by category", bars, 100, "%");
+    }
+  }
+  if (charts.empty()) charts = "<p>No complaints or repairs in this period.</p>";
   return Page("联席会议报告 Joint-meeting report", stamp, charts + FlatTable(s, 400));
 }
 
