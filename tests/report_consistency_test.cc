@@ -1,0 +1,74 @@
+// The reports' figures match the views they are computed from, on a simulated district.
+
+#include <catch2/catch.hpp>
+
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+#include "projections/reports/joint_meeting.h"
+#include "projections/reports/star_evaluation.h"
+#include "test_support.h"
+#include "tools/simulate/simulator.h"
+
+TEST_CASE("the reports' figures match the views on a simulated district", "[reports]") {
+  testing::TempDir dir;
+  simulate::SimulatedClock clock;
+  ledger::Options options;
+  options.sync = false;
+  options.clock = clock.AsFunction();
+  auto log = std::move(ledger::Ledger::Open(dir.sub("ledger"), options)).value();
+  simulate::Options so;
+  so.seed = 3;
+  so.estates = 4;
+  so.households_per_estate = 24;
+  REQUIRE(simulate::Simulate(log.get(), &clock, so).ok());
+  auto engine = std::move(projections::Engine::Open(log.get(), dir.sub("views"), {})).value();
+  REQUIRE(engine->CatchUp().ok());
+
+  // 2025 in China Standard Time.
+  const int64_t from = 1'735'660'800'000;  // 2025-01-01T00:00:00+08:00
+  const int64_t to = 1'767'196'800'000;    // 2026-01-01T00:00:00+08:00
+  engine->Read([&](const projections::ViewSet& views) {
+    capnp::MallocMessageBuilder message;
+    auto star = message.initRoot<ledger::schema::StarEvaluation>();
+    projections::ComputeStarEvaluation(views, 2025, star);
+    CHECK(star.getPositionSeq() == log->Head().seq);
+    int companies = 0;
+    for (auto row : star.getRows()) {
+      if (std::string(row.getSubjectKind().cStr()) != "company") continue;
+      ++companies;
+      for (auto figure : row.getFigures()) {
+        if (std::string(figure.getName().cStr()) != "complaintsPer100Households") continue;
+        // The complaints the evaluation counted are the complaints view's for that company
+        // and year.
+        projections::Filter f;
+        f.company = row.getSubjectId().cStr();
+        f.from_ms = from;
+        f.to_ms = to;
+        capnp::MallocMessageBuilder view_message;
+        auto view = view_message.initRoot<ledger::schema::ComplaintsView>();
+        views.complaints.Query(f, view);
+        INFO(f.company);
+        CHECK(figure.getNumerator() == Approx(view.getTotal()));
+      }
+    }
+    // Four estates: the companies serving them in 2025 (one lost its estate in 2024).
+    CHECK(companies >= 3);
+
+    // The joint-meeting report's complaints filed are the complaints view's for the estate
+    // and month.
+    const int64_t march = 1'740'758'400'000;  // 2025-03-01T00:00:00+08:00
+    const int64_t april = 1'743'436'800'000;  // 2025-04-01T00:00:00+08:00
+    auto report = message.initRoot<ledger::schema::JointMeetingReport>();
+    projections::ComputeJointMeetingReport(views, "estate/e01", march, april, report);
+    projections::Filter f;
+    f.estate = "estate/e01";
+    f.from_ms = march;
+    f.to_ms = april;
+    capnp::MallocMessageBuilder view_message;
+    auto view = view_message.initRoot<ledger::schema::ComplaintsView>();
+    views.complaints.Query(f, view);
+    CHECK(report.getComplaints().getFiled() == view.getTotal());
+    CHECK(report.getPositionSeq() == log->Head().seq);
+    return 0;
+  });
+}
