@@ -1,6 +1,10 @@
 // ledgerctl as a user runs it: the real binary, on small simulated ledgers in temporary folders.
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -171,4 +175,58 @@ TEST_CASE("bad arguments give a clear message and a non-zero exit", "[ledgerctl]
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.out, Catch::StartsWith("glt_"));
   CHECK_THAT(Ledgerctl("token list --data " + dir.path()).out, Catch::Contains("person/a"));
+}
+
+TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[ledgerctl]") {
+  testing::TempDir dir;
+  std::string data = dir.sub("d");
+  REQUIRE(Ledgerctl("simulate --data " + data + " " + kSmall).exit_code == 0);
+  std::string token =
+      Ledgerctl("token create --data " + data + " --role admin --actor person/a").out;
+  token.erase(token.find_last_not_of("\n") + 1);
+  std::string expected_head = HeadOf(data);
+
+  // ledgerd in the background on a free port, its first line telling which.
+  std::string log_file = dir.sub("ledgerd.out");
+  std::string start =
+      std::string(LEDGERD_PATH) + " --port 0 --data " + data + " > " + log_file + " 2>&1 & echo $!";
+  FILE* pipe = popen(start.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  int pid = 0;
+  REQUIRE(fscanf(pipe, "%d", &pid) == 1);
+  pclose(pipe);
+  std::string url;
+  for (int i = 0; i < 200 && url.empty(); ++i) {
+    std::ifstream in(log_file);
+    std::string line;
+    std::getline(in, line);
+    auto at = line.find("http://");
+    if (at != std::string::npos) url = line.substr(at, line.find(' ', at) - at);
+    if (url.empty()) usleep(50'000);
+  }
+  REQUIRE_FALSE(url.empty());
+  std::string remote = " --server " + url + " --token " + token;
+
+  Run head = Ledgerctl("head" + remote);
+  CHECK(head.exit_code == 0);
+  CHECK(head.out == expected_head);
+  // The folder is locked by the server: the direct route says what to do instead.
+  Run locked = Ledgerctl("backup --data " + data + " --to " + dir.sub("direct"));
+  CHECK(locked.exit_code != 0);
+  CHECK_THAT(locked.out, Catch::Contains("ledgerd"));
+
+  Run tail = Ledgerctl("tail -n 3" + remote);
+  CHECK(tail.exit_code == 0);
+  CHECK(std::count(tail.out.begin(), tail.out.end(), '\n') == 3);
+
+  Run backup = Ledgerctl("backup --to " + dir.sub("copy") + remote);
+  INFO(backup.out);
+  CHECK(backup.exit_code == 0);
+  kill(pid, SIGTERM);
+  usleep(500'000);
+  Run restored = Ledgerctl("restore --from " + dir.sub("copy") + " --data " + dir.sub("again"));
+  INFO(restored.out);
+  CHECK(restored.exit_code == 0);
+  CHECK(HeadOf(dir.sub("again")) == expected_head);
+  CHECK(Ledgerctl("head --server http://127.0.0.1:1 --token x").exit_code != 0);
 }

@@ -24,6 +24,9 @@
 #include "projections/reports/joint_meeting.h"
 #include "projections/reports/star_evaluation.h"
 #include "tools/ctl/cloudevents.h"
+#include "tools/ctl/remote.h"
+
+#include <boost/json.hpp>
 #include "tools/simulate/simulator.h"
 
 namespace {
@@ -88,6 +91,49 @@ int Init(const std::string& data) {
   auto head = (*log)->Head();
   std::cout << "ledger in " << data << "/ledger at seq " << head.seq << " "
             << ledger::ToHex(head.hash) << "\n";
+  return 0;
+}
+
+// --- against a running ledgerd ---
+
+int RemoteHead(const ctl::Remote& remote) {
+  auto reply = ctl::Call(remote, "GET", "/v1/head");
+  if (!reply.ok()) return Fail(reply.status());
+  if (reply->status != 200)
+    return Fail("ledgerd answered " + std::to_string(reply->status) + ": " + reply->body);
+  auto head = boost::json::parse(reply->body);
+  std::cout << head.at("seq").as_int64() << " " << head.at("hash").as_string().c_str() << "\n";
+  return 0;
+}
+
+int RemoteTail(const ctl::Remote& remote, size_t count, bool follow) {
+  auto reply = ctl::Call(remote, "GET", "/v1/head");
+  if (!reply.ok()) return Fail(reply.status());
+  if (reply->status != 200)
+    return Fail("ledgerd answered " + std::to_string(reply->status) + ": " + reply->body);
+  uint64_t head = boost::json::parse(reply->body).at("seq").as_int64();
+  uint64_t from = head > count ? head - count + 1 : 1;
+  auto s = ctl::Subscribe(
+      remote, "/v1/subscribe?from=" + std::to_string(from), [&](const std::string& data) {
+        boost::json::error_code ec;
+        auto v = boost::json::parse(data, ec);
+        if (ec) return true;
+        uint64_t seq = v.at("seq").as_int64();
+        std::cout << seq << "\t" << boost::json::serialize(v.at("event")) << std::endl;
+        // Without -f, stop at the head as it was when asked.
+        return follow || seq < head;
+      });
+  if (!s.ok()) return Fail(s);
+  return 0;
+}
+
+int RemoteBackup(const ctl::Remote& remote, const std::string& to) {
+  std::string absolute = fs::absolute(to).string();
+  auto reply = ctl::Call(remote, "POST", "/v1/admin/backup?to=" + absolute);
+  if (!reply.ok()) return Fail(reply.status());
+  if (reply->status != 201)
+    return Fail("ledgerd answered " + std::to_string(reply->status) + ": " + reply->body);
+  std::cout << "backup taken by the server in " << absolute << ": " << reply->body << "\n";
   return 0;
 }
 
@@ -403,7 +449,8 @@ int main(int argc, char** argv) {
   auto* tail = app.add_subcommand("tail", "print the last events as JSON");
   data_option(tail);
   tail->add_option("-n,--count", count, "how many")->capture_default_str();
-  tail->add_flag("-f,--follow", follow, "keep printing new events (appended by this process)");
+  tail->add_flag("-f,--follow", follow,
+                 "keep printing new events (with --server: every event ledgerd appends)");
 
   std::string to, from, file = "-";
   auto* backup =
@@ -469,7 +516,22 @@ int main(int argc, char** argv) {
     sub->add_option("--out", out, "the file, or - for standard output")->capture_default_str();
   }
 
+  std::string server, server_token;
+  for (auto* sub : {head, tail, backup}) {
+    sub->add_option("--server", server,
+                    "a running ledgerd instead of the folder, e.g. http://127.0.0.1:8080");
+    sub->add_option("--token", server_token,
+                    "a bearer token for --server (backup needs an admin's)");
+  }
+
   CLI11_PARSE(app, argc, argv);
+  if (!server.empty()) {
+    auto remote = ctl::Remote::Parse(server, server_token);
+    if (!remote.ok()) return Fail(remote.status());
+    if (*head) return RemoteHead(*remote);
+    if (*tail) return RemoteTail(*remote, count, follow);
+    if (*backup) return RemoteBackup(*remote, to);
+  }
   if (*init) return Init(data);
   if (*head) return Head(data);
   if (*verify) return Verify(data);

@@ -1,0 +1,33 @@
+// ledgerctl against a running ledgerd over HTTP (which alone holds the store open while it runs).
+
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "ledger/status.h"
+
+namespace ctl {
+
+struct Remote {
+  std::string host = "127.0.0.1";
+  std::string port = "8080";
+  std::string token;
+  // "http://127.0.0.1:8080" (loopback addresses and names only; no TLS).
+  static ledger::Result<Remote> Parse(const std::string& url, const std::string& token);
+};
+
+struct RemoteReply {
+  int status = 0;
+  std::string body;
+};
+
+ledger::Result<RemoteReply> Call(const Remote& remote, const std::string& method,
+                                 const std::string& target);
+
+// Reads Server-Sent Events from `target`, calling `on_data` with each event's data line, until
+// it returns false or the server closes.
+ledger::Status Subscribe(const Remote& remote, const std::string& target,
+                         const std::function<bool(const std::string& data)>& on_data);
+
+}  // namespace ctl
