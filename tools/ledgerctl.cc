@@ -398,11 +398,23 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
     if (!from_ms.ok()) return Fail("--from: " + from_ms.status().message());
     if (!to_ms.ok()) return Fail("--to: " + to_ms.status().message());
     auto report = message.initRoot<ledger::schema::JointMeetingReport>();
+    std::vector<std::pair<std::string, double>> monthly;
     (*engine)->Read([&](const projections::ViewSet& views) {
       projections::ComputeJointMeetingReport(views, estate, *from_ms, *to_ms, report);
+      // The page also charts compliance month by month, from the repairs view.
+      projections::Filter f;
+      f.estate = estate;
+      f.from_ms = *from_ms;
+      f.to_ms = *to_ms;
+      capnp::MallocMessageBuilder repairs_message;
+      auto repairs = repairs_message.initRoot<ledger::schema::RepairsView>();
+      views.repairs.Query(f, *to_ms, repairs);
+      for (auto month : repairs.getComplianceByMonth()) {
+        monthly.emplace_back(month.getKey().cStr(), month.getRate());
+      }
       return 0;
     });
-    output = ctl::RenderJointMeeting(json, report.asReader(), format);
+    output = ctl::RenderJointMeeting(json, report.asReader(), format, monthly);
   } else {
     if (year == 0) return Fail("--year is required for a star-evaluation report");
     auto report = message.initRoot<ledger::schema::StarEvaluation>();

@@ -13,6 +13,8 @@
 
 #include <istream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "codec/event_json.h"
 #include "ledger/ledger.h"
@@ -39,8 +41,10 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
 std::string RenderStarEvaluation(const codec::EventJson& json,
                                  ledger::schema::StarEvaluation::Reader report,
                                  const std::string& format);
-std::string RenderJointMeeting(const codec::EventJson& json,
-                               ledger::schema::JointMeetingReport::Reader report,
-                               const std::string& format);
+// `monthly_compliance`: (month "YYYY-MM", repair time-limit compliance 0..1) for the chart.
+std::string RenderJointMeeting(
+    const codec::EventJson& json, ledger::schema::JointMeetingReport::Reader report,
+    const std::string& format,
+    const std::vector<std::pair<std::string, double>>& monthly_compliance = {});
 
 }  // namespace ctl

@@ -249,7 +249,8 @@ std::string RenderStarEvaluation(const codec::EventJson& json,
 
 std::string RenderJointMeeting(const codec::EventJson& json,
                                ledger::schema::JointMeetingReport::Reader r,
-                               const std::string& format) {
+                               const std::string& format,
+                               const std::vector<std::pair<std::string, double>>& monthly) {
   capnp::DynamicStruct::Reader s = r;
   if (format == "json") return json.EncodeStruct(s) + "\n";
   std::vector<std::pair<std::string, std::string>> rows;
@@ -294,6 +295,11 @@ std::string RenderJointMeeting(const codec::EventJson& json,
       }
       charts += BarChart("Repair time-limit compliance by category", bars, 100, "%");
     }
+  }
+  if (!monthly.empty()) {
+    std::vector<std::pair<std::string, double>> bars;
+    for (const auto& [month, rate] : monthly) bars.emplace_back(month, 100 * rate);
+    charts += BarChart("Repair time-limit compliance by month", bars, 100, "%");
   }
   if (charts.empty()) charts = "<p>No complaints or repairs in this period.</p>";
   return Page("联席会议报告 Joint-meeting report", stamp, charts + FlatTable(s, 400));
