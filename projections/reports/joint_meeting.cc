@@ -160,42 +160,6 @@ void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
   item.setFiledSeq(c.filed_seq);
 }
 
-void FillRepairItem(const RepairRecord& r, const RepairState& s, int64_t now_ms,
-                    schema::RepairItem::Builder item) {
-  item.setRepairId(r.id);
-  item.setEstateId(r.estate_id);
-  item.setHouseholdId(r.household_id);
-  item.setCompanyId(r.company_id);
-  item.setCategory(r.category);
-  item.setDescription(r.description);
-  item.setLocation(r.location);
-  item.setChannel(ChannelName(r.channel));
-  item.setStatus(RepairStatus(r, s, now_ms));
-  item.setRequestedAt(r.requested_at);
-  item.setDispatchedAt(s.dispatched_at);
-  item.setCompletedAt(s.completed_at);
-  item.setWorkerId(s.worker_id);
-  item.setDispatchedCompanyId(s.dispatched_company_id);
-  item.setCompletions(s.completions);
-  item.setHasLimit(r.has_limit());
-  item.setDeadline(r.deadline_ms);
-  item.setLimitPolicyId(r.limit_policy_id);
-  item.setLimitPolicyVersion(r.limit_policy_version);
-  item.setLimitHours(r.limit_hours);
-  item.setLimitNextMorningHour(r.limit_next_morning_hour);
-  if (s.completed()) item.setHoursTaken(Hours(s.completed_at - r.requested_at));
-  if (r.has_limit()) {
-    if (s.completed() && !RepairMetLimit(r, s)) {
-      item.setHoursPastDeadline(Hours(s.completed_at - r.deadline_ms));
-    } else if (RepairOverdue(r, s, now_ms)) {
-      item.setHoursPastDeadline(Hours(now_ms - r.deadline_ms));
-    }
-  }
-  if (!r.follow_ups.empty())
-    item.setSatisfaction(SatisfactionName(r.follow_ups.back().satisfaction));
-  item.setRequestedSeq(r.requested_seq);
-}
-
 // One line of repair compliance, by the repairs view's rules.
 struct RepairTally {
   uint32_t total = 0, met = 0, late = 0, overdue = 0, pending = 0, no_limit = 0;

@@ -96,8 +96,10 @@ void FillCounts(const std::map<std::string, uint32_t>& counts,
   }
 }
 
-void FillItem(const RepairRecord& r, const RepairState& s, int64_t now_ms,
-              schema::RepairItem::Builder item) {
+}  // namespace
+
+void FillRepairItem(const RepairRecord& r, const RepairState& s, int64_t now_ms,
+                    schema::RepairItem::Builder item) {
   item.setRepairId(r.id);
   item.setEstateId(r.estate_id);
   item.setHouseholdId(r.household_id);
@@ -131,8 +133,6 @@ void FillItem(const RepairRecord& r, const RepairState& s, int64_t now_ms,
     item.setSatisfaction(SatisfactionName(r.follow_ups.back().satisfaction));
   item.setRequestedSeq(r.requested_seq);
 }
-
-}  // namespace
 
 RepairState Derive(const RepairRecord& r) {
   RepairState s;
@@ -326,7 +326,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   out.setOffset(static_cast<uint32_t>(begin));
   auto items = out.initItems(end - begin);
   for (size_t i = begin; i < end; ++i) {
-    FillItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
+    FillRepairItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
   }
 }
 
@@ -349,7 +349,7 @@ void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::B
   out.setOffset(static_cast<uint32_t>(begin));
   auto items = out.initItems(end - begin);
   for (size_t i = begin; i < end; ++i) {
-    FillItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
+    FillRepairItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
   }
 }
 

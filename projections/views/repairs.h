@@ -72,6 +72,10 @@ struct RepairState {
 };
 RepairState Derive(const RepairRecord& repair);
 
+// One repair as the views and reports show it, judged at `now_ms`.
+void FillRepairItem(const RepairRecord& repair, const RepairState& state, int64_t now_ms,
+                    ledger::schema::RepairItem::Builder item);
+
 // Where a repair stands at instant `now_ms`, as shown: "open", "overdue", "done" (completed in
 // time, or with no limit set) or "late" (completed after the deadline).
 const char* RepairStatus(const RepairRecord& repair, const RepairState& state, int64_t now_ms);
