@@ -207,11 +207,17 @@ class ArchiveReader {
   bool ok_ = true;
 };
 
+// Appends the record's bytes to `out`.
+template <class T>
+void SerializeTo(const T& record, std::string* out) {
+  ArchiveWriter writer(out);
+  writer(record);
+}
+
 template <class T>
 std::string Serialize(const T& record) {
   std::string out;
-  ArchiveWriter writer(&out);
-  writer(record);
+  SerializeTo(record, &out);
   return out;
 }
 
