@@ -68,8 +68,10 @@ RecordedEvent::RecordedEvent(uint64_t seq, uint64_t stream_version, const Hash& 
                              kj::Array<capnp::word> words)
     : seq_(seq), stream_version_(stream_version), hash_(hash), words_(kj::mv(words)) {
   capnp::ReaderOptions options;
-  // Canonical messages have no shared or far data; bound the walk by the message's own size.
-  options.traversalLimitInWords = words_.size() * 4 + 64;
+  // Canonical messages have no shared or far data, so the walk cannot be amplified; the limit is
+  // a backstop. It counts every read through this reader, and every view reads the event, some
+  // of them twice (a correction's target is voided, then replaced).
+  options.traversalLimitInWords = words_.size() * 64 + 1024;
   reader_ = std::make_unique<OneSegmentReader>(words_.asPtr(), options);
 }
 

@@ -7,8 +7,8 @@
 //   (*engine)->Read([&](const ViewSet& views) { views.complaints.Query(filter, out); });
 //
 // Views and their checkpoint are written in one RocksDB WriteBatch, in a store of their own
-// beside the ledger. A crash between batches loses only work that is redone from the checkpoint;
-// no event is ever applied twice or skipped. When any view's version differs from the stored
+// beside the ledger. A crash loses only work that is redone from the checkpoint; no event is ever
+// applied twice or skipped. When any view's version differs from the stored
 // one, every view is rebuilt from the first event, because a correction read during replay must
 // see the views as they were at that point.
 //
@@ -36,6 +36,9 @@ struct EngineOptions {
   size_t flush_events = 1 << 20;
   // Called with (applied, head) during catch-up and rebuilds.
   ledger::Progress progress;
+  // Start from the first event without loading the stored views (which are cleared): for an
+  // explicit rebuild, which would throw them away anyway.
+  bool rebuild = false;
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).
   std::function<bool()> before_flush;
@@ -47,7 +50,7 @@ class Engine {
   // from the first event if the stored views are of other versions, or ahead of the ledger.
   static ledger::Result<std::unique_ptr<Engine>> Open(ledger::Ledger* log, const std::string& dir,
                                                       EngineOptions options);
-  // Stops following and closes the store.
+  // Stops following and closes the store, writing to disk what is not there yet.
   ~Engine();
 
   // Applies everything up to the ledger's head on the calling thread.

@@ -4,13 +4,15 @@
 #include <kj/exception.h>
 
 #include <cstring>
+#include <future>
 
 namespace projections {
 
-EventContext ContextOf(const ledger::RecordedEvent& recorded) {
-  auto e = recorded.event();
+namespace {
+
+EventContext ContextOf(uint64_t seq, ledger::schema::Event::Reader e) {
   EventContext c;
-  c.seq = recorded.seq();
+  c.seq = seq;
   c.recorded_at = e.getRecordedAt();
   c.occurred_at = e.getOccurredAt();
   c.stream = std::string_view(e.getStream().cStr(), e.getStream().size());
@@ -21,9 +23,52 @@ EventContext ContextOf(const ledger::RecordedEvent& recorded) {
   return c;
 }
 
+}  // namespace
+
+EventContext ContextOf(const ledger::RecordedEvent& recorded) {
+  return ContextOf(recorded.seq(), recorded.event());
+}
+
 ViewSet::ViewSet(Fetch fetch) : fetch_(std::move(fetch)) {
   all_ = {&policies,  &registers, &complaints, &repairs, &visits,
           &time_bank, &ratings,   &meetings,   &audit,   &corrections};
+  for (Projection* view : all_) {
+    if (view != &audit) all_but_audit_.push_back(view);
+  }
+}
+
+ledger::Status ViewSet::ApplyBatch(const std::vector<ledger::RecordedEvent>& events) {
+  // Below this many events a second thread costs more than it saves.
+  constexpr size_t kMinLaneRun = 512;
+  size_t i = 0;
+  while (i < events.size()) {
+    size_t end = i;
+    while (end < events.size() && !events[end].event().getPayload().isCorrectionRecorded()) ++end;
+    if (end - i >= kMinLaneRun) {
+      auto audit_lane = std::async(std::launch::async, [&, from = i, to = end] {
+        for (size_t k = from; k < to; ++k) {
+          // A reader of its own: a message reader counts what is read through it, and is not
+          // meant to be shared between threads.
+          kj::ArrayPtr<const capnp::word> segments[] = {events[k].canonical_words()};
+          capnp::SegmentArrayMessageReader reader(segments);
+          audit.Apply(ContextOf(events[k].seq(), reader.getRoot<ledger::schema::Event>()));
+        }
+      });
+      for (size_t k = i; k < end; ++k) {
+        EventContext context = ContextOf(events[k]);
+        for (Projection* view : all_but_audit_) view->Apply(context);
+      }
+      audit_lane.get();
+      position_ = ledger::Position{events[end - 1].seq(), events[end - 1].hash()};
+      i = end;
+    }
+    // The short run, or the correction that ended the long one, one event at a time.
+    for (size_t stop = std::min(events.size(), std::max(end, i) + 1); i < stop; ++i) {
+      ledger::Status s = Apply(events[i]);
+      if (!s.ok()) return s;
+    }
+  }
+  return ledger::Status::Ok();
 }
 
 ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
