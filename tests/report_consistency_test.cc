@@ -9,18 +9,32 @@
 #include "test_support.h"
 #include "tools/simulate/simulator.h"
 
-TEST_CASE("the reports' figures match the views on a simulated district", "[reports]") {
+namespace {
+
+// A small simulated district (four estates of 24 households, two years) in a ledger of its own.
+struct District {
+  explicit District(uint64_t seed) {
+    ledger::Options options;
+    options.sync = false;
+    options.clock = clock.AsFunction();
+    log = std::move(ledger::Ledger::Open(dir.sub("ledger"), options)).value();
+    simulate::Options so;
+    so.seed = seed;
+    so.estates = 4;
+    so.households_per_estate = 24;
+    REQUIRE(simulate::Simulate(log.get(), &clock, so).ok());
+  }
   testing::TempDir dir;
   simulate::SimulatedClock clock;
-  ledger::Options options;
-  options.sync = false;
-  options.clock = clock.AsFunction();
-  auto log = std::move(ledger::Ledger::Open(dir.sub("ledger"), options)).value();
-  simulate::Options so;
-  so.seed = 3;
-  so.estates = 4;
-  so.households_per_estate = 24;
-  REQUIRE(simulate::Simulate(log.get(), &clock, so).ok());
+  std::unique_ptr<ledger::Ledger> log;
+};
+
+}  // namespace
+
+TEST_CASE("the reports' figures match the views on a simulated district", "[reports]") {
+  District district(3);
+  auto& dir = district.dir;
+  auto& log = district.log;
   auto engine = std::move(projections::Engine::Open(log.get(), dir.sub("views"), {})).value();
   REQUIRE(engine->CatchUp().ok());
 
@@ -91,17 +105,8 @@ std::vector<std::pair<std::string, std::string>> DumpViews(const projections::Vi
 }  // namespace
 
 TEST_CASE("views applied in two lanes equal views applied one event at a time", "[reports]") {
-  testing::TempDir dir;
-  simulate::SimulatedClock clock;
-  ledger::Options options;
-  options.sync = false;
-  options.clock = clock.AsFunction();
-  auto log = std::move(ledger::Ledger::Open(dir.sub("ledger"), options)).value();
-  simulate::Options so;
-  so.seed = 5;
-  so.estates = 4;
-  so.households_per_estate = 24;
-  REQUIRE(simulate::Simulate(log.get(), &clock, so).ok());
+  District district(5);
+  auto& log = district.log;
   auto events = std::move(log->ReadForward(1, log->Head().seq)).value();
   auto fetch = [&](uint64_t seq) { return log->Read(seq); };
 
