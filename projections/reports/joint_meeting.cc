@@ -160,69 +160,6 @@ void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
   item.setFiledSeq(c.filed_seq);
 }
 
-// One line of repair compliance, by the repairs view's rules.
-struct RepairTally {
-  uint32_t total = 0, met = 0, late = 0, overdue = 0, pending = 0, no_limit = 0;
-  void Add(const RepairRecord& r, const RepairState& s, int64_t now_ms) {
-    ++total;
-    if (!r.has_limit()) {
-      ++no_limit;
-    } else if (s.completed()) {
-      RepairMetLimit(r, s) ? ++met : ++late;
-    } else {
-      RepairOverdue(r, s, now_ms) ? ++overdue : ++pending;
-    }
-  }
-  uint32_t denominator() const { return met + late + overdue; }
-  void Fill(const std::string& key, schema::RepairCompliance::Builder out) const {
-    out.setKey(key);
-    out.setTotal(total);
-    out.setMet(met);
-    out.setLate(late);
-    out.setOverdue(overdue);
-    out.setPending(pending);
-    out.setNoLimit(no_limit);
-    out.setDenominator(denominator());
-    out.setRate(denominator() ? static_cast<double>(met) / denominator() : 0.0);
-  }
-};
-
-// Volunteer claims by status, as the time-bank view tallies them.
-struct HoursTally {
-  uint32_t claims[3] = {0, 0, 0};  // by VolunteerClaimStatus
-  uint64_t minutes[3] = {0, 0, 0};
-  int64_t earned_centi = 0;
-  std::set<std::string> volunteers;
-  void Add(const VolunteerClaimRecord& claim, VolunteerClaimStatus status, int64_t earned) {
-    auto i = static_cast<size_t>(status);
-    ++claims[i];
-    minutes[i] += claim.minutes;
-    if (status == VolunteerClaimStatus::kVerified) {
-      earned_centi += earned;
-      volunteers.insert(claim.person_id);
-    }
-  }
-  static void FillTally(uint32_t claims, uint64_t minutes, schema::TimeBankTally::Builder out) {
-    out.setClaims(claims);
-    out.setMinutes(minutes);
-    out.setHours(static_cast<double>(minutes) / 60.0);
-  }
-  void Fill(schema::TimeBankHours::Builder out) const {
-    auto at = [](VolunteerClaimStatus s) { return static_cast<size_t>(s); };
-    FillTally(claims[at(VolunteerClaimStatus::kPending)],
-              minutes[at(VolunteerClaimStatus::kPending)], out.initPending());
-    FillTally(claims[at(VolunteerClaimStatus::kVerified)],
-              minutes[at(VolunteerClaimStatus::kVerified)], out.initVerified());
-    FillTally(claims[at(VolunteerClaimStatus::kRejected)],
-              minutes[at(VolunteerClaimStatus::kRejected)], out.initRejected());
-    out.setPointsEarnedCenti(earned_centi);
-    out.setVolunteers(static_cast<uint32_t>(volunteers.size()));
-  }
-  void FillClaimed(schema::TimeBankTally::Builder out) const {
-    FillTally(claims[0] + claims[1] + claims[2], minutes[0] + minutes[1] + minutes[2], out);
-  }
-};
-
 void ComplaintsSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
                        int64_t to_ms, schema::JointMeetingComplaints::Builder out) {
   Filter period;
@@ -298,8 +235,8 @@ void RepairsSection(const ViewSet& views, const std::string& estate_id, int64_t 
   until_now.estate = estate_id;
   until_now.to_ms = to_ms;
 
-  RepairTally overall;
-  std::map<std::string, RepairTally> by_category;
+  ComplianceTally overall;
+  std::map<std::string, ComplianceTally> by_category;
   std::map<std::string, uint32_t> satisfaction;
   uint32_t completed = 0, open = 0, left_out = 0;
   std::vector<std::pair<RepairRecord, RepairState>> overdue;

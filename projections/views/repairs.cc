@@ -51,35 +51,6 @@ std::optional<StepOf> StepFrom(P::Reader p) {
 
 double Hours(int64_t ms) { return static_cast<double>(ms) / static_cast<double>(kMillisPerHour); }
 
-// One repair's contribution to a compliance line.
-struct ComplianceTally {
-  uint32_t total = 0, met = 0, late = 0, overdue = 0, pending = 0, no_limit = 0;
-
-  void Add(const RepairRecord& r, const RepairState& s, int64_t now_ms) {
-    ++total;
-    if (!r.has_limit()) {
-      ++no_limit;
-    } else if (s.completed()) {
-      RepairMetLimit(r, s) ? ++met : ++late;
-    } else {
-      RepairOverdue(r, s, now_ms) ? ++overdue : ++pending;
-    }
-  }
-
-  void Fill(const std::string& key, schema::RepairCompliance::Builder out) const {
-    out.setKey(key);
-    out.setTotal(total);
-    out.setMet(met);
-    out.setLate(late);
-    out.setOverdue(overdue);
-    out.setPending(pending);
-    out.setNoLimit(no_limit);
-    uint32_t denominator = met + late + overdue;
-    out.setDenominator(denominator);
-    out.setRate(denominator ? static_cast<double>(met) / denominator : 0.0);
-  }
-};
-
 void FillCompliance(const std::map<std::string, ComplianceTally>& tallies,
                     capnp::List<schema::RepairCompliance>::Builder list) {
   size_t i = 0;
@@ -351,6 +322,29 @@ void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::B
   for (size_t i = begin; i < end; ++i) {
     FillRepairItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
   }
+}
+
+void ComplianceTally::Add(const RepairRecord& r, const RepairState& s, int64_t now_ms) {
+  ++total;
+  if (!r.has_limit()) {
+    ++no_limit;
+  } else if (s.completed()) {
+    RepairMetLimit(r, s) ? ++met : ++late;
+  } else {
+    RepairOverdue(r, s, now_ms) ? ++overdue : ++pending;
+  }
+}
+
+void ComplianceTally::Fill(const std::string& key, schema::RepairCompliance::Builder out) const {
+  out.setKey(key);
+  out.setTotal(total);
+  out.setMet(met);
+  out.setLate(late);
+  out.setOverdue(overdue);
+  out.setPending(pending);
+  out.setNoLimit(no_limit);
+  out.setDenominator(denominator());
+  out.setRate(denominator() ? static_cast<double>(met) / denominator() : 0.0);
 }
 
 }  // namespace projections

@@ -84,6 +84,16 @@ bool RepairMetLimit(const RepairRecord& repair, const RepairState& state);
 // Not completed and past its deadline at `now_ms`. False when no limit is set.
 bool RepairOverdue(const RepairRecord& repair, const RepairState& state, int64_t now_ms);
 
+// Repairs counted against their time limits, as a compliance line: the repairs view's and the
+// joint-meeting report's figures come from this one rule.
+struct ComplianceTally {
+  uint32_t total = 0, met = 0, late = 0, overdue = 0, pending = 0, no_limit = 0;
+  void Add(const RepairRecord& repair, const RepairState& state, int64_t now_ms);
+  // The repairs that count: met, late, or overdue; pending ones and those without a limit don't.
+  uint32_t denominator() const { return met + late + overdue; }
+  void Fill(const std::string& key, ledger::schema::RepairCompliance::Builder out) const;
+};
+
 class Repairs final : public Projection {
  public:
   Repairs(const Policies* policies, const Registers* registers)

@@ -150,35 +150,6 @@ void FillTally(uint32_t claims, uint64_t minutes, schema::TimeBankTally::Builder
   out.setHours(static_cast<double>(minutes) / 60.0);
 }
 
-// Claims of one group, by status.
-struct HoursTally {
-  uint32_t claims[3] = {0, 0, 0};  // by VolunteerClaimStatus
-  uint64_t minutes[3] = {0, 0, 0};
-  int64_t earned_centi = 0;
-  std::set<std::string> volunteers;
-
-  void Add(const VolunteerClaimRecord& claim, VolunteerClaimStatus status, int64_t earned) {
-    auto i = static_cast<size_t>(status);
-    ++claims[i];
-    minutes[i] += claim.minutes;
-    if (status == VolunteerClaimStatus::kVerified) {
-      earned_centi += earned;
-      volunteers.insert(claim.person_id);
-    }
-  }
-  void Fill(schema::TimeBankHours::Builder out) const {
-    auto at = [](VolunteerClaimStatus s) { return static_cast<size_t>(s); };
-    FillTally(claims[at(VolunteerClaimStatus::kPending)],
-              minutes[at(VolunteerClaimStatus::kPending)], out.initPending());
-    FillTally(claims[at(VolunteerClaimStatus::kVerified)],
-              minutes[at(VolunteerClaimStatus::kVerified)], out.initVerified());
-    FillTally(claims[at(VolunteerClaimStatus::kRejected)],
-              minutes[at(VolunteerClaimStatus::kRejected)], out.initRejected());
-    out.setPointsEarnedCenti(earned_centi);
-    out.setVolunteers(static_cast<uint32_t>(volunteers.size()));
-  }
-};
-
 }  // namespace
 
 void TimeBank::Apply(const EventContext& e) {
@@ -447,6 +418,33 @@ void TimeBank::Statement(const std::string& person_id,
     item.setDescription(m.description);
     item.setReason(m.reason);
   }
+}
+
+void HoursTally::Add(const VolunteerClaimRecord& claim, VolunteerClaimStatus status,
+                     int64_t earned) {
+  auto i = static_cast<size_t>(status);
+  ++claims[i];
+  minutes[i] += claim.minutes;
+  if (status == VolunteerClaimStatus::kVerified) {
+    earned_centi += earned;
+    volunteers.insert(claim.person_id);
+  }
+}
+
+void HoursTally::Fill(schema::TimeBankHours::Builder out) const {
+  auto at = [](VolunteerClaimStatus s) { return static_cast<size_t>(s); };
+  FillTally(claims[at(VolunteerClaimStatus::kPending)], minutes[at(VolunteerClaimStatus::kPending)],
+            out.initPending());
+  FillTally(claims[at(VolunteerClaimStatus::kVerified)],
+            minutes[at(VolunteerClaimStatus::kVerified)], out.initVerified());
+  FillTally(claims[at(VolunteerClaimStatus::kRejected)],
+            minutes[at(VolunteerClaimStatus::kRejected)], out.initRejected());
+  out.setPointsEarnedCenti(earned_centi);
+  out.setVolunteers(static_cast<uint32_t>(volunteers.size()));
+}
+
+void HoursTally::FillClaimed(schema::TimeBankTally::Builder out) const {
+  FillTally(claims[0] + claims[1] + claims[2], minutes[0] + minutes[1] + minutes[2], out);
 }
 
 }  // namespace projections

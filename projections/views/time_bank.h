@@ -32,6 +32,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,20 @@ struct VolunteerClaimPrice {
 VolunteerClaimPrice PriceClaim(const VolunteerClaimRecord& claim,
                                const VolunteerDecisionRecord& verification,
                                const Policies& policies);
+
+// Volunteer claims of one group, by status: the time-bank view's and the joint-meeting report's
+// hours come from this one tally.
+struct HoursTally {
+  uint32_t claims[3] = {0, 0, 0};  // by VolunteerClaimStatus
+  uint64_t minutes[3] = {0, 0, 0};
+  int64_t earned_centi = 0;
+  std::set<std::string> volunteers;  // who had a claim verified
+  // `earned` counts only for a verified claim.
+  void Add(const VolunteerClaimRecord& claim, VolunteerClaimStatus status, int64_t earned);
+  void Fill(ledger::schema::TimeBankHours::Builder out) const;
+  // Every claim, whatever its status.
+  void FillClaimed(ledger::schema::TimeBankTally::Builder out) const;
+};
 
 enum class TimeBankMovementKind { kEarned, kUnpriced, kPaid, kReceived, kRefused };
 const char* TimeBankMovementKindName(TimeBankMovementKind kind);
