@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "codec/event_json.h"
+#include "ledger/validate.h"
 #include "projections/calendar.h"
 #include "projections/reports/joint_meeting.h"
 #include "projections/reports/star_evaluation.h"
@@ -69,6 +70,12 @@ Target ParseTarget(const std::string& target) {
           !PercentDecode(eq == std::string::npos ? "" : pair.substr(eq + 1), &value)) {
         t.ok = false;
         t.error = "the query string is not percent-encoded properly near \"" + pair + "\"";
+        return t;
+      }
+      // Parameters are ids, times and numbers, and are echoed into JSON answers: text only.
+      if (!ledger::IsValidUtf8(key) || !ledger::IsValidUtf8(value)) {
+        t.ok = false;
+        t.error = "the query string is not UTF-8 once percent-decoded near \"" + pair + "\"";
         return t;
       }
       t.params[key] = value;
