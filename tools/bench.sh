@@ -25,11 +25,11 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$QUICK" = 1 ]; then
-  APPEND_EVENTS=5000; APPEND_SECONDS=2; WAL_SECONDS=0.5
+  APPEND_EVENTS=5000; APPEND_SECONDS=2; WAL_SECONDS=0.3; WAL_ROUNDS=1
   SIM_FLAGS=(--estates 4 --households 250 --years 2)
   HTTP_SECONDS=3; WARMUP=0.5
 else
-  APPEND_EVENTS=1000000; APPEND_SECONDS=30; WAL_SECONDS=3
+  APPEND_EVENTS=1000000; APPEND_SECONDS=30; WAL_SECONDS=1.5; WAL_ROUNDS=3
   SIM_FLAGS=(--estates 12 --households 5000 --years 2)
   HTTP_SECONDS=15; WARMUP=2
 fi
@@ -104,8 +104,8 @@ START_TIME=$(date +%s)
 say "direct appends (at most $APPEND_EVENTS events or ${APPEND_SECONDS} s per run)"
 "$BT/bench_append" --events "$APPEND_EVENTS" --seconds "$APPEND_SECONDS" --dir "$WORK/append" \
   >"$WORK/append.txt"
-say "raw RocksDB WAL settings (${WAL_SECONDS} s per figure)"
-"$BT/bench_wal" --seconds "$WAL_SECONDS" --dir "$WORK/wal" >"$WORK/wal.txt"
+say "raw RocksDB WAL settings (${WAL_SECONDS} s per figure, $WAL_ROUNDS rounds)"
+"$BT/bench_wal" --seconds "$WAL_SECONDS" --rounds "$WAL_ROUNDS" --dir "$WORK/wal" >"$WORK/wal.txt"
 FSYNC_NOTE=""
 if [ "$QUICK" = 0 ]; then
   say "pg_test_fsync (the disk's sync rate)"
@@ -239,24 +239,47 @@ Q_THEIRS=$("$BT/bench_pg" append --conninfo "$PG" --connections 16 --batch 1 --e
   --query-connections "$QUERY_CONNECTIONS" --query-pause-ms "$QUERY_PAUSE_MS" \
   --query-estate estate/e01 --query-from 2025-11-01T00:00:00+08:00 --query-to 2025-12-01T00:00:00+08:00)
 echo "$Q_OURS" >>"$WORK/http.txt"; echo "$Q_THEIRS" >>"$WORK/http.txt"
+# The same queries with no appends running, to tell what the load adds.
+Q_IDLE=$("$BT/bench_http" --port "$LPORT" --connections 0 --seconds "$HTTP_SECONDS" \
+  --warmup "$WARMUP" --query-token "$ADMIN" --query-connections "$QUERY_CONNECTIONS" \
+  --query-pause-ms "$QUERY_PAUSE_MS" "${QUERY_ARGS[@]}")
+echo "$Q_IDLE" >>"$WORK/http.txt"
 
 # --- 5. appends: the same closed loop against both ---------------------------------------------
+# CPU time (clock ticks) used by the server: ledgerd itself; PostgreSQL's postmaster with the
+# backends it has reaped (cutime, cstime) and the processes still running.
+TICKS=$(getconf CLK_TCK)
+ledgerd_cpu() { awk '{print $14 + $15}' "/proc/$LEDGERD_PID/stat"; }
+pg_cpu() {
+  local sum
+  sum=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$PG_MASTER/stat")
+  for p in $(ps -o pid= --ppid "$PG_MASTER"); do
+    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$sum"
+}
+# Microseconds of server CPU per acknowledged event: ticks, events.
+cpu_per_event() { awk -v t="$1" -v n="$2" -v hz="$TICKS" 'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else printf "-" }'; }
+
 HTTP_ROWS=""
-HTTP_GOALS=""
 for conns in 16 64; do
   for batch in 1 100; do
     say "appends: $conns connections, batches of $batch (ledgerd, then PostgreSQL)"
+    c0=$(ledgerd_cpu)
     ours=$("$BT/bench_http" --port "$LPORT" --token "$RESIDENT" --connections "$conns" \
       --estate estate/e02 --batch "$batch" --seconds "$HTTP_SECONDS" --warmup "$WARMUP" \
       --run-id "h$conns-$batch")
+    ours_cpu=$(( $(ledgerd_cpu) - c0 ))
+    c0=$(pg_cpu)
     theirs=$("$BT/bench_pg" append --conninfo "$PG" --connections "$conns" --batch "$batch" \
       --estate estate/e02 --seconds "$HTTP_SECONDS" --warmup "$WARMUP" --run-id "p$conns-$batch")
+    sleep 0.5  # the backends exit and are reaped, so that their CPU time is counted
+    theirs_cpu=$(( $(pg_cpu) - c0 ))
     echo "$ours" >>"$WORK/http.txt"; echo "$theirs" >>"$WORK/http.txt"
     o=$(grep '^appends' <<<"$ours"); t=$(grep '^appends' <<<"$theirs")
     label="$conns connections, $([ "$batch" = 1 ] && echo "single events" || echo "batches of $batch")"
     r=$(ratio "$(field "$o" eps)" "$(field "$t" eps)")
-    HTTP_ROWS+="| HTTP appends, $label | $(num "$(field "$o" eps)") ($(field "$o" p50_ms) / $(field "$o" p99_ms) ms) | $(num "$(field "$t" eps)") ($(field "$t" p50_ms) / $(field "$t" p99_ms) ms) | $r | $(field "$o" errors) / $(field "$t" errors) |"$'\n'
-    HTTP_GOALS+="$label: $r x PostgreSQL (goal 3)"$'\n'
+    HTTP_ROWS+="| HTTP appends, $label | $(num "$(field "$o" eps)") ($(field "$o" p50_ms) / $(field "$o" p99_ms) ms) | $(num "$(field "$t" eps)") ($(field "$t" p50_ms) / $(field "$t" p99_ms) ms) | $r | $(cpu_per_event "$ours_cpu" "$(field "$o" all_events)") / $(cpu_per_event "$theirs_cpu" "$(field "$t" all_events)") | $(field "$o" errors) / $(field "$t" errors) |"$'\n'
   done
 done
 
@@ -287,7 +310,7 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
 }
 {
   echo "Measured $(date -u +%Y-%m-%d) with \`bash tools/bench.sh$([ "$QUICK" = 1 ] && echo " --quick")\`" \
-    "($ELAPSED s) on $(nproc) cores ($CPU), $MEM, Linux $(uname -r), $FS on $DEV;" \
+    "at $(git describe --always --dirty 2>/dev/null || echo "an unknown commit") ($ELAPSED s) on $(nproc) cores ($CPU), $MEM, Linux $(uname -r), $FS on $DEV;" \
     "load average $LOAD_BEFORE before, $LOAD_AFTER after."
   echo
   echo "Settings: ledger sync on (RocksDB WAL synced per group commit); PostgreSQL $PG_VERSION," \
@@ -302,20 +325,21 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
   echo
   echo "**HTTP appends, replay, queries, memory, disk** (ours / PostgreSQL):"
   echo
-  echo "| measure | this project | PostgreSQL 15 | ratio | errors (ours / PG) |"
-  echo "|---|---:|---:|---:|---:|"
+  echo "| measure | this project | PostgreSQL 15 | ratio | server CPU µs/event (ours / PG) | errors (ours / PG) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   echo -n "$HTTP_ROWS"
-  echo "| replay: every view rebuilt (\`ledgerctl rebuild\`) vs reading every event in order (cursor, payload included), events/s | $(num "$REBUILD_EPS") | $(num "$PG_SCAN_EPS") | $(ratio "$REBUILD_EPS" "$PG_SCAN_EPS") | in order: $PG_SCAN_ORDERED |"
-  echo "| peak memory of the replay | $(kib_mib "$REBUILD_RSS") (ledgerctl rebuild, all views in memory) | $(kib_mib "$PG_SCAN_HWM") (the backend) | | |"
-  echo "| peak memory serving the appends and queries | $(kib_mib "$LEDGERD_HWM") (ledgerd VmHWM, views included) | $(kib_mib "$PG_PSS") (sum of PSS of all processes, sampled each second; largest single VmHWM $(kib_mib "$PG_HWM")) | | |"
-  echo "| bytes on disk per event after the load | $(per_event "$LEDGER_BYTES" "$EVENTS") (ledger) + $(per_event "$VIEWS_BYTES" "$EVENTS") (views) | $(per_event "$PG_TABLE_BYTES" "$PG_EVENTS") (table, TOAST and indexes); whole data folder with WAL $(per_event "$PG_DIR_BYTES" "$PG_EVENTS"), base/ $(per_event "$PG_BASE_BYTES" "$PG_EVENTS") | $(ratio "$LEDGER_BYTES" "$PG_TABLE_BYTES") (ledger / table) | |"
-  echo "| bytes on disk per event after the appends | $(per_event "$LEDGER_AFTER" "$LEDGER_HEAD") (ledger, $(num "$LEDGER_HEAD") events) | $(per_event "$PG_AFTER_BYTES" "$PG_AFTER_EVENTS") (table, $(num "$PG_AFTER_EVENTS") events) | | |"
+  echo "| replay: every view rebuilt (\`ledgerctl rebuild\`) vs reading every event in order (cursor, payload included), events/s | $(num "$REBUILD_EPS") | $(num "$PG_SCAN_EPS") | $(ratio "$REBUILD_EPS" "$PG_SCAN_EPS") | | |"
+  echo "| peak memory of the replay | $(kib_mib "$REBUILD_RSS") (ledgerctl rebuild, all views in memory) | $(kib_mib "$PG_SCAN_HWM") (the backend) | | | |"
+  echo "| peak memory serving the appends and queries | $(kib_mib "$LEDGERD_HWM") (ledgerd VmHWM, views included) | $(kib_mib "$PG_PSS") (sum of PSS of all processes, sampled each second; largest single VmHWM $(kib_mib "$PG_HWM")) | | | |"
+  echo "| bytes on disk per event after the load | $(per_event "$LEDGER_BYTES" "$EVENTS") (ledger) + $(per_event "$VIEWS_BYTES" "$EVENTS") (views) | $(per_event "$PG_TABLE_BYTES" "$PG_EVENTS") (table, TOAST and indexes); whole data folder with WAL $(per_event "$PG_DIR_BYTES" "$PG_EVENTS"), base/ $(per_event "$PG_BASE_BYTES" "$PG_EVENTS") | $(ratio "$LEDGER_BYTES" "$PG_TABLE_BYTES") (ledger / table) | | |"
+  echo "| bytes on disk per event after the appends | $(per_event "$LEDGER_AFTER" "$LEDGER_HEAD") (ledger, $(num "$LEDGER_HEAD") events) | $(per_event "$PG_AFTER_BYTES" "$PG_AFTER_EVENTS") (table, $(num "$PG_AFTER_EVENTS") events) | | | |"
   echo
   echo "**Queries while 16 connections append single events** ($QUERY_CONNECTIONS connections, ${QUERY_PAUSE_MS} ms pause between one connection's requests):"
   echo
   echo "| query | system | requests | p50 ms | p99 ms | max ms | errors |"
   echo "|---|---|---:|---:|---:|---:|---:|"
   query_rows ledgerd "$Q_OURS"
+  query_rows "ledgerd, no appends" "$Q_IDLE"
   query_rows PostgreSQL "$Q_THEIRS"
   qo=$(grep '^appends' <<<"$Q_OURS"); qt=$(grep '^appends' <<<"$Q_THEIRS")
   echo
@@ -324,7 +348,7 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
     "The PostgreSQL queries are what a user holding only the event table would run for the same" \
     "questions (a subset of what the views answer), computed from the events on each request."
   echo
-  echo "**RocksDB write-ahead-log settings** (\`bench_wal\`, raw RocksDB, sync on):"
+  echo "**RocksDB write-ahead-log settings** (\`bench_wal\`, raw RocksDB, sync on, the settings taking turns, median of $WAL_ROUNDS rounds):"
   echo
   grep '^|' "$WORK/wal.txt"
   if [ -n "$FSYNC_NOTE" ]; then
@@ -332,8 +356,13 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
     echo "The disk (\`pg_test_fsync\`, one 8 kB write then a sync): $FSYNC_NOTE."
   fi
   echo
-  echo "PostgreSQL loaded the export by COPY: $(field "$PG_LOAD_LINE" eps) events/s."
+  echo "PostgreSQL loaded the export by COPY at $(num "$(field "$PG_LOAD_LINE" eps)") events/s and read it back in seq order: $PG_SCAN_ORDERED. Server CPU is ledgerd's own, and the postmaster's with every backend and helper process, over the whole run including warm-up."
 } >"$OUT"
+# The drivers' own output beside the table, for figures the table leaves out.
+RAW="${OUT%.md}-raw"
+mkdir -p "$RAW"
+cp "$WORK"/*.txt "$RAW"/ 2>/dev/null || true
+printf '%s\n' "$PG_LOAD_LINE" "$PG_SCAN_LINE" "$Q_OURS" "$Q_IDLE" "$Q_THEIRS" >"$RAW/pg-and-queries.txt"
 grep -h '^first_error' "$WORK/http.txt" >&2 || true
-say "wrote $OUT"
+say "wrote $OUT (and the drivers' output in $RAW)"
 cat "$OUT"

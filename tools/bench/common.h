@@ -33,6 +33,13 @@ class Latencies {
     size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(ms_.size()));
     return ms_[std::min(rank, ms_.size() - 1)];
   }
+  // The share (0..1) of samples under `ms`.
+  double ShareBelow(double ms) const {
+    if (ms_.empty()) return 0;
+    return static_cast<double>(
+               std::count_if(ms_.begin(), ms_.end(), [ms](double x) { return x < ms; })) /
+           static_cast<double>(ms_.size());
+  }
   // " p50_ms=.. p99_ms=.. max_ms=.." for a result line.
   std::string Fields() {
     char text[128];

@@ -68,9 +68,11 @@ struct Counts {
   uint64_t requests = 0;
   uint64_t events = 0;
   uint64_t errors = 0;
+  uint64_t all_events = 0;  // committed, warm-up included: for CPU time per event
   std::string first_error;
   void Merge(const Counts& o) {
     latencies.Merge(o.latencies);
+    all_events += o.all_events;
     requests += o.requests;
     events += o.events;
     errors += o.errors;
@@ -147,6 +149,7 @@ void AppendClient(const AppendConfig& c, int index, Clock::time_point measure_fr
     bool ok = PQresultStatus(r.get()) == PGRES_COMMAND_OK;
     if (!ok && out->first_error.empty()) out->first_error = PQerrorMessage(conn.get());
     if (PQstatus(conn.get()) != CONNECTION_OK) break;
+    if (ok) out->all_events += c.batch;
     if (start < measure_from || end > deadline) continue;
     ++out->requests;
     if (ok) {
@@ -228,7 +231,8 @@ int Append(const AppendConfig& c) {
     std::printf("appends connections=%d batch=%d seconds=%.1f requests=%llu events=%llu eps=%.0f",
                 c.connections, c.batch, window, (unsigned long long)all.requests,
                 (unsigned long long)all.events, all.events / window);
-    std::printf("%s errors=%llu\n", all.latencies.Fields().c_str(), (unsigned long long)all.errors);
+    std::printf("%s errors=%llu all_events=%llu\n", all.latencies.Fields().c_str(),
+                (unsigned long long)all.errors, (unsigned long long)all.all_events);
     first_error = all.first_error;
   }
   if (c.query_connections > 0) {
