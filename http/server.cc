@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -57,6 +59,19 @@ Response PlainError(int status, const std::string& title, const std::string& det
   r.body = "{\"type\":\"about:blank\",\"title\":\"" + title +
            "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
   return r;
+}
+
+// An exception out of a handler is a bug, but on a pool thread it would call std::terminate and
+// take every connection down with it: answer this request 500 and go on serving.
+Response HandleOrFail(Handler* handler, const Request& request) {
+  try {
+    return handler->Handle(request);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "http: a %s request failed: %s\n", request.method.c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "http: a %s request failed\n", request.method.c_str());
+  }
+  return PlainError(500, "Internal Server Error", "the server failed on this request");
 }
 
 }  // namespace
@@ -210,7 +225,7 @@ class Server::Impl {
       Request request = ToRequest(std::move(message), remote_);
       auto self = shared_from_this();
       asio::post(server_->pool_, [self, slot, request = std::move(request)]() mutable {
-        Response response = self->server_->handler_->Handle(request);
+        Response response = HandleOrFail(self->server_->handler_, request);
         asio::post(self->stream_.get_executor(),
                    [self, slot, response = std::move(response)]() mutable {
                      slot->response = std::move(response);
