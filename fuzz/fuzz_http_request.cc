@@ -7,8 +7,9 @@
 // can reach every authorised route.
 //
 // What counts as a finding besides crashes and sanitizer reports: an exception out of the
-// handler (it would end the server), a status outside 100-599, a JSON response that is not JSON
-// (strictly: UTF-8, as RFC 8259 requires), and views that can no longer apply the ledger.
+// handler (the server answers it 500; it is a bug all the same), a status outside 100-599, a JSON
+// response that is not JSON (strictly: UTF-8, as RFC 8259 requires), and views that can no longer
+// apply the ledger.
 //
 // Kept deterministic and quick: the clocks are fixed, the views are caught up on this thread
 // after each request instead of by a follower, and "atLeast" never waits. A state that has grown
