@@ -22,6 +22,8 @@ using ledger::Status;
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 // Keys of the view store:
 //   "m/checkpoint" -> seq (8, big-endian) || chain hash (32)
 //   "m/versions"   -> "name:version;..." of the views that wrote the state
@@ -81,6 +83,9 @@ class Engine::Impl {
   ~Impl() {
     stop_ = true;
     if (follower_.joinable()) follower_.join();
+    std::lock_guard<std::mutex> apply_lock(apply_mu_);
+    // A failure here leaves the store at its last checkpoint, which the next start redoes.
+    if (!crashed_ && written_seq_ < views_->position().seq) (void)Flush();
   }
 
   std::unique_ptr<ViewSet> MakeViewSet() const {
@@ -124,6 +129,7 @@ class Engine::Impl {
     }
     views_->set_position(stored);
     persisted_seq_ = stored.seq;
+    written_seq_ = stored.seq;
     PublishApplied(stored);
     return Status::Ok();
   }
@@ -139,6 +145,7 @@ class Engine::Impl {
     std::unique_lock lock(*views_mu_);
     views_ = MakeViewSet();
     persisted_seq_ = 0;
+    written_seq_ = 0;
     PublishApplied(Position{});
     return Status::Ok();
   }
@@ -159,6 +166,8 @@ class Engine::Impl {
     batch.Put(kCheckpointKey, checkpoint);
     Status written = FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
     if (!written.ok()) return written;
+    written_seq_ = views_->position().seq;
+    written_at_ = Clock::now();
     // Bounds the work a crash leaves to redo: the memtable would otherwise reach the disk only
     // when full, or at a clean close.
     if (views_->position().seq - persisted_seq_ >= options_.flush_events) {
@@ -198,13 +207,21 @@ class Engine::Impl {
     if (crashed_) return Status::Unavailable("the engine stopped after a simulated crash");
     uint64_t head = log_->Head().seq;
     uint64_t flushed = views_->position().seq;
+    if (flushed >= head) {
+      // Caught up: write what the last commits brought once the interval has passed.
+      if (written_seq_ < flushed && Clock::now() - written_at_ >= options_.write_interval) {
+        return Flush();
+      }
+      return Status::Ok();
+    }
     return Replay(flushed + 1, head, [&](const Batch& events) -> Result<bool> {
       {
         std::unique_lock lock(*views_mu_);
         Status applied = views_->ApplyBatch(events);
         if (!applied.ok()) return applied;
         uint64_t at = views_->position().seq;
-        if (at >= head || at - flushed >= options_.flush_events) {
+        bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
+        if (at_head || at - flushed >= options_.flush_events) {
           Status written = Flush();
           if (!written.ok()) return written;
           flushed = at;
@@ -319,6 +336,8 @@ class Engine::Impl {
   std::shared_mutex* views_mu_;
   std::unique_ptr<ViewSet> views_;
   uint64_t persisted_seq_ = 0;  // the position when a memtable flush was last asked for
+  uint64_t written_seq_ = 0;    // the position of the last views written to the store
+  Clock::time_point written_at_;
 
   std::mutex apply_mu_;  // one applier at a time: the follower, CatchUp or Rebuild
   std::atomic<bool> stop_{false};

@@ -34,6 +34,10 @@ struct EngineOptions {
   // commit of the ledger is written through. Rewriting the views is the dominant cost of a
   // rebuild, so a long replay writes them rarely: a crash then redoes more, never less.
   size_t flush_events = 1 << 20;
+  // Once caught up, the views are written at most this often rather than after every commit of
+  // the ledger: a write costs more than applying the handful of events one commit brings. What
+  // is not yet written is written at a clean close, and redone from the ledger after a crash.
+  std::chrono::milliseconds write_interval{200};
   // Called with (applied, head) during catch-up and rebuilds.
   ledger::Progress progress;
   // Start from the first event without loading the stored views (which are cleared): for an
