@@ -6,6 +6,14 @@
 // and commits the group in one WriteBatch with one sync. Only after the write succeeds does the
 // writer's in-memory state (head, stream versions) move forward, so a failed write leaves the
 // ledger exactly where it was.
+//
+// After a failed write the store is not written again until it has been closed and reopened:
+// RocksDB stops writes after a failed write-ahead-log append, and its own way back (Resume) keeps
+// appending to the same log when no memtable needs flushing, after a possibly torn record; the
+// Debian build asserts on exactly that. Reopening replays the log up to its last whole record and
+// starts a new one, and reloads the head from what is stored. Readers hold store_mu_ shared, the
+// writer swaps the store under it exclusively; only the writer thread swaps, so it reads store_
+// without the lock.
 
 #include "ledger/ledger.h"
 
@@ -14,23 +22,30 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <capnp/message.h>
 #include <capnp/schema.h>
 #include <kj/exception.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "ledger/record.h"
+#include "ledger/rocks.h"
 #include "ledger/validate.h"
 
 namespace ledger {
@@ -79,11 +94,61 @@ struct PendingAppend {
   uint64_t actual_version = 0;
 };
 
+// An open RocksDB with the ledger's column families; closes them when destroyed.
+struct Store {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;  // default, events, streams, event_ids
+
+  ~Store() {
+    if (!db) return;  // a failed open
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+    // A store whose last write failed reports that failure again here; there is nothing to add.
+    db->Close().PermitUncheckedError();
+  }
+};
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& dir, const Options& options,
+                                         bool read_only) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing && !read_only;
+  db_options.create_missing_column_families = options.create_if_missing && !read_only;
+  db_options.IncreaseParallelism(2);
+  db_options.max_total_wal_size = 256 << 20;
+  db_options.info_log = internal::NewStderrLogger("ledger " + dir);
+
+  rocksdb::ColumnFamilyOptions plain;
+  rocksdb::ColumnFamilyOptions lookups;
+  // Most event-id lookups are for ids never seen; a bloom filter answers those without I/O.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  lookups.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  lookups.memtable_prefix_bloom_size_ratio = 0.05;
+  lookups.memtable_whole_key_filtering = true;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, plain},
+      {kEventsFamily, plain},
+      {kStreamsFamily, lookups},
+      {kEventIdsFamily, lookups},
+  };
+  auto store = std::make_unique<Store>();
+  rocksdb::DB* raw = nullptr;
+  auto s = read_only
+               ? rocksdb::DB::OpenForReadOnly(db_options, dir, families, &store->handles, &raw)
+               : rocksdb::DB::Open(db_options, dir, families, &store->handles, &raw);
+  if (!s.ok()) {
+    return FromRocks(
+        s, std::string(read_only ? "opening the ledger read-only in " : "opening the ledger in ") +
+               dir);
+  }
+  store->db.reset(raw);
+  return store;
+}
+
 class RocksLedger final : public Ledger {
  public:
-  RocksLedger(const Options& options, std::unique_ptr<rocksdb::DB> db,
-              std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : options_(options), db_(std::move(db)), handles_(std::move(handles)) {
+  RocksLedger(const std::string& dir, const Options& options, std::unique_ptr<Store> store)
+      : dir_(dir), options_(options), store_(std::move(store)) {
     if (!options_.clock) options_.clock = SystemMillis;
     recorded_at_offset_ = TimeFieldOffset("recordedAt");
     occurred_at_offset_ = TimeFieldOffset("occurredAt");
@@ -96,25 +161,41 @@ class RocksLedger final : public Ledger {
     }
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
-    for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
-    db_->Close();
+    std::unique_lock<std::shared_timed_mutex> lock(store_mu_);
+    store_.reset();
   }
 
+  // Reads the head from the store; runs before the writer starts, or on the writer thread.
   Status LoadHead() {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events()));
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), events()));
     it->SeekToLast();
     if (!it->status().ok()) return FromRocks(it->status(), "reading the head");
+    uint64_t seq = 0;
+    Hash hash{};
+    int64_t recorded = 0;
     if (it->Valid()) {
-      uint64_t seq = GetBigEndian64(it->key().data());
+      seq = GetBigEndian64(it->key().data());
       auto decoded = internal::DecodeStoredValue(seq, it->value().ToStringView());
       if (!decoded.ok()) return decoded.status();
-      head_seq_ = seq;
-      head_hash_ = decoded->hash();
-      last_recorded_ = decoded->event().getRecordedAt();
+      hash = decoded->hash();
+      recorded = decoded->event().getRecordedAt();
     }
-    published_ = Position{head_seq_, head_hash_};
-    writer_ = std::thread([this] { WriterLoop(); });
+    head_seq_ = seq;
+    head_hash_ = hash;
+    last_recorded_ = std::max(last_recorded_, recorded);
+    {
+      std::lock_guard<std::mutex> lock(head_mu_);
+      published_ = Position{head_seq_, head_hash_};
+    }
+    head_cv_.notify_all();
     return Status::Ok();
+  }
+
+  // Starts the writer, refusing appends from the start if the store was opened read-only (`why`
+  // says why, `state` what it means).
+  void Start(const Status& why, StorageHealth::State state) {
+    if (!why.ok()) Refuse(why.message(), state);
+    writer_ = std::thread([this] { WriterLoop(); });
   }
 
   Result<AppendResult> Append(std::string_view stream, ExpectedVersion expected,
@@ -173,63 +254,65 @@ class RocksLedger final : public Ledger {
     return published_;
   }
 
+  StorageHealth Storage() const override {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    return health_;
+  }
+
   Result<std::vector<RecordedEvent>> ReadForward(uint64_t from_seq, size_t limit) const override {
-    std::vector<RecordedEvent> out;
-    if (limit == 0) return out;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events()));
-    for (it->Seek(SeqKey(std::max<uint64_t>(from_seq, 1))); it->Valid() && out.size() < limit;
-         it->Next()) {
-      auto decoded =
-          internal::DecodeStoredValue(GetBigEndian64(it->key().data()), it->value().ToStringView());
-      if (!decoded.ok()) return decoded.status();
-      out.push_back(std::move(decoded).value());
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
-    return out;
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
+    return ReadForwardLocked(from_seq, limit, rocksdb::ReadOptions());
   }
 
   Status Scan(uint64_t from_seq, uint64_t to_seq,
               const std::function<bool(const RecordedEvent&)>& visit) const override {
+    // In chunks, with the store locked only while a chunk is read: `visit` may read the ledger
+    // itself, and a long scan must not hold off the writer reopening the store.
     rocksdb::ReadOptions read_options;
     read_options.readahead_size = 2 << 20;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, events()));
-    for (it->Seek(SeqKey(std::max<uint64_t>(from_seq, 1))); it->Valid(); it->Next()) {
-      uint64_t seq = GetBigEndian64(it->key().data());
-      if (seq > to_seq) break;
-      auto decoded = internal::DecodeStoredValue(seq, it->value().ToStringView());
-      if (!decoded.ok()) return decoded.status();
-      if (!visit(*decoded)) break;
+    uint64_t next = std::max<uint64_t>(from_seq, 1);
+    while (next <= to_seq) {
+      Result<std::vector<RecordedEvent>> chunk = std::vector<RecordedEvent>();
+      {
+        std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+        if (!store_) return Closed();
+        chunk = ReadForwardLocked(next, kChunkEvents, read_options);
+      }
+      if (!chunk.ok()) return chunk.status();
+      if (chunk->empty()) break;
+      for (const RecordedEvent& e : *chunk) {
+        if (e.seq() > to_seq || !visit(e)) return Status::Ok();
+      }
+      next = chunk->back().seq() + 1;
     }
-    return FromRocks(it->status(), "reading the log");
+    return Status::Ok();
   }
 
   Result<RecordedEvent> Read(uint64_t seq) const override {
-    rocksdb::PinnableSlice value;
-    auto s = db_->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &value);
-    if (s.IsNotFound()) {
-      return Status::NotFound("there is no event " + std::to_string(seq) + "; the head is " +
-                              std::to_string(Head().seq));
-    }
-    if (!s.ok()) return FromRocks(s, "reading event " + std::to_string(seq));
-    return internal::DecodeStoredValue(seq, value.ToStringView());
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
+    return ReadLocked(seq);
   }
 
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, uint64_t from_version,
                                                 size_t limit) const override {
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
     std::vector<RecordedEvent> out;
     std::string prefix = std::string(stream) + '\0';
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams()));
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), streams()));
     bool any = false;
     for (it->Seek(StreamKey(stream, std::max<uint64_t>(from_version, 1)));
          it->Valid() && it->key().starts_with(prefix) && out.size() < limit; it->Next()) {
       any = true;
-      auto event = Read(GetBigEndian64(it->value().data()));
+      auto event = ReadLocked(GetBigEndian64(it->value().data()));
       if (!event.ok()) return event.status();
       out.push_back(std::move(event).value());
     }
     if (!it->status().ok()) return FromRocks(it->status(), "reading a stream");
     if (!any) {
-      auto version = StreamVersion(stream);
+      auto version = StreamVersionLocked(stream);
       if (!version.ok()) return version.status();
       if (*version == 0) {
         return Status::NotFound("there is no stream \"" + std::string(stream) + "\"");
@@ -239,7 +322,9 @@ class RocksLedger final : public Ledger {
   }
 
   Result<uint64_t> StreamVersion(std::string_view stream) const override {
-    return StoredStreamVersion(stream);
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
+    return StreamVersionLocked(stream);
   }
 
   Result<uint64_t> SeqAtTime(int64_t unix_ms) const override {
@@ -264,43 +349,58 @@ class RocksLedger final : public Ledger {
     uint64_t expected_seq = 1;
     rocksdb::ReadOptions read_options;
     read_options.readahead_size = 2 << 20;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, events()));
     auto fail = [&](uint64_t seq, std::string problem) {
       report.ok = false;
       report.first_bad_seq = seq;
       report.problem = std::move(problem);
     };
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (it->key().size() != 8) {
-        fail(expected_seq,
-             "a key of " + std::to_string(it->key().size()) + " bytes is in the event log");
-        break;
+    // In chunks, as Scan, so that verifying a long log never holds off a reopen of the store.
+    bool more = true;
+    while (more && report.ok) {
+      std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+      if (!store_) return Closed();
+      std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(read_options, events()));
+      size_t read = 0;
+      // Each chunk resumes right after the last key checked, as one walk would.
+      if (expected_seq == 1) {
+        it->SeekToFirst();
+      } else {
+        it->Seek(SeqKey(expected_seq - 1));
+        if (it->Valid() && it->key() == SeqKey(expected_seq - 1)) it->Next();
       }
-      uint64_t seq = GetBigEndian64(it->key().data());
-      if (seq != expected_seq) {
-        fail(expected_seq, "event " + std::to_string(expected_seq) +
-                               " is missing; the next stored event is " + std::to_string(seq));
-        break;
+      for (; it->Valid() && read < kChunkEvents; it->Next(), ++read) {
+        if (it->key().size() != 8) {
+          fail(expected_seq,
+               "a key of " + std::to_string(it->key().size()) + " bytes is in the event log");
+          break;
+        }
+        uint64_t seq = GetBigEndian64(it->key().data());
+        if (seq != expected_seq) {
+          fail(expected_seq, "event " + std::to_string(expected_seq) +
+                                 " is missing; the next stored event is " + std::to_string(seq));
+          break;
+        }
+        std::string_view value = it->value().ToStringView();
+        auto decoded = internal::DecodeStoredValue(seq, value);
+        if (!decoded.ok()) {
+          fail(seq, decoded.status().message());
+          break;
+        }
+        Hash recomputed = internal::ChainHash(chain, value.substr(kHashBytes));
+        if (recomputed != decoded->hash()) {
+          fail(seq, "event " + std::to_string(seq) + " does not match its hash: stored " +
+                        ToHex(decoded->hash()) + ", recomputed " + ToHex(recomputed));
+          break;
+        }
+        chain = recomputed;
+        report.checked = seq;
+        report.head = Position{seq, chain};
+        ++expected_seq;
+        if (progress && seq % 65536 == 0) progress(seq, total);
       }
-      std::string_view value = it->value().ToStringView();
-      auto decoded = internal::DecodeStoredValue(seq, value);
-      if (!decoded.ok()) {
-        fail(seq, decoded.status().message());
-        break;
-      }
-      Hash recomputed = internal::ChainHash(chain, value.substr(kHashBytes));
-      if (recomputed != decoded->hash()) {
-        fail(seq, "event " + std::to_string(seq) + " does not match its hash: stored " +
-                      ToHex(decoded->hash()) + ", recomputed " + ToHex(recomputed));
-        break;
-      }
-      chain = recomputed;
-      report.checked = seq;
-      report.head = Position{seq, chain};
-      ++expected_seq;
-      if (progress && seq % 65536 == 0) progress(seq, total);
+      if (!it->status().ok()) return FromRocks(it->status(), "reading the log for verify");
+      more = read == kChunkEvents;
     }
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the log for verify");
     if (report.ok && report.checked < total) {
       fail(report.checked + 1, "the log ends at " + std::to_string(report.checked) +
                                    " but the head is " + std::to_string(total));
@@ -317,17 +417,65 @@ class RocksLedger final : public Ledger {
     auto parent = std::filesystem::path(dir).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, error);
     if (error) return Status::IOError("cannot create " + parent.string() + ": " + error.message());
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
     rocksdb::Checkpoint* raw = nullptr;
-    auto s = rocksdb::Checkpoint::Create(db_.get(), &raw);
+    auto s = rocksdb::Checkpoint::Create(db(), &raw);
     if (!s.ok()) return FromRocks(s, "preparing a checkpoint");
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     return FromRocks(checkpoint->CreateCheckpoint(dir), "writing a checkpoint to " + dir);
   }
 
  private:
-  rocksdb::ColumnFamilyHandle* events() const { return handles_[1]; }
-  rocksdb::ColumnFamilyHandle* streams() const { return handles_[2]; }
-  rocksdb::ColumnFamilyHandle* event_ids() const { return handles_[3]; }
+  // Events read while the store is locked, in Scan and Verify.
+  static constexpr size_t kChunkEvents = 4096;
+
+  // The store's parts. Callers hold store_mu_ (shared is enough), or are the writer thread.
+  rocksdb::DB* db() const { return store_->db.get(); }
+  rocksdb::ColumnFamilyHandle* events() const { return store_->handles[1]; }
+  rocksdb::ColumnFamilyHandle* streams() const { return store_->handles[2]; }
+  rocksdb::ColumnFamilyHandle* event_ids() const { return store_->handles[3]; }
+
+  Status Closed() const {
+    return Status::Unavailable("the ledger's store in " + dir_ +
+                               " is closed after a storage failure: " + Storage().problem);
+  }
+
+  Result<std::vector<RecordedEvent>> ReadForwardLocked(uint64_t from_seq, size_t limit,
+                                                       const rocksdb::ReadOptions& options) const {
+    std::vector<RecordedEvent> out;
+    if (limit == 0) return out;
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(options, events()));
+    for (it->Seek(SeqKey(std::max<uint64_t>(from_seq, 1))); it->Valid() && out.size() < limit;
+         it->Next()) {
+      auto decoded =
+          internal::DecodeStoredValue(GetBigEndian64(it->key().data()), it->value().ToStringView());
+      if (!decoded.ok()) return decoded.status();
+      out.push_back(std::move(decoded).value());
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return out;
+  }
+
+  Result<RecordedEvent> ReadLocked(uint64_t seq) const {
+    rocksdb::PinnableSlice value;
+    auto s = db()->Get(rocksdb::ReadOptions(), events(), SeqKey(seq), &value);
+    if (s.IsNotFound()) {
+      return Status::NotFound("there is no event " + std::to_string(seq) + "; the head is " +
+                              std::to_string(Head().seq));
+    }
+    if (!s.ok()) return FromRocks(s, "reading event " + std::to_string(seq));
+    return internal::DecodeStoredValue(seq, value.ToStringView());
+  }
+
+  Result<uint64_t> StreamVersionLocked(std::string_view stream) const {
+    std::unique_ptr<rocksdb::Iterator> it(db()->NewIterator(rocksdb::ReadOptions(), streams()));
+    it->SeekForPrev(StreamKey(stream, UINT64_MAX));
+    if (!it->status().ok()) return FromRocks(it->status(), "reading a stream version");
+    std::string prefix = std::string(stream) + '\0';
+    if (!it->Valid() || !it->key().starts_with(prefix)) return uint64_t{0};
+    return GetBigEndian64(it->key().data() + prefix.size());
+  }
 
   // Copies the event with the server's fields set, validates it, and returns its canonical
   // words. Runs on the caller's thread so the writer only sequences and hashes.
@@ -375,15 +523,6 @@ class RocksLedger final : public Ledger {
     return words;
   }
 
-  Result<uint64_t> StoredStreamVersion(std::string_view stream) const {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), streams()));
-    it->SeekForPrev(StreamKey(stream, UINT64_MAX));
-    if (!it->status().ok()) return FromRocks(it->status(), "reading a stream version");
-    std::string prefix = std::string(stream) + '\0';
-    if (!it->Valid() || !it->key().starts_with(prefix)) return uint64_t{0};
-    return GetBigEndian64(it->key().data() + prefix.size());
-  }
-
   // --- The writer: everything below runs on writer_ only. ---
 
   void WriterLoop() {
@@ -391,12 +530,19 @@ class RocksLedger final : public Ledger {
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(queue_mu_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        auto ready = [&] { return stopping_ || !queue_.empty(); };
+        if (writable_) {
+          queue_cv_.wait(lock, ready);
+        } else {
+          // Wakes by itself to see whether the disk can take writes again.
+          queue_cv_.wait_for(lock, options_.retry_interval, ready);
+        }
         if (queue_.empty() && stopping_) break;
         group.assign(queue_.begin(), queue_.end());
         queue_.clear();
       }
-      CommitGroup(group);
+      if (!writable_) TryRecover();
+      if (!group.empty()) CommitGroup(group);
     }
     std::lock_guard<std::mutex> lock(head_mu_);
     closing_ = true;
@@ -413,12 +559,14 @@ class RocksLedger final : public Ledger {
   Result<std::optional<IdLocation>> FindEventId(
       const std::string& id, const std::unordered_map<std::string, IdLocation>& in_group) {
     if (auto found = in_group.find(id); found != in_group.end()) return {found->second};
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
     std::string value;
-    auto s = db_->Get(rocksdb::ReadOptions(), event_ids(), id, &value);
+    auto s = db()->Get(rocksdb::ReadOptions(), event_ids(), id, &value);
     if (s.IsNotFound()) return std::optional<IdLocation>();
     if (!s.ok()) return FromRocks(s, "looking up an event id");
     uint64_t seq = GetBigEndian64(value.data());
-    auto event = Read(seq);
+    auto event = ReadLocked(seq);
     if (!event.ok()) return event.status();
     return {IdLocation{seq, event->stream_version(), event->event().getStream().cStr()}};
   }
@@ -428,7 +576,7 @@ class RocksLedger final : public Ledger {
                           Status* status) {
     if (auto it = in_group.find(stream); it != in_group.end()) return it->second;
     if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
-    auto stored = StoredStreamVersion(stream);
+    auto stored = StreamVersion(stream);
     if (!stored.ok()) {
       *status = stored.status();
       return 0;
@@ -538,10 +686,18 @@ class RocksLedger final : public Ledger {
     }
 
     Status written;
-    if (batch.Count() > 0) {
+    bool failed_now = false;
+    if (batch.Count() > 0 && !writable_) {
+      written = Status::IOError(RefusalMessage(false));
+    } else if (batch.Count() > 0) {
       rocksdb::WriteOptions write_options;
       write_options.sync = options_.sync;
-      written = FromRocks(db_->Write(write_options, &batch), "writing to the ledger");
+      auto s = db()->Write(write_options, &batch);
+      if (!s.ok()) {
+        Refuse(s.ToString(), internal::ClassifyFailure(s, dir_, true));
+        written = Status::IOError(RefusalMessage(true));
+        failed_now = true;
+      }
     }
     if (written.ok() && batch.Count() > 0) {
       head_seq_ = seq;
@@ -557,18 +713,128 @@ class RocksLedger final : public Ledger {
       if (!outcome.ok()) {
         p->promise.set_value(std::move(outcome));
       } else if (!written.ok()) {
-        p->promise.set_value(
-            Status::IOError(written.message() + "; nothing of this append was acknowledged"));
+        p->promise.set_value(written);
       } else {
         outcome->head = head;
         p->promise.set_value(std::move(outcome));
       }
     }
+    if (failed_now) ReopenReadOnly();
   }
 
+  // Stops writing after a failed write, and refuses appends until the store has been reopened
+  // for writing. `problem` is what the store said.
+  void Refuse(const std::string& problem, StorageHealth::State state) {
+    if (state == StorageHealth::State::kWritable) state = StorageHealth::State::kFailed;
+    std::lock_guard<std::mutex> lock(health_mu_);
+    if (writable_) health_.since_ms = options_.clock();
+    writable_ = false;
+    health_.state = state;
+    health_.problem = problem;
+    ++health_.failures;
+  }
+
+  // Reopens the store for writing if the disk looks able to take writes, at most once per
+  // retry_interval; keeps the store readable when it cannot.
+  void TryRecover() {
+    std::string why;
+    StorageHealth::State disk = StorageHealth::State::kWritable;
+    if (!internal::DiskLooksWritable(dir_, options_.resume_free_bytes, &why, &disk)) {
+      std::lock_guard<std::mutex> lock(health_mu_);
+      health_.state = disk;
+      health_.problem = why;
+      return;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (last_attempt_ && now - *last_attempt_ < options_.retry_interval) return;
+    last_attempt_ = now;
+    // Readers finish what they are doing first; a long one only postpones this attempt.
+    std::unique_lock<std::shared_timed_mutex> lock(store_mu_, std::defer_lock);
+    if (!lock.try_lock_for(std::chrono::seconds(2))) return;
+    store_.reset();
+    versions_.clear();
+    auto writable = OpenStore(dir_, options_, false);
+    if (writable.ok()) {
+      store_ = std::move(writable).value();
+      Status loaded = LoadHead();
+      if (loaded.ok()) {
+        std::lock_guard<std::mutex> health_lock(health_mu_);
+        writable_ = true;
+        health_.state = StorageHealth::State::kWritable;
+        health_.problem.clear();
+        health_.since_ms = 0;
+        ++health_.recoveries;
+        return;
+      }
+      Refuse(loaded.ToString(), StorageHealth::State::kFailed);
+      store_.reset();
+    }
+    if (!writable.ok()) {
+      const std::string& problem = writable.status().message();
+      auto state = internal::ClassifyFailure(rocksdb::Status::IOError(problem), dir_, false);
+      std::lock_guard<std::mutex> health_lock(health_mu_);
+      health_.state =
+          state == StorageHealth::State::kWritable ? StorageHealth::State::kFailed : state;
+      health_.problem = problem;
+    }
+    OpenReadOnlyLocked();
+  }
+
+  // Closes a store that failed a write and opens it again read-only: RocksDB writes nothing more
+  // to its files (its own recovery attempts included), the write-ahead log is replayed up to its
+  // last whole record, and no file stays open for writing, so the folder can be remounted or
+  // checked while reads go on.
+  void ReopenReadOnly() {
+    std::unique_lock<std::shared_timed_mutex> lock(store_mu_, std::defer_lock);
+    // A long read only postpones this to the next recovery attempt, which reopens anyway.
+    if (!lock.try_lock_for(std::chrono::seconds(2))) return;
+    OpenReadOnlyLocked();
+  }
+
+  void OpenReadOnlyLocked() {
+    store_.reset();
+    versions_.clear();
+    auto readable = OpenStore(dir_, options_, true);
+    if (readable.ok()) {
+      store_ = std::move(readable).value();
+      (void)LoadHead();
+    }
+  }
+
+  // Why an append is refused now, and what brings appends back. `attempted`: its write was tried
+  // and failed, rather than refused beforehand.
+  std::string RefusalMessage(bool attempted) const {
+    StorageHealth h = Storage();
+    std::string what;
+    // A full or read-only disk takes no part of a write; another failure (a failed sync) may
+    // have let the append reach the disk, which a retry with the same event ids then reports.
+    std::string outcome = "nothing of this append was written";
+    switch (h.state) {
+      case StorageHealth::State::kNoSpace:
+        what = "the disk holding " + dir_ + " is full";
+        break;
+      case StorageHealth::State::kReadOnly:
+        what = "the ledger's folder " + dir_ + " is read-only";
+        break;
+      default:
+        what = "the ledger's storage in " + dir_ + " failed";
+        if (!attempted) break;
+        outcome =
+            "this append was not acknowledged (should it have reached the disk, a retry with the "
+            "same event ids is answered as a duplicate)";
+        break;
+    }
+    return what + " (" + h.problem + "); " + outcome +
+           ". Reads still work; appends resume by themselves once the disk can take writes again "
+           "(checked every " +
+           std::to_string(options_.retry_interval.count()) + " ms)";
+  }
+
+  std::string dir_;
   Options options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // default, events, streams, event_ids
+  // The open store; null only after a failed reopen found neither a writable nor a readable one.
+  std::unique_ptr<Store> store_;
+  mutable std::shared_timed_mutex store_mu_;
   size_t recorded_at_offset_ = 0;
   size_t occurred_at_offset_ = 0;
 
@@ -583,6 +849,12 @@ class RocksLedger final : public Ledger {
   Hash head_hash_{};
   int64_t last_recorded_ = 0;
   std::unordered_map<std::string, uint64_t> versions_;
+  std::optional<std::chrono::steady_clock::time_point> last_attempt_;
+
+  mutable std::mutex health_mu_;
+  StorageHealth health_;
+  // Read by the writer without the lock (only it writes it); written under health_mu_.
+  std::atomic<bool> writable_{true};
 
   mutable std::mutex head_mu_;
   mutable std::condition_variable head_cv_;
@@ -592,42 +864,154 @@ class RocksLedger final : public Ledger {
 
 }  // namespace
 
+const char* StorageStateName(StorageHealth::State state) {
+  switch (state) {
+    case StorageHealth::State::kWritable:
+      return "writable";
+    case StorageHealth::State::kNoSpace:
+      return "noSpace";
+    case StorageHealth::State::kReadOnly:
+      return "readOnly";
+    case StorageHealth::State::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
 Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Options& options) {
   if (options.create_if_missing) {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
     if (error) return Status::IOError("cannot create the folder " + dir + ": " + error.message());
   }
-  rocksdb::Options db_options;
-  db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
-  db_options.IncreaseParallelism(2);
-  db_options.max_total_wal_size = 256 << 20;
-
-  rocksdb::ColumnFamilyOptions plain;
-  rocksdb::ColumnFamilyOptions lookups;
-  // Most event-id lookups are for ids never seen; a bloom filter answers those without I/O.
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  lookups.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  lookups.memtable_prefix_bloom_size_ratio = 0.05;
-  lookups.memtable_whole_key_filtering = true;
-
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, plain},
-      {kEventsFamily, plain},
-      {kStreamsFamily, lookups},
-      {kEventIdsFamily, lookups},
-  };
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options, dir, families, &handles, &raw);
-  if (!s.ok()) return FromRocks(s, "opening the ledger in " + dir);
-  auto ledger =
-      std::make_unique<RocksLedger>(options, std::unique_ptr<rocksdb::DB>(raw), std::move(handles));
+  // Opened for writing first, even when it will be read-only: that takes the folder's lock, so a
+  // folder another process holds is never served twice.
+  auto store = OpenStore(dir, options, false);
+  Status refused;
+  StorageHealth::State state = StorageHealth::State::kWritable;
+  if (store.ok()) {
+    std::string why;
+    if (!internal::DiskLooksWritable(dir, options.resume_free_bytes, &why, &state)) {
+      // As after a failed write: a disk that is (nearly) full takes no appends until it has room
+      // again, so that a restart does not fill it up once more.
+      store->reset();
+      store = OpenStore(dir, options, true);
+      if (!store.ok()) return store.status();
+      refused = Status::IOError(why);
+    }
+  } else {
+    // A ledger on a full or read-only disk is still worth reading; only what the failure itself
+    // says counts here, so that a folder locked by another process does not open.
+    state =
+        internal::ClassifyFailure(rocksdb::Status::IOError(store.status().message()), dir, false);
+    if (state != StorageHealth::State::kNoSpace && state != StorageHealth::State::kReadOnly) {
+      return store.status();
+    }
+    auto readable = OpenStore(dir, options, true);
+    if (!readable.ok()) return store.status();
+    refused = store.status();
+    store = std::move(readable);
+  }
+  auto ledger = std::make_unique<RocksLedger>(dir, options, std::move(store).value());
   Status loaded = ledger->LoadHead();
   if (!loaded.ok()) return loaded;
+  ledger->Start(refused, state);
   return std::unique_ptr<Ledger>(std::move(ledger));
 }
 
 }  // namespace ledger
+
+// --- ledger/rocks.h ------------------------------------------------------------------------
+
+namespace ledger::internal {
+namespace {
+
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  explicit StderrLogger(std::string name)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL),
+        prefix_("rocksdb (" + std::move(name) + "): ") {}
+
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[2048];
+    int n = std::vsnprintf(line, sizeof line, format, ap);
+    if (n < 0) return;
+    size_t end = std::min(static_cast<size_t>(n), sizeof line - 1);
+    while (end > 0 && line[end - 1] == '\n') line[--end] = '\0';
+    // One write per line, so that lines from several threads do not interleave.
+    std::fprintf(stderr, "%s%s\n", prefix_.c_str(), line);
+  }
+
+ private:
+  std::string prefix_;
+};
+
+bool Mentions(const rocksdb::Status& status, const char* text) {
+  return status.ToString().find(text) != std::string::npos;
+}
+
+// Below this much free space, a failed write is put down to a full disk whatever it said.
+constexpr uint64_t kNearlyFullBytes = 1 << 20;
+
+}  // namespace
+
+std::shared_ptr<rocksdb::Logger> NewStderrLogger(const std::string& name) {
+  return std::make_shared<StderrLogger>(name);
+}
+
+StorageHealth::State ClassifyFailure(const rocksdb::Status& status, const std::string& dir,
+                                     bool consult_disk) {
+  if (Mentions(status, "Read-only file system") || Mentions(status, "Permission denied")) {
+    return StorageHealth::State::kReadOnly;
+  }
+  if (status.IsNoSpace() || Mentions(status, "No space left")) {
+    return StorageHealth::State::kNoSpace;
+  }
+  if (consult_disk) {
+    std::string why;
+    StorageHealth::State disk = StorageHealth::State::kWritable;
+    if (!DiskLooksWritable(dir, kNearlyFullBytes, &why, &disk)) return disk;
+  }
+  return StorageHealth::State::kFailed;
+}
+
+bool DiskLooksWritable(const std::string& dir, uint64_t margin_bytes, std::string* why,
+                       StorageHealth::State* state) {
+  struct statvfs vfs {};
+  if (statvfs(dir.c_str(), &vfs) != 0) {
+    *state = StorageHealth::State::kFailed;
+    *why = "the folder " + dir + " cannot be examined";
+    return false;
+  }
+  if (vfs.f_flag & ST_RDONLY) {
+    *state = StorageHealth::State::kReadOnly;
+    *why = "the file system holding " + dir + " is mounted read-only";
+    return false;
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    *state = StorageHealth::State::kReadOnly;
+    *why = "this process may not write in " + dir;
+    return false;
+  }
+  uint64_t logs = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    if (entry.path().extension() == ".log") {
+      std::error_code size_error;
+      auto size = entry.file_size(size_error);
+      if (!size_error) logs += size;
+    }
+  }
+  uint64_t free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  uint64_t needed = logs + margin_bytes;
+  if (free < needed) {
+    *state = StorageHealth::State::kNoSpace;
+    *why = std::to_string(free) + " bytes are free on the disk holding " + dir + "; appends " +
+           "resume once " + std::to_string(needed) + " are";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ledger::internal

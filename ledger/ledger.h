@@ -88,7 +88,42 @@ struct Options {
   size_t max_events_per_append = 1000;
   // Milliseconds since the epoch; tests replace it to make time deterministic.
   std::function<int64_t()> clock;
+  // While the store refuses writes (a full disk, a read-only folder), how often the writer checks
+  // by itself whether it can write again. An append also checks, at most this often.
+  std::chrono::milliseconds retry_interval{1000};
+  // Appends resume only once this much space is free on the disk, besides what the store needs
+  // to reopen. Closing the store after a failed write gives back the space RocksDB had reserved
+  // for its files (a few MB); without a margin larger than that, a full disk would take appends
+  // again at once, fill up, and refuse them, over and over.
+  uint64_t resume_free_bytes = uint64_t{64} << 20;
 };
+
+// Whether the ledger can take appends now. Reads never depend on it.
+//
+// When a write fails (a full disk, a read-only file system, an I/O error) the ledger stops
+// writing: the failed append and every later one are refused with IOError and nothing of them is
+// stored. The store is then closed and reopened read-only, so reads go on from what is on disk,
+// and the writer checks every Options::retry_interval (and on each append) whether the disk can
+// take writes again; when it can, the store is reopened for writing, which replays its
+// write-ahead log, and appends are accepted again. A folder that cannot be written when the
+// ledger opens (mounted read-only, or full) is opened read-only the same way.
+struct StorageHealth {
+  enum class State {
+    kWritable,
+    kNoSpace,   // the disk is full
+    kReadOnly,  // the file system is read-only, or the folder may not be written
+    kFailed,    // another storage error
+  };
+  State state = State::kWritable;
+  std::string problem;      // what the store said, for a person; empty while writable
+  int64_t since_ms = 0;     // when appends began to be refused (Options::clock)
+  uint64_t failures = 0;    // failed writes (or opens for writing) since the ledger opened
+  uint64_t recoveries = 0;  // times the store was reopened for writing after a failure
+  bool writable() const { return state == State::kWritable; }
+};
+
+// "writable", "noSpace", "readOnly", "failed".
+const char* StorageStateName(StorageHealth::State state);
 
 struct AppendResult {
   std::vector<uint64_t> seqs;   // one per event, in the order given
@@ -136,7 +171,8 @@ class Ledger {
  public:
   // Opens (or, with create_if_missing, creates) the ledger in folder `dir`.
   // Fails with IOError if the folder cannot be opened or is locked by another process, and with
-  // Corruption if the stored head cannot be read.
+  // Corruption if the stored head cannot be read. An existing ledger on a disk that is full or
+  // read-only opens read-only: reads work and Storage() says why appends are refused.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& dir, const Options& options);
 
   // Waits for appends in flight, then closes the store.
@@ -157,13 +193,19 @@ class Ledger {
   //    and field. Nothing is written.
   //  - Conflict: the stream's version is not `expected`; the message names the stream, the
   //    expected and the actual version, which is also in `*actual_version` when given.
-  //  - IOError / Unavailable: the store refused or is closing; nothing is acknowledged.
+  //  - IOError: the store cannot write (see StorageHealth); the message says why, since when, and
+  //    that appends resume by themselves once the disk can take them. Nothing is written, but a
+  //    retry of an append acknowledged before is still answered as a duplicate.
+  //  - Unavailable: the ledger is closing; nothing is acknowledged.
   virtual Result<AppendResult> Append(std::string_view stream, ExpectedVersion expected,
                                       std::span<const schema::Event::Reader> events,
                                       uint64_t* actual_version = nullptr) = 0;
 
   // The current head. Never blocks on the writer.
   virtual Position Head() const = 0;
+
+  // Whether appends are accepted now, and if not why and since when. Never blocks on the writer.
+  virtual StorageHealth Storage() const = 0;
 
   // Waits until the head passes `seq` or `timeout` elapses, and returns the head then. Wakes when
   // the writer commits, not by polling.
