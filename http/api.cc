@@ -48,6 +48,19 @@ bool ParseNumber(const std::string& text, uint64_t* out) {
   return error == std::errc() && end == text.data() + text.size();
 }
 
+// {"writable": false, "state": "noSpace", "problem": ..., "since": ..., ...}: whether appends are
+// accepted, for /healthz and for the problem document of a refused append.
+std::string StorageJson(const ledger::StorageHealth& h) {
+  std::string out = "{\"writable\":" + std::string(h.writable() ? "true" : "false") +
+                    ",\"state\":\"" + ledger::StorageStateName(h.state) + "\"";
+  if (!h.writable()) {
+    out += ",\"problem\":\"" + JsonEscape(h.problem) + "\",\"since\":\"" +
+           codec::FormatTimestamp(h.since_ms) + "\"";
+  }
+  return out + ",\"failures\":" + std::to_string(h.failures) +
+         ",\"recoveries\":" + std::to_string(h.recoveries) + "}";
+}
+
 // "{"seq":3,...,"event":{...}}" for one recorded event.
 std::string RecordedJson(const codec::EventJson& json, const ledger::RecordedEvent& e) {
   return "{\"seq\":" + std::to_string(e.seq()) +
@@ -95,14 +108,20 @@ class Api::Impl {
 
     if (path == "/healthz") {
       if (method != "GET") return MethodNotAllowed("GET");
-      return Json(200, "{\"status\":\"ok\",\"head\":" + HeadJson(log_->Head()) +
-                           ",\"applied\":" + HeadJson(engine_->Applied()) + "}");
+      // 200 either way: the service is up and answers reads. "degraded" while appends are
+      // refused, so that a probe that only wants a live process does not restart a server whose
+      // disk is full (a restart would not help), and one that routes writes can tell.
+      auto storage = log_->Storage();
+      return Json(200, "{\"status\":\"" + std::string(storage.writable() ? "ok" : "degraded") +
+                           "\",\"head\":" + HeadJson(log_->Head()) +
+                           ",\"applied\":" + HeadJson(engine_->Applied()) +
+                           ",\"storage\":" + StorageJson(storage) + "}");
     }
     if (path == "/metrics") {
       if (method != "GET") return MethodNotAllowed("GET");
       Response r;
       r.content_type = "text/plain; version=0.0.4";
-      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq);
+      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq, log_->Storage());
       return r;
     }
     if (path.rfind("/v1/", 0) != 0) {
@@ -228,10 +247,14 @@ class Api::Impl {
                              "\",\"actualVersion\":" + std::to_string(actual));
         case Code::kInvalidArgument:
           return Problem(400, "validation", "Bad Request", s.message());
-        case Code::kIOError:
-          return Problem(503, "storage", "Service Unavailable",
-                         "the ledger could not write: " + s.message() +
-                             ". Nothing was appended; reads still work; retry later.");
+        case Code::kIOError: {
+          // The ledger checks whether it can write again every second (Options::retry_interval).
+          Response r = Problem(503, "storage", "Service Unavailable",
+                               "the ledger cannot write: " + s.message(),
+                               ",\"storage\":" + StorageJson(log_->Storage()));
+          r.headers["Retry-After"] = "1";
+          return r;
+        }
         default:
           return Problem(503, "unavailable", "Service Unavailable", s.message());
       }

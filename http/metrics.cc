@@ -18,7 +18,8 @@ void Metrics::ObserveRequest(double seconds) {
   }
 }
 
-std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq) const {
+std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
+                            const ledger::StorageHealth& storage) const {
   std::string out;
   auto line = [&](const std::string& text) { out += text + "\n"; };
   line("# HELP ledger_appends_total Append requests that wrote events.");
@@ -40,6 +41,25 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq) const {
   line("# TYPE ledger_projection_lag_events gauge");
   line("ledger_projection_lag_events " +
        std::to_string(head_seq > applied_seq ? head_seq - applied_seq : 0));
+  line(
+      "# HELP ledger_storage_writable 1 while the ledger accepts appends; 0 while its disk is "
+      "full, read-only or failing (reads go on).");
+  line("# TYPE ledger_storage_writable gauge");
+  line("ledger_storage_writable " + std::string(storage.writable() ? "1" : "0"));
+  line("# HELP ledger_storage_state The reason appends are refused, or writable.");
+  line("# TYPE ledger_storage_state gauge");
+  for (auto state :
+       {ledger::StorageHealth::State::kWritable, ledger::StorageHealth::State::kNoSpace,
+        ledger::StorageHealth::State::kReadOnly, ledger::StorageHealth::State::kFailed}) {
+    line(std::string("ledger_storage_state{state=\"") + ledger::StorageStateName(state) + "\"} " +
+         (storage.state == state ? "1" : "0"));
+  }
+  line("# HELP ledger_storage_failures_total Writes (or opens) the ledger's store refused.");
+  line("# TYPE ledger_storage_failures_total counter");
+  line("ledger_storage_failures_total " + std::to_string(storage.failures));
+  line("# HELP ledger_storage_recoveries_total Times the store took writes again after a failure.");
+  line("# TYPE ledger_storage_recoveries_total counter");
+  line("ledger_storage_recoveries_total " + std::to_string(storage.recoveries));
   std::lock_guard<std::mutex> lock(mu_);
   line("# HELP http_errors_total Requests answered with an error, by kind.");
   line("# TYPE http_errors_total counter");

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "ledger/ledger.h"
+
 namespace http {
 
 class Metrics {
@@ -24,7 +26,8 @@ class Metrics {
   void ObserveRequest(double seconds);
 
   // The text exposition, with the gauges the caller supplies appended.
-  std::string Render(uint64_t head_seq, uint64_t applied_seq) const;
+  std::string Render(uint64_t head_seq, uint64_t applied_seq,
+                     const ledger::StorageHealth& storage) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

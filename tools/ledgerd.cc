@@ -3,8 +3,11 @@
 //   ledgerd --listen 127.0.0.1 --port 8080 --data var
 //
 // The data folder holds the ledger (ledger/), the views (views/) and the token file (tokens).
+// When it is full or read-only, at start or later, the service keeps answering reads and refuses
+// appends with 503 until it can write again, which it notices by itself (ledger::StorageHealth;
+// /healthz and /metrics say so).
 // Every flag can also be set in the environment: LEDGER_LISTEN, LEDGER_PORT, LEDGER_DATA,
-// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS.
+// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB.
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +15,7 @@
 #include <unistd.h>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -23,6 +27,19 @@
 #include "http/tokens.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
+
+namespace {
+
+// A temporary folder removed, with everything in it, when this goes out of scope.
+struct ScratchFolder {
+  std::string path;
+  ~ScratchFolder() {
+    std::error_code ignored;
+    if (!path.empty()) std::filesystem::remove_all(path, ignored);
+  }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"ledgerd: the community governance ledger's HTTP service"};
@@ -47,6 +64,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tokens", token_file, "the token file (default: DATA/tokens)")
       ->envname("LEDGER_TOKENS");
+  uint64_t resume_free_mb = ledger::Options().resume_free_bytes >> 20;
+  app.add_option("--resume-free-mb", resume_free_mb,
+                 "after the disk filled up, take appends again once this many MiB are free")
+      ->envname("LEDGER_RESUME_FREE_MB")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (token_file.empty()) token_file = data + "/tokens";
 
@@ -61,10 +83,15 @@ int main(int argc, char** argv) {
 
   ledger::Options options;
   options.sync = sync;
+  options.resume_free_bytes = resume_free_mb << 20;
   auto log = ledger::Ledger::Open(data + "/ledger", options);
   if (!log.ok()) {
     std::cerr << "ledgerd: " << log.status().ToString() << "\n";
     return 1;
+  }
+  if (auto storage = (*log)->Storage(); !storage.writable()) {
+    std::cerr << "ledgerd: the ledger opened read-only (" << storage.problem
+              << "): serving reads, refusing appends until the folder can be written again\n";
   }
   projections::EngineOptions engine_options;
   bool tty = isatty(STDERR_FILENO);
@@ -73,7 +100,26 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "\rviews: %llu of %llu events applied", (unsigned long long)applied,
                    (unsigned long long)head);
   };
+  // Declared before the engine, so that it is removed after the engine has closed it.
+  ScratchFolder scratch_views;
   auto engine = projections::Engine::Open(log->get(), data + "/views", engine_options);
+  // A data folder that cannot be written (read-only, or full) is still served: the views are
+  // derived data, so they are kept in a temporary folder, started from a copy of the stored ones
+  // (or rebuilt), and the stored ones catch up at the next start that can write them.
+  if (!engine.ok() && !(*log)->Storage().writable()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "ledgerd-views-XXXXXX").string();
+    if (mkdtemp(pattern.data()) != nullptr) {
+      scratch_views.path = pattern;
+      std::error_code ignored;
+      std::filesystem::copy(data + "/views", pattern, std::filesystem::copy_options::recursive,
+                            ignored);
+      std::cerr << "ledgerd: the views cannot be written in " << data << "/views ("
+                << engine.status().message() << "); keeping them in " << pattern
+                << " until the next start\n";
+      engine = projections::Engine::Open(log->get(), pattern, engine_options);
+    }
+  }
   if (!engine.ok()) {
     std::cerr << "ledgerd: " << engine.status().ToString() << "\n";
     return 1;
