@@ -291,6 +291,16 @@ class Api::Impl {
       return Status::InvalidArgument(std::string("the Cap'n Proto body is not an AppendRequest: ") +
                                      e->getDescription().cStr());
     }
+    // Copying does not look inside text, so text without its closing NUL byte (or a pointer of
+    // the wrong kind) would throw only when read, later and outside any catch. Encoding reads
+    // every field, and fails exactly when one cannot be read.
+    auto copied =
+        capnp::DynamicStruct::Reader(message->getRoot<schema::AppendRequest>().asReader());
+    if (json_->EncodeStruct(copied).empty()) {
+      return Status::InvalidArgument(
+          "the Cap'n Proto body is not an AppendRequest: some text or list in it cannot be read "
+          "(text must end in a NUL byte)");
+    }
     return Status::Ok();
   }
 
