@@ -351,7 +351,8 @@ namespace {
 // ledgerd in a child process; its port read from its first line of output.
 class Daemon {
  public:
-  explicit Daemon(const std::string& data) {
+  // `tmp`: the child's TMPDIR, where it keeps views it cannot write in `data`.
+  explicit Daemon(const std::string& data, const std::string& tmp = "") {
     int out[2];
     REQUIRE(pipe(out) == 0);
     pid_ = fork();
@@ -359,6 +360,7 @@ class Daemon {
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
+      if (!tmp.empty()) setenv("TMPDIR", tmp.c_str(), 1);
       execl(LEDGERD_PATH, LEDGERD_PATH, "--listen", "127.0.0.1", "--port", "0", "--data",
             data.c_str(), "--resume-free-mb", "8", static_cast<char*>(nullptr));
       _exit(127);
@@ -544,7 +546,8 @@ TEST_CASE("ledgerd on a read-only data folder serves reads and takes appends onc
     daemon.Stop(SIGTERM);
   }
   REQUIRE(disk.Remount(true));
-  Daemon daemon(data);
+  testing::TempDir tmp;
+  Daemon daemon(data, tmp.path());
   testing::HttpClient client(daemon.port());
   auto health = client.Send("GET", "/healthz", "").json();
   CHECK(health.at("status").as_string() == "degraded");
@@ -573,6 +576,12 @@ TEST_CASE("ledgerd on a read-only data folder serves reads and takes appends onc
   }));
   CHECK(accepted.json().at("seqs").at(0).to_number<uint64_t>() == 21);
   CHECK(client.Send("GET", "/v1/verify", token).json().at("ok").as_bool());
+  // The views were kept in a temporary folder, which a clean stop removes.
+  CHECK_FALSE(fs::is_empty(tmp.path()));
+  int stopped = daemon.Stop(SIGTERM);
+  CHECK(WIFEXITED(stopped));
+  CHECK(WEXITSTATUS(stopped) == 0);
+  CHECK(fs::is_empty(tmp.path()));
 }
 
 TEST_CASE("ledgerd stops cleanly on a full disk and starts again with nothing lost", "[disk]") {
