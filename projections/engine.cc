@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "ledger/record.h"
+#include "ledger/rocks.h"
 
 namespace projections {
 
@@ -70,13 +71,39 @@ class BatchSink final : public StateSink {
   rocksdb::WriteBatch* batch_;
 };
 
+// Takes a table's marks of what changed when the whole table is written instead.
+class DiscardSink final : public StateSink {
+ public:
+  void Put(std::string_view, std::string_view) override {}
+  void Delete(std::string_view) override {}
+};
+
+rocksdb::Options ViewStoreOptions(const std::string& dir) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  // The views are written in large batches and read back only whole, at start: an unsorted
+  // memtable takes a batch in linear time (a skip list spent most of a rebuild inserting), and
+  // is sorted once when flushed.
+  db_options.memtable_factory.reset(new rocksdb::VectorRepFactory);
+  db_options.allow_concurrent_memtable_write = false;
+  db_options.write_buffer_size = 256 << 20;
+  // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
+  // process (see ledger/rocks.h).
+  db_options.info_log = ledger::internal::NewStderrLogger("views " + dir);
+  return db_options;
+}
+
 }  // namespace
 
 class Engine::Impl {
  public:
-  Impl(ledger::Ledger* log, std::unique_ptr<rocksdb::DB> db, EngineOptions options,
+  Impl(ledger::Ledger* log, std::string dir, std::unique_ptr<rocksdb::DB> db, EngineOptions options,
        std::shared_mutex* views_mu)
-      : log_(log), db_(std::move(db)), options_(std::move(options)), views_mu_(views_mu) {
+      : log_(log),
+        dir_(std::move(dir)),
+        db_(std::move(db)),
+        options_(std::move(options)),
+        views_mu_(views_mu) {
     views_ = MakeViewSet();
   }
 
@@ -136,6 +163,10 @@ class Engine::Impl {
 
   // Forgets every stored view; the next catch-up replays from the first event.
   Status ClearStore() {
+    if (!db_) {
+      Status reopened = ReopenStore();
+      if (!reopened.ok()) return reopened;
+    }
     rocksdb::WriteBatch batch;
     batch.DeleteRange(std::string(kRecordPrefix), std::string("v0"));
     batch.Delete(kCheckpointKey);
@@ -150,22 +181,46 @@ class Engine::Impl {
     return Status::Ok();
   }
 
+  // A failed write (a full or read-only disk) closes the store at once; the next flush reopens
+  // it. RocksDB takes no write after a failed one until it recovers, and it may recover by
+  // itself, with the failed batch missing; the tables no longer mark that batch's changes, so
+  // the first batch after a failure rewrites every record. Until then the stored checkpoint is
+  // the last one whose records were all written.
   Status Flush() {
     if (options_.before_flush && !options_.before_flush()) {
       crashed_ = true;
       return Status::Unavailable("the engine stopped before writing its views (simulated crash)");
     }
+    if (!db_) {
+      Status reopened = ReopenStore();
+      if (!reopened.ok()) return reopened;
+    }
     rocksdb::WriteBatch batch;
     BatchSink sink(&batch);
+    DiscardSink discard;
+    if (rewrite_all_) batch.DeleteRange(std::string(kRecordPrefix), std::string("v0"));
     for (Projection* view : views_->all()) {
-      for (TableBase* table : view->tables()) table->Flush(TablePrefix(*view, *table), &sink);
+      for (TableBase* table : view->tables()) {
+        std::string prefix = TablePrefix(*view, *table);
+        if (rewrite_all_) {
+          for (auto& [key, bytes] : table->Dump()) batch.Put(prefix + key, bytes);
+          table->Flush(prefix, &discard);
+        } else {
+          table->Flush(prefix, &sink);
+        }
+      }
     }
     std::string checkpoint(8, '\0');
     ledger::internal::PutBigEndian64(views_->position().seq, checkpoint.data());
     checkpoint.append(reinterpret_cast<const char*>(views_->position().hash.data()), 32);
     batch.Put(kCheckpointKey, checkpoint);
     Status written = FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
-    if (!written.ok()) return written;
+    rewrite_all_ = !written.ok();
+    if (!written.ok()) {
+      written_at_ = Clock::now();  // the next attempt waits write_interval, as after a write
+      db_.reset();
+      return written;
+    }
     written_seq_ = views_->position().seq;
     written_at_ = Clock::now();
     // Bounds the work a crash leaves to redo: the memtable would otherwise reach the disk only
@@ -177,6 +232,15 @@ class Engine::Impl {
       persisted_seq_ = views_->position().seq;
     }
     return written;
+  }
+
+  Status ReopenStore() {
+    db_.reset();
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(ViewStoreOptions(dir_), dir_, &raw);
+    if (!s.ok()) return FromRocks(s, "reopening the views in " + dir_);
+    db_.reset(raw);
+    return Status::Ok();
   }
 
   // Reads the log from `from` up to at least `to` in batches, handing each to `apply`, which may
@@ -214,23 +278,31 @@ class Engine::Impl {
       }
       return Status::Ok();
     }
-    return Replay(flushed + 1, head, [&](const Batch& events) -> Result<bool> {
+    // Views that cannot be written are still applied and served from memory; the write is
+    // retried as any unwritten views are, and its error returned meanwhile.
+    Status unwritten;
+    Status replayed = Replay(flushed + 1, head, [&](const Batch& events) -> Result<bool> {
       {
         std::unique_lock lock(*views_mu_);
         Status applied = views_->ApplyBatch(events);
         if (!applied.ok()) return applied;
         uint64_t at = views_->position().seq;
         bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
-        if (at_head || at - flushed >= options_.flush_events) {
+        if (unwritten.ok() && (at_head || at - flushed >= options_.flush_events)) {
           Status written = Flush();
-          if (!written.ok()) return written;
-          flushed = at;
+          if (crashed_) return written;
+          if (written.ok()) {
+            flushed = at;
+          } else {
+            unwritten = written;
+          }
         }
       }
       PublishApplied(views_->position());
       if (options_.progress) options_.progress(views_->position().seq, head);
       return true;
     });
+    return replayed.ok() ? unwritten : replayed;
   }
 
   void StartFollowing() {
@@ -241,6 +313,11 @@ class Engine::Impl {
         if (!s.ok()) {
           last_error_ = s.ToString();
           if (crashed_) return;
+          // A store that cannot be written is tried again after a pause, not in a busy loop.
+          for (int i = 0; i < 20 && !stop_; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+          continue;
         }
         // Woken by the ledger's writer on every commit; the timeout only bounds how long a
         // shutdown waits.
@@ -331,7 +408,11 @@ class Engine::Impl {
 
  private:
   ledger::Ledger* log_;
+  std::string dir_;
+  // Null after a failed write, until the next flush reopens it.
   std::unique_ptr<rocksdb::DB> db_;
+  // The last write failed: the next one rewrites every record.
+  bool rewrite_all_ = false;
   EngineOptions options_;
   std::shared_mutex* views_mu_;
   std::unique_ptr<ViewSet> views_;
@@ -362,20 +443,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(ledger::Ledger* log, const std::str
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return Status::IOError("cannot create " + dir + ": " + error.message());
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  // The views are written in large batches and read back only whole, at start: an unsorted
-  // memtable takes a batch in linear time (a skip list spent most of a rebuild inserting), and
-  // is sorted once when flushed.
-  db_options.memtable_factory.reset(new rocksdb::VectorRepFactory);
-  db_options.allow_concurrent_memtable_write = false;
-  db_options.write_buffer_size = 256 << 20;
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options, dir, &raw);
+  auto s = rocksdb::DB::Open(ViewStoreOptions(dir), dir, &raw);
   if (!s.ok()) return FromRocks(s, "opening the views in " + dir);
   std::unique_ptr<Engine> engine(new Engine(nullptr));
-  engine->impl_ = std::make_unique<Impl>(log, std::unique_ptr<rocksdb::DB>(raw), std::move(options),
-                                         &engine->views_mu_);
+  engine->impl_ = std::make_unique<Impl>(log, dir, std::unique_ptr<rocksdb::DB>(raw),
+                                         std::move(options), &engine->views_mu_);
   Status loaded = engine->impl_->Load();
   if (!loaded.ok()) return loaded;
   return engine;
