@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "projections/archive.h"
 
@@ -46,61 +48,67 @@ class TableBase {
   std::string name_;
 };
 
-// Hashes std::string and std::string_view alike, so that a lookup by a view of an event's text
-// builds no string.
-struct KeyHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
-};
-
 template <class V>
 class Table final : public TableBase {
  public:
-  using TableBase::TableBase;
+  explicit Table(std::string name)
+      : TableBase(std::move(name)), index_(0, SlotHash{}, SlotEqual{this}) {}
+  // The index refers back to the table's rows.
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
 
   const V* Find(std::string_view key) const {
-    auto it = rows_.find(key);
-    return it == rows_.end() || it->second.erased ? nullptr : &it->second.value;
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    const Row& row = RowAt(it->row);
+    return row.erased ? nullptr : &row.value;
   }
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
 
   // The record under `key`, created empty if absent; marked as changed.
   V& Mutable(std::string_view key) {
-    auto it = rows_.find(key);
-    if (it == rows_.end()) {
-      it = rows_.emplace(std::string(key), Row{}).first;
+    uint32_t hash = HashOf(key);
+    auto it = index_.find(key);
+    uint32_t at;
+    if (it == index_.end()) {
+      at = NewRow(key);
+      index_.insert(Slot{at, hash});
       ++live_;
-    } else if (it->second.erased) {
-      it->second.erased = false;
-      ++live_;
+    } else {
+      at = it->row;
+      Row& row = RowAt(at);
+      if (row.erased) {
+        row.erased = false;
+        ++live_;
+      }
     }
-    MarkDirty(*it);
-    return it->second.value;
+    MarkDirty(at);
+    return RowAt(at).value;
   }
   void Erase(std::string_view key) {
-    auto it = rows_.find(key);
-    if (it == rows_.end() || it->second.erased) return;
-    // Kept as a tombstone until the next flush writes the deletion: the list of changes points
-    // into the map, so its entries must stay put until then.
-    it->second.value = V{};
-    it->second.erased = true;
+    auto it = index_.find(key);
+    if (it == index_.end()) return;
+    Row& row = RowAt(it->row);
+    if (row.erased) return;
+    // Kept as a tombstone until the next flush writes the deletion.
+    row.value = V{};
+    row.erased = true;
     --live_;
-    MarkDirty(*it);
+    MarkDirty(it->row);
   }
 
   // Visits records in no particular order.
   void ForEach(const std::function<void(const std::string&, const V&)>& visit) const {
-    for (const auto& [k, row] : rows_) {
-      if (!row.erased) visit(k, row.value);
+    for (uint32_t i = 0; i < used_; ++i) {
+      const Row& row = RowAt(i);
+      if (row.in_use && !row.erased) visit(row.key, row.value);
     }
   }
   // Records in key order.
   std::vector<std::pair<const std::string*, const V*>> Sorted() const {
     std::vector<std::pair<const std::string*, const V*>> out;
     out.reserve(live_);
-    for (const auto& [k, row] : rows_) {
-      if (!row.erased) out.emplace_back(&k, &row.value);
-    }
+    ForEachRow([&](const Row& row) { out.emplace_back(&row.key, &row.value); });
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return *a.first < *b.first; });
     return out;
@@ -109,14 +117,15 @@ class Table final : public TableBase {
   void Flush(const std::string& prefix, StateSink* sink) override {
     std::string key;
     std::string bytes;
-    std::vector<std::string> erased;
-    for (auto* entry : dirty_) {
-      key.assign(prefix).append(entry->first);
-      Row& row = entry->second;
+    for (uint32_t at : dirty_) {
+      Row& row = RowAt(at);
+      key.assign(prefix).append(row.key);
       row.dirty = false;
       if (row.erased) {
         sink->Delete(key);
-        erased.push_back(entry->first);
+        index_.erase(std::string_view(row.key));
+        row = Row{};
+        free_.push_back(at);
       } else {
         bytes.clear();
         SerializeTo(row.value, &bytes);
@@ -124,52 +133,122 @@ class Table final : public TableBase {
       }
     }
     dirty_.clear();
-    for (const auto& k : erased) rows_.erase(k);
   }
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
     if (!Deserialize(value, &v)) return false;
-    auto [it, inserted] = rows_.insert_or_assign(std::string(key), Row{std::move(v)});
-    if (inserted) ++live_;
+    auto it = index_.find(key);
+    if (it == index_.end()) {
+      uint32_t at = NewRow(key);
+      index_.insert(Slot{at, HashOf(key)});
+      RowAt(at).value = std::move(v);
+      ++live_;
+    } else {
+      Row& row = RowAt(it->row);
+      if (row.erased) ++live_;
+      row.erased = false;
+      row.value = std::move(v);
+    }
     return true;
   }
   void Clear() override {
-    for (auto& entry : rows_) {
-      if (entry.second.erased) continue;
-      entry.second.value = V{};
-      entry.second.erased = true;
-      MarkDirty(entry);
+    for (uint32_t i = 0; i < used_; ++i) {
+      Row& row = RowAt(i);
+      if (!row.in_use || row.erased) continue;
+      row.value = V{};
+      row.erased = true;
+      MarkDirty(i);
     }
     live_ = 0;
   }
   size_t size() const override { return live_; }
   std::vector<std::pair<std::string, std::string>> Dump() const override {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& [k, row] : rows_) {
-      if (!row.erased) out.emplace_back(k, Serialize(row.value));
-    }
+    out.reserve(live_);
+    ForEachRow([&](const Row& row) { out.emplace_back(row.key, Serialize(row.value)); });
     std::sort(out.begin(), out.end());
     return out;
   }
 
  private:
+  // Rows live in fixed-size chunks, so they never move: the index and the list of changes
+  // refer to them by number. A row whose deletion was written is reused by the next new key.
   struct Row {
+    std::string key;
     V value{};
+    bool in_use = false;
     bool dirty = false;   // listed in dirty_
     bool erased = false;  // a deletion not yet flushed
   };
-  using Map = std::unordered_map<std::string, Row, KeyHash, std::equal_to<>>;
+  static constexpr uint32_t kChunkBits = 8;
+  static constexpr uint32_t kChunkRows = 1u << kChunkBits;
 
-  void MarkDirty(typename Map::value_type& entry) {
-    if (entry.second.dirty) return;
-    entry.second.dirty = true;
-    dirty_.push_back(&entry);
+  // The index holds a row number and its key's hash: probing compares hashes without touching
+  // the rows, and growing the index rehashes without reading a key.
+  struct Slot {
+    uint32_t row;
+    uint32_t hash;
+  };
+  static uint32_t HashOf(std::string_view key) {
+    return static_cast<uint32_t>(std::hash<std::string_view>{}(key));
+  }
+  struct SlotHash {
+    using is_transparent = void;
+    size_t operator()(const Slot& slot) const { return slot.hash; }
+    size_t operator()(std::string_view key) const { return HashOf(key); }
+  };
+  struct SlotEqual {
+    using is_transparent = void;
+    const Table* table;
+    bool operator()(const Slot& a, const Slot& b) const { return a.row == b.row; }
+    bool operator()(std::string_view key, const Slot& slot) const {
+      return table->RowAt(slot.row).key == key;
+    }
+    bool operator()(const Slot& slot, std::string_view key) const {
+      return table->RowAt(slot.row).key == key;
+    }
+  };
+
+  Row& RowAt(uint32_t at) { return chunks_[at >> kChunkBits][at & (kChunkRows - 1)]; }
+  const Row& RowAt(uint32_t at) const { return chunks_[at >> kChunkBits][at & (kChunkRows - 1)]; }
+
+  template <class Visit>
+  void ForEachRow(Visit visit) const {
+    for (uint32_t i = 0; i < used_; ++i) {
+      const Row& row = RowAt(i);
+      if (row.in_use && !row.erased) visit(row);
+    }
   }
 
-  Map rows_;
-  // The rows changed since the last flush. Pointers into the map stay valid as it grows: an
-  // unordered_map never moves its nodes.
-  std::vector<typename Map::value_type*> dirty_;
+  uint32_t NewRow(std::string_view key) {
+    uint32_t at;
+    if (!free_.empty()) {
+      at = free_.back();
+      free_.pop_back();
+    } else {
+      if ((used_ >> kChunkBits) == chunks_.size()) {
+        chunks_.push_back(std::make_unique<Row[]>(kChunkRows));
+      }
+      at = used_++;
+    }
+    Row& row = RowAt(at);
+    row.key.assign(key);
+    row.in_use = true;
+    return at;
+  }
+
+  void MarkDirty(uint32_t at) {
+    Row& row = RowAt(at);
+    if (row.dirty) return;
+    row.dirty = true;
+    dirty_.push_back(at);
+  }
+
+  std::vector<std::unique_ptr<Row[]>> chunks_;
+  uint32_t used_ = 0;          // rows handed out from the chunks, in use or free
+  std::vector<uint32_t> free_;  // rows whose deletion was written, to reuse
+  boost::unordered_flat_set<Slot, SlotHash, SlotEqual> index_;
+  std::vector<uint32_t> dirty_;  // the rows changed since the last flush
   size_t live_ = 0;
 };
 
