@@ -135,8 +135,9 @@ struct AppendResult {
 // One event as stored. Owns its bytes; the reader it hands out is valid while it lives.
 class RecordedEvent {
  public:
-  RecordedEvent(uint64_t seq, uint64_t stream_version, const Hash& hash,
-                kj::Array<capnp::word> words);
+  // Copies `words`, the event's canonical bytes (a whole number of words, any alignment).
+  // Throws kj::Exception if they do not hold a readable Event: the ledger's reads catch it.
+  RecordedEvent(uint64_t seq, uint64_t stream_version, const Hash& hash, std::string_view words);
   RecordedEvent(RecordedEvent&&) noexcept;
   RecordedEvent& operator=(RecordedEvent&&) noexcept;
   ~RecordedEvent();
@@ -144,16 +145,25 @@ class RecordedEvent {
   uint64_t seq() const { return seq_; }
   uint64_t stream_version() const { return stream_version_; }
   const Hash& hash() const { return hash_; }
-  schema::Event::Reader event() const;
+  // Found once, when the event is read: every view asks for it. Not for two threads at once
+  // (the reader counts what is read through it); a second thread reads canonical_words().
+  schema::Event::Reader event() const { return root_; }
   // The canonical Cap'n Proto bytes of the event (one segment, no segment table).
   kj::ArrayPtr<const capnp::word> canonical_words() const { return words_; }
 
  private:
+  // The message reader and the words, in one allocation: a replay reads millions of events.
+  struct Storage;
+  struct FreeStorage {
+    void operator()(Storage* storage) const;
+  };
+
   uint64_t seq_;
   uint64_t stream_version_;
   Hash hash_;
-  kj::Array<capnp::word> words_;
-  std::unique_ptr<capnp::MessageReader> reader_;
+  std::unique_ptr<Storage, FreeStorage> storage_;
+  kj::ArrayPtr<const capnp::word> words_;
+  schema::Event::Reader root_;
 };
 
 struct VerifyReport {

@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <new>
+#include <optional>
+
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
@@ -64,22 +67,41 @@ class OneSegmentReader final : public capnp::MessageReader {
 };
 }  // namespace
 
+struct RecordedEvent::Storage {
+  std::optional<OneSegmentReader> reader;
+  // The words follow, at kWordsOffset.
+};
+
+void RecordedEvent::FreeStorage::operator()(Storage* storage) const {
+  storage->~Storage();
+  ::operator delete (storage, std::align_val_t{alignof(Storage)});
+}
+
 RecordedEvent::RecordedEvent(uint64_t seq, uint64_t stream_version, const Hash& hash,
-                             kj::Array<capnp::word> words)
-    : seq_(seq), stream_version_(stream_version), hash_(hash), words_(kj::mv(words)) {
+                             std::string_view words)
+    : seq_(seq), stream_version_(stream_version), hash_(hash) {
+  constexpr size_t kWordsOffset =
+      (sizeof(Storage) + sizeof(capnp::word) - 1) / sizeof(capnp::word) * sizeof(capnp::word);
+  size_t count = words.size() / sizeof(capnp::word);
+  void* raw = ::operator new (kWordsOffset + count * sizeof(capnp::word),
+                              std::align_val_t{alignof(Storage)});
+  storage_.reset(new (raw) Storage);
+  // RocksDB does not promise word alignment; Cap'n Proto needs it, hence the copy.
+  auto* first = reinterpret_cast<capnp::word*>(static_cast<char*>(raw) + kWordsOffset);
+  std::memcpy(first, words.data(), count * sizeof(capnp::word));
+  words_ = kj::ArrayPtr<const capnp::word>(first, count);
   capnp::ReaderOptions options;
   // Canonical messages have no shared or far data, so the walk cannot be amplified; the limit is
   // a backstop. It counts every read through this reader, and every view reads the event, some
   // of them twice (a correction's target is voided, then replaced).
-  options.traversalLimitInWords = words_.size() * 64 + 1024;
-  reader_ = std::make_unique<OneSegmentReader>(words_.asPtr(), options);
+  options.traversalLimitInWords = count * 64 + 1024;
+  storage_->reader.emplace(words_, options);
+  root_ = storage_->reader->getRoot<schema::Event>();
 }
 
 RecordedEvent::RecordedEvent(RecordedEvent&&) noexcept = default;
 RecordedEvent& RecordedEvent::operator=(RecordedEvent&&) noexcept = default;
 RecordedEvent::~RecordedEvent() = default;
-
-schema::Event::Reader RecordedEvent::event() const { return reader_->getRoot<schema::Event>(); }
 
 namespace internal {
 
@@ -112,22 +134,19 @@ Result<RecordedEvent> DecodeStoredValue(uint64_t key_seq, std::string_view value
     return Status::Corruption("event stored under seq " + std::to_string(key_seq) +
                               " says it is seq " + std::to_string(seq));
   }
-  // RocksDB does not promise word alignment; Cap'n Proto needs it, so copy.
-  size_t words = (value.size() - kValueHeaderBytes) / sizeof(capnp::word);
-  auto array = kj::heapArray<capnp::word>(words);
-  std::memcpy(array.begin(), value.data() + kValueHeaderBytes, words * sizeof(capnp::word));
-  RecordedEvent event(seq, version, hash, kj::mv(array));
+  std::string_view words = value.substr(kValueHeaderBytes);
+  std::optional<RecordedEvent> event;
   // Touch the root so that a malformed message fails here, not in a caller.
   kj::Maybe<kj::Exception> error = kj::runCatchingExceptions([&]() {
-    auto root = event.event();
-    (void)root.getStream();
-    (void)root.getPayload().which();
+    event.emplace(seq, version, hash, words);
+    (void)event->event().getStream();
+    (void)event->event().getPayload().which();
   });
   KJ_IF_MAYBE (e, error) {
     return Status::Corruption("event " + std::to_string(seq) +
                               " does not decode: " + e->getDescription().cStr());
   }
-  return event;
+  return std::move(*event);
 }
 
 }  // namespace internal
