@@ -67,23 +67,30 @@ class Table final : public TableBase {
 
   // The record under `key`, created empty if absent; marked as changed.
   V& Mutable(std::string_view key) {
-    uint32_t hash = HashOf(key);
-    auto it = index_.find(key);
     uint32_t at;
-    if (it == index_.end()) {
-      at = NewRow(key);
-      index_.insert(Slot{at, hash});
-      ++live_;
+    // Consecutive events often change the same record (a day, a page, an estate): the last row
+    // is checked before hashing. A row whose deletion was written is no longer in use.
+    if (last_ < used_ && RowAt(last_).in_use && RowAt(last_).key == key) {
+      at = last_;
     } else {
-      at = it->row;
-      Row& row = RowAt(at);
-      if (row.erased) {
-        row.erased = false;
-        ++live_;
+      uint32_t hash = HashOf(key);
+      auto it = index_.find(key);
+      if (it == index_.end()) {
+        at = NewRow(key);
+        index_.insert(Slot{at, hash});
+        RowAt(at).erased = true;  // counted live just below
+      } else {
+        at = it->row;
       }
+      last_ = at;
+    }
+    Row& row = RowAt(at);
+    if (row.erased) {
+      row.erased = false;
+      ++live_;
     }
     MarkDirty(at);
-    return RowAt(at).value;
+    return row.value;
   }
   void Erase(std::string_view key) {
     auto it = index_.find(key);
@@ -245,11 +252,12 @@ class Table final : public TableBase {
   }
 
   std::vector<std::unique_ptr<Row[]>> chunks_;
-  uint32_t used_ = 0;          // rows handed out from the chunks, in use or free
+  uint32_t used_ = 0;           // rows handed out from the chunks, in use or free
   std::vector<uint32_t> free_;  // rows whose deletion was written, to reuse
   boost::unordered_flat_set<Slot, SlotHash, SlotEqual> index_;
   std::vector<uint32_t> dirty_;  // the rows changed since the last flush
   size_t live_ = 0;
+  uint32_t last_ = UINT32_MAX;  // the row Mutable() returned last
 };
 
 }  // namespace projections

@@ -222,8 +222,7 @@ const AuditEntryRecord* AuditIndex::Entry(uint64_t seq) const {
 }
 
 void AuditIndex::Index(Table<SeqList>& table, std::string_view key, uint64_t seq) {
-  key_.assign(key);
-  table.Mutable(key_).Append(seq);
+  table.Mutable(key).Append(seq);
 }
 
 void AuditIndex::Apply(const EventContext& e) {

@@ -158,7 +158,6 @@ class AuditIndex final : public Projection {
   const IdPlan* payload_plan_ = nullptr;
   // Scratch, reused between events to spare allocations.
   std::vector<std::string_view> found_;
-  std::string key_;
   uint64_t cached_page_ = UINT64_MAX;
   std::string cached_page_key_;
   int64_t cached_day_ = INT64_MIN;
