@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/memtablerep.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -61,6 +62,23 @@ rocksdb::WriteOptions ViewWriteOptions() {
   return options;
 }
 
+// Feeds a table file being written; keeps the first error, after which it writes nothing.
+class FileSink final : public StateSink {
+ public:
+  explicit FileSink(rocksdb::SstFileWriter* file) : file_(file) {}
+  void Put(std::string_view key, std::string_view value) override {
+    if (status_.ok()) status_ = file_->Put(key, value);
+  }
+  void Delete(std::string_view key) override {
+    if (status_.ok()) status_ = file_->Delete(key);
+  }
+  const rocksdb::Status& status() const { return status_; }
+
+ private:
+  rocksdb::SstFileWriter* file_;
+  rocksdb::Status status_;
+};
+
 class BatchSink final : public StateSink {
  public:
   explicit BatchSink(rocksdb::WriteBatch* batch) : batch_(batch) {}
@@ -90,6 +108,8 @@ rocksdb::Options ViewStoreOptions(const std::string& dir) {
   // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
   // process (see ledger/rocks.h).
   db_options.info_log = ledger::internal::NewStderrLogger("views " + dir);
+  // A rebuild's table file comes from SstFileWriter, which gives it no unique id to check.
+  db_options.verify_sst_unique_id_in_manifest = false;
   return db_options;
 }
 
@@ -177,6 +197,7 @@ class Engine::Impl {
     views_ = MakeViewSet();
     persisted_seq_ = 0;
     written_seq_ = 0;
+    store_empty_ = true;
     PublishApplied(Position{});
     return Status::Ok();
   }
@@ -195,6 +216,7 @@ class Engine::Impl {
       Status reopened = ReopenStore();
       if (!reopened.ok()) return reopened;
     }
+    if (store_empty_ && !rewrite_all_) return WriteWhole();
     rocksdb::WriteBatch batch;
     BatchSink sink(&batch);
     DiscardSink discard;
@@ -210,10 +232,7 @@ class Engine::Impl {
         }
       }
     }
-    std::string checkpoint(8, '\0');
-    ledger::internal::PutBigEndian64(views_->position().seq, checkpoint.data());
-    checkpoint.append(reinterpret_cast<const char*>(views_->position().hash.data()), 32);
-    batch.Put(kCheckpointKey, checkpoint);
+    batch.Put(kCheckpointKey, CheckpointValue());
     Status written = FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
     rewrite_all_ = !written.ok();
     if (!written.ok()) {
@@ -221,6 +240,7 @@ class Engine::Impl {
       db_.reset();
       return written;
     }
+    store_empty_ = false;
     written_seq_ = views_->position().seq;
     written_at_ = Clock::now();
     // Bounds the work a crash leaves to redo: the memtable would otherwise reach the disk only
@@ -232,6 +252,78 @@ class Engine::Impl {
       persisted_seq_ = views_->position().seq;
     }
     return written;
+  }
+
+  std::string CheckpointValue() const {
+    std::string checkpoint(8, '\0');
+    ledger::internal::PutBigEndian64(views_->position().seq, checkpoint.data());
+    checkpoint.append(reinterpret_cast<const char*>(views_->position().hash.data()), 32);
+    return checkpoint;
+  }
+
+  // The first write into a cleared store (a rebuild): every record, sorted, straight into
+  // table files that the store takes in at once. This skips sorting and copying them all
+  // through the memtable; the checkpoint is in the first file, and one ingestion takes all the
+  // files or none, so the records and the checkpoint arrive together. The tables are split in
+  // two runs of consecutive keys, written on two threads.
+  Status WriteWhole() {
+    std::vector<std::pair<std::string, TableBase*>> tables;
+    for (Projection* view : views_->all()) {
+      for (TableBase* table : view->tables())
+        tables.emplace_back(TablePrefix(*view, *table), table);
+    }
+    // Keys ascend: the checkpoint ("m/") before the records ("v/"), tables by prefix.
+    std::sort(tables.begin(), tables.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    size_t total_rows = 0;
+    for (const auto& entry : tables) total_rows += entry.second->size();
+    size_t split = 0;
+    for (size_t rows = 0; split < tables.size() && 2 * rows < total_rows; ++split) {
+      rows += tables[split].second->size();
+    }
+    std::string base = dir_ + "/rebuilt-" + std::to_string(views_->position().seq);
+    std::vector<std::string> paths = {base + "-1.sst", base + "-2.sst"};
+    auto write = [&](size_t part, size_t from, size_t to) -> rocksdb::Status {
+      rocksdb::SstFileWriter file(rocksdb::EnvOptions(), ViewStoreOptions(dir_));
+      rocksdb::Status s = file.Open(paths[part]);
+      if (!s.ok()) return s;
+      FileSink sink(&file);
+      if (part == 0) sink.Put(kCheckpointKey, CheckpointValue());
+      for (size_t i = from; i < to; ++i) tables[i].second->FlushWhole(tables[i].first, &sink);
+      if (!sink.status().ok()) return sink.status();
+      return file.Finish();
+    };
+    std::vector<std::string> written = {paths[0]};
+    rocksdb::Status s;
+    if (split < tables.size()) {
+      written.push_back(paths[1]);
+      auto second = std::async(std::launch::async, write, 1, split, tables.size());
+      s = write(0, 0, split);
+      rocksdb::Status s2 = second.get();
+      if (s.ok()) s = s2;
+    } else {
+      s = write(0, 0, tables.size());
+    }
+    if (s.ok()) {
+      rocksdb::IngestExternalFileOptions ingest;
+      ingest.move_files = true;
+      s = db_->IngestExternalFile(written, ingest);
+    }
+    for (const auto& path : written) {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+    written_at_ = Clock::now();
+    if (!s.ok()) {
+      // The tables forgot their changes: the next write rewrites every record.
+      rewrite_all_ = true;
+      db_.reset();
+      return FromRocks(s, "writing the rebuilt views");
+    }
+    store_empty_ = false;
+    written_seq_ = views_->position().seq;
+    persisted_seq_ = written_seq_;
+    return Status::Ok();
   }
 
   Status ReopenStore() {
@@ -413,6 +505,8 @@ class Engine::Impl {
   std::unique_ptr<rocksdb::DB> db_;
   // The last write failed: the next one rewrites every record.
   bool rewrite_all_ = false;
+  // Cleared, and nothing written since: the next write sends every record at once.
+  bool store_empty_ = false;
   EngineOptions options_;
   std::shared_mutex* views_mu_;
   std::unique_ptr<ViewSet> views_;

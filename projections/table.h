@@ -37,6 +37,9 @@ class TableBase {
 
   // Writes every changed record under `prefix` + key, and forgets the changes.
   virtual void Flush(const std::string& prefix, StateSink* sink) = 0;
+  // Writes every record under `prefix` + key, in ascending key order, and forgets the changes:
+  // for a store that holds none of the table's records, as after a clear.
+  virtual void FlushWhole(const std::string& prefix, StateSink* sink) = 0;
   // Restores one stored record; false if its bytes do not decode.
   virtual bool LoadRow(std::string_view key, std::string_view value) = 0;
   virtual void Clear() = 0;
@@ -130,14 +133,34 @@ class Table final : public TableBase {
       row.dirty = false;
       if (row.erased) {
         sink->Delete(key);
-        index_.erase(std::string_view(row.key));
-        row = Row{};
-        free_.push_back(at);
+        FreeRow(at);
       } else {
         bytes.clear();
         SerializeTo(row.value, &bytes);
         sink->Put(key, bytes);
       }
+    }
+    dirty_.clear();
+  }
+  void FlushWhole(const std::string& prefix, StateSink* sink) override {
+    std::vector<std::pair<std::string_view, const Row*>> order;
+    order.reserve(live_);
+    ForEachRow([&](const Row& row) { order.emplace_back(row.key, &row); });
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string key;
+    std::string bytes;
+    for (const auto& [name, row_at] : order) {
+      const Row& row = *row_at;
+      key.assign(prefix).append(name);
+      bytes.clear();
+      SerializeTo(row.value, &bytes);
+      sink->Put(key, bytes);
+    }
+    for (uint32_t at : dirty_) {
+      Row& row = RowAt(at);
+      row.dirty = false;
+      if (row.erased) FreeRow(at);
     }
     dirty_.clear();
   }
@@ -242,6 +265,14 @@ class Table final : public TableBase {
     row.key.assign(key);
     row.in_use = true;
     return at;
+  }
+
+  // Forgets a row whose deletion is written (or need not be), for reuse.
+  void FreeRow(uint32_t at) {
+    Row& row = RowAt(at);
+    index_.erase(std::string_view(row.key));
+    row = Row{};
+    free_.push_back(at);
   }
 
   void MarkDirty(uint32_t at) {
