@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "projections/calendar.h"
+#include "projections/views/counts.h"
 
 namespace projections {
 
@@ -92,16 +93,6 @@ void FillRate(uint32_t numerator, uint32_t denominator, schema::JointMeetingRate
   out.setDenominator(denominator);
   out.setDefined(denominator > 0);
   out.setRate(denominator ? static_cast<double>(numerator) / denominator : 0.0);
-}
-
-void FillCounts(const std::map<std::string, uint32_t>& counts,
-                capnp::List<schema::Count>::Builder list) {
-  size_t i = 0;
-  for (const auto& [key, n] : counts) {
-    list[i].setKey(key);
-    list[i].setCount(n);
-    ++i;
-  }
 }
 
 // Count, mean and median, as the complaints view computes its timings.

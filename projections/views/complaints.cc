@@ -4,6 +4,7 @@
 #include <map>
 
 #include "projections/calendar.h"
+#include "projections/views/counts.h"
 
 namespace projections {
 
@@ -95,16 +96,6 @@ void FillTiming(std::vector<double> hours, schema::Timing::Builder out) {
   std::sort(hours.begin(), hours.end());
   size_t n = hours.size();
   out.setMedianHours(n % 2 ? hours[n / 2] : (hours[n / 2 - 1] + hours[n / 2]) / 2);
-}
-
-template <class Builder>
-void FillCounts(const std::map<std::string, uint32_t>& counts, Builder list) {
-  size_t i = 0;
-  for (const auto& [key, n] : counts) {
-    list[i].setKey(key);
-    list[i].setCount(n);
-    ++i;
-  }
 }
 
 }  // namespace

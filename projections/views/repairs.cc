@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "projections/calendar.h"
+#include "projections/views/counts.h"
 
 namespace projections {
 
@@ -55,16 +56,6 @@ void FillCompliance(const std::map<std::string, ComplianceTally>& tallies,
                     capnp::List<schema::RepairCompliance>::Builder list) {
   size_t i = 0;
   for (const auto& [key, tally] : tallies) tally.Fill(key, list[i++]);
-}
-
-void FillCounts(const std::map<std::string, uint32_t>& counts,
-                capnp::List<schema::Count>::Builder list) {
-  size_t i = 0;
-  for (const auto& [key, n] : counts) {
-    list[i].setKey(key);
-    list[i].setCount(n);
-    ++i;
-  }
 }
 
 }  // namespace

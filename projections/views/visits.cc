@@ -8,6 +8,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "projections/views/counts.h"
+
 namespace projections {
 
 namespace schema = ledger::schema;
@@ -168,16 +170,6 @@ void FillCompliance(const std::string& key, const VisitCompliance& c,
   out.setDenominator(c.denominator());
   out.setDefined(c.denominator() > 0);
   if (c.denominator() > 0) out.setRate(static_cast<double>(c.met) / c.denominator());
-}
-
-template <class Builder>
-void FillCounts(const std::map<std::string, uint32_t>& counts, Builder list) {
-  size_t i = 0;
-  for (const auto& [key, n] : counts) {
-    list[i].setKey(key);
-    list[i].setCount(n);
-    ++i;
-  }
 }
 
 template <class Builder>
