@@ -27,10 +27,12 @@ done
 if [ "$QUICK" = 1 ]; then
   APPEND_EVENTS=5000; APPEND_SECONDS=2; WAL_SECONDS=0.3; WAL_ROUNDS=1
   SIM_FLAGS=(--estates 4 --households 250 --years 2)
+  YEAR_FLAGS=(--households 100 --rounds 2)
   HTTP_SECONDS=3; WARMUP=0.5
 else
   APPEND_EVENTS=1000000; APPEND_SECONDS=30; WAL_SECONDS=1.5; WAL_ROUNDS=3
   SIM_FLAGS=(--estates 12 --households 5000 --years 2)
+  YEAR_FLAGS=(--households 1000 --rounds 5)
   HTTP_SECONDS=15; WARMUP=2
 fi
 QUERY_CONNECTIONS=2
@@ -53,7 +55,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 
 say "building (build-bench, RelWithDebInfo)"
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
-ninja -C build-bench ledgerd ledgerctl bench_append bench_wal bench_http bench_pg >/dev/null
+ninja -C build-bench ledgerd ledgerctl bench_append bench_wal bench_http bench_pg bench_replay >/dev/null
 B=build-bench
 BT=$B/tools/bench
 
@@ -125,9 +127,14 @@ say "rebuilding every view from $EVENTS events"
 /usr/bin/time -f "%M" -o "$WORK/rebuild.rss" "$B/ledgerctl" rebuild --data "$DATA" \
   2>"$WORK/rebuild.err" >"$WORK/rebuild.txt" || { cat "$WORK/rebuild.err" >&2; exit 1; }
 REBUILD_LINE=$(grep '^rebuilt' "$WORK/rebuild.txt")
-REBUILD_SECS=$(awk '{print $7}' <<<"$REBUILD_LINE")
+REBUILD_SECS=$(sed -n 's/.* in \([0-9.e+-]*\) s (.*/\1/p' <<<"$REBUILD_LINE")
 REBUILD_EPS=$(awk -v n="$EVENTS" -v s="$REBUILD_SECS" 'BEGIN { printf "%.0f", n / s }')
 REBUILD_RSS=$(tail -1 "$WORK/rebuild.rss")
+say "rebuilding a simulated year phase by phase (bench_replay ${YEAR_FLAGS[*]})"
+"$BT/bench_replay" --data "$WORK/year" --simulate --years 1 "${YEAR_FLAGS[@]}" \
+  >"$WORK/replay.txt" 2>"$WORK/replay.err" || { cat "$WORK/replay.err" >&2; exit 1; }
+REPLAY_BEST=$(grep '^best of' "$WORK/replay.txt")
+REPLAY_SIM=$(sed -n 's/^bench_replay: //p' "$WORK/replay.err" | head -1)
 LEDGER_BYTES=$(du -sb "$DATA/ledger" | cut -f1)
 VIEWS_BYTES=$(du -sb "$DATA/views" | cut -f1)
 say "exporting CloudEvents"
@@ -347,6 +354,10 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
     "PostgreSQL $(num "$(field "$qt" eps)") events/s (p50 $(field "$qt" p50_ms), p99 $(field "$qt" p99_ms) ms)." \
     "The PostgreSQL queries are what a user holding only the event table would run for the same" \
     "questions (a subset of what the views answer), computed from the events on each request."
+  echo
+  echo "**Rebuilding a simulated year** (\`bench_replay --simulate --years 1 ${YEAR_FLAGS[*]}\`, $REPLAY_SIM; read: the log read and decoded; apply: every view applied to events held in memory; rebuild: read and apply together, then every view written to the store, as \`ledgerctl rebuild\` does):"
+  echo
+  echo "    $REPLAY_BEST"
   echo
   echo "**RocksDB write-ahead-log settings** (\`bench_wal\`, raw RocksDB, sync on, the settings taking turns, median of $WAL_ROUNDS rounds):"
   echo
