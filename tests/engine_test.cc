@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "views/view_fixture.h"
@@ -110,6 +111,61 @@ TEST_CASE("a rebuild from the log equals the views built live - record by record
   REQUIRE(f.engine().Rebuild().ok());
   CHECK(progress_last == f.log().Head().seq);
   CHECK(f.engine().Dump() == live);
+}
+
+TEST_CASE("a rebuild's records and checkpoint land together, or every record is rewritten",
+          "[engine]") {
+  ViewFixture f;
+  for (int i = 0; i < 20; ++i) {
+    FileComplaint(f, "c-" + std::to_string(i), i % 2 ? "lift" : "water", Cst("2025-01-02") + i);
+    if (i % 4 == 0) Resolve(f, "c-" + std::to_string(i), Cst("2025-01-05"));
+  }
+  f.Void(3);
+  CHECK(Total(f.views()) == 19);
+  auto live = f.engine().Dump();
+  uint64_t head = f.log().Head().seq;
+  std::string views_dir = f.dir().sub("views");
+  auto leftover_files = [&] {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(views_dir)) {
+      n += entry.path().filename().string().rfind("rebuilt-", 0) == 0;
+    }
+    return n;
+  };
+
+  projections::EngineOptions options;
+  options.write_interval = std::chrono::milliseconds(0);
+  int progress_calls = 0;
+  options.progress = [&](uint64_t, uint64_t) { ++progress_calls; };
+
+  SECTION("the table files are taken in whole") {
+    f.OpenEngine(options);
+    REQUIRE(f.engine().Rebuild().ok());
+    CHECK(leftover_files() == 0);
+    progress_calls = 0;
+    f.OpenEngine(options);  // loads the ingested records at their checkpoint
+    CHECK(progress_calls == 0);
+    CHECK(f.engine().Applied().seq == head);
+    CHECK(f.engine().Dump() == live);
+  }
+
+  SECTION("a table file that cannot be written leaves the views to be rewritten in full") {
+    // A folder where the first table file goes makes its writer fail, as a full disk would.
+    std::filesystem::create_directory(views_dir + "/rebuilt-" + std::to_string(head) + "-1.sst");
+    f.OpenEngine(options);
+    auto rebuilt = f.engine().Rebuild();
+    CHECK_FALSE(rebuilt.ok());
+    // Applied and served from memory all the same.
+    CHECK(f.engine().Applied().seq == head);
+    CHECK(f.engine().Dump() == live);
+    // The next write rewrites every record through the store's memory instead.
+    REQUIRE(f.engine().CatchUp().ok());
+    progress_calls = 0;
+    f.OpenEngine(options);
+    CHECK(progress_calls == 0);
+    CHECK(f.engine().Applied().seq == head);
+    CHECK(f.engine().Dump() == live);
+  }
 }
 
 TEST_CASE("views of another version are rebuilt from the first event", "[engine]") {
