@@ -89,13 +89,6 @@ class BatchSink final : public StateSink {
   rocksdb::WriteBatch* batch_;
 };
 
-// Takes a table's marks of what changed when the whole table is written instead.
-class DiscardSink final : public StateSink {
- public:
-  void Put(std::string_view, std::string_view) override {}
-  void Delete(std::string_view) override {}
-};
-
 rocksdb::Options ViewStoreOptions(const std::string& dir) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
@@ -216,42 +209,48 @@ class Engine::Impl {
       Status reopened = ReopenStore();
       if (!reopened.ok()) return reopened;
     }
-    if (store_empty_ && !rewrite_all_) return WriteWhole();
+    bool whole = store_empty_ && !rewrite_all_;
+    Status written = whole ? WriteWhole() : WriteChanges();
+    written_at_ = Clock::now();  // after a failure too: the next attempt waits write_interval
+    if (!written.ok()) {
+      rewrite_all_ = true;
+      db_.reset();
+      return written;
+    }
+    rewrite_all_ = false;
+    store_empty_ = false;
+    written_seq_ = views_->position().seq;
+    if (whole) {
+      persisted_seq_ = written_seq_;  // table files are on disk once taken in
+    } else if (written_seq_ - persisted_seq_ >= options_.flush_events) {
+      // Bounds the work a crash leaves to redo: the memtable would otherwise reach the disk only
+      // when full, or at a clean close.
+      rocksdb::FlushOptions flush;
+      flush.wait = false;
+      written = FromRocks(db_->Flush(flush), "writing the views to disk");
+      persisted_seq_ = written_seq_;
+    }
+    return written;
+  }
+
+  // The records changed since the last write, or after a failed write every record, in one
+  // batch with the checkpoint.
+  Status WriteChanges() {
     rocksdb::WriteBatch batch;
     BatchSink sink(&batch);
-    DiscardSink discard;
     if (rewrite_all_) batch.DeleteRange(std::string(kRecordPrefix), std::string("v0"));
     for (Projection* view : views_->all()) {
       for (TableBase* table : view->tables()) {
         std::string prefix = TablePrefix(*view, *table);
         if (rewrite_all_) {
-          for (auto& [key, bytes] : table->Dump()) batch.Put(prefix + key, bytes);
-          table->Flush(prefix, &discard);
+          table->FlushWhole(prefix, &sink);
         } else {
           table->Flush(prefix, &sink);
         }
       }
     }
     batch.Put(kCheckpointKey, CheckpointValue());
-    Status written = FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
-    rewrite_all_ = !written.ok();
-    if (!written.ok()) {
-      written_at_ = Clock::now();  // the next attempt waits write_interval, as after a write
-      db_.reset();
-      return written;
-    }
-    store_empty_ = false;
-    written_seq_ = views_->position().seq;
-    written_at_ = Clock::now();
-    // Bounds the work a crash leaves to redo: the memtable would otherwise reach the disk only
-    // when full, or at a clean close.
-    if (views_->position().seq - persisted_seq_ >= options_.flush_events) {
-      rocksdb::FlushOptions flush;
-      flush.wait = false;
-      written = FromRocks(db_->Flush(flush), "writing the views to disk");
-      persisted_seq_ = views_->position().seq;
-    }
-    return written;
+    return FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
   }
 
   std::string CheckpointValue() const {
@@ -313,17 +312,7 @@ class Engine::Impl {
       std::error_code ignored;
       std::filesystem::remove(path, ignored);
     }
-    written_at_ = Clock::now();
-    if (!s.ok()) {
-      // The tables forgot their changes: the next write rewrites every record.
-      rewrite_all_ = true;
-      db_.reset();
-      return FromRocks(s, "writing the rebuilt views");
-    }
-    store_empty_ = false;
-    written_seq_ = views_->position().seq;
-    persisted_seq_ = written_seq_;
-    return Status::Ok();
+    return FromRocks(s, "writing the rebuilt views");
   }
 
   Status ReopenStore() {

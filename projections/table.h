@@ -70,30 +70,9 @@ class Table final : public TableBase {
 
   // The record under `key`, created empty if absent; marked as changed.
   V& Mutable(std::string_view key) {
-    uint32_t at;
-    // Consecutive events often change the same record (a day, a page, an estate): the last row
-    // is checked before hashing. A row whose deletion was written is no longer in use.
-    if (last_ < used_ && RowAt(last_).in_use && RowAt(last_).key == key) {
-      at = last_;
-    } else {
-      uint32_t hash = HashOf(key);
-      auto it = index_.find(key);
-      if (it == index_.end()) {
-        at = NewRow(key);
-        index_.insert(Slot{at, hash});
-        RowAt(at).erased = true;  // counted live just below
-      } else {
-        at = it->row;
-      }
-      last_ = at;
-    }
-    Row& row = RowAt(at);
-    if (row.erased) {
-      row.erased = false;
-      ++live_;
-    }
+    uint32_t at = LiveRow(key);
     MarkDirty(at);
-    return row.value;
+    return RowAt(at).value;
   }
   void Erase(std::string_view key) {
     auto it = index_.find(key);
@@ -109,10 +88,7 @@ class Table final : public TableBase {
 
   // Visits records in no particular order.
   void ForEach(const std::function<void(const std::string&, const V&)>& visit) const {
-    for (uint32_t i = 0; i < used_; ++i) {
-      const Row& row = RowAt(i);
-      if (row.in_use && !row.erased) visit(row.key, row.value);
-    }
+    ForEachRow([&](const Row& row) { visit(row.key, row.value); });
   }
   // Records in key order.
   std::vector<std::pair<const std::string*, const V*>> Sorted() const {
@@ -167,18 +143,7 @@ class Table final : public TableBase {
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
     if (!Deserialize(value, &v)) return false;
-    auto it = index_.find(key);
-    if (it == index_.end()) {
-      uint32_t at = NewRow(key);
-      index_.insert(Slot{at, HashOf(key)});
-      RowAt(at).value = std::move(v);
-      ++live_;
-    } else {
-      Row& row = RowAt(it->row);
-      if (row.erased) ++live_;
-      row.erased = false;
-      row.value = std::move(v);
-    }
+    RowAt(LiveRow(key)).value = std::move(v);
     return true;
   }
   void Clear() override {
@@ -250,6 +215,28 @@ class Table final : public TableBase {
     }
   }
 
+  // The row under `key`, created if absent, live (not erased) afterwards. Consecutive events
+  // often change the same record (a day, a page, an estate): the last row is checked before
+  // hashing. A row whose deletion was written is no longer in use.
+  uint32_t LiveRow(std::string_view key) {
+    if (!(last_ < used_ && RowAt(last_).in_use && RowAt(last_).key == key)) {
+      auto it = index_.find(key);
+      if (it == index_.end()) {
+        last_ = NewRow(key);
+        ++live_;
+        return last_;
+      }
+      last_ = it->row;
+    }
+    Row& row = RowAt(last_);
+    if (row.erased) {
+      row.erased = false;
+      ++live_;
+    }
+    return last_;
+  }
+
+  // A new row for `key`, in the index.
   uint32_t NewRow(std::string_view key) {
     uint32_t at;
     if (!free_.empty()) {
@@ -264,6 +251,7 @@ class Table final : public TableBase {
     Row& row = RowAt(at);
     row.key.assign(key);
     row.in_use = true;
+    index_.insert(Slot{at, HashOf(key)});
     return at;
   }
 
