@@ -151,6 +151,15 @@ ledger::Result<ledger::AppendResult> AppendOne(ledger::Ledger& log, int n) {
   return log.Append("complaint/" + id, ledger::ExpectedVersion::NoStream(), one);
 }
 
+// Appends complaints 1 to `count` to a new ledger, each acknowledged, and records their hashes.
+void AppendAcknowledged(ledger::Ledger& log, int count, std::map<uint64_t, ledger::Hash>* acked) {
+  for (int n = 1; n <= count; ++n) {
+    auto r = AppendOne(log, n);
+    REQUIRE(r.ok());
+    (*acked)[r->seqs[0]] = r->head.hash;
+  }
+}
+
 // Every acknowledged event is where it was acknowledged with the same hash, and the chain
 // verifies with no gap up to the head.
 void CheckIntact(ledger::Ledger& log, const std::map<uint64_t, ledger::Hash>& acked) {
@@ -191,11 +200,7 @@ TEST_CASE("a full disk refuses appends keeps reads and recovers with nothing los
   std::map<uint64_t, ledger::Hash> acked;
   {
     auto log = std::move(ledger::Ledger::Open(dir, FastRetries())).value();
-    for (int n = 1; n <= 200; ++n) {
-      auto r = AppendOne(*log, n);
-      REQUIRE(r.ok());
-      acked[r->seqs[0]] = r->head.hash;
-    }
+    AppendAcknowledged(*log, 200, &acked);
     CHECK(log->Storage().writable());
 
     REQUIRE(disk.Fill() > 0);
@@ -256,11 +261,7 @@ TEST_CASE("a ledger on a read-only folder serves reads and takes appends once wr
   std::map<uint64_t, ledger::Hash> acked;
   {
     auto log = std::move(ledger::Ledger::Open(dir, FastRetries())).value();
-    for (int n = 1; n <= 50; ++n) {
-      auto r = AppendOne(*log, n);
-      REQUIRE(r.ok());
-      acked[r->seqs[0]] = r->head.hash;
-    }
+    AppendAcknowledged(*log, 50, &acked);
   }
   REQUIRE(disk.Remount(true));
   auto opened = ledger::Ledger::Open(dir, FastRetries());
@@ -293,11 +294,7 @@ TEST_CASE("a folder that turns read-only under a running ledger loses nothing", 
   std::map<uint64_t, ledger::Hash> acked;
   {
     auto log = std::move(ledger::Ledger::Open(dir, FastRetries())).value();
-    for (int n = 1; n <= 50; ++n) {
-      auto r = AppendOne(*log, n);
-      REQUIRE(r.ok());
-      acked[r->seqs[0]] = r->head.hash;
-    }
+    AppendAcknowledged(*log, 50, &acked);
     // Linux refuses to remount a file system read-only while files on it are open for writing,
     // so it becomes read-only under a running ledger only after a failed write, once the ledger
     // has reopened its store read-only (or when the kernel forces it after I/O errors).
