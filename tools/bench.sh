@@ -41,16 +41,8 @@ SEED=7
 
 say() { echo "bench: $*" >&2; }
 
-# --- what it needs: PostgreSQL 15 and libpq from Debian, GNU time for peak memory --------------
-missing=()
-for pkg in postgresql-15 libpq-dev pkg-config time; do
-  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+# --- what it needs: the project's packages, PostgreSQL 15 and libpq, GNU time for peak memory ---
+bash tools/bootstrap.sh postgresql-15 libpq-dev time
 PGBIN=/usr/lib/postgresql/15/bin
 
 say "building (build-bench, RelWithDebInfo)"

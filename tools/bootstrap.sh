@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build, the tests and the service need. Idempotent: when every
-# package is present it only checks, in well under a second.
+# Installs the Debian packages the build, the tests and the service need, and any more named as
+# arguments (the fuzzing and benchmark scripts add theirs). Idempotent: when every package is
+# present it only checks, in well under a second.
+#
+#   bash tools/bootstrap.sh [PACKAGE ...]
 set -euo pipefail
 
 packages=(
@@ -11,6 +14,7 @@ packages=(
   catch2                                  # tests
   libssl-dev                              # SHA-256
   libcli11-dev                            # ledgerctl's argument parsing
+  "$@"
 )
 
 missing=()

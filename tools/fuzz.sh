@@ -40,22 +40,7 @@ if ! [[ "$time_per_target" =~ ^[0-9]+$ ]] || [ "$time_per_target" -lt 1 ]; then
 fi
 
 # --- packages: the project's own, then clang and its runtimes (libFuzzer, the sanitizers) --------
-bash tools/bootstrap.sh
-fuzz_packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${fuzz_packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "fuzz.sh: installing ${missing[*]}" >&2
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+bash tools/bootstrap.sh clang libclang-rt-14-dev
 if [ ! -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then
   echo "fuzz.sh: clang has no libFuzzer runtime (libclang_rt.fuzzer); is libclang-rt-14-dev installed?" >&2
   exit 1
