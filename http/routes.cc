@@ -160,26 +160,6 @@ std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
   return "";
 }
 
-namespace {
-
-// The length of the well-formed UTF-8 sequence at `s[i]` (lead byte >= 0x80), or 0.
-size_t Utf8SequenceAt(const std::string& s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-  if (len == 0 || i + len > s.size()) return 0;
-  uint32_t cp = c & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    auto next = static_cast<unsigned char>(s[i + k]);
-    if ((next & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (next & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-}  // namespace
-
 // What is escaped often comes straight from a request (a path, a stream id) and may hold any
 // bytes; JSON must be UTF-8, so a byte that starts no well-formed sequence becomes U+FFFD.
 std::string JsonEscape(const std::string& text) {
@@ -210,7 +190,7 @@ std::string JsonEscape(const std::string& text) {
           out += buffer;
         } else if (c < 0x80) {
           out.push_back(static_cast<char>(c));
-        } else if (size_t len = Utf8SequenceAt(text, i); len > 0) {
+        } else if (size_t len = ledger::Utf8SequenceLength(text, i); len > 0) {
           out.append(text, i, len);
           i += len - 1;
         } else {

@@ -5,6 +5,9 @@
 
 #pragma once
 
+#include <cstddef>
+#include <string_view>
+
 #include "ledger/status.h"
 #include "schemas/events.capnp.h"
 
@@ -26,5 +29,9 @@ bool IsCalendarDate(std::string_view text);
 
 // True if `text` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view text);
+
+// The length of the well-formed UTF-8 sequence starting at text[at] (1 for ASCII), or 0 if none
+// starts there. `at` must be inside `text`.
+size_t Utf8SequenceLength(std::string_view text, size_t at);
 
 }  // namespace ledger
