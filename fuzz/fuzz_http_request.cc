@@ -34,6 +34,7 @@
 
 #include "codec/event_json.h"
 #include "http/api.h"
+#include "http/beast_message.h"
 #include "http/metrics.h"
 #include "http/routes.h"
 #include "http/tokens.h"
@@ -284,21 +285,6 @@ std::unique_ptr<Service>& TheService() {
   return service;
 }
 
-// As http/server.cc's ToRequest.
-http::Request ToRequest(bhttp::request<bhttp::string_body>&& in) {
-  http::Request out;
-  out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(field.value());
-  }
-  out.body = std::move(in.body());
-  out.remote = "127.0.0.1:1";
-  return out;
-}
-
 void CheckResponse(const http::Request& request, http::Response&& response) {
   // For looking at what the seeds reach: LEDGER_FUZZ_VERBOSE=1 build-fuzz/fuzz/fuzz_http_request
   // -runs=0 fuzz/corpus/fuzz_http_request
@@ -316,14 +302,9 @@ void CheckResponse(const http::Request& request, http::Response&& response) {
     boost::json::parse(response.body, ec);
     if (ec) Fail("a JSON response is not JSON (" + ec.message() + ")", context());
   }
-  // As http/server.cc's ToBeast, then serialised, so that what Beast does with the values (it
+  // Converted as the server does, then serialised, so that what Beast does with the values (it
   // throws on some) happens here too.
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(response.status), 11};
-  out.set(bhttp::field::server, "governance-ledger");
-  out.set(bhttp::field::content_type, response.content_type);
-  for (const auto& [name, value] : response.headers) out.set(name, value);
-  out.body() = std::move(response.body);
-  out.prepare_payload();
+  http::BeastResponse out = http::ToBeast(std::move(response), 11, true);
   std::ostringstream written;
   written << out;
 }
@@ -361,7 +342,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!parser.is_done()) return 0;
     auto message = parser.release();
     bool keep_alive = message.keep_alive();
-    http::Request request = ToRequest(std::move(message));
+    http::Request request = http::ToRequest(std::move(message), "127.0.0.1:1");
     // A backup writes a checkpoint to any absolute folder the request names: not on this machine.
     if (http::ParseTarget(request.target).path == "/v1/admin/backup") return 0;
     // A streamed response (Server-Sent Events) is not run: it waits for appends that never come.

@@ -14,6 +14,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/beast_message.h"
+
 namespace http {
 
 namespace asio = boost::asio;
@@ -26,31 +28,6 @@ namespace {
 // Handlers may block (a durable append waits for its disk sync, a read may wait for a position),
 // so they run on a pool of their own. Its size bounds how many appends can share one sync.
 constexpr int kHandlerThreads = 64;
-
-Request ToRequest(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
-  Request out;
-  out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(field.value());
-  }
-  out.body = std::move(in.body());
-  out.remote = remote;
-  return out;
-}
-
-bhttp::response<bhttp::string_body> ToBeast(Response&& in, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(in.status), version};
-  out.set(bhttp::field::server, "governance-ledger");
-  out.set(bhttp::field::content_type, in.content_type);
-  for (const auto& [name, value] : in.headers) out.set(name, value);
-  out.body() = std::move(in.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
-  return out;
-}
 
 Response PlainError(int status, const std::string& title, const std::string& detail) {
   Response r;
