@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "ledger/validate.h"
+
 // How this works
 //
 // Decode runs in three steps:
@@ -452,30 +454,11 @@ class Parser {
 
   // One UTF-8 sequence at pos_ (lead byte >= 0x80), appended to `out`.
   bool Utf8(std::string* out) {
-    const auto* s = reinterpret_cast<const unsigned char*>(text_.data());
-    unsigned char c = s[pos_];
-    size_t len;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return Fail(pos_, "invalid UTF-8 (" + Describe(pos_) + ")");
-    }
-    if (pos_ + len > text_.size()) return Fail(pos_, "invalid UTF-8 (truncated sequence)");
-    for (size_t k = 1; k < len; ++k) {
-      if ((s[pos_ + k] & 0xC0) != 0x80) return Fail(pos_, "invalid UTF-8 (bad continuation)");
-      cp = (cp << 6) | (s[pos_ + k] & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return Fail(pos_, "invalid UTF-8 (overlong form, surrogate or past U+10FFFF)");
+    const char* problem = nullptr;
+    size_t len = ledger::Utf8SequenceLength(text_, pos_, &problem);
+    if (len == 0) {
+      return Fail(pos_,
+                  "invalid UTF-8 (" + (problem ? std::string(problem) : Describe(pos_)) + ")");
     }
     out->append(text_.data() + pos_, len);
     pos_ += len;

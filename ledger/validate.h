@@ -31,7 +31,8 @@ bool IsCalendarDate(std::string_view text);
 bool IsValidUtf8(std::string_view text);
 
 // The length of the well-formed UTF-8 sequence starting at text[at] (1 for ASCII), or 0 if none
-// starts there. `at` must be inside `text`.
-size_t Utf8SequenceLength(std::string_view text, size_t at);
+// starts there; then `problem`, if given, says why ("truncated sequence", ...), or is null when
+// the byte cannot start a sequence at all. `at` must be inside `text`.
+size_t Utf8SequenceLength(std::string_view text, size_t at, const char** problem = nullptr);
 
 }  // namespace ledger
