@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ledger/fact_store.h"
 #include "ledger/record.h"
 #include "ledger/rocks.h"
 #include "ledger/validate.h"
@@ -83,6 +84,23 @@ size_t TimeFieldOffset(const char* name) {
   return sizeof(capnp::word) * (1 + field.getProto().getSlot().getOffset());
 }
 
+// Reads an event from its canonical words (one segment without a segment table).
+class CanonicalReader {
+ public:
+  explicit CanonicalReader(const kj::Array<capnp::word>& words)
+      : segment_(words.asPtr()), reader_(kj::arrayPtr(&segment_, 1), Limits()) {}
+  schema::Event::Reader event() { return reader_.getRoot<schema::Event>(); }
+
+ private:
+  static capnp::ReaderOptions Limits() {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1 << 22;  // every view of the rule book reads the event
+    return options;
+  }
+  kj::ArrayPtr<const capnp::word> segment_;
+  capnp::SegmentArrayMessageReader reader_;
+};
+
 // One Append call, waiting for the writer.
 struct PendingAppend {
   std::string stream;
@@ -92,6 +110,9 @@ struct PendingAppend {
   std::vector<bool> occurred_when_recorded;  // occurredAt was left zero by the client
   std::promise<Result<AppendResult>> promise;
   uint64_t actual_version = 0;
+  // Judged by the rule book when set; trusted otherwise.
+  std::optional<Caller> caller;
+  std::string rule;  // the rule that refused it
 };
 
 // An open RocksDB with the ledger's column families; closes them when destroyed.
@@ -191,6 +212,51 @@ class RocksLedger final : public Ledger {
     return Status::Ok();
   }
 
+  // Learns the rule book's facts of events the facts do not cover yet: every event of a ledger
+  // written before the rule book, once. Runs before the writer starts, or on the writer thread.
+  Status CatchUpFacts() {
+    std::string value;
+    uint64_t learned = 0;
+    auto s = db()->Get(rocksdb::ReadOptions(), facts(), internal::kFactsCheckpointKey, &value);
+    if (s.ok() && value.size() == 8) {
+      learned = GetBigEndian64(value.data());
+    } else if (!s.IsNotFound() && !s.ok()) {
+      return FromRocks(s, "reading the rule book's facts");
+    }
+    if (learned >= head_seq_) return Status::Ok();
+    std::fprintf(stderr, "ledger %s: learning the rule book's facts of events %llu to %llu\n",
+                 dir_.c_str(), static_cast<unsigned long long>(learned + 1),
+                 static_cast<unsigned long long>(head_seq_));
+    while (learned < head_seq_) {
+      auto chunk = ReadForwardLocked(learned + 1, kChunkEvents, rocksdb::ReadOptions());
+      if (!chunk.ok()) return chunk.status();
+      if (chunk->empty()) break;
+      internal::FactOverlay overlay(db(), facts());
+      for (const RecordedEvent& e : *chunk) {
+        std::optional<RecordedEvent> corrected;
+        if (e.event().getPayload().isCorrectionRecorded()) {
+          uint64_t target = e.event().getPayload().getCorrectionRecorded().getCorrectsSeq();
+          if (target >= 1 && target < e.seq()) {
+            auto read = ReadLocked(target);
+            if (read.ok()) corrected = std::move(read).value();
+          }
+        }
+        for (const auto& change : Learn(e.event(), e.seq(), overlay, AsCorrected(corrected))) {
+          overlay.Apply(change);
+        }
+        learned = e.seq();
+      }
+      rocksdb::WriteBatch batch;
+      overlay.MoveTo(&batch);
+      batch.Put(facts(), internal::kFactsCheckpointKey, SeqKey(learned));
+      rocksdb::WriteOptions options;
+      options.sync = options_.sync;
+      s = db()->Write(options, &batch);
+      if (!s.ok()) return FromRocks(s, "writing the rule book's facts");
+    }
+    return Status::Ok();
+  }
+
   // Starts the writer, refusing appends from the start if the store was opened read-only (`why`
   // says why, `state` what it means).
   void Start(const Status& why, StorageHealth::State state) {
@@ -201,6 +267,32 @@ class RocksLedger final : public Ledger {
   Result<AppendResult> Append(std::string_view stream, ExpectedVersion expected,
                               std::span<const schema::Event::Reader> events,
                               uint64_t* actual_version) override {
+    return Submit(nullptr, stream, expected, events, actual_version, nullptr);
+  }
+
+  Result<AppendResult> AppendAs(const Caller& caller, std::string_view stream,
+                                ExpectedVersion expected,
+                                std::span<const schema::Event::Reader> events,
+                                uint64_t* actual_version, std::string* rule) override {
+    return Submit(&caller, stream, expected, events, actual_version, rule);
+  }
+
+  std::optional<EntityFacts> FindEntity(std::string_view name) const override {
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return std::nullopt;
+    return internal::FactOverlay(db(), facts()).Entity(name);
+  }
+
+  std::vector<ContractFacts> ContractsOf(std::string_view estate) const override {
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return {};
+    return internal::FactOverlay(db(), facts()).Contracts(estate);
+  }
+
+  Result<AppendResult> Submit(const Caller* caller, std::string_view stream,
+                              ExpectedVersion expected,
+                              std::span<const schema::Event::Reader> events,
+                              uint64_t* actual_version, std::string* rule) {
     Status s = ValidateStreamId(stream);
     if (!s.ok()) return s;
     if (events.empty()) return Status::InvalidArgument("an append needs at least one event");
@@ -212,6 +304,7 @@ class RocksLedger final : public Ledger {
     auto pending = std::make_unique<PendingAppend>();
     pending->stream = std::string(stream);
     pending->expected = expected;
+    if (caller) pending->caller = *caller;
     int64_t now = options_.clock();
     std::unordered_set<std::string_view> seen;
     for (size_t i = 0; i < events.size(); ++i) {
@@ -240,6 +333,7 @@ class RocksLedger final : public Ledger {
     queue_cv_.notify_one();
     Result<AppendResult> result = done.get();
     if (actual_version) *actual_version = raw->actual_version;
+    if (rule) *rule = raw->rule;
     return result;
   }
 
@@ -444,6 +538,9 @@ class RocksLedger final : public Ledger {
   rocksdb::ColumnFamilyHandle* events() const { return store_->handles[1]; }
   rocksdb::ColumnFamilyHandle* streams() const { return store_->handles[2]; }
   rocksdb::ColumnFamilyHandle* event_ids() const { return store_->handles[3]; }
+  // The rule book's facts live in the default family (fact_store.h): a ledger written before
+  // them opens, read-only too, without a new column family.
+  rocksdb::ColumnFamilyHandle* facts() const { return store_->handles[0]; }
 
   Status Closed() const {
     return Status::Unavailable("the ledger's store in " + dir_ +
@@ -558,11 +655,14 @@ class RocksLedger final : public Ledger {
     head_cv_.notify_all();
   }
 
-  // What an event id resolved to: where it was stored.
+  // What an event id resolved to: where it was stored, and its canonical words to compare a
+  // retry with (`words` while the event is in this group, `stored` once committed).
   struct IdLocation {
     uint64_t seq;
     uint64_t version;
     std::string stream;
+    std::string actor;
+    std::string words;  // canonical bytes with the writer's stamps
   };
 
   Result<std::optional<IdLocation>> FindEventId(
@@ -577,7 +677,42 @@ class RocksLedger final : public Ledger {
     uint64_t seq = GetBigEndian64(value.data());
     auto event = ReadLocked(seq);
     if (!event.ok()) return event.status();
-    return {IdLocation{seq, event->stream_version(), event->event().getStream().cStr()}};
+    auto bytes = event->canonical_words().asBytes();
+    return {IdLocation{seq, event->stream_version(), event->event().getStream().cStr(),
+                       event->event().getActorId().cStr(),
+                       std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size())}};
+  }
+
+  // Whether a retry carries the same event as the one stored: the same canonical bytes once the
+  // times the writer stamped are taken from the stored event.
+  bool SameContent(const IdLocation& at, const kj::Array<capnp::word>& words,
+                   bool occurred_when_recorded) const {
+    auto bytes = words.asBytes();
+    if (bytes.size() != at.words.size()) return false;
+    std::string mine(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+    auto stamp = [&](size_t offset) {
+      if (offset + 8 <= mine.size()) mine.replace(offset, 8, at.words, offset, 8);
+    };
+    stamp(recorded_at_offset_);
+    if (occurred_when_recorded) stamp(occurred_at_offset_);
+    return mine == at.words;
+  }
+
+  // The message for an event id taken by another event. It names where only to a caller who
+  // recorded that event or reads everything: to others, it would be a way to enumerate streams.
+  static std::string TakenMessage(const std::string& id, const IdLocation& at,
+                                  const std::optional<Caller>& caller) {
+    std::string message = "eventId \"" + id +
+                          "\" is taken by another event with other content; event ids are "
+                          "unique across the ledger, so give a new event a new id";
+    bool may_see =
+        !caller || (!caller->actor_id.empty() && caller->actor_id == at.actor) ||
+        ((caller->role == schema::Role::ADMIN || caller->role == schema::Role::STREET_AUDITOR) &&
+         !caller->BoundToEstates());
+    if (may_see) {
+      message += " (it is in stream \"" + at.stream + "\" at seq " + std::to_string(at.seq) + ")";
+    }
+    return message;
   }
 
   uint64_t CurrentVersion(const std::string& stream,
@@ -594,6 +729,50 @@ class RocksLedger final : public Ledger {
     return *stored;
   }
 
+  // The committed event a correction names, if it is before `seq`.
+  std::optional<RecordedEvent> CorrectedBy(schema::Event::Reader event) {
+    auto payload = event.getPayload();
+    if (!payload.isCorrectionRecorded()) return std::nullopt;
+    uint64_t target = payload.getCorrectionRecorded().getCorrectsSeq();
+    if (target == 0 || target > head_seq_) return std::nullopt;
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return std::nullopt;
+    auto read = ReadLocked(target);
+    if (!read.ok()) return std::nullopt;
+    return std::move(read).value();
+  }
+
+  static std::optional<CorrectedEvent> AsCorrected(const std::optional<RecordedEvent>& e) {
+    if (!e) return std::nullopt;
+    return CorrectedEvent{e->seq(), e->event()};
+  }
+
+  // Judges every event of `p` for its caller, in order, each seeing the facts of those before
+  // it. Ok, or the first refusal, with `p->rule` set.
+  Status JudgeAppend(PendingAppend* p, internal::FactOverlay& facts, int64_t recorded) {
+    size_t mark = facts.Mark();
+    Status refused;
+    for (size_t i = 0; i < p->words.size() && refused.ok(); ++i) {
+      CanonicalReader reader(p->words[i]);
+      auto event = reader.event();
+      auto corrected = CorrectedBy(event);
+      Verdict verdict =
+          Judge(*p->caller, p->stream, event, recorded, facts, AsCorrected(corrected));
+      if (!verdict.ok()) {
+        p->rule = verdict.rule;
+        std::string where = p->words.size() == 1 ? "" : "event " + std::to_string(i) + ": ";
+        refused = Status(verdict.status.code(), where + verdict.status.message());
+        break;
+      }
+      // Later events of this append see what this one teaches.
+      for (const auto& change : Learn(event, 0, facts, AsCorrected(corrected))) {
+        facts.Apply(change);
+      }
+    }
+    facts.Rollback(mark);
+    return refused;
+  }
+
   void CommitGroup(const std::vector<PendingAppend*>& group) {
     rocksdb::WriteBatch batch;
     uint64_t seq = head_seq_;
@@ -601,6 +780,7 @@ class RocksLedger final : public Ledger {
     int64_t recorded = std::max(options_.clock(), last_recorded_);
     std::unordered_map<std::string, uint64_t> group_versions;
     std::unordered_map<std::string, IdLocation> group_ids;
+    internal::FactOverlay facts(db(), this->facts());
     // Outcomes are delivered only after the batch is durable (or has failed).
     std::vector<std::pair<PendingAppend*, Result<AppendResult>>> outcomes;
     std::string record;
@@ -611,7 +791,8 @@ class RocksLedger final : public Ledger {
       AppendResult dup;
       dup.duplicate = true;
       Status status;
-      for (const std::string& id : p->ids) {
+      for (size_t i = 0; i < p->ids.size(); ++i) {
+        const std::string& id = p->ids[i];
         auto location = FindEventId(id, group_ids);
         if (!location.ok()) {
           status = location.status();
@@ -619,10 +800,9 @@ class RocksLedger final : public Ledger {
         }
         if (!location->has_value()) continue;
         const IdLocation& at = **location;
-        if (at.stream != p->stream) {
-          status = Status::InvalidArgument("eventId \"" + id + "\" was already used in stream \"" +
-                                           at.stream + "\" (seq " + std::to_string(at.seq) +
-                                           "); event ids are unique across the ledger");
+        if (!SameContent(at, p->words[i], p->occurred_when_recorded[i])) {
+          p->rule = "event-id.taken";
+          status = Status::AlreadyExists(TakenMessage(id, at, p->caller));
           break;
         }
         ++found;
@@ -642,6 +822,15 @@ class RocksLedger final : public Ledger {
       if (found == p->ids.size()) {
         outcomes.emplace_back(p, std::move(dup));
         continue;
+      }
+
+      // The rule book, before anything about the stream is told to the caller.
+      if (p->caller) {
+        status = JudgeAppend(p, facts, recorded);
+        if (!status.ok()) {
+          outcomes.emplace_back(p, status);
+          continue;
+        }
       }
 
       uint64_t current = CurrentVersion(p->stream, group_versions, &status);
@@ -673,6 +862,14 @@ class RocksLedger final : public Ledger {
         if (p->occurred_when_recorded[i]) {
           std::memcpy(bytes.begin() + occurred_at_offset_, &recorded, sizeof(recorded));
         }
+        {
+          CanonicalReader reader(p->words[i]);
+          auto event = reader.event();
+          auto corrected = CorrectedBy(event);
+          for (const auto& change : Learn(event, seq, facts, AsCorrected(corrected))) {
+            facts.Apply(change);
+          }
+        }
         record.resize(kRecordHeaderBytes + bytes.size());
         PutBigEndian64(seq, record.data());
         PutBigEndian64(current, record.data() + 8);
@@ -686,12 +883,19 @@ class RocksLedger final : public Ledger {
         batch.Put(events(), seq_key, value);
         batch.Put(streams(), StreamKey(p->stream, current), seq_key);
         batch.Put(event_ids(), p->ids[i], seq_key);
-        group_ids[p->ids[i]] = IdLocation{seq, current, p->stream};
+        CanonicalReader stamped(p->words[i]);
+        group_ids[p->ids[i]] =
+            IdLocation{seq, current, p->stream, stamped.event().getActorId().cStr(),
+                       std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size())};
         result.seqs.push_back(seq);
       }
       result.stream_version = current;
       group_versions[p->stream] = current;
       outcomes.emplace_back(p, std::move(result));
+    }
+    if (batch.Count() > 0) {
+      facts.MoveTo(&batch);
+      batch.Put(this->facts(), internal::kFactsCheckpointKey, SeqKey(seq));
     }
 
     Status written;
@@ -766,6 +970,7 @@ class RocksLedger final : public Ledger {
     if (writable.ok()) {
       store_ = std::move(writable).value();
       Status loaded = LoadHead();
+      if (loaded.ok()) loaded = CatchUpFacts();
       if (loaded.ok()) {
         std::lock_guard<std::mutex> health_lock(health_mu_);
         writable_ = true;
@@ -924,6 +1129,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Optio
   auto ledger = std::make_unique<RocksLedger>(dir, options, std::move(store).value());
   Status loaded = ledger->LoadHead();
   if (!loaded.ok()) return loaded;
+  if (refused.ok()) {
+    Status learned = ledger->CatchUpFacts();
+    if (!learned.ok()) return learned;
+  }
   ledger->Start(refused, state);
   return std::unique_ptr<Ledger>(std::move(ledger));
 }

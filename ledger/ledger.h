@@ -36,6 +36,7 @@
 #include <capnp/message.h>
 #include <kj/array.h>
 
+#include "ledger/rule_book.h"
 #include "ledger/status.h"
 #include "schemas/events.capnp.h"
 
@@ -210,6 +211,31 @@ class Ledger {
   virtual Result<AppendResult> Append(std::string_view stream, ExpectedVersion expected,
                                       std::span<const schema::Event::Reader> events,
                                       uint64_t* actual_version = nullptr) = 0;
+
+  // As Append, for `caller`: the writer judges every event by the rule book (rule_book.h) when
+  // it commits, against the facts of the events committed before it, so two appends cannot both
+  // claim an entity and nothing waits for the views. Appends without a caller (the simulator,
+  // an import) are trusted; every append teaches the facts.
+  //
+  // Further outcomes, all or none of the append written, with the rule's name in `*rule`:
+  //  - PermissionDenied: the rule book refuses it; the message names the rule and the event.
+  //  - InvalidArgument: the event belongs to another stream, or a correction is malformed.
+  //  - AlreadyExists: an entity id the event would create is taken, or an event id is taken by
+  //    an event with other content. The message names the other event's stream and seq only
+  //    if the caller recorded it, or reads everything.
+  // An event id appended before with the same content is a duplicate as in Append.
+  virtual Result<AppendResult> AppendAs(const Caller& caller, std::string_view stream,
+                                        ExpectedVersion expected,
+                                        std::span<const schema::Event::Reader> events,
+                                        uint64_t* actual_version = nullptr,
+                                        std::string* rule = nullptr) = 0;
+
+  // The facts the rule book keeps of an entity ("complaint/c-1"), as of the head; nullopt if
+  // the ledger knows no such entity (or cannot read its facts now).
+  virtual std::optional<EntityFacts> FindEntity(std::string_view name) const = 0;
+
+  // The service contracts of an estate (of every estate for ""), as of the head.
+  virtual std::vector<ContractFacts> ContractsOf(std::string_view estate) const = 0;
 
   // The current head. Never blocks on the writer.
   virtual Position Head() const = 0;

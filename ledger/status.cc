@@ -20,6 +20,10 @@ const char* CodeName(Code code) {
       return "Timeout";
     case Code::kUnavailable:
       return "Unavailable";
+    case Code::kPermissionDenied:
+      return "Permission denied";
+    case Code::kAlreadyExists:
+      return "Already exists";
   }
   return "Unknown";
 }

@@ -25,7 +25,9 @@ enum class Code {
   kCorruption,  // stored bytes fail their check
   kIOError,     // the storage refused; nothing was acknowledged
   kTimeout,
-  kUnavailable,  // closed or shutting down
+  kUnavailable,       // closed or shutting down
+  kPermissionDenied,  // the rule book refuses the caller this act; the message names the rule
+  kAlreadyExists,     // an id is taken by something else (an event id, an entity id)
 };
 
 const char* CodeName(Code code);
@@ -43,6 +45,8 @@ class [[nodiscard]] Status {
   static Status IOError(std::string m) { return {Code::kIOError, std::move(m)}; }
   static Status Timeout(std::string m) { return {Code::kTimeout, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
+  static Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
+  static Status AlreadyExists(std::string m) { return {Code::kAlreadyExists, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

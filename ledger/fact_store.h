@@ -1,0 +1,58 @@
+// The rule book's facts as the ledger stores them. Internal to ledger/.
+//
+// Kept in the ledger's default column family, written in the same WriteBatch as the events that
+// taught them, so the facts are always those of the stored head:
+//
+//   authority/e/{entity name}                    value: EntityFacts
+//   authority/c/{estate} 0x00 {contract id}      value: ContractFacts
+//   authority/checkpoint                         value: the last seq learned (8 bytes, BE)
+//
+// A ledger written before the rule book has no facts; opening it learns them from the log once
+// (FactCatchUp in ledger.cc).
+
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ledger/rule_book.h"
+
+namespace ledger::internal {
+
+extern const char kFactsCheckpointKey[];
+
+// Facts committed in `db` plus the writer's changes not yet committed. Reading while the writer
+// changes the store is the caller's business: the writer reads it on its own thread, others under
+// the store's shared lock with no overlay.
+class FactOverlay final : public FactSource {
+ public:
+  FactOverlay(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) : db_(db), family_(family) {}
+
+  std::optional<EntityFacts> Entity(std::string_view name) const override;
+  std::vector<ContractFacts> Contracts(std::string_view estate) const override;
+
+  // Adds a change to the overlay; the undo log remembers what it replaced.
+  void Apply(const FactChange& change);
+  // The undo log's length now; Rollback(mark) takes back every change made since.
+  size_t Mark() const { return undo_.size(); }
+  void Rollback(size_t mark);
+  // Puts every change into `batch` and forgets them (the caller writes the batch).
+  void MoveTo(rocksdb::WriteBatch* batch);
+  bool empty() const { return overlay_.empty(); }
+
+ private:
+  void Put(std::string key, std::string value);
+
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* family_;
+  std::map<std::string, std::string, std::less<>> overlay_;
+  std::vector<std::pair<std::string, std::optional<std::string>>> undo_;
+};
+
+}  // namespace ledger::internal
