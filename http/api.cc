@@ -6,6 +6,7 @@
 #include <kj/exception.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <functional>
@@ -40,6 +41,20 @@ Response Json(int status, std::string body) {
   r.status = status;
   r.body = std::move(body);
   return r;
+}
+
+// "Bearer <token>", the scheme in any case, then one or more spaces.
+bool ParseBearer(const std::string& header, std::string* token) {
+  constexpr std::string_view kScheme = "bearer";
+  if (header.size() <= kScheme.size() || header[kScheme.size()] != ' ') return false;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return false;
+  }
+  size_t start = header.find_first_not_of(' ', kScheme.size());
+  if (start == std::string::npos) return false;
+  size_t end = header.find_last_not_of(' ');
+  *token = header.substr(start, end - start + 1);
+  return true;
 }
 
 bool ParseNumber(const std::string& text, uint64_t* out) {
@@ -129,16 +144,22 @@ class Api::Impl {
                      "there is no route " + path + "; the API lives under /v1/ (see the README)");
     }
 
-    // Everything under /v1/ needs a token.
+    // Everything under /v1/ needs a token: exactly one Authorization header, "Bearer <token>"
+    // (the scheme is case-insensitive, RFC 9110).
     std::string authorization = request.Header("authorization");
-    if (authorization.rfind("Bearer ", 0) != 0) {
+    if (authorization.find('\n') != std::string::npos) {
+      return Problem(400, "auth", "Bad Request",
+                     "send exactly one Authorization header; this request has several");
+    }
+    std::string token;
+    if (!ParseBearer(authorization, &token)) {
       Response r = Problem(401, "auth", "Unauthorized",
                            "send a bearer token: \"Authorization: Bearer <token>\" (create one "
                            "with: ledgerctl token create)");
       r.headers["WWW-Authenticate"] = "Bearer";
       return r;
     }
-    std::optional<Principal> principal = tokens_->Lookup(authorization.substr(7));
+    std::optional<Principal> principal = tokens_->Lookup(token);
     if (!principal) {
       Response r = Problem(401, "auth", "Unauthorized", "the bearer token is unknown or revoked");
       r.headers["WWW-Authenticate"] = "Bearer error=\"invalid_token\"";
@@ -229,15 +250,16 @@ class Api::Impl {
       // Who recorded it comes from the token, never from the body.
       e.setActorId(who.actor_id);
       e.setActorRole(who.role);
-      std::string where = events.size() > 1 ? "events[" + std::to_string(i) + "]: " : "";
-      Decision d = permissions_.MayAppend(who, e.asReader(), *engine_, *log_);
-      if (!d.allowed) return Problem(403, "permission", "Forbidden", where + d.reason);
       readers.push_back(e.asReader());
     }
     uint64_t actual = 0;
-    auto result = log_->Append(stream, *expected, readers, &actual);
+    std::string rule;
+    // The writer judges the append by the rule book when it commits (ledger/rule_book.h).
+    auto result = log_->AppendAs(CallerOf(who), stream, *expected, readers, &actual, &rule);
     if (!result.ok()) {
       const Status& s = result.status();
+      std::string rule_member = rule.empty() ? "" : ",\"rule\":\"" + JsonEscape(rule) + "\"";
+      if (!rule.empty()) metrics_->CountRefusal(rule);
       switch (s.code()) {
         case Code::kConflict:
           metrics_->CountConflict();
@@ -245,8 +267,12 @@ class Api::Impl {
                          ",\"stream\":\"" + JsonEscape(stream) + "\",\"expectedVersion\":\"" +
                              JsonEscape(expected->ToString()) +
                              "\",\"actualVersion\":" + std::to_string(actual));
+        case Code::kPermissionDenied:
+          return Problem(403, "permission", "Forbidden", s.message(), rule_member);
+        case Code::kAlreadyExists:
+          return Problem(409, "taken", "Conflict", s.message(), rule_member);
         case Code::kInvalidArgument:
-          return Problem(400, "validation", "Bad Request", s.message());
+          return Problem(400, "validation", "Bad Request", s.message(), rule_member);
         case Code::kIOError: {
           // The ledger checks whether it can write again every second (Options::retry_interval).
           Response r = Problem(503, "storage", "Service Unavailable",
@@ -332,7 +358,7 @@ class Api::Impl {
   // --- reads of the log ---
 
   Response ReadStream(const std::string& stream, const Principal& who, const Target& target) {
-    if (auto denied = RawReadDenied(who)) return *denied;
+    if (Decision d = permissions_.MayReadStream(who, stream); !d.allowed) return Refused(d);
     uint64_t from = 1, limit = 100;
     if (auto bad = PageParams(target, &from, &limit)) return *bad;
     auto events = log_->ReadStream(stream, from, limit);
@@ -342,7 +368,7 @@ class Api::Impl {
       }
       return Problem(503, "storage", "Service Unavailable", events.status().message());
     }
-    return Json(200, EventsJson(*events, "\"stream\":\"" + JsonEscape(stream) + "\","));
+    return Json(200, EventsJson(who, *events, "\"stream\":\"" + JsonEscape(stream) + "\","));
   }
 
   Response ReadLog(const Principal& who, const Target& target) {
@@ -353,7 +379,7 @@ class Api::Impl {
     if (!events.ok())
       return Problem(503, "storage", "Service Unavailable", events.status().message());
     uint64_t next = events->empty() ? from : events->back().seq() + 1;
-    return Json(200, EventsJson(*events, "\"next\":" + std::to_string(next) + ","));
+    return Json(200, EventsJson(who, *events, "\"next\":" + std::to_string(next) + ","));
   }
 
   Response ReadOne(const std::string& text, const Principal& who) {
@@ -369,6 +395,10 @@ class Api::Impl {
         return Problem(404, "not_found", "Not Found", event.status().message());
       }
       return Problem(503, "storage", "Service Unavailable", event.status().message());
+    }
+    if (!permissions_.MayReadEvent(who, event->event())) {
+      return Refused(Decision::Deny("read.estate", "event " + std::to_string(seq) +
+                                                       " is not about an estate this token reads"));
     }
     return Json(200, RecordedJson(*json_, *event));
   }
@@ -404,7 +434,9 @@ class Api::Impl {
     auto next = std::make_shared<uint64_t>(std::max<uint64_t>(from, 1));
     ledger::Ledger* log = log_;
     const codec::EventJson* json = json_;
-    r.stream = [log, json, next](const std::function<bool(std::string_view)>& write) {
+    const Permissions* permissions = &permissions_;
+    r.stream = [log, json, next, permissions,
+                who](const std::function<bool(std::string_view)>& write) {
       auto events = log->ReadForward(*next, 256);
       if (!events.ok()) return false;
       if (events->empty()) {
@@ -415,23 +447,38 @@ class Api::Impl {
       }
       std::string chunk;
       for (const auto& e : *events) {
+        *next = e.seq() + 1;
+        if (!permissions->MayReadEvent(who, e.event())) continue;
         chunk += "id: " + std::to_string(e.seq()) + "\nevent: " + ledger::EventTypeName(e.event()) +
                  "\ndata: " + RecordedJson(*json, e) + "\n\n";
         *next = e.seq() + 1;
       }
-      return write(chunk);
+      return chunk.empty() || write(chunk);
     };
     return r;
   }
 
-  std::string EventsJson(const std::vector<ledger::RecordedEvent>& events,
+  // The events `who` may read; those of other estates are left out (and counted), so that a
+  // page's "next" still moves past them.
+  std::string EventsJson(const Principal& who, const std::vector<ledger::RecordedEvent>& events,
                          const std::string& lead) {
     std::string body = "{" + lead + "\"head\":" + HeadJson(log_->Head()) + ",\"events\":[";
-    for (size_t i = 0; i < events.size(); ++i) {
-      if (i) body += ",";
-      body += RecordedJson(*json_, events[i]);
+    size_t shown = 0, hidden = 0;
+    for (const auto& e : events) {
+      if (!permissions_.MayReadEvent(who, e.event())) {
+        ++hidden;
+        continue;
+      }
+      if (shown++) body += ",";
+      body += RecordedJson(*json_, e);
     }
-    return body + "]}";
+    return body + "],\"outOfScope\":" + std::to_string(hidden) + "}";
+  }
+
+  Response Refused(const Decision& d) {
+    metrics_->CountRefusal(d.rule);
+    return Problem(403, "permission", "Forbidden", d.reason,
+                   ",\"rule\":\"" + JsonEscape(d.rule) + "\"");
   }
 
   std::optional<Response> PageParams(const Target& target, uint64_t* from, uint64_t* limit) {
@@ -467,7 +514,7 @@ class Api::Impl {
       if (auto denied = RawReadDenied(who)) return *denied;
     }
     return Serve(
-        who, target,
+        who, *route, target,
         [&](const projections::ViewSet& views, const Query& q, capnp::MallocMessageBuilder& message,
             std::string* error) { return route->fill(views, q, message, error); });
   }
@@ -479,7 +526,7 @@ class Api::Impl {
                      "there is no report \"" + name + "\"; reports: " + ReportNames());
     }
     return Serve(
-        who, target,
+        who, *route, target,
         [&](const projections::ViewSet& views, const Query& q, capnp::MallocMessageBuilder& message,
             std::string* error) { return route->fill(views, q, message, error); });
   }
@@ -487,12 +534,12 @@ class Api::Impl {
   // Resolves the filter, the position and the scope, runs `fill` on the right views, and
   // answers {"position": ..., "asOf": ..., "result": {...}}.
   template <class Fill>
-  Response Serve(const Principal& who, const Target& target, Fill fill) {
+  Response Serve(const Principal& who, const ViewRoute& route, const Target& target, Fill fill) {
     Query q;
     std::string error = ParseQuery(target, options_.clock(), &q);
     if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
-    Decision scope = permissions_.ScopeQuery(who, &q);
-    if (!scope.allowed) return Problem(403, "permission", "Forbidden", scope.reason);
+    Decision scope = permissions_.ScopeQuery(who, route, &q);
+    if (!scope.allowed) return Refused(scope);
 
     if (q.at_least > 0) {
       auto wait = std::min(options_.max_wait, q.wait.value_or(options_.default_wait));
@@ -541,7 +588,7 @@ class Api::Impl {
   const codec::EventJson* json_;
   Metrics* metrics_;
   ApiOptions options_;
-  Permissions permissions_;
+  Permissions permissions_{log_};
 };
 
 Api::Api(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,

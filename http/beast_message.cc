@@ -14,7 +14,10 @@ Request ToRequest(BeastRequest&& in, const std::string& remote) {
   for (const auto& field : in) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(field.value());
+    // A header sent twice keeps both values, a line apart, so that the handler can refuse
+    // what it must not guess at (two Authorization headers).
+    auto [it, inserted] = out.headers.emplace(name, std::string(field.value()));
+    if (!inserted) it->second += "\n" + std::string(field.value());
   }
   out.body = std::move(in.body());
   out.remote = remote;

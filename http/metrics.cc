@@ -9,6 +9,11 @@ void Metrics::CountError(const std::string& kind) {
   ++errors_[kind];
 }
 
+void Metrics::CountRefusal(const std::string& rule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++refusals_[rule.empty() ? std::string("unknown") : rule];
+}
+
 void Metrics::ObserveRequest(double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_;
@@ -65,6 +70,11 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   line("# TYPE http_errors_total counter");
   for (const auto& [kind, n] : errors_) {
     line("http_errors_total{kind=\"" + kind + "\"} " + std::to_string(n));
+  }
+  line("# HELP ledger_refusals_total Acts the rule book refused, by rule.");
+  line("# TYPE ledger_refusals_total counter");
+  for (const auto& [rule, n] : refusals_) {
+    line("ledger_refusals_total{rule=\"" + rule + "\"} " + std::to_string(n));
   }
   line("# HELP http_request_duration_seconds Time to answer a request.");
   line("# TYPE http_request_duration_seconds histogram");

@@ -23,6 +23,8 @@ class Metrics {
   void CountConflict() { conflicts_.fetch_add(1, std::memory_order_relaxed); }
   // `kind`: a short, fixed word such as "validation", "auth", "not_found".
   void CountError(const std::string& kind);
+  // A refusal by the rule book (or the read scope), by the rule's name ("scope.estate").
+  void CountRefusal(const std::string& rule);
   void ObserveRequest(double seconds);
 
   // The text exposition, with the gauges the caller supplies appended.
@@ -35,6 +37,7 @@ class Metrics {
   std::atomic<uint64_t> appends_{0}, appended_events_{0}, duplicates_{0}, conflicts_{0};
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> errors_;
+  std::map<std::string, uint64_t> refusals_;
   std::array<uint64_t, kBuckets.size()> bucket_counts_{};
   uint64_t requests_ = 0;
   double request_seconds_ = 0;

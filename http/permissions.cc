@@ -1,12 +1,8 @@
 #include "http/permissions.h"
 
-#include <capnp/dynamic.h>
-
 #include <algorithm>
+#include <chrono>
 #include <set>
-
-#include "ledger/validate.h"
-#include "projections/calendar.h"
 
 namespace http {
 
@@ -15,211 +11,240 @@ using R = schema::Role;
 
 namespace {
 
-const std::set<std::string>& TypesOf(R role) {
-  static const std::set<std::string> kResident = {
-      "complaintFiled",         "complaintReopened", "repairRequested",       "followUpRecorded",
-      "surveyResponseRecorded", "demandRecorded",    "volunteerHoursClaimed", "timeBankExchanged"};
-  static const std::set<std::string> kCompany = {"complaintAcknowledged", "complaintReplied",
-                                                 "complaintResolved", "repairDispatched",
-                                                 "repairCompleted"};
-  static const std::set<std::string> kCommunity = {"householdRegistered",
-                                                   "householdFlagsChanged",
-                                                   "personRegistered",
-                                                   "roleAppointed",
-                                                   "roleEnded",
-                                                   "ownersCommitteeFormed",
-                                                   "demandRecorded",
-                                                   "demandMet",
-                                                   "serviceMenuItemOffered",
-                                                   "visitObligationRaised",
-                                                   "homeVisitRecorded",
-                                                   "surveyResponseRecorded",
-                                                   "followUpRecorded",
-                                                   "volunteerHoursVerified",
-                                                   "volunteerHoursRejected",
-                                                   "timeBankExchanged",
-                                                   "jointMeetingHeld",
-                                                   "resolutionAdopted",
-                                                   "resolutionProgressed",
-                                                   "resolutionCompleted",
-                                                   "complaintEscalated",
-                                                   "complaintFiled",
-                                                   "repairRequested"};
-  static const std::set<std::string> kCommittee = {"complaintFiled", "complaintEscalated",
-                                                   "demandRecorded", "resolutionProgressed",
-                                                   "followUpRecorded"};
-  static const std::set<std::string> kAuditor = {
-      "estateRegistered",       "companyRegistered",    "serviceContractStarted",
-      "serviceContractEnded",   "policyAdopted",        "inspectionRecorded",
-      "documentReviewRecorded", "starRatingPublished",  "jointMeetingHeld",
-      "resolutionAdopted",      "resolutionProgressed", "resolutionCompleted",
-      "complaintEscalated",     "roleAppointed",        "roleEnded",
-      "ownersCommitteeFormed"};
-  static const std::set<std::string> kNone;
-  switch (role) {
-    case R::RESIDENT:
-      return kResident;
-    case R::COMPANY_STAFF:
-      return kCompany;
-    case R::COMMUNITY_WORKER:
-      return kCommunity;
-    case R::OWNERS_COMMITTEE:
-      return kCommittee;
-    case R::STREET_AUDITOR:
-      return kAuditor;
-    default:
-      return kNone;
+// The ledger's facts as the rule book reads them.
+class LedgerFacts final : public ledger::FactSource {
+ public:
+  explicit LedgerFacts(const ledger::Ledger* log) : log_(log) {}
+  std::optional<ledger::EntityFacts> Entity(std::string_view name) const override {
+    return log_->FindEntity(name);
   }
+  std::vector<ledger::ContractFacts> Contracts(std::string_view estate) const override {
+    return log_->ContractsOf(estate);
+  }
+
+ private:
+  const ledger::Ledger* log_;
+};
+
+// Milliseconds at the start of a day "YYYY-MM-DD" in China Standard Time.
+std::optional<int64_t> DayStartMs(const std::string& day) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (std::sscanf(day.c_str(), "%d-%u-%u", &y, &m, &d) != 3) return std::nullopt;
+  using namespace std::chrono;
+  sys_days days{year{y} / month{m} / ::std::chrono::day{d}};
+  return duration_cast<milliseconds>(days.time_since_epoch()).count() - 8 * 3600 * 1000;
 }
 
-// A text field of the payload's data named `name`, or "".
-std::string TextField(schema::Payload::Reader payload, const char* name) {
-  capnp::DynamicStruct::Reader p = payload;
-  KJ_IF_MAYBE (member, p.which()) {
-    auto type = member->getType();
-    if (!type.isStruct()) return "";
-    auto data = p.get(*member).as<capnp::DynamicStruct>();
-    KJ_IF_MAYBE (field, data.getSchema().findFieldByName(name)) {
-      if (field->getType().isText()) return data.get(*field).as<capnp::Text>().cStr();
-    }
-  }
-  return "";
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// Views that show households and persons: flags, visit notes, balances.
+bool IsPersonalView(const std::string& name) {
+  return name == "visits" || name == "household-visits" || name == "time-bank-statement";
 }
 
 }  // namespace
 
-bool Permissions::RoleMayAppend(R role, const std::string& type) {
-  if (role == R::ADMIN) return true;
-  return TypesOf(role).count(type) > 0;
+ledger::Caller CallerOf(const Principal& who) {
+  return ledger::Caller{who.role, who.actor_id, who.estates, who.company_id};
 }
 
 bool Permissions::MayReadRawEvents(const Principal& who) {
   return who.role == R::ADMIN || who.role == R::STREET_AUDITOR || who.role == R::COMMUNITY_WORKER;
 }
 
-Decision Permissions::MayAppend(const Principal& who, schema::Event::Reader event,
-                                projections::Engine& engine, ledger::Ledger& log) const {
-  std::string type = ledger::EventTypeName(event);
-  auto payload = event.getPayload();
+bool Permissions::SeesPersonalDetails(const Principal& who) { return MayReadRawEvents(who); }
 
-  if (type == "correctionRecorded") {
-    uint64_t target = payload.getCorrectionRecorded().getCorrectsSeq();
-    auto corrected = log.Read(target);
-    if (!corrected.ok()) {
-      return Decision::Deny("correctionRecorded.correctsSeq: there is no event " +
-                            std::to_string(target) + " to correct");
-    }
-    std::string corrected_type = ledger::EventTypeName(corrected->event());
-    if (corrected_type == "correctionRecorded") {
-      return Decision::Deny(
-          "a correction cannot correct a correction; correct event " +
-          std::to_string(corrected->event().getPayload().getCorrectionRecorded().getCorrectsSeq()) +
-          " again instead");
-    }
-    if (who.role != R::ADMIN && who.role != R::STREET_AUDITOR &&
-        !RoleMayAppend(who.role, corrected_type)) {
-      return Decision::Deny(std::string("a ") + RoleName(who.role) + " may not correct a " +
-                            corrected_type + " event");
-    }
-    if (who.role == R::ADMIN || who.role == R::STREET_AUDITOR) return Decision::Allow();
-    // Scope as for the corrected event itself.
-    return MayAppend(who, corrected->event(), engine, log);
-  }
-
-  if (!RoleMayAppend(who.role, type)) {
-    return Decision::Deny(std::string("a ") + RoleName(who.role) + " token may not append " + type +
-                          " events");
-  }
-  bool estate_bound = who.BoundToEstates() || who.role == R::COMPANY_STAFF;
-  if (!estate_bound) return Decision::Allow();
-
-  // Which estate is this about?
-  std::string estate = TextField(payload, "estateId");
-  std::string complaint = TextField(payload, "complaintId");
-  std::string repair = TextField(payload, "repairId");
-  std::string household = TextField(payload, "householdId");
-  if (payload.isFollowUpRecorded()) {
-    auto subject = payload.getFollowUpRecorded().getSubject();
-    if (subject.isComplaintId()) complaint = subject.getComplaintId().cStr();
-    if (subject.isRepairId()) repair = subject.getRepairId().cStr();
-  }
-  std::string company_of_entity;
-  if (estate.empty() && (!complaint.empty() || !repair.empty() || !household.empty())) {
-    // The entity may have been appended a moment ago: let the views catch up first.
-    (void)engine.WaitFor(log.Head().seq, std::chrono::seconds(2));
-    engine.Read([&](const projections::ViewSet& views) {
-      if (!complaint.empty()) {
-        if (auto* c = views.complaints.complaints().Find(complaint)) {
-          estate = c->estate_id;
-          company_of_entity = c->company_id;
-        }
-      } else if (!repair.empty()) {
-        if (auto* r = views.repairs.repairs().Find(repair)) {
-          estate = r->estate_id;
-          company_of_entity = r->company_id;
-        }
-      } else if (!household.empty()) {
-        estate = views.registers.EstateOfHousehold(household);
-      }
-      return 0;
-    });
-  }
-  if (estate.empty()) {
-    return Decision::Deny("cannot tell which estate this " + type +
-                          " concerns (no estateId, and no known complaint, repair or household); "
-                          "this token may act only for its own estates");
-  }
+std::vector<std::string> Permissions::ReadableEstates(const Principal& who, bool* all) const {
+  *all = false;
   if (who.role == R::COMPANY_STAFF) {
-    if (!company_of_entity.empty() && company_of_entity == who.company_id) return Decision::Allow();
-    int64_t today = projections::LocalDay(
-        event.getOccurredAt() ? event.getOccurredAt()
-                              : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count(),
-        projections::TimeZone{});
-    std::string serving = engine.Read([&](const projections::ViewSet& views) {
-      return views.registers.ServingCompany(estate, today);
-    });
-    if (serving != who.company_id) {
-      return Decision::Deny("estate " + estate + " is served by " +
-                            (serving.empty() ? std::string("no company") : serving) +
-                            " on that day, not by " + who.company_id);
+    std::set<std::string> served;
+    for (const auto& c : log_->ContractsOf("")) {
+      if (c.company == who.company_id && !c.voided) served.insert(c.estate);
     }
+    std::vector<std::string> out;
+    for (const auto& e : served) {
+      if (!who.BoundToEstates() || who.CoversEstate(e)) out.push_back(e);
+    }
+    return out;
+  }
+  if (who.BoundToEstates()) return who.estates;
+  *all = true;
+  return {};
+}
+
+Decision Permissions::CheckEstate(const Principal& who, const std::string& estate,
+                                  const std::string& named_by) const {
+  bool all = false;
+  auto estates = ReadableEstates(who, &all);
+  if (all) return Decision::Allow();
+  if (estate.empty()) {
+    return Decision::Deny("read.estate", named_by + " belongs to no estate this token reads (" +
+                                             (estates.empty() ? "none" : Join(estates)) + ")");
+  }
+  if (std::find(estates.begin(), estates.end(), estate) != estates.end()) {
     return Decision::Allow();
   }
-  if (!who.CoversEstate(estate)) {
-    std::string allowed;
-    for (const auto& e : who.estates) allowed += (allowed.empty() ? "" : ", ") + e;
-    return Decision::Deny("this token acts for " + allowed + ", not for " + estate);
+  std::string reads = estates.empty() ? std::string("no estate") : Join(estates);
+  if (who.role == R::COMPANY_STAFF) {
+    return Decision::Deny("read.company-estate",
+                          named_by + " is in " + estate + ", which " + who.company_id +
+                              " does not serve and never served; this token reads " + reads);
+  }
+  return Decision::Deny("read.estate",
+                        named_by + " is in " + estate + "; this token reads " + reads);
+}
+
+Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Query* q) const {
+  q->personal_details = SeesPersonalDetails(who);
+  q->reader_actor = who.actor_id;
+  const std::string name = route.name;
+  bool all = false;
+  auto estates = ReadableEstates(who, &all);
+  LedgerFacts facts(log_);
+  auto& f = q->filter;
+
+  if (who.role == R::COMPANY_STAFF && IsPersonalView(name)) {
+    return Decision::Deny("read.personal", "company staff do not read " + name +
+                                               ": it shows households' flags, notes or balances");
+  }
+  if (who.role == R::COMPANY_STAFF) {
+    if (!f.company.empty() && f.company != who.company_id) {
+      return Decision::Deny(
+          "read.company", "this token reads for company " + who.company_id + ", not " + f.company);
+    }
+    f.company = who.company_id;
+  }
+  if (all) return Decision::Allow();
+
+  // Every parameter that names something in an estate is checked, whichever is used.
+  if (!f.household.empty()) {
+    auto home = facts.Entity(ledger::EntityName("household", f.household));
+    Decision d = CheckEstate(who, home ? home->estate : "", "household " + f.household);
+    if (!d.allowed) return d;
+    if (who.role == R::RESIDENT) {
+      std::string own;
+      if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) own = me->household;
+      if (ledger::EntityName("household", own) != ledger::EntityName("household", f.household)) {
+        return Decision::Deny(
+            "read.own-household",
+            "a resident reads only their own household's records, not " + f.household);
+      }
+    }
+    if (f.estate.empty()) f.estate = home->estate;
+  }
+  if (std::string person = q->Param("person"); !person.empty()) {
+    if (who.role == R::RESIDENT && person != who.actor_id) {
+      return Decision::Deny("read.own-person",
+                            "a resident reads only their own account (" + who.actor_id + ")");
+    }
+    std::string estate;
+    if (auto p = facts.Entity(ledger::EntityName("person", person)); p && !p->household.empty()) {
+      if (auto home = facts.Entity(ledger::EntityName("household", p->household))) {
+        estate = home->estate;
+      }
+    }
+    if (person != who.actor_id) {
+      Decision d = CheckEstate(who, estate, "person " + person);
+      if (!d.allowed) return d;
+    }
+  }
+  if (std::string entity = q->Param("entity"); !entity.empty()) {
+    auto e = facts.Entity(entity);
+    std::string estate = e ? e->estate : "";
+    if (e && estate.empty() && entity.rfind("estate/", 0) == 0) estate = entity;
+    Decision d = CheckEstate(who, estate, "entity " + entity);
+    if (!d.allowed) return d;
+  } else if (name == "audit" && (!q->Param("actor").empty() || !q->Param("day").empty() ||
+                                 q->Param("entity").empty())) {
+    // Actor, day and late-entry listings span estates: only for tokens that read them all.
+    return Decision::Deny("read.audit-scope",
+                          "a token bound to estates reads the audit index by ?entity= of its "
+                          "estates (" +
+                              Join(estates) + ")");
+  }
+
+  if (f.estate.empty()) {
+    if (estates.size() == 1) {
+      f.estate = estates[0];
+    } else if (!(who.role == R::COMPANY_STAFF && route.company_narrowed)) {
+      return Decision::Deny("read.name-estate", "name an estate with ?estate=; this token reads " +
+                                                    (estates.empty() ? "none" : Join(estates)));
+    }
+  }
+  if (!f.estate.empty()) {
+    Decision d = CheckEstate(who, f.estate, "estate " + f.estate);
+    if (!d.allowed) return d;
+  }
+
+  // Company staff see an estate only for the days their company served it.
+  if (who.role == R::COMPANY_STAFF && !f.estate.empty()) {
+    std::string first, last;
+    bool open = false;
+    for (const auto& c : log_->ContractsOf(f.estate)) {
+      if (c.company != who.company_id || c.voided) continue;
+      if (first.empty() || c.start < first) first = c.start;
+      if (c.end.empty()) open = true;
+      if (c.end > last) last = c.end;
+    }
+    if (auto from = DayStartMs(first)) f.from_ms = std::max(f.from_ms.value_or(*from), *from);
+    if (!open) {
+      if (auto to = DayStartMs(last)) {
+        int64_t end = *to + 24 * 3600 * 1000;
+        f.to_ms = std::min(f.to_ms.value_or(end), end);
+      }
+    }
   }
   return Decision::Allow();
 }
 
-Decision Permissions::ScopeQuery(const Principal& who, Query* q) const {
-  q->personal_details = MayReadRawEvents(who);
-  if (who.role == R::ADMIN || who.role == R::STREET_AUDITOR) {
-    if (!who.BoundToEstates()) return Decision::Allow();
-  }
-  if (who.role == R::COMPANY_STAFF) {
-    if (!q->filter.company.empty() && q->filter.company != who.company_id) {
-      return Decision::Deny("this token reads for company " + who.company_id + ", not " +
-                            q->filter.company);
+std::string Permissions::EstateOfEvent(schema::Event::Reader event, bool* known) const {
+  LedgerFacts facts(log_);
+  auto payload = event.getPayload();
+  if (payload.isCorrectionRecorded()) {
+    // A correction concerns what the event it corrects concerns.
+    auto target = log_->Read(payload.getCorrectionRecorded().getCorrectsSeq());
+    if (!target.ok() || target->event().getPayload().isCorrectionRecorded()) {
+      *known = false;
+      return "";
     }
-    q->filter.company = who.company_id;
-    return Decision::Allow();
+    return ledger::EstateOfEvent(target->event().getPayload(), facts, known);
   }
-  if (!who.BoundToEstates()) return Decision::Allow();
-  if (q->filter.estate.empty()) {
-    if (who.estates.size() == 1) {
-      q->filter.estate = who.estates[0];
-      return Decision::Allow();
-    }
-    std::string allowed;
-    for (const auto& e : who.estates) allowed += (allowed.empty() ? "" : ", ") + e;
-    return Decision::Deny("name an estate with ?estate=; this token reads " + allowed);
+  return ledger::EstateOfEvent(payload, facts, known);
+}
+
+bool Permissions::MayReadEvent(const Principal& who, schema::Event::Reader event) const {
+  if (!MayReadRawEvents(who)) return false;
+  bool all = false;
+  auto estates = ReadableEstates(who, &all);
+  if (all) return true;
+  bool known = false;
+  std::string estate = EstateOfEvent(event, &known);
+  if (!known) return false;
+  if (estate.empty()) return true;  // district-wide: estates, companies, policies, ratings
+  return std::find(estates.begin(), estates.end(), estate) != estates.end();
+}
+
+Decision Permissions::MayReadStream(const Principal& who, std::string_view stream) const {
+  if (!MayReadRawEvents(who)) {
+    return Decision::Deny("read.raw", std::string("the raw log carries personal details; a ") +
+                                          RoleName(who.role) +
+                                          " token reads the views (/v1/views/...) instead");
   }
-  if (!who.CoversEstate(q->filter.estate)) {
-    return Decision::Deny("this token does not read estate " + q->filter.estate);
+  bool all = false;
+  ReadableEstates(who, &all);
+  if (all) return Decision::Allow();
+  // The stream's first event says what it is about.
+  auto first = log_->ReadStream(stream, 1, 1);
+  if (!first.ok() || first->empty()) return Decision::Allow();  // not found is answered as such
+  if (!MayReadEvent(who, first->front().event())) {
+    return Decision::Deny("read.estate", "stream " + std::string(stream) +
+                                             " is not about an estate this token reads (" +
+                                             Join(who.estates) + ")");
   }
   return Decision::Allow();
 }

@@ -304,7 +304,8 @@ std::vector<ViewRoute>& Views() {
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
          v.complaints.Query(q.filter, m.initRoot<schema::ComplaintsView>());
          return Root<schema::ComplaintsView>(m);
-       }},
+       },
+       /*audit_only=*/false, /*company_narrowed=*/true},
       {"reply-board", "the public replies to an estate's complaints, in order",
        [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
          if (q.filter.estate.empty()) {
@@ -317,12 +318,14 @@ std::vector<ViewRoute>& Views() {
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
          v.repairs.Query(q.filter, q.now_ms, m.initRoot<schema::RepairsView>());
          return Root<schema::RepairsView>(m);
-       }},
+       },
+       /*audit_only=*/false, /*company_narrowed=*/true},
       {"overdue-repairs", "repairs past their time limit at ?at=, oldest first",
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
          v.repairs.Overdue(q.filter, q.now_ms, m.initRoot<schema::RepairsOverdue>());
          return Root<schema::RepairsOverdue>(m);
-       }},
+       },
+       /*audit_only=*/false, /*company_narrowed=*/true},
       {"visits", "home visits and the four must-visits: obligations met, due and missed",
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
          v.visits.Query(q.filter, q.now_ms, m.initRoot<schema::VisitsView>());
@@ -343,12 +346,24 @@ std::vector<ViewRoute>& Views() {
       {"time-bank-statement", "one account's balance and every movement (?person=)",
        [](const ViewSet& v, const Query& q, Message& m, std::string* error) {
          if (q.Param("person").empty()) *error = "person: name the account with ?person=";
-         v.time_bank.Statement(q.Param("person"), m.initRoot<schema::TimeBankStatement>());
+         auto out = m.initRoot<schema::TimeBankStatement>();
+         v.time_bank.Statement(q.Param("person"), out);
+         // A name is a personal detail: shown to the roles that need it, and to its owner.
+         if (!q.personal_details && q.Param("person") != q.reader_actor) out.setName("");
          return Root<schema::TimeBankStatement>(m);
        }},
       {"meetings", "joint meetings, attendees by side, agendas and resolutions",
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
-         v.meetings.Query(q.filter, q.now_ms, m.initRoot<schema::MeetingsView>());
+         auto out = m.initRoot<schema::MeetingsView>();
+         v.meetings.Query(q.filter, q.now_ms, out);
+         if (!q.personal_details) {
+           // Who attended stays (their id and side); names are personal details.
+           for (auto meeting : out.getMeetings()) {
+             for (auto attendee : meeting.getAttendees()) {
+               if (q.reader_actor != attendee.getPersonId().cStr()) attendee.setName("");
+             }
+           }
+         }
          return Root<schema::MeetingsView>(m);
        }},
       {"open-resolutions", "resolutions open and overdue at ?at=, and those overdue since ?from=",

@@ -40,6 +40,7 @@ struct Query {
   std::optional<std::chrono::milliseconds> wait;
   int year = 0;
   bool personal_details = false;  // names and phone numbers of residents may be shown
+  std::string reader_actor;       // who reads: a resident sees their own name
   std::map<std::string, std::string> params;
   std::string Param(const std::string& name) const {
     auto it = params.find(name);
@@ -57,6 +58,9 @@ struct ViewRoute {
   const char* about;
   Fill fill;
   bool audit_only = false;  // for auditors, admins and community workers only
+  // Company staff's company narrows it to what their company was charged with, so they may read
+  // it without naming an estate.
+  bool company_narrowed = false;
 };
 const ViewRoute* FindViewRoute(const std::string& name);
 const ViewRoute* FindReportRoute(const std::string& name);

@@ -80,7 +80,12 @@ ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
       ledger::Result<ledger::RecordedEvent> original = fetch_(target);
       if (!original.ok()) return original.status();
       EventContext before = ContextOf(*original);
-      if (!before.payload.isCorrectionRecorded()) {
+      // A replacement of another type would change what kind of fact the corrected event was
+      // (a complaint read as a service contract). The rule book refuses it now; one in a ledger
+      // written before is kept in the audit trail and changes no view.
+      bool same_kind = !correction.getAction().isReplacement() ||
+                       correction.getAction().getReplacement().which() == before.payload.which();
+      if (!before.payload.isCorrectionRecorded() && same_kind) {
         // What the corrected event stands for now: the original, its last replacement, or
         // nothing if it was voided.
         std::optional<capnp::FlatArrayMessageReader> previous;

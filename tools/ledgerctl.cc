@@ -536,6 +536,9 @@ int main(int argc, char** argv) {
     sub->add_option("--out", out, "the file, or - for standard output")->capture_default_str();
   }
 
+  auto* permissions =
+      app.add_subcommand("permissions", "the rule book: who may append which event, and where");
+
   std::string server, server_token;
   for (auto* sub : {head, tail, backup}) {
     sub->add_option("--server", server,
@@ -551,6 +554,10 @@ int main(int argc, char** argv) {
     if (*head) return RemoteHead(*remote);
     if (*tail) return RemoteTail(*remote, count, follow);
     if (*backup) return RemoteBackup(*remote, to);
+  }
+  if (*permissions) {
+    std::cout << ledger::RuleTableMarkdown();
+    return 0;
   }
   if (*init) return Init(data);
   if (*head) return Head(data);
