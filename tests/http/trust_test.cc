@@ -1,0 +1,397 @@
+// The attacks a token holder tried against the ledger, each as a test over real HTTP: what the
+// rule book refuses (and that a refusal writes nothing), what it now allows, and what each role
+// reads.
+
+#include <atomic>
+#include <thread>
+
+#include "server_fixture.h"
+
+using ledger::schema::Role;
+using testing::HttpClient;
+using testing::HttpReply;
+using testing::ServerFixture;
+
+namespace {
+
+std::string Event(const std::string& id, const std::string& type, const std::string& data,
+                  const std::string& occurred = "") {
+  return "{\"eventId\":\"" + id + "\",\"type\":\"" + type + "\"" +
+         (occurred.empty() ? "" : ",\"occurredAt\":\"" + occurred + "\"") + ",\"data\":" + data +
+         "}";
+}
+
+// Two estates: e01 served by company/a since 2020; e02 served by company/old until 2024-06-30
+// and by company/b since 2024-07-01. Households h01 (e01, resident p01) and h02 (e02, p02).
+class Neighbourhood {
+ public:
+  Neighbourhood() : c(f.Client()) {
+    f.now = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+    admin = f.admin;
+    Must(admin, "estate/e01", "estateRegistered", R"({"estateId":"estate/e01","name":"一区"})");
+    Must(admin, "estate/e02", "estateRegistered", R"({"estateId":"estate/e02","name":"二区"})");
+    for (const char* company : {"company/a", "company/b", "company/old"}) {
+      Must(admin, company, "companyRegistered",
+           std::string(R"({"companyId":")") + company + R"(","name":"物业"})");
+    }
+    Must(
+        admin, "contract/k1", "serviceContractStarted",
+        R"({"contractId":"contract/k1","estateId":"estate/e01","companyId":"company/a","startDate":"2020-01-01"})");
+    Must(
+        admin, "contract/k2", "serviceContractStarted",
+        R"({"contractId":"contract/k2","estateId":"estate/e02","companyId":"company/old","startDate":"2020-01-01"})");
+    Must(
+        admin, "contract/k2", "serviceContractEnded",
+        R"({"contractId":"contract/k2","estateId":"estate/e02","companyId":"company/old","endDate":"2024-06-30"})");
+    Must(
+        admin, "contract/k3", "serviceContractStarted",
+        R"({"contractId":"contract/k3","estateId":"estate/e02","companyId":"company/b","startDate":"2024-07-01"})");
+    for (std::string x : {"01", "02"}) {
+      Must(admin, "household/h" + x, "householdRegistered",
+           R"({"householdId":"household/h)" + x + R"(","estateId":"estate/e)" + x +
+               R"(","headName":"张三","phone":"13800000000"})");
+      Must(admin, "person/p" + x, "personRegistered",
+           R"({"personId":"person/p)" + x + R"(","name":"居民)" + x +
+               R"(","phone":"13900000000","householdId":"household/h)" + x + R"("})");
+    }
+    resident1 = f.Token(Role::RESIDENT, "person/p01", {"estate/e01"});
+    resident2 = f.Token(Role::RESIDENT, "person/p02", {"estate/e02"});
+    staff_a = f.Token(Role::COMPANY_STAFF, "person/staff-a", {}, "company/a");
+    staff_old = f.Token(Role::COMPANY_STAFF, "person/staff-old", {}, "company/old");
+    worker1 = f.Token(Role::COMMUNITY_WORKER, "person/worker-1", {"estate/e01"});
+    auditor1 = f.Token(Role::STREET_AUDITOR, "person/auditor-1", {"estate/e01"});
+    committee1 = f.Token(Role::OWNERS_COMMITTEE, "person/committee-1", {"estate/e01"});
+    c01 = Must(resident1, "complaint/c01", "complaintFiled", Complaint("complaint/c01", "01"));
+    c02 = Must(resident2, "complaint/c02", "complaintFiled", Complaint("complaint/c02", "02"));
+  }
+
+  static std::string Complaint(const std::string& id, const std::string& x,
+                               const std::string& extra = "") {
+    return R"({"complaintId":")" + id + R"(","estateId":"estate/e)" + x +
+           R"(","householdId":"household/h)" + x + R"(","category":"water","summary":"漏水")" +
+           extra + "}";
+  }
+
+  HttpReply Post(const std::string& token, const std::string& stream, const std::string& type,
+                 const std::string& data, const std::string& id = "",
+                 const std::string& occurred = "") {
+    return c.Send("POST", "/v1/streams/" + stream + "/events", token,
+                  Event(id.empty() ? "ev-" + std::to_string(++n) : id, type, data, occurred));
+  }
+
+  uint64_t Must(const std::string& token, const std::string& stream, const std::string& type,
+                const std::string& data) {
+    auto reply = Post(token, stream, type, data);
+    INFO(type << ": " << reply.body);
+    REQUIRE(reply.status == 201);
+    return reply.json().at("seqs").as_array()[0].as_int64();
+  }
+
+  // Refused with `status`, naming `rule`, and nothing written.
+  void Refused(const HttpReply& reply, int status, const std::string& rule, uint64_t head_before) {
+    INFO(reply.body);
+    CHECK(reply.status == status);
+    if (!rule.empty()) CHECK(reply.json().at("rule").as_string() == rule);
+    CHECK(Head() == head_before);
+  }
+
+  uint64_t Head() { return c.Send("GET", "/v1/head", admin).json().at("seq").as_int64(); }
+
+  std::string Correction(uint64_t seq, const std::string& action) {
+    return R"({"correctsSeq":")" + std::to_string(seq) + R"(","reason":"改正","action":)" + action +
+           "}";
+  }
+
+  ServerFixture f;
+  HttpClient c;
+  std::string admin, resident1, resident2, staff_a, staff_old, worker1, auditor1, committee1;
+  uint64_t c01 = 0, c02 = 0;
+  int n = 0;
+};
+
+}  // namespace
+
+TEST_CASE("corrections are judged as what they do", "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  std::string stream = "correction/" + std::to_string(d.c01);
+
+  // A resident replaces their complaint by a service contract, or by a black-listing.
+  d.Refused(
+      d.Post(
+          d.resident1, stream, "correctionRecorded",
+          d.Correction(
+              d.c01,
+              R"({"replacement":{"type":"serviceContractStarted","data":{"contractId":"contract/x","estateId":"estate/e02","companyId":"company/a","startDate":"2025-01-01"}}})")),
+      400, "correction.type", head);
+  d.Refused(
+      d.Post(
+          d.resident1, stream, "correctionRecorded",
+          d.Correction(
+              d.c01,
+              R"({"replacement":{"type":"starRatingPublished","data":{"year":2025,"ratings":[{"subject":{"kind":"company","id":"company/b"},"list":"black"}],"computedAtSeq":"1"}}})")),
+      400, "correction.type", head);
+
+  // Company staff replace their acknowledgement by a perfect inspection of their own company.
+  uint64_t ack = d.Must(d.staff_a, "complaint/c01", "complaintAcknowledged",
+                        R"({"complaintId":"complaint/c01"})");
+  head = d.Head();
+  d.Refused(
+      d.Post(
+          d.staff_a, "correction/" + std::to_string(ack), "correctionRecorded",
+          d.Correction(
+              ack,
+              R"({"replacement":{"type":"inspectionRecorded","data":{"sheetId":"sheet/x","subject":{"kind":"company","id":"company/a"},"year":2025,"items":[{"item":"all","score":100,"maxScore":100}]}}})")),
+      400, "correction.type", head);
+
+  // A resident voids another resident's complaint; a replacement may not move an entity.
+  d.Refused(d.Post(d.resident1, "correction/" + std::to_string(d.c02), "correctionRecorded",
+                   d.Correction(d.c02, R"({"void":null})")),
+            403, "", head);
+  d.Refused(d.Post(d.resident1, stream, "correctionRecorded",
+                   d.Correction(d.c01, R"({"replacement":{"type":"complaintFiled","data":)" +
+                                           Neighbourhood::Complaint("complaint/c99", "01") + "}}")),
+            403, "correction.entity", head);
+
+  // What is allowed: the resident corrects their own complaint's wording, the worker voids it.
+  d.Must(d.resident1, stream, "correctionRecorded",
+         d.Correction(d.c01, R"({"replacement":{"type":"complaintFiled","data":)" +
+                                 Neighbourhood::Complaint("complaint/c01", "01") + "}}"));
+  d.Must(d.worker1, stream, "correctionRecorded", d.Correction(d.c01, R"({"void":null})"));
+  // A correction belongs to its own stream.
+  d.Refused(d.Post(d.admin, "complaint/c01", "correctionRecorded",
+                   d.Correction(d.c01, R"({"void":null})")),
+            400, "stream.entity", d.Head());
+}
+
+TEST_CASE("scope follows the recording clock, not occurredAt", "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  // company/old's contract for e02 ended 2024-06-30; it is 2026 on the server's clock.
+  auto now = d.Post(d.staff_old, "complaint/c02", "complaintAcknowledged",
+                    R"({"complaintId":"complaint/c02"})");
+  d.Refused(now, 403, "scope.company-serves", head);
+  CHECK(now.body.find("its contract ended 2024-06-30") != std::string::npos);
+  auto backdated = d.Post(d.staff_old, "complaint/c02", "complaintAcknowledged",
+                          R"({"complaintId":"complaint/c02"})", "", "2024-01-01T00:00:00Z");
+  d.Refused(backdated, 403, "scope.company-serves", head);
+  // company/a never served e02.
+  d.Refused(
+      d.Post(d.staff_a, "complaint/c02", "complaintResolved", R"({"complaintId":"complaint/c02"})"),
+      403, "scope.company-serves", head);
+  // A company-staff token bound to e01 does not act in e02 even for a company serving both.
+  std::string bound_b =
+      d.f.Token(Role::COMPANY_STAFF, "person/staff-b", {"estate/e01"}, "company/b");
+  d.Refused(d.Post(bound_b, "complaint/c02", "complaintAcknowledged",
+                   R"({"complaintId":"complaint/c02"})"),
+            403, "scope.estate", head);
+  // company/b, which serves e02 now, may.
+  std::string staff_b = d.f.Token(Role::COMPANY_STAFF, "person/staff-b2", {}, "company/b");
+  d.Must(staff_b, "complaint/c02", "complaintAcknowledged", R"({"complaintId":"complaint/c02"})");
+}
+
+TEST_CASE("ids and streams cannot be taken over", "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  // A resident of e02 files a complaint under the id of an e01 complaint.
+  d.Refused(d.Post(d.resident2, "complaint/c01", "complaintFiled",
+                   Neighbourhood::Complaint("complaint/c01", "02")),
+            409, "entity.taken", head);
+  // An e01 community worker registers an e02 household into e01.
+  d.Refused(d.Post(d.worker1, "household/h02", "householdRegistered",
+                   R"({"householdId":"household/h02","estateId":"estate/e01"})"),
+            403, "entity.estate", head);
+  // A resident appends a complaint to another entity's stream: refused, and that stream's
+  // version is untouched, so others' expectedVersion still holds.
+  auto elsewhere = d.Post(d.resident1, "complaint/c02", "complaintFiled",
+                          Neighbourhood::Complaint("complaint/c77", "01"));
+  d.Refused(elsewhere, 400, "stream.entity", head);
+  CHECK(elsewhere.body.find("complaint/c77") != std::string::npos);
+  d.Must(d.staff_a, "complaint/c01", "complaintAcknowledged", R"({"complaintId":"complaint/c01"})");
+  auto stream = d.c.Send("GET", "/v1/streams/complaint/c02/events", d.admin).json();
+  CHECK(stream.at("events").as_array().size() == 1);
+
+  // Two residents claim one new id at the same moment: exactly one wins.
+  std::atomic<int> created{0}, taken{0};
+  std::vector<std::thread> racers;
+  for (int i = 0; i < 2; ++i) {
+    racers.emplace_back([&, i] {
+      HttpClient c = d.f.Client();
+      std::string token = i ? d.resident2 : d.resident1;
+      std::string x = i ? "02" : "01";
+      auto reply = c.Send(
+          "POST", "/v1/streams/complaint/race/events", token,
+          Event("race-" + x, "complaintFiled", Neighbourhood::Complaint("complaint/race", x)));
+      if (reply.status == 201) ++created;
+      if (reply.status == 409) ++taken;
+    });
+  }
+  for (auto& t : racers) t.join();
+  CHECK(created == 1);
+  CHECK(taken == 1);
+}
+
+TEST_CASE("identities in payloads are the caller's", "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  d.Refused(
+      d.Post(
+          d.resident1, "claim/x1", "volunteerHoursClaimed",
+          R"({"claimId":"claim/x1","personId":"person/p02","estateId":"estate/e01","minutes":600,"activity":"x"})"),
+      403, "identity.person", head);
+  d.Refused(
+      d.Post(
+          d.resident1, "survey/s1", "surveyResponseRecorded",
+          R"({"surveyId":"survey/s1","estateId":"estate/e01","householdId":"household/h02","answers":[{"question":"q","satisfaction":"dissatisfied"}]})"),
+      403, "identity.household", head);
+  d.Refused(d.Post(d.resident1, "complaint/c02", "followUpRecorded",
+                   R"({"subject":{"complaintId":"complaint/c02"},"satisfaction":"dissatisfied"})"),
+            403, "", head);
+  // A complaint charged to a company that does not serve the estate.
+  d.Refused(d.Post(d.resident1, "complaint/c10", "complaintFiled",
+                   Neighbourhood::Complaint("complaint/c10", "01", R"(,"companyId":"company/b")")),
+            403, "identity.company", head);
+  d.Refused(
+      d.Post(
+          d.resident1, "exchange/x1", "timeBankExchanged",
+          R"({"exchangeId":"exchange/x1","payerId":"person/p02","providerId":"person/p01","pointsCenti":"500"})"),
+      403, "", head);  // the payer's estate, e02, is not the resident's
+}
+
+TEST_CASE("legitimate work is allowed within scope", "[http][rules]") {
+  Neighbourhood d;
+  // A resident pays for a service from their own account.
+  d.Must(
+      d.resident1, "exchange/x1", "timeBankExchanged",
+      R"({"exchangeId":"exchange/x1","payerId":"person/p01","providerId":"person/p02","pointsCenti":"100"})");
+  // An estate-bound community worker verifies hours claimed in its estate.
+  d.Must(d.resident1, "claim/k1", "volunteerHoursClaimed",
+         R"({"claimId":"claim/k1","personId":"person/p01","minutes":60,"activity":"巡楼"})");
+  d.Must(d.worker1, "claim/k1", "volunteerHoursVerified", R"({"claimId":"claim/k1"})");
+  // Owners' committees and company staff report progress on resolutions of their estate.
+  d.Must(d.worker1, "meeting/m1", "jointMeetingHeld",
+         R"({"meetingId":"meeting/m1","estateId":"estate/e01","heldOn":"2025-12-20"})");
+  d.Must(
+      d.worker1, "meeting/m1", "resolutionAdopted",
+      R"({"resolutionId":"resolution/r1","meetingId":"meeting/m1","text":"修路灯","ownerSide":"propertyCompany","ownerId":"company/a"})");
+  d.Must(d.committee1, "resolution/r1", "resolutionProgressed",
+         R"({"resolutionId":"resolution/r1","percent":30})");
+  d.Must(d.staff_a, "resolution/r1", "resolutionProgressed",
+         R"({"resolutionId":"resolution/r1","percent":60})");
+  // A complaint without a company is charged to the one serving the estate: its staff resolve it.
+  d.Must(d.staff_a, "complaint/c01", "complaintResolved", R"({"complaintId":"complaint/c01"})");
+}
+
+TEST_CASE("retries cannot hide a conflict", "[http][rules]") {
+  Neighbourhood d;
+  std::string body =
+      Event("mine-1", "complaintFiled", Neighbourhood::Complaint("complaint/m1", "01"));
+  auto first = d.c.Send("POST", "/v1/streams/complaint/m1/events", d.resident1, body);
+  REQUIRE(first.status == 201);
+  auto again = d.c.Send("POST", "/v1/streams/complaint/m1/events", d.resident1, body);
+  CHECK(again.status == 200);
+  CHECK(again.json().at("duplicate").as_bool());
+  CHECK(again.json().at("seqs") == first.json().at("seqs"));
+  uint64_t head = d.Head();
+  // The same id with other content, even in the same stream.
+  auto changed = d.c.Send(
+      "POST", "/v1/streams/complaint/m1/events", d.resident1,
+      Event("mine-1", "complaintFiled",
+            Neighbourhood::Complaint("complaint/m1", "01", R"(,"channel":"wechatGroup")")));
+  d.Refused(changed, 409, "event-id.taken", head);
+  auto different =
+      d.c.Send("POST", "/v1/streams/complaint/m2/events", d.resident1,
+               Event("mine-1", "complaintFiled", Neighbourhood::Complaint("complaint/m2", "01")));
+  d.Refused(different, 409, "event-id.taken", head);
+  CHECK(different.body.find("complaint/m1") != std::string::npos);  // the caller's own event
+  // Someone else's id: taken, without saying where.
+  auto theirs =
+      d.c.Send("POST", "/v1/streams/complaint/m3/events", d.resident2,
+               Event("mine-1", "complaintFiled", Neighbourhood::Complaint("complaint/m3", "02")));
+  d.Refused(theirs, 409, "event-id.taken", head);
+  CHECK(theirs.body.find("complaint/m1") == std::string::npos);
+  CHECK(theirs.body.find("seq") == std::string::npos);
+}
+
+TEST_CASE("Authorization: exactly one header, scheme in any case", "[http][auth]") {
+  Neighbourhood d;
+  auto lower = d.c.Send("GET", "/v1/head", "");
+  CHECK(lower.status == 401);
+  HttpClient raw = d.f.Client();
+  raw.WriteRaw("GET /v1/head HTTP/1.1\r\nHost: x\r\nAuthorization: bearer " + d.admin + "\r\n\r\n");
+  CHECK(raw.Receive().status == 200);
+  raw.WriteRaw("GET /v1/head HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + d.resident1 +
+               "\r\nAuthorization: Bearer " + d.admin + "\r\n\r\n");
+  auto twice = raw.Receive();
+  CHECK(twice.status == 400);
+  CHECK(twice.body.find("exactly one Authorization header") != std::string::npos);
+}
+
+TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
+  Neighbourhood d;
+  d.Must(d.worker1, "visit/v1", "homeVisitRecorded",
+         R"({"visitId":"visit/v1","householdId":"household/h01","note":"独居老人，行动不便"})");
+  std::string worker2 = d.f.Token(Role::COMMUNITY_WORKER, "person/worker-2", {"estate/e02"});
+  d.Must(
+      worker2, "meeting/m2", "jointMeetingHeld",
+      R"({"meetingId":"meeting/m2","estateId":"estate/e02","heldOn":"2025-12-20","attendees":[{"personId":"person/p02","name":"居民02","side":"residentRepresentative"}]})");
+  auto get = [&](const std::string& token, const std::string& target) {
+    return d.c.Send("GET", target, token);
+  };
+  // Company staff: estates their company never served, and household views at all.
+  CHECK(get(d.staff_a, "/v1/views/meetings?estate=estate/e02").status == 403);
+  CHECK(get(d.staff_a, "/v1/views/visits?estate=estate/e01").status == 403);
+  CHECK(get(d.staff_a,
+            "/v1/reports/joint-meeting?estate=estate/"
+            "e02&from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+            .status == 403);
+  CHECK(get(d.staff_a, "/v1/views/meetings?estate=estate/e01").status == 200);
+  // company/old served e02 until 2024-06-30: it reads e02 for those days only.
+  auto old = get(d.staff_old, "/v1/views/meetings?estate=estate/e02");
+  CHECK(old.status == 200);
+  CHECK(old.json().at("result").at("meetings").as_array().empty());  // held in 2025: after
+  // Estate-bound tokens, whichever parameter names the other estate.
+  CHECK(get(d.resident1, "/v1/views/household-visits?household=household/h02").status == 403);
+  CHECK(get(d.resident1, "/v1/views/time-bank-statement?person=person/p02").status == 403);
+  CHECK(get(d.resident1, "/v1/views/household-visits?household=household/h01").status == 200);
+  CHECK(get(d.worker1, "/v1/views/household-visits?household=household/h02").status == 403);
+  CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c02").status == 403);
+  CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c01").status == 200);
+  CHECK(get(d.worker1, "/v1/views/audit?actor=person/p02").status == 403);
+  CHECK(get(d.auditor1, "/v1/streams/complaint/c02/events").status == 403);
+  CHECK(get(d.auditor1, "/v1/streams/complaint/c01/events").status == 200);
+  CHECK(get(d.auditor1, "/v1/events/" + std::to_string(d.c02)).status == 403);
+  // The log, narrowed event by event: no e02 household, person or complaint reaches e01's worker.
+  auto log = get(d.worker1, "/v1/log?from=1&limit=1000");
+  REQUIRE(log.status == 200);
+  CHECK(log.body.find("household/h02") == std::string::npos);
+  CHECK(log.body.find("complaint/c02") == std::string::npos);
+  CHECK(log.body.find("household/h01") != std::string::npos);
+  CHECK(log.json().at("outOfScope").as_int64() > 0);
+  // An unbound auditor reads everything.
+  CHECK(get(d.f.Token(Role::STREET_AUDITOR, "person/a-all"), "/v1/streams/complaint/c02/events")
+            .status == 200);
+  // Residents do not see other people's names.
+  std::string resident2 = d.resident2;
+  auto meetings = get(resident2, "/v1/views/meetings?estate=estate/e02");
+  REQUIRE(meetings.status == 200);
+  CHECK(meetings.body.find("居民02") != std::string::npos);  // their own name
+  std::string neighbour = d.f.Token(Role::RESIDENT, "person/p03", {"estate/e02"});
+  auto seen = get(neighbour, "/v1/views/meetings?estate=estate/e02");
+  REQUIRE(seen.status == 200);
+  CHECK(seen.body.find("居民02") == std::string::npos);
+  CHECK(seen.body.find("person/p02") != std::string::npos);
+  auto registers = get(d.resident1, "/v1/views/registers?estate=estate/e01");
+  REQUIRE(registers.status == 200);
+  CHECK(registers.body.find("13800000000") == std::string::npos);
+}
+
+TEST_CASE("refusals are counted in /metrics by rule", "[http][rules]") {
+  Neighbourhood d;
+  d.Post(d.resident1, "complaint/c01", "complaintFiled",
+         Neighbourhood::Complaint("complaint/c01", "02"));
+  d.Post(d.resident1, "estate/e09", "estateRegistered", R"({"estateId":"estate/e09","name":"x"})");
+  auto metrics = d.c.Send("GET", "/metrics", "").body;
+  CHECK(metrics.find("ledger_refusals_total{rule=\"role.type\"} 1") != std::string::npos);
+  CHECK(metrics.find("ledger_refusals_total{rule=\"entity.taken\"} 1") != std::string::npos);
+}
