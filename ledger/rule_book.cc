@@ -520,7 +520,10 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
       }
       break;
     case Identity::kChargedCompany:
-      if (who.role == R::COMPANY_STAFF && entity && entity->company != who.company_id) {
+      // A complaint filed while no company served the estate is charged to none: the company
+      // serving it now takes it up.
+      if (who.role == R::COMPANY_STAFF && entity && !entity->company.empty() &&
+          entity->company != who.company_id) {
         return Deny("scope.company-entity",
                     EntityOf(act.rule, act.payload) + " is charged to " +
                         (entity->company.empty() ? std::string("no company") : entity->company) +
@@ -699,6 +702,13 @@ Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader 
   std::string type = PayloadType(payload);
   std::string expected = StreamOf(event);
   if (expected.empty()) return Invalid("type.unknown", "\"" + type + "\" is not an event type");
+  // Who may append the type comes first: a refused caller learns nothing about streams.
+  if (const TypeRule* rule = FindRule(type);
+      rule && who.role != R::ADMIN && !(rule->roles & Bit(who.role))) {
+    return Deny("role.type", std::string("a ") + RoleText(who.role) + " token may not append " +
+                                 type + " events; they are for " + RolesText(rule->roles) +
+                                 " and admin");
+  }
   if (stream != expected) {
     return Invalid("stream.entity", "a " + type + " belongs to the stream \"" + expected +
                                         "\", not \"" + std::string(stream) +
@@ -861,7 +871,7 @@ std::vector<RuleRow> RuleTable() {
       case Identity::kSubjectFiler:
         return "a resident: what they filed, or a visit to their household";
       case Identity::kChargedCompany:
-        return "company staff: charged to their company";
+        return "company staff: charged to their company (or to none)";
       case Identity::kOwner:
         return "company staff: owned by their company";
     }

@@ -174,11 +174,12 @@ TEST_CASE("retrying with the same event ids returns the first result", "[ledger]
   CHECK(retry->stream_version == 2);
   CHECK(log->Head() == head);
 
-  SECTION("an id reused in another stream is refused") {
+  SECTION("an id reused in another stream is taken, and says where to a trusted caller") {
     auto r =
         AppendOne(*log, "complaint/c-2", ExpectedVersion::Any(), Complaint("r-1", "complaint/c-2"));
-    REQUIRE(r.status().code() == ledger::Code::kInvalidArgument);
+    REQUIRE(r.status().code() == ledger::Code::kAlreadyExists);
     CHECK_THAT(r.status().message(), Catch::Contains("complaint/c-1"));
+    CHECK(log->Head() == head);
   }
   SECTION("a batch mixing seen and new ids is refused") {
     std::vector<OwnedEvent> mixed;

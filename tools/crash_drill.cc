@@ -389,7 +389,8 @@ class Workload {
     // A new complaint: its version is its event count. Steps are taken once per complaint.
     if (request.stream.rfind("complaint/", 0) == 0 && version == request.ids.size()) {
       open_[request.stream] = version;
-      filed_.push_back(seqs->as_array()[0].to_number<uint64_t>());
+      filed_.emplace_back(seqs->as_array()[0].to_number<uint64_t>(),
+                          request.stream.substr(std::strlen("complaint/")));
     }
   }
 
@@ -463,15 +464,17 @@ class Workload {
 
   Request Correction() {
     size_t pick = random_() % filed_.size();
-    uint64_t target = filed_[pick];
+    auto [target, complaint] = filed_[pick];
     filed_.erase(filed_.begin() + static_cast<long>(pick));
     std::string id = prefix_ + "-c" + std::to_string(++n_);
     std::string action = random_() % 2 ? R"({"void":null})"
                                        : R"({"replacement":{"type":"complaintFiled","data":)" +
-                                             Filed(prefix_ + "-r" + std::to_string(n_), 3) + "}}";
+                                             Filed(complaint, 3) + "}}";
     std::string data = R"({"correctsSeq":")" + std::to_string(target) +
                        R"(","reason":"录入有误","action":)" + action + "}";
-    return Wrap("correction/" + id, {Event(id, "correctionRecorded", data)}, {id}, "any");
+    // A correction's stream is the corrected event's; a replacement keeps its complaint.
+    return Wrap("correction/" + std::to_string(target), {Event(id, "correctionRecorded", data)},
+                {id}, "any");
   }
 
   std::string prefix_;
@@ -479,7 +482,8 @@ class Workload {
   std::mt19937_64 random_;
   uint64_t n_ = 0;
   std::map<std::string, uint64_t> open_;  // stream -> version, complaints not yet resolved
-  std::vector<uint64_t> filed_;           // seqs of acknowledged complaintFiled events
+  // Acknowledged complaintFiled events: seq and complaint id.
+  std::vector<std::pair<uint64_t, std::string>> filed_;
 };
 
 // --- the checks -------------------------------------------------------------------------------

@@ -315,8 +315,9 @@ TEST_CASE("server-sent events stream the log and resume after Last-Event-ID", "[
   ServerFixture f;
   auto c = f.Client();
   for (int i = 1; i <= 3; ++i) {
-    REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fs/events", f.admin,
-                   ComplaintJson("sse-" + std::to_string(i), "s"))
+    std::string n = std::to_string(i);
+    REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fs" + n + "/events", f.admin,
+                   ComplaintJson("sse-" + n, "s" + n))
                 .status == 201);
   }
   auto read_until = [](HttpClient& client, const std::string& needle) {
@@ -341,8 +342,9 @@ TEST_CASE("server-sent events stream the log and resume after Last-Event-ID", "[
     CHECK_THAT(got, Catch::Contains("id: 3\n"));
     CHECK_THAT(got, !Catch::Contains("id: 1\n"));
     // A new append reaches the open stream.
-    REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fs/events", f.admin, ComplaintJson("sse-4", "s"))
-                .status == 201);
+    REQUIRE(
+        c.Send("POST", "/v1/streams/complaint%2Fs4/events", f.admin, ComplaintJson("sse-4", "s4"))
+            .status == 201);
     CHECK_THAT(read_until(sse, "id: 4\n"), Catch::Contains("id: 4\n"));
   }
   HttpClient resume = f.Client();
@@ -374,7 +376,7 @@ TEST_CASE("healthz and metrics in the Prometheus text format", "[http]") {
   REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fm/events", f.admin, ComplaintJson("m-1", "m"))
               .status == 201);
   (void)c.Send("POST", "/v1/streams/complaint%2Fm/events?expectedVersion=none", f.admin,
-               ComplaintJson("m-2", "m"));
+               R"({"eventId":"m-2","type":"complaintEscalated","data":{"complaintId":"m"}})");
   auto metrics = c.Send("GET", "/metrics", "");
   REQUIRE(metrics.status == 200);
   CHECK_THAT(metrics.content_type, Catch::StartsWith("text/plain"));
@@ -493,8 +495,9 @@ TEST_CASE("an online backup taken while appends run restores to a ledger that ve
   std::thread appender([&] {
     auto c = f.Client();
     for (int i = 0; i < 2000 && !stop; ++i) {
-      auto r = c.Send("POST", "/v1/streams/complaint%2Fb/events", f.admin,
-                      ComplaintJson("bk-" + std::to_string(i), "b"));
+      std::string n = std::to_string(i);
+      auto r = c.Send("POST", "/v1/streams/complaint%2Fb" + n + "/events", f.admin,
+                      ComplaintJson("bk-" + n, "b" + n));
       if (r.status == 201) ++acknowledged;
     }
   });
