@@ -12,12 +12,15 @@
 #include <capnp/message.h>
 #include <capnp/schema.h>
 #include <capnp/serialize.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
 #include <limits>
 #include <optional>
 #include <random>
@@ -657,6 +660,29 @@ TEST_CASE("an export of events written before normalisation imports and says whi
   CHECK(report->ok);
   // The bytes are the ones written, so the restored ledger exports the same text.
   CHECK(ExportAll(*fresh) == exported);
+
+  SECTION("ledgerctl import restores it and names the lines") {
+    {
+      std::ofstream file(dir.sub("legacy.ndjson"));
+      file << exported;
+    }
+    std::string command = std::string(LEDGERCTL_PATH) + " import --data " + dir.sub("cli") +
+                          " --in " + dir.sub("legacy.ndjson") + " 2>&1";
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+    int status = pclose(pipe);
+    INFO(out);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_THAT(out, Catch::Contains("line 1: event hashes right only in the form written before "
+                                    "normalisation") &&
+                        Catch::Contains("line 2: event hashes right only") &&
+                        !Catch::Contains("line 3:") &&
+                        Catch::Contains("imported 5 events, head 5 " + ledger::ToHex(head.hash)));
+  }
 
   SECTION("a line whose event hashes right in no form is still refused, naming the line") {
     std::string tampered = exported;
