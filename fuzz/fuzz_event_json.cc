@@ -1,14 +1,16 @@
 // Fuzzes the JSON edge of an append: the bytes are a request body, decoded the way the HTTP API
 // decodes one (a bare event, or {"expectedVersion", "events": [...]}), and every event that
 // decodes is then prepared the way the ledger prepares it before queueing: copied with the
-// server's fields set, validated, canonicalised. An event that passes is encoded back to JSON, as
-// every read of the log does, and that JSON must decode to the same canonical bytes: an append
-// that reads back as something else would be a silent change to the record.
+// server's fields set, validated, brought to normal form and canonicalised. An event that passes
+// is read from those bytes and encoded back to JSON, as every read of the log and every export
+// does, and that JSON, decoded and normalised, must give the same bytes: otherwise an append
+// would read back as something else, and an export would not restore.
 //
 // Crashes, sanitizer reports and a broken round trip (abort) are findings.
 
 #include <capnp/dynamic.h>
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <kj/exception.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 
 #include "codec/event_json.h"
 #include "http/routes.h"
+#include "ledger/normalize.h"
 #include "ledger/status.h"
 #include "ledger/validate.h"
 #include "schemas/api.capnp.h"
@@ -43,10 +46,11 @@ const codec::EventJson& Json() {
   std::abort();
 }
 
+// What the ledger stores: the canonical bytes of the normal form.
 kj::Array<capnp::word> Canonical(schema::Event::Reader event) {
   kj::Array<capnp::word> words;
-  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&]() { words = capnp::canonicalize(event); })) {
-    Fail("canonicalize threw on an event the codec built", e->getDescription().cStr());
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&]() { words = ledger::NormalCanonical(event); })) {
+    Fail("normalising threw on an event the codec built", e->getDescription().cStr());
   }
   return words;
 }
@@ -86,13 +90,24 @@ void PrepareAndRoundTrip(schema::Event::Reader given) {
   }
   kj::Array<capnp::word> canonical = Canonical(event.asReader());
 
-  std::string json = Json().Encode(event.asReader());
+  // Read back from the stored bytes, as the ledger reads an event.
+  kj::ArrayPtr<const capnp::word> segments[1] = {canonical};
+  capnp::SegmentArrayMessageReader stored(segments);
+  auto recorded = stored.getRoot<schema::Event>();
+  if (!SameWords(canonical, Canonical(recorded))) {
+    Fail("the normal form is not normal", Json().Encode(recorded));
+  }
+  std::string json = Json().Encode(recorded);
   if (json.empty()) Fail("a valid event did not encode", "");
   capnp::MallocMessageBuilder again;
   auto back = again.initRoot<schema::Event>();
   ledger::Status decoded = Json().Decode(json, back);
   if (!decoded.ok())
     Fail("the encoding of a valid event does not decode", decoded.ToString() + "\n" + json);
+  ledger::Status still_valid = ledger::ValidateEvent(back.asReader());
+  if (!still_valid.ok()) {
+    Fail("a stored event's JSON is refused on import", still_valid.ToString() + "\n" + json);
+  }
   if (!SameWords(canonical, Canonical(back.asReader()))) {
     Fail("an event reads back different from what was appended",
          json + "\n" + Json().Encode(back.asReader()));

@@ -45,6 +45,7 @@
 #include <unordered_set>
 
 #include "ledger/fact_store.h"
+#include "ledger/normalize.h"
 #include "ledger/record.h"
 #include "ledger/rocks.h"
 #include "ledger/validate.h"
@@ -605,7 +606,9 @@ class RocksLedger final : public Ledger {
       if (root.getOccurredAt() == 0) root.setOccurredAt(std::max<int64_t>(now, 1));
       status = ValidateEvent(root.asReader());
       if (!status.ok()) return;
-      words = capnp::canonicalize(root.asReader());
+      // The normal form, so that the event's JSON determines the bytes hashed (normalize.h).
+      words = options_.normalize ? NormalCanonical(root.asReader())
+                                 : capnp::canonicalize(root.asReader());
     });
     KJ_IF_MAYBE (e, error) {
       return Status::InvalidArgument(std::string("the event could not be read: ") +

@@ -5,8 +5,9 @@
 //
 //   hash(seq) = SHA-256(hash(seq - 1) || record(seq)),   hash(0) = 32 zero bytes,
 //   record(seq) = seq (8 bytes, big-endian) || stream version (8 bytes, big-endian)
-//                 || the canonical Cap'n Proto bytes of the Event,
+//                 || the canonical Cap'n Proto bytes of the Event in normal form,
 //
+// (the normal form, ledger/normalize.h, is what makes an event's JSON determine those bytes),
 // so anyone holding the log can recompute the head and detect a changed, missing or reordered
 // event. Nothing in this API updates or deletes an event: a mistake is fixed by appending a
 // correction.
@@ -87,6 +88,10 @@ struct Options {
   size_t max_event_bytes = 64 * 1024;
   // The most events one Append may carry.
   size_t max_events_per_append = 1000;
+  // Store each event in normal form (ledger/normalize.h), so that its JSON determines the bytes
+  // hashed. Off only to restore an export of events written before that rule, whose bytes the
+  // chain fixes as they were: the caller then hands over each event in the form its hash needs.
+  bool normalize = true;
   // Milliseconds since the epoch; tests replace it to make time deterministic.
   std::function<int64_t()> clock;
   // While the store refuses writes (a full disk, a read-only folder), how often the writer checks

@@ -60,6 +60,7 @@
 #include "codec/event_json.h"
 #include "http/tokens.h"
 #include "ledger/ledger.h"
+#include "ledger/normalize.h"
 #include "ledger/record.h"
 #include "projections/engine.h"
 
@@ -572,7 +573,12 @@ CheckSummary Check(const std::string& data, const std::string& journal, const st
     auto expected = message.initRoot<ledger::schema::Event>();
     auto decoded = json.Decode(a.json, expected);
     if (!decoded.ok()) throw Violation{"journal holds JSON that does not decode: " + a.json};
-    if (Canonical(e.getPayload()) != Canonical(expected.asReader().getPayload()) ||
+    // The ledger stores the normal form of what was sent.
+    capnp::MallocMessageBuilder normal_message;
+    auto normal = normal_message.initRoot<ledger::schema::Event>();
+    ledger::Normalize(capnp::DynamicStruct::Reader(expected.asReader()),
+                      capnp::DynamicStruct::Builder(normal));
+    if (Canonical(e.getPayload()) != Canonical(normal.asReader().getPayload()) ||
         e.getOccurredAt() != expected.getOccurredAt() ||
         std::string(e.getActorId().cStr()) != actor) {
       throw Violation{where + " changed: what is stored (" + json.Encode(e) +

@@ -1,13 +1,19 @@
 #include "tools/ctl/cloudevents.h"
 
+#include <capnp/any.h>
+#include <capnp/dynamic.h>
 #include <capnp/message.h>
+#include <kj/exception.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "ledger/normalize.h"
 #include "ledger/record.h"
 #include "ledger/validate.h"
 
@@ -35,7 +41,9 @@ struct Line {
   uint64_t version = 0;
   ledger::Hash hash{};
   std::string stream;
+  // The event in the form its hash needs, to be appended as it stands.
   std::unique_ptr<capnp::MallocMessageBuilder> message;
+  bool written_before_normalisation = false;
 };
 
 // The exact text of a top-level member's value in a JSON object. The event is decoded from its
@@ -105,6 +113,113 @@ ledger::Status LineError(uint64_t number, const std::string& what) {
   return ledger::Status::InvalidArgument("line " + std::to_string(number) + ": " + what);
 }
 
+ledger::Hash HashOf(const ledger::Hash& chain, uint64_t seq, uint64_t version,
+                    kj::ArrayPtr<const capnp::word> words) {
+  std::string record(16, '\0');
+  ledger::internal::PutBigEndian64(seq, record.data());
+  ledger::internal::PutBigEndian64(version, record.data() + 8);
+  record.append(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
+  return ledger::internal::ChainHash(chain, record);
+}
+
+// Before events were normalised, the ledger stored them as the request decoded: a union member
+// a client left out was absent, and its JSON now shows it empty ("rules":{"repairTimeLimits":[]},
+// "data":{}), which decodes as present; text, lists or structs a client sent empty were present.
+// These are the active union members of a decoded event that are present and empty: each may
+// have been absent when written.
+void EmptyUnionMembers(
+    capnp::DynamicStruct::Builder value,
+    std::vector<std::pair<capnp::DynamicStruct::Builder, capnp::StructSchema::Field>>* out);
+
+void EmptyUnionMembersOfField(
+    capnp::DynamicStruct::Builder parent, capnp::StructSchema::Field field,
+    std::vector<std::pair<capnp::DynamicStruct::Builder, capnp::StructSchema::Field>>* out) {
+  if (field.getProto().isGroup()) {
+    EmptyUnionMembers(parent.get(field).as<capnp::DynamicStruct>(), out);
+    return;
+  }
+  auto type = field.getType();
+  if (!type.isStruct() && !type.isList()) return;
+  if (!parent.has(field, capnp::HasMode::NON_NULL)) return;
+  if (type.isStruct()) {
+    EmptyUnionMembers(parent.get(field).as<capnp::DynamicStruct>(), out);
+    return;
+  }
+  auto list = parent.get(field).as<capnp::DynamicList>();
+  if (!type.asList().getElementType().isStruct()) return;
+  for (uint i = 0; i < list.size(); ++i) EmptyUnionMembers(list[i].as<capnp::DynamicStruct>(), out);
+}
+
+bool IsEmptyPointer(capnp::DynamicStruct::Builder parent, capnp::StructSchema::Field field) {
+  if (field.getProto().isGroup() || !parent.has(field, capnp::HasMode::NON_NULL)) return false;
+  auto type = field.getType();
+  auto value = parent.get(field);
+  if (type.isText()) return value.as<capnp::Text>().size() == 0;
+  if (type.isData()) return value.as<capnp::Data>().size() == 0;
+  if (type.isList()) return value.as<capnp::DynamicList>().size() == 0;
+  if (type.isStruct()) {
+    capnp::AnyStruct::Reader raw(value.as<capnp::DynamicStruct>().asReader());
+    for (auto b : raw.getDataSection()) {
+      if (b != 0) return false;
+    }
+    for (auto p : raw.getPointerSection()) {
+      if (!p.isNull()) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+void EmptyUnionMembers(
+    capnp::DynamicStruct::Builder value,
+    std::vector<std::pair<capnp::DynamicStruct::Builder, capnp::StructSchema::Field>>* out) {
+  auto schema = value.getSchema();
+  for (auto field : schema.getNonUnionFields()) EmptyUnionMembersOfField(value, field, out);
+  if (schema.getUnionFields().size() == 0) return;
+  KJ_IF_MAYBE (active, value.which()) {
+    if (IsEmptyPointer(value, *active)) {
+      out->emplace_back(value, *active);
+    } else {
+      EmptyUnionMembersOfField(value, *active, out);
+    }
+  }
+}
+
+// The forms tried for the event of a line, in order: the normal form (every event written since
+// the rule), the event as its JSON decodes, and that with some of its empty union members absent
+// (events written before). Calls `accept` with each until it returns true; true if one did.
+bool TryForms(
+    const codec::EventJson& json, std::string_view data,
+    const std::function<bool(capnp::MallocMessageBuilder& message, bool legacy)>& accept) {
+  {
+    capnp::MallocMessageBuilder decoded;
+    auto event = decoded.initRoot<schema::Event>();
+    if (!json.Decode(data, event).ok()) return false;
+    capnp::MallocMessageBuilder normal;
+    ledger::Normalize(capnp::DynamicStruct::Reader(event.asReader()),
+                      capnp::DynamicStruct::Builder(normal.initRoot<schema::Event>()));
+    if (accept(normal, false)) return true;
+    if (accept(decoded, true)) return true;
+  }
+  // Each subset of the empty union members made absent; an event has a few at most, and the
+  // count is bounded so that a hostile line cannot make this run for long.
+  constexpr size_t kMostMembers = 8;
+  size_t count = 0;
+  for (uint32_t mask = 1;; ++mask) {
+    capnp::MallocMessageBuilder message;
+    auto event = message.initRoot<schema::Event>();
+    if (!json.Decode(data, event).ok()) return false;
+    std::vector<std::pair<capnp::DynamicStruct::Builder, capnp::StructSchema::Field>> members;
+    EmptyUnionMembers(capnp::DynamicStruct::Builder(event), &members);
+    count = std::min(members.size(), kMostMembers);
+    if (count == 0 || mask >= (uint32_t{1} << count)) return false;
+    for (size_t i = 0; i < count; ++i) {
+      if (mask & (uint32_t{1} << i)) members[i].first.clear(members[i].second);
+    }
+    if (accept(message, true)) return true;
+  }
+}
+
 // Parses and checks one line against the chain so far.
 ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& text,
                               uint64_t number, uint64_t expected_seq, const ledger::Hash& chain) {
@@ -133,22 +248,38 @@ ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& t
   }
   auto data = RawMember(text, "data");
   if (!data) return LineError(number, "there is no data");
-  line.message = std::make_unique<capnp::MallocMessageBuilder>();
-  auto event = line.message->initRoot<schema::Event>();
-  auto decoded = json.Decode(*data, event);
-  if (!decoded.ok()) return LineError(number, decoded.message());
-  line.stream = event.getStream().cStr();
-  auto words = capnp::canonicalize(event.asReader());
-  std::string record(16, '\0');
-  ledger::internal::PutBigEndian64(line.seq, record.data());
-  ledger::internal::PutBigEndian64(line.version, record.data() + 8);
-  record.append(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-  ledger::Hash recomputed = ledger::internal::ChainHash(chain, record);
-  if (recomputed != line.hash) {
+  {
+    capnp::MallocMessageBuilder message;
+    auto decoded = json.Decode(*data, message.initRoot<schema::Event>());
+    if (!decoded.ok()) return LineError(number, decoded.message());
+  }
+  std::optional<ledger::Hash> normal_hash;
+  bool found = false;
+  KJ_IF_MAYBE (e, kj::runCatchingExceptions([&]() {
+                 found =
+                     TryForms(json, *data, [&](capnp::MallocMessageBuilder& message, bool legacy) {
+                       auto event = message.getRoot<schema::Event>().asReader();
+                       ledger::Hash hash =
+                           HashOf(chain, line.seq, line.version, capnp::canonicalize(event));
+                       if (!normal_hash) normal_hash = hash;
+                       if (hash != line.hash) return false;
+                       line.message = std::make_unique<capnp::MallocMessageBuilder>();
+                       line.message->setRoot(event);
+                       line.written_before_normalisation = legacy;
+                       return true;
+                     });
+               })) {
+    return LineError(number,
+                     std::string("the event cannot be read: ") + e->getDescription().cStr());
+  }
+  if (!found) {
     return LineError(number, "the chain does not verify at sequence " + std::to_string(line.seq) +
                                  ": the line says " + ledger::ToHex(line.hash) +
-                                 " but its event hashes to " + ledger::ToHex(recomputed));
+                                 " but its event hashes to " +
+                                 (normal_hash ? ledger::ToHex(*normal_hash) : std::string("?")) +
+                                 " (nor does it in the forms written before normalisation)");
   }
+  line.stream = line.message->getRoot<schema::Event>().getStream().cStr();
   return line;
 }
 
@@ -196,6 +327,7 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
     }
     seq = line->seq;
     chain = line->hash;
+    if (line->written_before_normalisation) result.written_before_normalisation.push_back(number);
     ++result.imported;
     if (progress && result.imported % 65536 == 0) progress(result.imported, 0);
   }

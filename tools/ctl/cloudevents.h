@@ -28,11 +28,20 @@ std::string ToCloudEvent(const codec::EventJson& json, const ledger::RecordedEve
 struct ImportResult {
   uint64_t imported = 0;
   ledger::Position head;
+  // Lines whose event hashes right only in a form written before events were normalised.
+  std::vector<uint64_t> written_before_normalisation;
 };
 
 // Reads `in` twice over: first checks every line and the whole chain (from the ledger's head),
 // appending nothing if any line fails; then appends. `recorded_at` is the clock the ledger was
-// opened with: each event's recorded time is replayed through it.
+// opened with: each event's recorded time is replayed through it. `log` must be opened with
+// Options::normalize off: each event is appended in the form its line's hash fixes.
+//
+// A line's event is checked first in normal form (ledger/normalize.h), which every event
+// appended since that rule has. An event written before may have been stored otherwise (an
+// empty list or text present, a union member absent that its JSON shows empty); the line is
+// then accepted if its event hashes right as its JSON decodes, or so with some of its empty union
+// members absent, and its number is listed in written_before_normalisation.
 ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, ledger::Ledger* log,
                                                std::istream& in, int64_t* recorded_at,
                                                const ledger::Progress& progress);
