@@ -333,7 +333,7 @@ class Server::Impl {
       if (slot->ready) return;  // answered twice: a bug in the handler; the first one stands
       slot->response = std::move(response);
       slot->ready = true;
-      if (--owed_ == 0) {
+      if (owed_ > 0 && --owed_ == 0) {
         auto keep = std::move(self_hold_);  // `this` lives on in the posted handler
       }
       if (closed_) return;
