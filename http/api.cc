@@ -6,6 +6,7 @@
 #include <kj/exception.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -13,8 +14,10 @@
 #include <map>
 #include <set>
 
+#include "http/log_source.h"
 #include "http/permissions.h"
 #include "http/routes.h"
+#include "http/work_pool.h"
 #include "ledger/validate.h"
 #include "schemas/api.capnp.h"
 
@@ -94,8 +97,56 @@ class Api::Impl {
         tokens_(tokens),
         json_(json),
         metrics_(metrics),
-        options_(std::move(options)) {
+        options_(std::move(options)),
+        work_("views", options_.work_threads, options_.work_queue),
+        appends_("appends", options_.append_threads, options_.append_queue) {
     if (!options_.clock) options_.clock = SystemMillis;
+  }
+
+  ~Impl() { Stop(); }
+
+  void Stop() {
+    if (stopped_.exchange(true)) return;
+    engine_->CancelWaiters(this);
+    work_.Stop();
+    appends_.Stop();
+  }
+
+  void HandleAsync(Request request, Respond respond) {
+    Target target = ParseTarget(request.target);
+    const std::string& path = target.path;
+    // Cheap, or refused before any work: answered here, on the I/O thread.
+    if (!target.ok || path == "/healthz" || path == "/metrics" || path == "/v1/head" ||
+        path == "/v1/subscribe" || path.rfind("/v1/", 0) != 0) {
+      respond(Handle(request));
+      return;
+    }
+    bool append = request.method == "POST" && path.rfind("/v1/streams/", 0) == 0;
+    WorkPool* pool = append ? &appends_ : &work_;
+    // A read that waits for a position waits on the engine's list, not on a thread; the view is
+    // computed on the pool once the position is reached.
+    if (!append && (path.rfind("/v1/views/", 0) == 0 || path.rfind("/v1/reports/", 0) == 0)) {
+      Query q;
+      std::string authorization = request.Header("authorization");
+      if (ParseQuery(target, options_.clock(), &q).empty() && q.at_least > 0 &&
+          engine_->Applied().seq < q.at_least && authorization.rfind("Bearer ", 0) == 0 &&
+          tokens_->Lookup(authorization.substr(7))) {
+        auto wait = std::min(options_.max_wait, q.wait.value_or(options_.default_wait));
+        uint64_t seq = q.at_least;
+        auto started = std::chrono::steady_clock::now();
+        engine_->WhenApplied(seq, wait, this,
+                             [this, pool, seq, wait, started, request = std::move(request),
+                              respond = std::move(respond)](bool reached) mutable {
+                               if (!reached) {
+                                 respond(WaitTimedOut(seq, wait, started));
+                                 return;
+                               }
+                               RunOnPool(pool, std::move(request), std::move(respond));
+                             });
+        return;
+      }
+    }
+    RunOnPool(pool, std::move(request), std::move(respond));
   }
 
   Response Handle(const Request& request) {
@@ -107,6 +158,30 @@ class Api::Impl {
   }
 
  private:
+  void RunOnPool(WorkPool* pool, Request request, Respond respond) {
+    auto run = [this, request = std::move(request), respond]() { respond(Handle(request)); };
+    if (pool->TrySubmit(std::move(run))) return;
+    Response r = Problem(503, "busy", "Service Unavailable",
+                         "the server is busy: " + std::to_string(pool->queue_limit()) +
+                             " requests of this kind are waiting already; try again in a second");
+    r.headers["Retry-After"] = "1";
+    respond(std::move(r));
+  }
+
+  Response WaitTimedOut(uint64_t seq, std::chrono::milliseconds wait,
+                        std::chrono::steady_clock::time_point started) {
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    Response r =
+        Problem(503, "timeout", "Service Unavailable",
+                "the views have applied up to position " + std::to_string(engine_->Applied().seq) +
+                    ", not " + std::to_string(seq) + ", after waiting " +
+                    std::to_string(std::max(waited, wait).count()) +
+                    " ms (ledger head: " + std::to_string(log_->Head().seq) + ")");
+    r.headers["Retry-After"] = "1";
+    return r;
+  }
+
   Response Problem(int status, const std::string& kind, const std::string& title,
                    const std::string& detail, const std::string& extra = "") {
     metrics_->CountError(kind);
@@ -176,7 +251,9 @@ class Api::Impl {
                        "stream routes end in /events: /v1/streams/{stream}/events");
       }
       std::string stream;
-      if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), &stream)) {
+      // A "+" in a path is a plus sign, not a space (that is only so in a query string).
+      if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), &stream,
+                         /*plus_is_space=*/false)) {
         return Problem(400, "bad_request", "Bad Request",
                        "the stream id is not percent-encoded properly");
       }
@@ -420,41 +497,28 @@ class Api::Impl {
 
   Response Subscribe(const Request& request, const Principal& who, const Target& target) {
     if (auto denied = RawReadDenied(who)) return *denied;
+    // Larger numbers would wrap when resuming after them (kMaxSeq: http/routes.h).
+    const std::string range = " must be a sequence number from 0 to " + std::to_string(kMaxSeq);
     uint64_t from = 1;
     std::string last = request.Header("last-event-id");
     uint64_t last_seen = 0;
-    if (!last.empty() && ParseNumber(last, &last_seen)) {
+    if (!last.empty()) {
+      if (!ParseNumber(last, &last_seen) || last_seen > kMaxSeq) {
+        return Problem(400, "bad_request", "Bad Request",
+                       "Last-Event-ID: \"" + last + "\"" + range);
+      }
       from = last_seen + 1;
-    } else if (std::string f = target.Param("from"); !f.empty() && !ParseNumber(f, &from)) {
-      return Problem(400, "bad_request", "Bad Request",
-                     "from: \"" + f + "\" is not a sequence number");
+    } else if (std::string f = target.Param("from");
+               !f.empty() && (!ParseNumber(f, &from) || from > kMaxSeq)) {
+      return Problem(400, "bad_request", "Bad Request", "from: \"" + f + "\"" + range);
     }
     Response r;
     r.content_type = "text/event-stream; charset=utf-8";
-    auto next = std::make_shared<uint64_t>(std::max<uint64_t>(from, 1));
-    ledger::Ledger* log = log_;
-    const codec::EventJson* json = json_;
     const Permissions* permissions = &permissions_;
-    r.stream = [log, json, next, permissions,
-                who](const std::function<bool(std::string_view)>& write) {
-      auto events = log->ReadForward(*next, 256);
-      if (!events.ok()) return false;
-      if (events->empty()) {
-        // Woken by the writer; the timeout only keeps the connection alive through proxies.
-        auto head = log->WaitForHeadAbove(*next - 1, std::chrono::seconds(1));
-        if (head.seq < *next) return write(": keep-alive\n\n");
-        return true;
-      }
-      std::string chunk;
-      for (const auto& e : *events) {
-        *next = e.seq() + 1;
-        if (!permissions->MayReadEvent(who, e.event())) continue;
-        chunk += "id: " + std::to_string(e.seq()) + "\nevent: " + ledger::EventTypeName(e.event()) +
-                 "\ndata: " + RecordedJson(*json, e) + "\n\n";
-        *next = e.seq() + 1;
-      }
-      return chunk.empty() || write(chunk);
-    };
+    r.stream = MakeLogSource(log_, engine_, json_, this, from,
+                             [permissions, who](ledger::schema::Event::Reader event) {
+                               return permissions->MayReadEvent(who, event);
+                             });
     return r;
   }
 
@@ -571,8 +635,11 @@ class Api::Impl {
         seq = *at;
       }
       auto views = engine_->AsOf(seq);
-      if (!views.ok())
-        return Problem(503, "storage", "Service Unavailable", views.status().message());
+      if (!views.ok()) {
+        Response r = Problem(503, "storage", "Service Unavailable", views.status().message());
+        r.headers["Retry-After"] = "1";
+        return r;
+      }
       render(**views);
     } else {
       engine_->Read([&](const projections::ViewSet& views) { render(views); });
@@ -589,6 +656,9 @@ class Api::Impl {
   Metrics* metrics_;
   ApiOptions options_;
   Permissions permissions_{log_};
+  std::atomic<bool> stopped_{false};
+  WorkPool work_;
+  WorkPool appends_;
 };
 
 Api::Api(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,
@@ -596,5 +666,9 @@ Api::Api(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,
     : impl_(std::make_unique<Impl>(log, engine, tokens, json, metrics, std::move(options))) {}
 Api::~Api() = default;
 Response Api::Handle(const Request& request) { return impl_->Handle(request); }
+void Api::HandleAsync(Request request, Respond respond) {
+  impl_->HandleAsync(std::move(request), std::move(respond));
+}
+void Api::Stop() { impl_->Stop(); }
 
 }  // namespace http

@@ -39,6 +39,13 @@ struct ApiOptions {
   std::chrono::milliseconds default_wait{5000};
   // The most events one page of the log returns.
   size_t max_page = 1000;
+  // Views, reports, time travel, log reads: a small pool, as many threads as cores are useful,
+  // and a queue of at most `work_queue` requests; past it a request gets 503 with Retry-After.
+  size_t work_threads = 2;
+  size_t work_queue = 64;
+  // Appends still wait for their disk sync on a thread: this many share one sync at most.
+  size_t append_threads = 64;
+  size_t append_queue = 4096;
   // Milliseconds since the epoch; tests replace it.
   std::function<int64_t()> clock;
 };
@@ -50,6 +57,13 @@ class Api final : public Handler {
   ~Api() override;
 
   Response Handle(const Request& request) override;
+  // Answers /healthz, /metrics, /v1/head, errors found before any work, and the start of a
+  // stream on the calling (I/O) thread; waits for `atLeast` on the engine's waiter list, with
+  // its deadline; runs everything else on the pools above.
+  void HandleAsync(Request request, Respond respond) override;
+  // Forgets pending waits and queued work and waits for the work running now. Call it before the
+  // engine or the ledger closes; the destructor calls it too. Idempotent.
+  void Stop();
 
  private:
   class Impl;

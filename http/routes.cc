@@ -35,6 +35,10 @@ std::vector<ViewRoute>& Reports();
 }  // namespace
 
 bool PercentDecode(const std::string& in, std::string* out) {
+  return PercentDecode(in, out, /*plus_is_space=*/true);
+}
+
+bool PercentDecode(const std::string& in, std::string* out, bool plus_is_space) {
   out->clear();
   for (size_t i = 0; i < in.size(); ++i) {
     if (in[i] == '%') {
@@ -43,7 +47,7 @@ bool PercentDecode(const std::string& in, std::string* out) {
       if (hi < 0 || lo < 0) return false;
       out->push_back(static_cast<char>(hi * 16 + lo));
       i += 2;
-    } else if (in[i] == '+') {
+    } else if (in[i] == '+' && plus_is_space) {
       out->push_back(' ');
     } else {
       out->push_back(in[i]);
@@ -122,7 +126,9 @@ std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
   q->now_ms = at.value_or(now_ms);
   uint64_t n = 0;
   if (std::string s = target.Param("offset"); !s.empty()) {
-    if (!ParseUnsigned(s, &n)) return "offset: \"" + s + "\" is not a number";
+    if (!ParseUnsigned(s, &n) || n > kMaxOffset) {
+      return "offset: \"" + s + "\" must be a number from 0 to " + std::to_string(kMaxOffset);
+    }
     f.offset = n;
   }
   if (std::string s = target.Param("limit"); !s.empty()) {
@@ -133,6 +139,10 @@ std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
   }
   if (std::string s = target.Param("asOf"); !s.empty()) {
     if (ParseUnsigned(s, &n)) {
+      if (n > kMaxSeq) {
+        return "asOf: \"" + s + "\" must be a sequence number from 0 to " +
+               std::to_string(kMaxSeq) + ", or a time";
+      }
       q->as_of = n;
     } else {
       auto parsed = codec::ParseTimestamp(s);
@@ -146,11 +156,17 @@ std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
     }
   }
   if (std::string s = target.Param("atLeast"); !s.empty()) {
-    if (!ParseUnsigned(s, &n)) return "atLeast: \"" + s + "\" is not a sequence number";
+    if (!ParseUnsigned(s, &n) || n > kMaxSeq) {
+      return "atLeast: \"" + s + "\" must be a sequence number from 0 to " +
+             std::to_string(kMaxSeq);
+    }
     q->at_least = n;
   }
   if (std::string s = target.Param("wait"); !s.empty()) {
-    if (!ParseUnsigned(s, &n)) return "wait: \"" + s + "\" is not a number of milliseconds";
+    if (!ParseUnsigned(s, &n) || n > kMaxWaitMs) {
+      return "wait: \"" + s + "\" must be a number of milliseconds from 0 to " +
+             std::to_string(kMaxWaitMs);
+    }
     q->wait = std::chrono::milliseconds(n);
   }
   if (std::string s = target.Param("year"); !s.empty()) {
@@ -422,10 +438,14 @@ std::vector<ViewRoute>& Reports() {
                "?estate=estate/e01&from=2025-03-01T00:00:00%2B08:00&to=2025-04-01T00:00:00%2B08:00";
          } else if (*f.to_ms <= *f.from_ms) {
            *error = "to must be later than from";
+         } else if (*f.to_ms - *f.from_ms > kMaxReportPeriodMs) {
+           // The work and the answer grow with the period: a year is what a meeting reads.
+           *error = "from, to: the period is at most 366 days; ask for one year at a time";
          }
-         projections::ComputeJointMeetingReport(v, f.estate, f.from_ms.value_or(0),
-                                                f.to_ms.value_or(0),
-                                                m.initRoot<schema::JointMeetingReport>());
+         if (!error->empty()) return Root<schema::JointMeetingReport>(m);
+         projections::ComputeJointMeetingReport(
+             v, f.estate, f.from_ms.value_or(0), f.to_ms.value_or(0),
+             m.initRoot<schema::JointMeetingReport>(), {f.offset, f.limit});
          return Root<schema::JointMeetingReport>(m);
        }},
   };

@@ -28,7 +28,15 @@ struct Target {
   }
 };
 Target ParseTarget(const std::string& target);
+// Decodes %XX; in a query string "+" is a space, in a path (plus_is_space false) it is "+".
 bool PercentDecode(const std::string& in, std::string* out);
+bool PercentDecode(const std::string& in, std::string* out, bool plus_is_space);
+
+// The ranges of numeric parameters; a number outside its range is a 400 naming it.
+constexpr uint64_t kMaxSeq = uint64_t{1} << 62;  // sequence numbers: atLeast, asOf
+constexpr uint64_t kMaxWaitMs = 30000;           // wait: the documented maximum
+constexpr uint64_t kMaxOffset = 1'000'000'000;   // offset
+constexpr int64_t kMaxReportPeriodMs = int64_t{366} * 24 * 3600 * 1000;  // joint-meeting period
 
 // What a view or report is asked for.
 struct Query {

@@ -9,8 +9,10 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <list>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "ledger/record.h"
@@ -106,6 +108,13 @@ rocksdb::Options ViewStoreOptions(const std::string& dir) {
   return db_options;
 }
 
+// A callback waiting for the views to reach `seq` (see Engine::WhenApplied).
+struct Waiter {
+  uint64_t seq;
+  const void* owner;
+  std::function<void(bool)> done;
+};
+
 }  // namespace
 
 class Engine::Impl {
@@ -123,6 +132,13 @@ class Engine::Impl {
   ~Impl() {
     stop_ = true;
     if (follower_.joinable()) follower_.join();
+    {
+      std::lock_guard<std::mutex> lock(applied_mu_);
+      timer_stop_ = true;
+      waiters_.clear();
+    }
+    timer_cv_.notify_all();
+    if (timer_.joinable()) timer_.join();
     std::lock_guard<std::mutex> apply_lock(apply_mu_);
     // A failure here leaves the store at its last checkpoint, which the next start redoes.
     if (!crashed_ && written_seq_ < views_->position().seq) (void)Flush();
@@ -408,11 +424,80 @@ class Engine::Impl {
   }
 
   void PublishApplied(const Position& position) {
+    std::vector<Waiter> reached;
     {
       std::lock_guard<std::mutex> lock(applied_mu_);
       applied_ = position;
+      for (auto it = waiters_.begin(); it != waiters_.end();) {
+        if (it->second.seq <= position.seq) {
+          reached.push_back(std::move(it->second));
+          it = waiters_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      for (const auto& w : reached) firing_.insert(w.owner);
     }
     applied_cv_.notify_all();
+    Fire(reached, true);
+  }
+
+  void WhenApplied(uint64_t seq, std::chrono::milliseconds timeout, const void* owner,
+                   std::function<void(bool)> done) {
+    {
+      std::lock_guard<std::mutex> lock(applied_mu_);
+      if (applied_.seq < seq) {
+        waiters_.emplace(Clock::now() + timeout, Waiter{seq, owner, std::move(done)});
+        if (!timer_.joinable()) timer_ = std::thread([this] { RunTimer(); });
+        timer_cv_.notify_all();
+        return;
+      }
+    }
+    done(true);
+  }
+
+  void CancelWaiters(const void* owner) {
+    std::unique_lock<std::mutex> lock(applied_mu_);
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      it = it->second.owner == owner ? waiters_.erase(it) : std::next(it);
+    }
+    applied_cv_.wait(lock, [&] { return firing_.count(owner) == 0; });
+  }
+
+  // The deadlines of every waiter, on one thread: it sleeps until the earliest one.
+  void RunTimer() {
+    std::unique_lock<std::mutex> lock(applied_mu_);
+    while (!timer_stop_) {
+      if (waiters_.empty()) {
+        timer_cv_.wait(lock);
+        continue;
+      }
+      auto earliest = waiters_.begin()->first;
+      if (Clock::now() < earliest) {
+        timer_cv_.wait_until(lock, earliest);
+        continue;
+      }
+      std::vector<Waiter> expired;
+      auto now = Clock::now();
+      while (!waiters_.empty() && waiters_.begin()->first <= now) {
+        expired.push_back(std::move(waiters_.begin()->second));
+        waiters_.erase(waiters_.begin());
+      }
+      for (const auto& w : expired) firing_.insert(w.owner);
+      lock.unlock();
+      Fire(expired, false);
+      lock.lock();
+    }
+  }
+
+  void Fire(std::vector<Waiter>& waiters, bool reached) {
+    for (auto& w : waiters) {
+      w.done(reached);
+      w.done = nullptr;  // what it holds goes before its owner may be told it is done
+      std::lock_guard<std::mutex> lock(applied_mu_);
+      firing_.erase(firing_.find(w.owner));
+      applied_cv_.notify_all();
+    }
   }
 
   Position Applied() const {
@@ -441,12 +526,50 @@ class Engine::Impl {
     return CatchUp();
   }
 
-  Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq) {
+  // Time travel, bounded: requests for one position share one build; at most
+  // `as_of_builds` positions are built at once (another is refused as Unavailable, at once);
+  // the `as_of_cache` most recently used are kept. So the memory it takes is at most
+  // as_of_builds + as_of_cache view sets, each about the size of the live views.
+  using AsOfResult = Result<std::shared_ptr<const ViewSet>>;
+  AsOfResult AsOf(uint64_t seq) {
     seq = std::min(seq, log_->Head().seq);
-    std::lock_guard<std::mutex> lock(as_of_mu_);
-    if (auto it = as_of_.find(seq); it != as_of_.end()) {
-      return std::shared_ptr<const ViewSet>(it->second);
+    std::shared_ptr<std::promise<AsOfResult>> building;
+    std::shared_future<AsOfResult> shared;
+    {
+      std::lock_guard<std::mutex> lock(as_of_mu_);
+      for (auto it = as_of_.begin(); it != as_of_.end(); ++it) {
+        if (it->first == seq) {
+          auto views = it->second;
+          as_of_.splice(as_of_.begin(), as_of_, it);  // most recently used first
+          return views;
+        }
+      }
+      if (auto it = as_of_building_.find(seq); it != as_of_building_.end()) {
+        shared = it->second;
+      } else if (as_of_building_.size() >= std::max<size_t>(options_.as_of_builds, 1)) {
+        return Status::Unavailable(
+            "busy: the views as of " + std::to_string(as_of_building_.size()) +
+            " other positions are being computed; try again shortly (EngineOptions::as_of_builds)");
+      } else {
+        building = std::make_shared<std::promise<AsOfResult>>();
+        as_of_building_[seq] = building->get_future().share();
+      }
     }
+    if (!building) return shared.get();
+    AsOfResult result = BuildAsOf(seq);
+    {
+      std::lock_guard<std::mutex> lock(as_of_mu_);
+      as_of_building_.erase(seq);
+      if (result.ok() && options_.as_of_cache > 0) {
+        as_of_.emplace_front(seq, *result);
+        while (as_of_.size() > options_.as_of_cache) as_of_.pop_back();
+      }
+    }
+    building->set_value(result);
+    return result;
+  }
+
+  AsOfResult BuildAsOf(uint64_t seq) {
     std::shared_ptr<ViewSet> views = MakeViewSet();
     Status replayed = Replay(1, seq, [&](const Batch& events) -> Result<bool> {
       if (events.back().seq() <= seq) {
@@ -466,10 +589,7 @@ class Engine::Impl {
       return Status::Unavailable("the views as of position " + std::to_string(seq) +
                                  " were not finished: the service is stopping");
     }
-    // A handful of recent positions is enough: reports ask for the same one repeatedly.
-    if (as_of_.size() >= 4) as_of_.erase(as_of_.begin());
-    as_of_[seq] = views;
-    return std::shared_ptr<const ViewSet>(views);
+    return std::shared_ptr<const ViewSet>(std::move(views));
   }
 
   std::vector<std::pair<std::string, std::string>> Dump() const {
@@ -512,9 +632,15 @@ class Engine::Impl {
   mutable std::mutex applied_mu_;
   mutable std::condition_variable applied_cv_;
   Position applied_;
+  std::multimap<Clock::time_point, Waiter> waiters_;  // by deadline; under applied_mu_
+  std::multiset<const void*> firing_;                 // owners of callbacks running now
+  std::thread timer_;
+  std::condition_variable timer_cv_;
+  bool timer_stop_ = false;
 
   std::mutex as_of_mu_;
-  std::map<uint64_t, std::shared_ptr<ViewSet>> as_of_;
+  std::list<std::pair<uint64_t, std::shared_ptr<const ViewSet>>> as_of_;  // most recent first
+  std::map<uint64_t, std::shared_future<AsOfResult>> as_of_building_;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -544,6 +670,11 @@ Position Engine::Applied() const { return impl_->Applied(); }
 Status Engine::WaitFor(uint64_t seq, std::chrono::milliseconds timeout) const {
   return impl_->WaitFor(seq, timeout);
 }
+void Engine::WhenApplied(uint64_t seq, std::chrono::milliseconds timeout, const void* owner,
+                         std::function<void(bool)> done) {
+  impl_->WhenApplied(seq, timeout, owner, std::move(done));
+}
+void Engine::CancelWaiters(const void* owner) { impl_->CancelWaiters(owner); }
 Status Engine::Rebuild() { return impl_->Rebuild(); }
 Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq) { return impl_->AsOf(seq); }
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {

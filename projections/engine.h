@@ -43,6 +43,11 @@ struct EngineOptions {
   // Start from the first event without loading the stored views (which are cleared): for an
   // explicit rebuild, which would throw them away anyway.
   bool rebuild = false;
+  // Time travel (AsOf): how many view sets of earlier positions are kept for reuse, and how
+  // many distinct positions may be computed at once (another is refused with Unavailable).
+  // Each view set takes about as much memory as the live views.
+  size_t as_of_cache = 2;
+  size_t as_of_builds = 1;
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).
   std::function<bool()> before_flush;
@@ -70,6 +75,18 @@ class Engine {
   // Waits until the live views have applied `seq`. Timeout names both positions.
   ledger::Status WaitFor(uint64_t seq, std::chrono::milliseconds timeout) const;
 
+  // Without blocking: calls `done(true)` once the live views have applied `seq`, or `done(false)`
+  // once `timeout` passes first. It runs on the thread that applied the events or on the
+  // engine's one timer thread, so it must be short (hand the work on); when `seq` is applied
+  // already it runs on the calling thread before WhenApplied returns. `owner` groups callbacks
+  // for CancelWaiters. Waiting costs no thread: a waiter is an entry in a list.
+  void WhenApplied(uint64_t seq, std::chrono::milliseconds timeout, const void* owner,
+                   std::function<void(bool reached)> done);
+
+  // Forgets every waiting callback of `owner`, and returns once none of them is running: after
+  // it, none is called.
+  void CancelWaiters(const void* owner);
+
   // Runs `read` with the live views under a shared lock.
   template <class F>
   auto Read(F&& read) const {
@@ -81,7 +98,9 @@ class Engine {
   ledger::Status Rebuild();
 
   // A new, unpersisted set of views as of `seq` (clamped to the head), built by replaying the
-  // log. The live views are untouched. Repeated requests for one position share one build.
+  // log. The live views are untouched. Requests for one position share one build (and a cache
+  // of EngineOptions::as_of_cache); Unavailable when EngineOptions::as_of_builds other positions
+  // are being built.
   ledger::Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq);
 
   // Every stored record of every view, sorted, as (view/table/key, bytes): for comparing a live

@@ -75,6 +75,9 @@ struct JointMeetingComplaints {
   unresolvedFiledEarlier @14 :UInt32;      # of those, filed before the period
   laterStepsLeftOut @15 :UInt32;
   # Steps and follow-ups of these complaints that happened after `now`, left out.
+  unresolvedItemsCount @16 :UInt32;
+  # How many unresolved items there are; over HTTP `unresolvedItems` is one page of them
+  # (?offset=&limit=, 100 by default).
 }
 
 struct JointMeetingRepairs {
@@ -86,7 +89,7 @@ struct JointMeetingRepairs {
   byCategory @4 :List(RepairCompliance);
   satisfaction @5 :List(Count);            # the last follow-up answer by `now` of each
   overdueCount @6 :UInt32;
-  overdue @7 :List(RepairItem);
+  overdue @7 :List(RepairItem);  # over HTTP one page (?offset=&limit=, 100 by default)
   # Every repair of the estate requested before `now` and overdue at `now`, whenever
   # requested, oldest request first.
   overdueRequestedEarlier @8 :UInt32;      # of those, requested before the period

@@ -7,7 +7,9 @@
 // appends with 503 until it can write again, which it notices by itself (ledger::StorageHealth;
 // /healthz and /metrics say so).
 // Every flag can also be set in the environment: LEDGER_LISTEN, LEDGER_PORT, LEDGER_DATA,
-// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB.
+// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB, and the limits:
+// LEDGER_MAX_CONNECTIONS, LEDGER_WRITE_TIMEOUT, LEDGER_MAX_STREAMS, LEDGER_STREAM_QUEUE_BYTES,
+// LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE.
 
 #include <CLI/CLI.hpp>
 
@@ -69,7 +71,42 @@ int main(int argc, char** argv) {
                  "after the disk filled up, take appends again once this many MiB are free")
       ->envname("LEDGER_RESUME_FREE_MB")
       ->capture_default_str();
+  http::ServerOptions server_options;
+  http::ApiOptions api_options;
+  app.add_option("--max-connections", server_options.max_connections,
+                 "open connections; more are answered 503 and closed (0: a quarter of the fd "
+                 "limit)")
+      ->envname("LEDGER_MAX_CONNECTIONS")
+      ->capture_default_str();
+  uint64_t write_timeout_s = server_options.write_timeout.count();
+  app.add_option("--write-timeout", write_timeout_s,
+                 "seconds a client has to take a response or stream piece before it is dropped")
+      ->envname("LEDGER_WRITE_TIMEOUT")
+      ->capture_default_str();
+  app.add_option("--max-streams", server_options.max_streams, "concurrent /v1/subscribe streams")
+      ->envname("LEDGER_MAX_STREAMS")
+      ->capture_default_str();
+  app.add_option("--stream-queue-bytes", server_options.max_stream_queue,
+                 "bytes a stream may fall behind before its subscriber is told where to resume "
+                 "and dropped")
+      ->envname("LEDGER_STREAM_QUEUE_BYTES")
+      ->capture_default_str();
+  app.add_option("--work-threads", api_options.work_threads,
+                 "threads computing views, reports and time travel")
+      ->envname("LEDGER_WORK_THREADS")
+      ->capture_default_str();
+  app.add_option("--work-queue", api_options.work_queue,
+                 "requests waiting for those threads; more are answered 503 with Retry-After")
+      ->envname("LEDGER_WORK_QUEUE")
+      ->capture_default_str();
+  projections::EngineOptions engine_options;
+  app.add_option("--as-of-cache", engine_options.as_of_cache,
+                 "view sets of earlier positions (asOf) kept for reuse; each about the size of "
+                 "the live views")
+      ->envname("LEDGER_AS_OF_CACHE")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  server_options.write_timeout = std::chrono::seconds(write_timeout_s);
   if (token_file.empty()) token_file = data + "/tokens";
 
   // A closed log pipe or a client gone mid-write must not kill the service.
@@ -93,7 +130,6 @@ int main(int argc, char** argv) {
     std::cerr << "ledgerd: the ledger opened read-only (" << storage.problem
               << "): serving reads, refusing appends until the folder can be written again\n";
   }
-  projections::EngineOptions engine_options;
   bool tty = isatty(STDERR_FILENO);
   engine_options.progress = [tty](uint64_t applied, uint64_t head) {
     if (tty)
@@ -135,8 +171,7 @@ int main(int argc, char** argv) {
   codec::EventJson json;
   http::TokenStore tokens(token_file);
   http::Metrics metrics;
-  http::Api api(log->get(), engine->get(), &tokens, &json, &metrics);
-  http::ServerOptions server_options;
+  http::Api api(log->get(), engine->get(), &tokens, &json, &metrics, api_options);
   server_options.address = listen;
   server_options.port = port;
   server_options.threads = threads;
@@ -156,6 +191,7 @@ int main(int argc, char** argv) {
             << ": finishing requests in flight" << std::endl;
   (*server)->Stop();
   server->reset();
+  api.Stop();       // pending waits and queued work go before the engine they use
   engine->reset();  // stops following and closes the views
   log->reset();     // drains the writer and closes the ledger
   std::cout << "ledgerd: stopped cleanly" << std::endl;

@@ -21,9 +21,6 @@ namespace {
 // The zone of the period's days, as in the views the report draws on.
 constexpr TimeZone kZone{};
 
-// A report lists everything: paging is for browsing a view, not for a meeting's papers.
-constexpr size_t kUnpaged = std::numeric_limits<size_t>::max();
-
 constexpr const char* kRules =
     "Everything is judged at `now` = the end of the period, from what had happened (occurredAt) "
     "at or before that instant: complaint steps, repair dispatches and completions, follow-up "
@@ -151,8 +148,15 @@ void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
   item.setFiledSeq(c.filed_seq);
 }
 
-void ComplaintsSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
-                       int64_t to_ms, schema::JointMeetingComplaints::Builder out) {
+// The items of `total` that `page` includes: [first, first + count).
+std::pair<size_t, size_t> PageOf(size_t total, const ItemPage& page) {
+  size_t first = std::min(page.offset, total);
+  return {first, std::min(page.limit, total - first)};
+}
+
+void ComplaintsSection(const ViewSet& views, const ItemPage& page, const std::string& estate_id,
+                       int64_t from_ms, int64_t to_ms,
+                       schema::JointMeetingComplaints::Builder out) {
   Filter period;
   period.estate = estate_id;
   period.from_ms = from_ms;
@@ -208,16 +212,20 @@ void ComplaintsSection(const ViewSet& views, const std::string& estate_id, int64
     return std::tie(a.first.filed_at, a.first.id) < std::tie(b.first.filed_at, b.first.id);
   });
   uint32_t earlier = 0;
-  auto items = out.initUnresolvedItems(still_open.size());
-  for (size_t i = 0; i < still_open.size(); ++i) {
-    if (still_open[i].first.filed_at < from_ms) ++earlier;
-    FillComplaintItem(still_open[i].first, still_open[i].second, items[i]);
+  for (const auto& open : still_open) {
+    if (open.first.filed_at < from_ms) ++earlier;
+  }
+  out.setUnresolvedItemsCount(static_cast<uint32_t>(still_open.size()));
+  auto [first, count] = PageOf(still_open.size(), page);
+  auto items = out.initUnresolvedItems(count);
+  for (size_t i = 0; i < count; ++i) {
+    FillComplaintItem(still_open[first + i].first, still_open[first + i].second, items[i]);
   }
   out.setUnresolvedFiledEarlier(earlier);
 }
 
-void RepairsSection(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
-                    int64_t to_ms, schema::JointMeetingRepairs::Builder out) {
+void RepairsSection(const ViewSet& views, const ItemPage& page, const std::string& estate_id,
+                    int64_t from_ms, int64_t to_ms, schema::JointMeetingRepairs::Builder out) {
   Filter period;
   period.estate = estate_id;
   period.from_ms = from_ms;
@@ -261,11 +269,14 @@ void RepairsSection(const ViewSet& views, const std::string& estate_id, int64_t 
     return std::tie(a.first.requested_at, a.first.id) < std::tie(b.first.requested_at, b.first.id);
   });
   uint32_t earlier = 0;
+  for (const auto& late : overdue) {
+    if (late.first.requested_at < from_ms) ++earlier;
+  }
   out.setOverdueCount(static_cast<uint32_t>(overdue.size()));
-  auto items = out.initOverdue(overdue.size());
-  for (size_t k = 0; k < overdue.size(); ++k) {
-    if (overdue[k].first.requested_at < from_ms) ++earlier;
-    FillRepairItem(overdue[k].first, overdue[k].second, to_ms, items[k]);
+  auto [first, count] = PageOf(overdue.size(), page);
+  auto items = out.initOverdue(count);
+  for (size_t k = 0; k < count; ++k) {
+    FillRepairItem(overdue[first + k].first, overdue[first + k].second, to_ms, items[k]);
   }
   out.setOverdueRequestedEarlier(earlier);
 }
@@ -352,7 +363,8 @@ void FillHeadlines(schema::JointMeetingReport::Builder report) {
 }  // namespace
 
 void ComputeJointMeetingReport(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
-                               int64_t to_ms, schema::JointMeetingReport::Builder out) {
+                               int64_t to_ms, schema::JointMeetingReport::Builder out,
+                               const ItemPage& page) {
   std::vector<std::string> notes;
   out.setEstateId(estate_id);
   out.setPeriodFrom(from_ms);
@@ -393,9 +405,10 @@ void ComputeJointMeetingReport(const ViewSet& views, const std::string& estate_i
     f.estate = estate_id;
     f.from_ms = from_ms;
     f.to_ms = to_ms;
-    f.limit = kUnpaged;
-    ComplaintsSection(views, estate_id, from_ms, to_ms, out.initComplaints());
-    RepairsSection(views, estate_id, from_ms, to_ms, out.initRepairs());
+    f.offset = page.offset;
+    f.limit = page.limit;
+    ComplaintsSection(views, page, estate_id, from_ms, to_ms, out.initComplaints());
+    RepairsSection(views, page, estate_id, from_ms, to_ms, out.initRepairs());
     views.visits.Query(f, to_ms, out.initVisits());
     VolunteeringSection(views, estate_id, from_ms, to_ms, out.initVolunteering());
     ResolutionsSection(views, estate_id, from_ms, to_ms, out.initResolutions());

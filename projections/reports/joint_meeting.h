@@ -25,9 +25,9 @@
 // they differ.
 //
 // The visits, meetings and open-resolutions sections are the views' outputs as they are
-// (Query / OpenResolutions with the estate and the period, judged at `to`), unpaged. Their
-// statuses, counts and rates are judged at `to`; two details of their items are not, because the
-// views show them as recorded: a resolution's `progress` lists every step, later ones included,
+// (Query / OpenResolutions with the estate and the period, judged at `to`), paged as ItemPage says.
+// Their statuses, counts and rates are judged at `to`; two details of their items are not, because
+// the views show them as recorded: a resolution's `progress` lists every step, later ones included,
 // and a visit's `satisfaction` is its last follow-up, whenever made.
 //
 // The counting helpers the views keep private (item filling, compliance tallies, timings, the
@@ -36,6 +36,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "projections/view_set.h"
@@ -43,7 +44,17 @@
 
 namespace projections {
 
+// Which part of each item list to include (unresolved complaints, overdue repairs, visits,
+// meetings); the figures always count everything, and unresolvedItemsCount / overdueCount say
+// how many items there are. Whole lists by default (ledgerctl prints whole reports); the HTTP
+// route pages them with ?offset=&limit=, so one request's answer stays bounded.
+struct ItemPage {
+  size_t offset = 0;
+  size_t limit = std::numeric_limits<size_t>::max();
+};
+
 void ComputeJointMeetingReport(const ViewSet& views, const std::string& estate_id, int64_t from_ms,
-                               int64_t to_ms, ledger::schema::JointMeetingReport::Builder out);
+                               int64_t to_ms, ledger::schema::JointMeetingReport::Builder out,
+                               const ItemPage& page = {});
 
 }  // namespace projections

@@ -93,7 +93,8 @@ class HttpClient {
 
 class ServerFixture {
  public:
-  explicit ServerFixture(http::ServerOptions server_options = {}) {
+  explicit ServerFixture(http::ServerOptions server_options = {},
+                         http::ApiOptions api_options = {}) {
     ledger::Options options;
     options.sync = false;
     options.clock = [this] { return now; };
@@ -101,7 +102,6 @@ class ServerFixture {
     engine_ = std::move(projections::Engine::Open(log_.get(), dir_.sub("views"), {})).value();
     engine_->StartFollowing();
     tokens_ = std::make_unique<http::TokenStore>(dir_.sub("tokens"));
-    http::ApiOptions api_options;
     api_options.clock = [this] { return now; };
     api_ = std::make_unique<http::Api>(log_.get(), engine_.get(), tokens_.get(), &json_, &metrics_,
                                        api_options);
@@ -115,6 +115,7 @@ class ServerFixture {
   }
   ~ServerFixture() {
     server_.reset();
+    api_.reset();  // its waits and pools go before the engine they use
     engine_.reset();
   }
 

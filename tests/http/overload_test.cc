@@ -1,0 +1,359 @@
+// A hostile client cannot stop the server: over real HTTP on a loopback port, the listener
+// survives running out of fds, long waits hold no thread, slow answers are still delivered,
+// stalled subscribers are dropped, and numbers out of range are refused.
+
+#include <fcntl.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "server_fixture.h"
+
+using testing::HttpClient;
+using testing::HttpReply;
+using testing::ServerFixture;
+using Clock = std::chrono::steady_clock;
+namespace asio = boost::asio;
+
+namespace {
+
+std::string ComplaintJson(const std::string& id, const std::string& complaint,
+                          const std::string& summary = "电梯停运三天，老人下不了楼") {
+  return R"({"eventId":")" + id +
+         R"(","type":"complaintFiled","occurredAt":"2025-03-01T21:30:00+08:00","data":{"complaintId":")" +
+         complaint +
+         R"(","estateId":"estate/e-1","category":"lift","channel":"wechatGroup","summary":")" +
+         summary + R"("}})";
+}
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// A raw connection: sends bytes, reads what comes (or nothing, for a client that never reads).
+struct RawClient {
+  asio::io_context io;
+  asio::ip::tcp::socket socket{io};
+  explicit RawClient(uint16_t port, std::optional<int> receive_buffer = std::nullopt) {
+    socket.open(asio::ip::tcp::v4());
+    if (receive_buffer) socket.set_option(asio::socket_base::receive_buffer_size(*receive_buffer));
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  void Write(const std::string& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  // Reads until `needle` is seen, the peer closes, or `limit` passes.
+  std::string ReadUntil(const std::string& needle,
+                        std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    std::string seen;
+    auto deadline = Clock::now() + limit;
+    socket.non_blocking(true);
+    char buffer[8192];
+    while (seen.find(needle) == std::string::npos && Clock::now() < deadline) {
+      boost::system::error_code ec;
+      size_t n = socket.read_some(asio::buffer(buffer), ec);
+      if (ec == asio::error::would_block) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        continue;
+      }
+      if (ec) break;
+      seen.append(buffer, n);
+    }
+    return seen;
+  }
+};
+
+std::string Get(const std::string& target, const std::string& token,
+                const std::string& extra_headers = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token + "\r\n" +
+         extra_headers + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("the listener accepts again after the process ran out of fds", "[http][overload]") {
+  http::ServerOptions options;
+  options.max_connections = 100000;  // the fd limit, not the connection limit, is hit here
+  options.stop_grace = std::chrono::seconds(1);
+  ServerFixture f(options);
+  {
+    auto c = f.Client();
+    REQUIRE(c.Send("GET", "/healthz", "").status == 200);
+  }
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Count the fds open now, and leave room for only a few more.
+  int open_fds = 0;
+  for (int fd = 0; fd < 4096; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1) ++open_fds;
+  }
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(open_fds + 24);
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  {
+    // Each loopback connection takes a client fd here and, once accepted, a server fd: the
+    // flood runs the process out of fds, and the server's accepts fail with EMFILE.
+    asio::io_context io;
+    std::vector<std::unique_ptr<asio::ip::tcp::socket>> flood;
+    for (int i = 0; i < 64; ++i) {
+      auto socket = std::make_unique<asio::ip::tcp::socket>(io);
+      boost::system::error_code ec;
+      socket->open(asio::ip::tcp::v4(), ec);
+      if (ec) break;  // out of fds on this side too
+      socket->connect({asio::ip::make_address("127.0.0.1"), f.port()}, ec);
+      if (ec) break;
+      flood.push_back(std::move(socket));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(f.server().accept_failures() > 0);
+  }  // the flood closes
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Freed: a new connection is accepted and answered (after the back-off, at most a second).
+  auto start = Clock::now();
+  std::optional<HttpReply> reply;
+  while (!reply && MillisSince(start) < 10000) {
+    try {
+      auto c = f.Client();
+      c.stream().expires_after(std::chrono::seconds(3));
+      reply = c.Send("GET", "/healthz", "");
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("connections over the limit are answered 503 and closed", "[http][overload]") {
+  http::ServerOptions options;
+  options.max_connections = 4;
+  ServerFixture f(options);
+  std::vector<std::unique_ptr<HttpClient>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<HttpClient>(f.port()));
+    REQUIRE(held.back()->Send("GET", "/healthz", "").status == 200);
+  }
+  RawClient over(f.port());
+  std::string refused = over.ReadUntil("too many connections");
+  CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503"));
+  CHECK_THAT(refused, Catch::Contains("Retry-After: 1"));
+  CHECK(f.server().refused_connections() >= 1);
+  held.pop_back();
+  // The slot is free again once the server has seen the close.
+  auto start = Clock::now();
+  int status = 0;
+  while (status != 200 && MillisSince(start) < 5000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    RawClient again(f.port());
+    again.Write(Get("/healthz", ""));
+    std::string got = again.ReadUntil("\r\n\r\n", std::chrono::seconds(2));
+    if (got.rfind("HTTP/1.1 200", 0) == 0) status = 200;
+  }
+  CHECK(status == 200);
+}
+
+TEST_CASE("64 long waits hold no thread: health and appends stay fast", "[http][overload]") {
+  http::ServerOptions options;
+  options.stop_grace = std::chrono::seconds(1);
+  ServerFixture f(options);
+  std::vector<std::unique_ptr<RawClient>> waiting;
+  for (int i = 0; i < 64; ++i) {
+    waiting.push_back(std::make_unique<RawClient>(f.port()));
+    waiting.back()->Write(Get("/v1/views/complaints?atLeast=999999999&wait=30000", f.admin));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto c = f.Client();
+  auto start = Clock::now();
+  CHECK(c.Send("GET", "/healthz", "").status == 200);
+  double health_ms = MillisSince(start);
+  start = Clock::now();
+  CHECK(c.Send("POST", "/v1/streams/complaint%2Fw/events", f.admin, ComplaintJson("w-1", "w"))
+            .status == 201);
+  double append_ms = MillisSince(start);
+  start = Clock::now();
+  CHECK(c.Send("GET", "/v1/views/complaints?atLeast=1", f.admin).status == 200);
+  double view_ms = MillisSince(start);
+  INFO("healthz " << health_ms << " ms, append " << append_ms << " ms, view " << view_ms << " ms");
+  CHECK(health_ms < 300);
+  CHECK(append_ms < 300);
+  CHECK(view_ms < 300);
+}
+
+TEST_CASE("a response ready after the idle timeout is still delivered", "[http][overload]") {
+  // The principle of wait=30000 against a 30 s read timeout, shortened: a wait of 2.5 s on a
+  // server whose idle and read timeouts are 1 s.
+  http::ServerOptions options;
+  options.idle_timeout = std::chrono::seconds(1);
+  options.read_timeout = std::chrono::seconds(1);
+  ServerFixture f(options);
+  auto c = f.Client();
+  c.stream().expires_after(std::chrono::seconds(10));
+  auto start = Clock::now();
+  auto reply = c.Send("GET", "/v1/views/complaints?atLeast=5&wait=2500", f.admin);
+  double waited = MillisSince(start);
+  CHECK(reply.status == 503);
+  CHECK(reply.headers["Retry-After"] == "1");
+  CHECK_THAT(reply.body, Catch::Contains("not 5"));
+  CHECK(waited >= 2400);
+  CHECK(waited < 4000);
+  // And the connection is still usable.
+  CHECK(c.Send("GET", "/healthz", "").status == 200);
+}
+
+TEST_CASE("wait=30000 gets its 503 after 30 s", "[http][overload][.slow]") {
+  ServerFixture f;
+  auto c = f.Client();
+  c.stream().expires_after(std::chrono::seconds(40));
+  auto reply = c.Send("GET", "/v1/views/complaints?atLeast=5&wait=30000", f.admin);
+  CHECK(reply.status == 503);
+}
+
+TEST_CASE("a subscriber that never reads is dropped and its slot reused", "[http][overload][sse]") {
+  http::ServerOptions options;
+  options.max_streams = 1;
+  options.write_timeout = std::chrono::seconds(1);
+  options.max_stream_queue = 64 << 10;
+  options.stop_grace = std::chrono::seconds(1);
+  ServerFixture f(options);
+  RawClient stalled(f.port(), 4096);
+  stalled.Write(Get("/v1/subscribe?from=1", f.admin));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    // The slot is taken.
+    RawClient second(f.port());
+    second.Write(Get("/v1/subscribe?from=1", f.admin));
+    CHECK_THAT(second.ReadUntil("\r\n\r\n", std::chrono::seconds(5)),
+               Catch::StartsWith("HTTP/1.1 503"));
+  }
+  // Several MB of events: more than the socket buffers and the queue hold.
+  auto c = f.Client();
+  std::string summary(3000, 'x');
+  for (int batch = 0; batch < 20; ++batch) {
+    std::string body = "{\"events\":[";
+    for (int i = 0; i < 100; ++i) {
+      std::string id = "big-" + std::to_string(batch) + "-" + std::to_string(i);
+      body += (i ? "," : "") + ComplaintJson(id, id, summary);
+    }
+    REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fbig-" + std::to_string(batch) + "/events",
+                   f.admin, body + "]}")
+                .status == 201);
+  }
+  // The stalled subscriber is dropped within the write timeout, and a new one gets the slot.
+  auto start = Clock::now();
+  bool served = false;
+  while (!served && MillisSince(start) < 10000) {
+    RawClient next(f.port());
+    next.Write(Get("/v1/subscribe?from=2000", f.admin));
+    std::string got = next.ReadUntil("\r\n\r\n", std::chrono::seconds(2));
+    served = got.rfind("HTTP/1.1 200", 0) == 0;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  CHECK(served);
+}
+
+TEST_CASE("a subscriber that falls behind is told where to resume", "[http][overload][sse]") {
+  http::ServerOptions options;
+  // Longer than the appends below take (under a sanitizer too): this client is dropped for
+  // falling behind, not for a write that timed out (which closes without last words).
+  options.write_timeout = std::chrono::seconds(60);
+  options.max_stream_queue = 16 << 10;
+  options.stream_send_buffer = 16 << 10;
+  options.stop_grace = std::chrono::seconds(1);
+  ServerFixture f(options);
+  RawClient slow(f.port(), 4096);
+  slow.Write(Get("/v1/subscribe?from=1", f.admin));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto c = f.Client();
+  std::string summary(3000, 'y');
+  // One append at a time, so that each one wakes the stream while its write is pending.
+  for (int i = 0; i < 1500; ++i) {
+    std::string id = "slow-" + std::to_string(i);
+    REQUIRE(c.Send("POST", "/v1/streams/complaint%2F" + id + "/events", f.admin,
+                   ComplaintJson(id, id, summary))
+                .status == 201);
+  }
+  // Now read: what was written, then the last words, then the end.
+  std::string got = slow.ReadUntil("resume from seq", std::chrono::seconds(20));
+  size_t at = got.find(": dropped: this subscriber fell more than 16384 bytes behind");
+  INFO("read " << got.size() << " bytes, ending in: "
+               << got.substr(got.size() - std::min<size_t>(got.size(), 300)));
+  REQUIRE(at != std::string::npos);
+  // It names the seq after the last event it was sent whole.
+  size_t last_id = got.rfind("\nid: ", at);
+  REQUIRE(last_id != std::string::npos);
+  uint64_t last = std::stoull(got.substr(last_id + 5, got.find('\n', last_id + 5) - last_id - 5));
+  CHECK_THAT(got.substr(at), Catch::Contains("resume from seq " + std::to_string(last + 1) +
+                                             " (Last-Event-ID: " + std::to_string(last) + ")"));
+}
+
+TEST_CASE("numbers out of range are refused with 400 naming the parameter", "[http][overload]") {
+  ServerFixture f;
+  auto c = f.Client();
+  auto check = [&](const std::string& target, const std::string& words) {
+    auto r = c.Send("GET", target, f.admin);
+    INFO(target << " -> " << r.body);
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains(words));
+  };
+  check("/v1/views/complaints?atLeast=1&wait=18446744073709551615",
+        "wait: \\\"18446744073709551615\\\" must be a number of milliseconds from 0 to 30000");
+  check("/v1/views/complaints?wait=30001", "from 0 to 30000");
+  check("/v1/views/complaints?atLeast=18446744073709551615", "atLeast");
+  check("/v1/views/complaints?asOf=18446744073709551615", "asOf");
+  check("/v1/views/complaints?offset=99999999999999", "offset");
+  check("/v1/subscribe?from=18446744073709551615", "from");
+  check(
+      "/v1/reports/joint-meeting?estate=estate/e-1&from=0000-01-01T00:00:00Z&to=9999-12-31T23:59:"
+      "59Z",
+      "at most 366 days");
+
+  RawClient sse(f.port());
+  sse.Write(Get("/v1/subscribe", f.admin, "Last-Event-ID: 18446744073709551615\r\n"));
+  std::string got = sse.ReadUntil("}");
+  CHECK_THAT(got, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(got, Catch::Contains("Last-Event-ID"));
+}
+
+TEST_CASE("a + in a stream path stays a +", "[http]") {
+  ServerFixture f;
+  auto c = f.Client();
+  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fa+b/events", f.admin, ComplaintJson("p-1", "a+b"))
+              .status == 201);
+  auto read = c.Send("GET", "/v1/streams/complaint%2Fa+b/events", f.admin);
+  REQUIRE(read.status == 200);
+  CHECK(read.json().at("stream").as_string() == "complaint/a+b");
+}
+
+TEST_CASE("stopping with stalled subscribers and waits in flight is prompt and clean",
+          "[http][overload][sse]") {
+  http::ServerOptions options;
+  options.write_timeout = std::chrono::seconds(30);
+  options.stop_grace = std::chrono::seconds(1);
+  auto f = std::make_unique<ServerFixture>(options);
+  std::vector<std::unique_ptr<RawClient>> stalled;
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(f->port(), 4096));
+    stalled.back()->Write(Get("/v1/subscribe?from=1", f->admin));
+  }
+  for (int i = 0; i < 4; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(f->port()));
+    stalled.back()->Write(Get("/v1/views/complaints?atLeast=99999&wait=30000", f->admin));
+  }
+  auto c = f->Client();
+  std::string summary(3000, 'z');
+  std::string body = "{\"events\":[";
+  for (int i = 0; i < 300; ++i) {
+    std::string id = "stop-" + std::to_string(i);
+    body += (i ? "," : "") + ComplaintJson(id, id, summary);
+  }
+  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fstop/events", f->admin, body + "]}").status ==
+          201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto start = Clock::now();
+  f->server().Stop();
+  CHECK(MillisSince(start) < 3000);
+  f.reset();  // the API, the engine and the ledger close after the server; ASan watches
+}
