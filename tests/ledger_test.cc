@@ -501,3 +501,44 @@ TEST_CASE("a checkpoint taken while appending is a ledger that verifies", "[ledg
   CHECK(report->checked >= 50);
   CHECK(report->head == copy->Head());
 }
+
+TEST_CASE("a ledger written before the rule book learns its facts when opened", "[rules]") {
+  TempDir dir;
+  {
+    auto log = OpenLedger(dir.path());
+    REQUIRE(
+        AppendOne(*log, "complaint/c-1", ExpectedVersion::Any(), Complaint("ev-1", "complaint/c-1"))
+            .ok());
+  }
+  // Take the facts away, as in a ledger written before them.
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}},
+        {"events", {}},
+        {"streams", {}},
+        {"event_ids", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), families, &handles, &db).ok());
+    REQUIRE(db->DeleteRange(rocksdb::WriteOptions(), handles[0], "authority/", "authority0").ok());
+    std::string value;
+    REQUIRE(
+        db->Get(rocksdb::ReadOptions(), handles[0], "authority/checkpoint", &value).IsNotFound());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto log = OpenLedger(dir.path());
+  auto facts = log->FindEntity("complaint/c-1");
+  REQUIRE(facts.has_value());
+  CHECK(facts->estate == "estate/e-1");
+  CHECK(facts->seq == 1);
+  // And the rule book uses them: the id is taken for a caller.
+  ledger::Caller resident{ledger::schema::Role::RESIDENT, "person/p", {"estate/e-1"}, ""};
+  std::vector<OwnedEvent> again;
+  again.push_back(Complaint("ev-2", "complaint/c-1"));
+  std::string rule;
+  auto r = log->AppendAs(resident, "complaint/c-1", ExpectedVersion::Any(), Readers(again), nullptr,
+                         &rule);
+  CHECK(r.status().code() == ledger::Code::kAlreadyExists);
+  CHECK(rule == "entity.taken");
+}

@@ -21,6 +21,12 @@ namespace asio = boost::asio;
 
 namespace {
 
+std::string EscalationJson(const std::string& id, const std::string& complaint,
+                           const std::string& reason) {
+  return R"({"eventId":")" + id + R"(","type":"complaintEscalated","data":{"complaintId":")" +
+         complaint + R"(","reason":")" + reason + R"("}})";
+}
+
 std::string ComplaintJson(const std::string& id, const std::string& complaint,
                           const std::string& summary = "电梯停运三天，老人下不了楼") {
   return R"({"eventId":")" + id +
@@ -234,8 +240,11 @@ TEST_CASE("a subscriber that never reads is dropped and its slot reused", "[http
   for (int batch = 0; batch < 20; ++batch) {
     std::string body = "{\"events\":[";
     for (int i = 0; i < 100; ++i) {
-      std::string id = "big-" + std::to_string(batch) + "-" + std::to_string(i);
-      body += (i ? "," : "") + ComplaintJson(id, id, summary);
+      // One complaint per stream: filed, then escalated with long reasons.
+      std::string complaint = "big-" + std::to_string(batch);
+      std::string id = complaint + "-" + std::to_string(i);
+      body += (i ? "," : "") + (i == 0 ? ComplaintJson(id, complaint, summary)
+                                       : EscalationJson(id, complaint, summary));
     }
     REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fbig-" + std::to_string(batch) + "/events",
                    f.admin, body + "]}")
@@ -347,7 +356,8 @@ TEST_CASE("stopping with stalled subscribers and waits in flight is prompt and c
   std::string body = "{\"events\":[";
   for (int i = 0; i < 300; ++i) {
     std::string id = "stop-" + std::to_string(i);
-    body += (i ? "," : "") + ComplaintJson(id, id, summary);
+    body += (i ? "," : "") +
+            (i == 0 ? ComplaintJson(id, "stop", summary) : EscalationJson(id, "stop", summary));
   }
   REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fstop/events", f->admin, body + "]}").status ==
           201);
