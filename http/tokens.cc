@@ -1,5 +1,7 @@
 #include "http/tokens.h"
 
+#include "ledger/rule_book.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -74,12 +76,7 @@ std::optional<schema::Role> ParseRole(const std::string& name) {
   return std::nullopt;
 }
 
-const char* RoleName(schema::Role role) {
-  for (const auto& [n, r] : kRoles) {
-    if (r == role) return n;
-  }
-  return "unknown";
-}
+const char* RoleName(schema::Role role) { return ledger::RoleName(role); }
 
 ledger::Result<std::vector<std::pair<std::string, Principal>>> TokenStore::Load() const {
   std::vector<std::pair<std::string, Principal>> rows;

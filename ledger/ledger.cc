@@ -865,13 +865,11 @@ class RocksLedger final : public Ledger {
         if (p->occurred_when_recorded[i]) {
           std::memcpy(bytes.begin() + occurred_at_offset_, &recorded, sizeof(recorded));
         }
-        {
-          CanonicalReader reader(p->words[i]);
-          auto event = reader.event();
-          auto corrected = CorrectedBy(event);
-          for (const auto& change : Learn(event, seq, facts, AsCorrected(corrected))) {
-            facts.Apply(change);
-          }
+        CanonicalReader reader(p->words[i]);
+        auto event = reader.event();
+        auto corrected = CorrectedBy(event);
+        for (const auto& change : Learn(event, seq, facts, AsCorrected(corrected))) {
+          facts.Apply(change);
         }
         record.resize(kRecordHeaderBytes + bytes.size());
         PutBigEndian64(seq, record.data());
@@ -886,9 +884,8 @@ class RocksLedger final : public Ledger {
         batch.Put(events(), seq_key, value);
         batch.Put(streams(), StreamKey(p->stream, current), seq_key);
         batch.Put(event_ids(), p->ids[i], seq_key);
-        CanonicalReader stamped(p->words[i]);
         group_ids[p->ids[i]] =
-            IdLocation{seq, current, p->stream, stamped.event().getActorId().cStr(),
+            IdLocation{seq, current, p->stream, event.getActorId().cStr(),
                        std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size())};
         result.seqs.push_back(seq);
       }

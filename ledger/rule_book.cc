@@ -154,7 +154,9 @@ const TypeRule* FindRule(std::string_view type) {
   return nullptr;
 }
 
-const char* RoleText(R role) {
+}  // namespace
+
+const char* RoleName(schema::Role role) {
   switch (role) {
     case R::RESIDENT:
       return "resident";
@@ -173,11 +175,13 @@ const char* RoleText(R role) {
   }
 }
 
+namespace {
+
 std::string RolesText(uint32_t roles) {
   std::string out;
   for (R role : {R::RESIDENT, R::COMPANY_STAFF, R::COMMUNITY_WORKER, R::OWNERS_COMMITTEE,
                  R::STREET_AUDITOR}) {
-    if (roles & Bit(role)) out += (out.empty() ? "" : ", ") + std::string(RoleText(role));
+    if (roles & Bit(role)) out += (out.empty() ? "" : ", ") + std::string(RoleName(role));
   }
   return out.empty() ? "admin only" : out;
 }
@@ -395,7 +399,7 @@ Verdict CheckScope(const Act& act, const std::string& estate) {
     return Verdict::Allow();
   }
   if (who.BoundToEstates() && !who.CoversEstate(estate)) {
-    return Deny("scope.estate", std::string("this ") + RoleText(who.role) + " token acts for " +
+    return Deny("scope.estate", std::string("this ") + RoleName(who.role) + " token acts for " +
                                     EstatesText(who) + ", not for " + estate);
   }
   if (who.role == R::COMPANY_STAFF) {
@@ -545,7 +549,7 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
 Verdict JudgeAct(const Act& act) {
   const Caller& who = act.who;
   if (who.role != R::ADMIN && !(act.rule.roles & Bit(who.role))) {
-    return Deny("role.type", std::string("a ") + RoleText(who.role) + " token may not append " +
+    return Deny("role.type", std::string("a ") + RoleName(who.role) + " token may not append " +
                                  act.rule.type + " events; they are for " +
                                  RolesText(act.rule.roles) + (act.rule.roles ? " and admin" : ""));
   }
@@ -625,9 +629,7 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
     if (!v.ok()) return v;
   } else {
     // Others as if they appended the event today: their role, scope and identity.
-    std::optional<EntityFacts> entity;
-    if (Verdict v = JudgeAct(Act{act.who, act.rule, act.payload, day, facts, act.replacing});
-        !v.ok() && !(own && v.rule == "identity.filer")) {
+    if (Verdict v = JudgeAct(act); !v.ok() && !(own && v.rule == "identity.filer")) {
       return v;
     }
   }
@@ -705,7 +707,7 @@ Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader 
   // Who may append the type comes first: a refused caller learns nothing about streams.
   if (const TypeRule* rule = FindRule(type);
       rule && who.role != R::ADMIN && !(rule->roles & Bit(who.role))) {
-    return Deny("role.type", std::string("a ") + RoleText(who.role) + " token may not append " +
+    return Deny("role.type", std::string("a ") + RoleName(who.role) + " token may not append " +
                                  type + " events; they are for " + RolesText(rule->roles) +
                                  " and admin");
   }

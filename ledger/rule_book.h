@@ -123,6 +123,10 @@ std::string RecordingDay(int64_t unix_ms);
 // The company serving `estate` on `day` ("" if none), from `contracts`.
 std::string ServingCompany(const std::vector<ContractFacts>& contracts, std::string_view day);
 
+// Role names as tokens, JSON and the table spell them: resident, companyStaff, communityWorker,
+// streetAuditor, ownersCommittee, admin; "unknown" otherwise.
+const char* RoleName(schema::Role role);
+
 // One row of the table, for people: `ledgerctl permissions` and the README.
 struct RuleRow {
   std::string type;
