@@ -9,9 +9,11 @@
 #include <atomic>
 #include <cctype>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "http/log_source.h"
@@ -98,18 +100,21 @@ class Api::Impl {
         json_(json),
         metrics_(metrics),
         options_(std::move(options)),
-        work_("views", options_.work_threads, options_.work_queue),
-        appends_("appends", options_.append_threads, options_.append_queue) {
+        work_("views", options_.work_threads, options_.work_queue) {
     if (!options_.clock) options_.clock = SystemMillis;
   }
 
   ~Impl() { Stop(); }
 
   void Stop() {
-    if (stopped_.exchange(true)) return;
+    {
+      std::unique_lock<std::mutex> lock(appends_mu_);
+      if (stopped_.exchange(true)) return;
+      // Appends handed to the writer are answered after its sync (or its failure): soon.
+      appends_done_.wait(lock, [this] { return appends_in_flight_ == 0; });
+    }
     engine_->CancelWaiters(this);
     work_.Stop();
-    appends_.Stop();
   }
 
   void HandleAsync(Request request, Respond respond) {
@@ -122,7 +127,13 @@ class Api::Impl {
       return;
     }
     bool append = request.method == "POST" && path.rfind("/v1/streams/", 0) == 0;
-    WorkPool* pool = append ? &appends_ : &work_;
+    if (append) {
+      // Decoded and checked here, on the connection's I/O thread; the writer answers after its
+      // sync, and no thread waits in between.
+      AppendAsync(request, target, std::move(respond));
+      return;
+    }
+    WorkPool* pool = &work_;
     // A read that waits for a position waits on the engine's list, not on a thread; the view is
     // computed on the pool once the position is reached.
     if (!append && (path.rfind("/v1/views/", 0) == 0 || path.rfind("/v1/reports/", 0) == 0)) {
@@ -161,6 +172,7 @@ class Api::Impl {
   void RunOnPool(WorkPool* pool, Request request, Respond respond) {
     auto run = [this, request = std::move(request), respond]() { respond(Handle(request)); };
     if (pool->TrySubmit(std::move(run))) return;
+    metrics_->CountBusy("work");
     Response r = Problem(503, "busy", "Service Unavailable",
                          "the server is busy: " + std::to_string(pool->queue_limit()) +
                              " requests of this kind are waiting already; try again in a second");
@@ -219,44 +231,12 @@ class Api::Impl {
                      "there is no route " + path + "; the API lives under /v1/ (see the README)");
     }
 
-    // Everything under /v1/ needs a token: exactly one Authorization header, "Bearer <token>"
-    // (the scheme is case-insensitive, RFC 9110).
-    std::string authorization = request.Header("authorization");
-    if (authorization.find('\n') != std::string::npos) {
-      return Problem(400, "auth", "Bad Request",
-                     "send exactly one Authorization header; this request has several");
-    }
-    std::string token;
-    if (!ParseBearer(authorization, &token)) {
-      Response r = Problem(401, "auth", "Unauthorized",
-                           "send a bearer token: \"Authorization: Bearer <token>\" (create one "
-                           "with: ledgerctl token create)");
-      r.headers["WWW-Authenticate"] = "Bearer";
-      return r;
-    }
-    std::optional<Principal> principal = tokens_->Lookup(token);
-    if (!principal) {
-      Response r = Problem(401, "auth", "Unauthorized", "the bearer token is unknown or revoked");
-      r.headers["WWW-Authenticate"] = "Bearer error=\"invalid_token\"";
-      return r;
-    }
-    const Principal& who = *principal;
+    Principal who;
+    if (auto refused = Authenticate(request, &who)) return std::move(*refused);
 
     if (path.rfind("/v1/streams/", 0) == 0) {
-      std::string rest = path.substr(std::strlen("/v1/streams/"));
-      const std::string suffix = "/events";
-      if (rest.size() <= suffix.size() ||
-          rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) != 0) {
-        return Problem(404, "not_found", "Not Found",
-                       "stream routes end in /events: /v1/streams/{stream}/events");
-      }
       std::string stream;
-      // A "+" in a path is a plus sign, not a space (that is only so in a query string).
-      if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), &stream,
-                         /*plus_is_space=*/false)) {
-        return Problem(400, "bad_request", "Bad Request",
-                       "the stream id is not percent-encoded properly");
-      }
+      if (auto refused = StreamOfPath(path, &stream)) return std::move(*refused);
       if (method == "POST") return Append(request, stream, who, target);
       if (method == "GET") return ReadStream(stream, who, target);
       return MethodNotAllowed("GET, POST");
@@ -276,6 +256,50 @@ class Api::Impl {
     return Problem(404, "not_found", "Not Found", "there is no route " + path);
   }
 
+  // Everything under /v1/ needs a token: exactly one Authorization header, "Bearer <token>"
+  // (the scheme is case-insensitive, RFC 9110). The refusal when there is none that works.
+  std::optional<Response> Authenticate(const Request& request, Principal* who) {
+    std::string authorization = request.Header("authorization");
+    if (authorization.find('\n') != std::string::npos) {
+      return Problem(400, "auth", "Bad Request",
+                     "send exactly one Authorization header; this request has several");
+    }
+    std::string token;
+    if (!ParseBearer(authorization, &token)) {
+      Response r = Problem(401, "auth", "Unauthorized",
+                           "send a bearer token: \"Authorization: Bearer <token>\" (create one "
+                           "with: ledgerctl token create)");
+      r.headers["WWW-Authenticate"] = "Bearer";
+      return r;
+    }
+    std::optional<Principal> principal = tokens_->Lookup(token);
+    if (!principal) {
+      Response r = Problem(401, "auth", "Unauthorized", "the bearer token is unknown or revoked");
+      r.headers["WWW-Authenticate"] = "Bearer error=\"invalid_token\"";
+      return r;
+    }
+    *who = std::move(*principal);
+    return std::nullopt;
+  }
+
+  // "/v1/streams/{stream}/events" -> the stream id, percent-decoded; or why not.
+  std::optional<Response> StreamOfPath(const std::string& path, std::string* stream) {
+    std::string rest = path.substr(std::strlen("/v1/streams/"));
+    const std::string suffix = "/events";
+    if (rest.size() <= suffix.size() ||
+        rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      return Problem(404, "not_found", "Not Found",
+                     "stream routes end in /events: /v1/streams/{stream}/events");
+    }
+    // A "+" in a path is a plus sign, not a space (that is only so in a query string).
+    if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), stream,
+                       /*plus_is_space=*/false)) {
+      return Problem(400, "bad_request", "Bad Request",
+                     "the stream id is not percent-encoded properly");
+    }
+    return std::nullopt;
+  }
+
   Response MethodNotAllowed(const std::string& allowed) {
     Response r = Problem(405, "method", "Method Not Allowed", "this route allows " + allowed);
     r.headers["Allow"] = allowed;
@@ -284,8 +308,17 @@ class Api::Impl {
 
   // --- appends ---
 
-  Response Append(const Request& request, const std::string& stream, const Principal& who,
-                  const Target& target) {
+  // An append's request body, decoded and checked: what the writer is given.
+  struct DecodedAppend {
+    capnp::MallocMessageBuilder message;
+    ledger::ExpectedVersion expected = ledger::ExpectedVersion::Any();
+    std::vector<schema::Event::Reader> events;
+  };
+
+  // Decodes the body of an append (JSON or Cap'n Proto), and stamps each event with who records
+  // it; or the refusal.
+  std::optional<Response> DecodeAppend(const Request& request, const Principal& who,
+                                       const Target& target, DecodedAppend* out) {
     std::string type = request.Header("content-type");
     bool binary = type.rfind("application/x-capnp", 0) == 0;
     bool json = type.empty() || type.rfind("application/json", 0) == 0;
@@ -295,7 +328,7 @@ class Api::Impl {
                      "AppendRequest); got \"" +
                          type + "\"");
     }
-    capnp::MallocMessageBuilder message;
+    capnp::MallocMessageBuilder& message = out->message;
     auto body = message.initRoot<schema::AppendRequest>();
     if (binary) {
       Status s = DecodeBinary(request.body, &message);
@@ -321,7 +354,9 @@ class Api::Impl {
     if (events.size() == 0) {
       return Problem(400, "validation", "Bad Request", "events: give at least one event");
     }
-    std::vector<schema::Event::Reader> readers;
+    out->expected = *expected;
+    std::vector<schema::Event::Reader>& readers = out->events;
+    readers.reserve(events.size());
     for (uint i = 0; i < events.size(); ++i) {
       auto e = events[i];
       // Who recorded it comes from the token, never from the body.
@@ -329,10 +364,73 @@ class Api::Impl {
       e.setActorRole(who.role);
       readers.push_back(e.asReader());
     }
-    uint64_t actual = 0;
-    std::string rule;
-    // The writer judges the append by the rule book when it commits (ledger/rule_book.h).
-    auto result = log_->AppendAs(CallerOf(who), stream, *expected, readers, &actual, &rule);
+    return std::nullopt;
+  }
+
+  // The synchronous form, for Handle.
+  Response Append(const Request& request, const std::string& stream, const Principal& who,
+                  const Target& target) {
+    DecodedAppend decoded;
+    if (auto refused = DecodeAppend(request, who, target, &decoded)) return std::move(*refused);
+    ledger::Ledger::Outcome outcome;
+    outcome.result = log_->AppendAs(CallerOf(who), stream, decoded.expected, decoded.events,
+                                    &outcome.actual_version, &outcome.rule);
+    return AppendAnswer(std::move(outcome), stream, decoded.expected);
+  }
+
+  // Runs on the connection's I/O thread up to the hand-over to the writer; `respond` is called
+  // by the writer after its sync (it posts the answer back to the connection).
+  void AppendAsync(const Request& request, const Target& target, Respond respond) {
+    auto start = std::chrono::steady_clock::now();
+    bool admitted = false;
+    {
+      std::lock_guard<std::mutex> lock(appends_mu_);
+      if (stopped_) {
+        respond(Problem(503, "unavailable", "Service Unavailable", "the server is stopping"));
+        return;
+      }
+      admitted = appends_in_flight_ < options_.max_appends_in_flight;
+      if (admitted) ++appends_in_flight_;
+    }
+    if (!admitted) {
+      metrics_->CountBusy("appends");
+      Response r = Problem(503, "busy", "Service Unavailable",
+                           "the server is busy: " + std::to_string(options_.max_appends_in_flight) +
+                               " appends are waiting for the disk already; try again in a second");
+      r.headers["Retry-After"] = "1";
+      respond(std::move(r));
+      return;
+    }
+    // The last thing it does is to say it is done: Stop waits for that, and then `this` goes.
+    auto answer = [this, start, respond = std::move(respond)](Response response) {
+      metrics_->ObserveRequest(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      respond(std::move(response));
+      std::lock_guard<std::mutex> lock(appends_mu_);
+      if (--appends_in_flight_ == 0) appends_done_.notify_all();
+    };
+    Principal who;
+    if (auto refused = Authenticate(request, &who)) return answer(std::move(*refused));
+    std::string stream;
+    if (auto refused = StreamOfPath(target.path, &stream)) return answer(std::move(*refused));
+    DecodedAppend decoded;
+    if (auto refused = DecodeAppend(request, who, target, &decoded)) {
+      return answer(std::move(*refused));
+    }
+    ledger::Caller caller = CallerOf(who);
+    log_->AppendAsync(&caller, stream, decoded.expected, decoded.events,
+                      [this, stream, expected = decoded.expected,
+                       answer = std::move(answer)](ledger::Ledger::Outcome outcome) mutable {
+                        answer(AppendAnswer(std::move(outcome), stream, expected));
+                      });
+  }
+
+  // The answer to an append: 201 with its seqs, 200 for a duplicate, or the refusal.
+  Response AppendAnswer(ledger::Ledger::Outcome outcome, const std::string& stream,
+                        const ledger::ExpectedVersion& expected) {
+    auto& result = outcome.result;
+    const std::string& rule = outcome.rule;
+    uint64_t actual = outcome.actual_version;
     if (!result.ok()) {
       const Status& s = result.status();
       std::string rule_member = rule.empty() ? "" : ",\"rule\":\"" + JsonEscape(rule) + "\"";
@@ -342,7 +440,7 @@ class Api::Impl {
           metrics_->CountConflict();
           return Problem(409, "conflict", "Conflict", s.message(),
                          ",\"stream\":\"" + JsonEscape(stream) + "\",\"expectedVersion\":\"" +
-                             JsonEscape(expected->ToString()) +
+                             JsonEscape(expected.ToString()) +
                              "\",\"actualVersion\":" + std::to_string(actual));
         case Code::kPermissionDenied:
           return Problem(403, "permission", "Forbidden", s.message(), rule_member);
@@ -658,7 +756,9 @@ class Api::Impl {
   Permissions permissions_{log_};
   std::atomic<bool> stopped_{false};
   WorkPool work_;
-  WorkPool appends_;
+  std::mutex appends_mu_;
+  std::condition_variable appends_done_;
+  size_t appends_in_flight_ = 0;  // guarded by appends_mu_
 };
 
 Api::Api(ledger::Ledger* log, projections::Engine* engine, TokenStore* tokens,

@@ -43,9 +43,9 @@ struct ApiOptions {
   // and a queue of at most `work_queue` requests; past it a request gets 503 with Retry-After.
   size_t work_threads = 2;
   size_t work_queue = 64;
-  // Appends still wait for their disk sync on a thread: this many share one sync at most.
-  size_t append_threads = 64;
-  size_t append_queue = 4096;
+  // Appends no thread waits for, handed to the writer and not yet answered; past this many a
+  // new append gets 503 with Retry-After at once (the writer is behind the disk).
+  size_t max_appends_in_flight = 4096;
   // Milliseconds since the epoch; tests replace it.
   std::function<int64_t()> clock;
 };
@@ -58,8 +58,9 @@ class Api final : public Handler {
 
   Response Handle(const Request& request) override;
   // Answers /healthz, /metrics, /v1/head, errors found before any work, and the start of a
-  // stream on the calling (I/O) thread; waits for `atLeast` on the engine's waiter list, with
-  // its deadline; runs everything else on the pools above.
+  // stream on the calling (I/O) thread; decodes appends there too and hands them to the ledger's
+  // writer, which answers after its sync; waits for `atLeast` on the engine's waiter list, with
+  // its deadline; runs everything else on the pool above.
   void HandleAsync(Request request, Respond respond) override;
   // Forgets pending waits and queued work and waits for the work running now. Call it before the
   // engine or the ledger closes; the destructor calls it too. Idempotent.

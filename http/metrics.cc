@@ -14,6 +14,11 @@ void Metrics::CountRefusal(const std::string& rule) {
   ++refusals_[rule.empty() ? std::string("unknown") : rule];
 }
 
+void Metrics::CountBusy(const std::string& queue) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++busy_[queue];
+}
+
 void Metrics::ObserveRequest(double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_;
@@ -65,7 +70,30 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   line("# HELP ledger_storage_recoveries_total Times the store took writes again after a failure.");
   line("# TYPE ledger_storage_recoveries_total counter");
   line("ledger_storage_recoveries_total " + std::to_string(storage.recoveries));
+  line("# HELP http_connections_refused_total Connections answered 503 over the connection limit.");
+  line("# TYPE http_connections_refused_total counter");
+  line("http_connections_refused_total " + std::to_string(refused_connections_.load()));
+  line(
+      "# HELP http_accept_failures_total Accepts that failed (out of fds, say); the listener "
+      "pauses briefly and goes on.");
+  line("# TYPE http_accept_failures_total counter");
+  line("http_accept_failures_total " + std::to_string(accept_failures_.load()));
+  line(
+      "# HELP http_clients_dropped_total Connections closed for not reading their responses "
+      "(write-timeout) or for falling behind a stream (stream-behind).");
+  line("# TYPE http_clients_dropped_total counter");
+  line("http_clients_dropped_total{reason=\"write-timeout\"} " +
+       std::to_string(slow_clients_.load()));
+  line("http_clients_dropped_total{reason=\"stream-behind\"} " +
+       std::to_string(dropped_subscribers_.load()));
   std::lock_guard<std::mutex> lock(mu_);
+  line("# HELP http_busy_total Requests answered 503 at once because their queue was full.");
+  line("# TYPE http_busy_total counter");
+  for (const char* queue : {"appends", "work"}) {
+    auto it = busy_.find(queue);
+    line(std::string("http_busy_total{queue=\"") + queue + "\"} " +
+         std::to_string(it == busy_.end() ? 0 : it->second));
+  }
   line("# HELP http_errors_total Requests answered with an error, by kind.");
   line("# TYPE http_errors_total counter");
   for (const auto& [kind, n] : errors_) {

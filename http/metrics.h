@@ -26,6 +26,17 @@ class Metrics {
   // A refusal by the rule book (or the read scope), by the rule's name ("scope.estate").
   void CountRefusal(const std::string& rule);
   void ObserveRequest(double seconds);
+  // A request answered 503 at once because the queue for its kind of work ("work": views,
+  // reports and time travel; "appends": appends waiting for the disk) was full.
+  void CountBusy(const std::string& queue);
+
+  // Counted by the server (ServerOptions::metrics), for what never reaches a handler.
+  void CountConnectionRefused() { refused_connections_.fetch_add(1, std::memory_order_relaxed); }
+  void CountAcceptFailure() { accept_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // A client that did not take its response within the write deadline.
+  void CountSlowClientDropped() { slow_clients_.fetch_add(1, std::memory_order_relaxed); }
+  // A subscriber that fell further behind than its stream's queue.
+  void CountSubscriberDropped() { dropped_subscribers_.fetch_add(1, std::memory_order_relaxed); }
 
   // The text exposition, with the gauges the caller supplies appended.
   std::string Render(uint64_t head_seq, uint64_t applied_seq,
@@ -35,6 +46,9 @@ class Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
   std::atomic<uint64_t> appends_{0}, appended_events_{0}, duplicates_{0}, conflicts_{0};
+  std::atomic<uint64_t> refused_connections_{0}, accept_failures_{0}, slow_clients_{0},
+      dropped_subscribers_{0};
+  std::map<std::string, uint64_t> busy_;
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> errors_;
   std::map<std::string, uint64_t> refusals_;

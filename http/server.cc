@@ -363,7 +363,9 @@ class Server::Impl {
       write_timer_.expires_after(options_.write_timeout);
       write_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
         if (ec) return;
-        if (self->writing_) self->CloseNow();
+        if (!self->writing_) return;
+        if (self->options_.metrics) self->options_.metrics->CountSlowClientDropped();
+        self->CloseNow();
       });
     }
 
@@ -519,6 +521,7 @@ class Server::Impl {
 
     void Drop() {
       dropped_ = true;
+      if (options_.metrics) options_.metrics->CountSubscriberDropped();
       // The piece being written stays; the rest is replaced by the last words.
       while (queue_.size() > 1) queue_.pop_back();
       std::string last = source_->Dropped(queue_.empty() ? sent_position_ : queue_.front().position,
@@ -564,6 +567,7 @@ class Server::Impl {
     if (stopping_ || !acceptor_.is_open()) return;
     if (ec) {
       accept_failures_.fetch_add(1, std::memory_order_relaxed);
+      if (options_.metrics) options_.metrics->CountAcceptFailure();
       if (!accept_failing_) {
         std::fprintf(stderr, "http: accepting connections fails (%s); retrying until it works\n",
                      ec.message().c_str());
@@ -608,6 +612,7 @@ class Server::Impl {
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     refused_.fetch_add(1, std::memory_order_relaxed);
+    if (options_.metrics) options_.metrics->CountConnectionRefused();
   }
 
   // Without `force`, idle connections and streams close and a connection with a request in

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "http/message.h"
+#include "http/metrics.h"
 #include "ledger/status.h"
 
 namespace http {
@@ -52,6 +53,8 @@ struct ServerOptions {
   std::chrono::seconds stop_grace{10};
   // How often an idle stream sends a keep-alive comment.
   std::chrono::milliseconds stream_keepalive{15000};
+  // Where connections, refusals and dropped clients are counted for /metrics; may be null.
+  Metrics* metrics = nullptr;
 };
 
 class Server {

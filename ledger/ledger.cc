@@ -109,7 +109,7 @@ struct PendingAppend {
   std::vector<std::string> ids;
   std::vector<kj::Array<capnp::word>> words;
   std::vector<bool> occurred_when_recorded;  // occurredAt was left zero by the client
-  std::promise<Result<AppendResult>> promise;
+  Ledger::AppendDone done;
   uint64_t actual_version = 0;
   // Judged by the rule book when set; trusted otherwise.
   std::optional<Caller> caller;
@@ -290,52 +290,79 @@ class RocksLedger final : public Ledger {
     return internal::FactOverlay(db(), facts()).Contracts(estate);
   }
 
+  // Waits for AppendAsync: the calling thread is the one that waits, not the writer.
   Result<AppendResult> Submit(const Caller* caller, std::string_view stream,
                               ExpectedVersion expected,
                               std::span<const schema::Event::Reader> events,
                               uint64_t* actual_version, std::string* rule) {
+    std::promise<Outcome> promise;
+    std::future<Outcome> future = promise.get_future();
+    AppendAsync(caller, stream, expected, events,
+                [&promise](Outcome outcome) { promise.set_value(std::move(outcome)); });
+    Outcome outcome = future.get();
+    if (actual_version) *actual_version = outcome.actual_version;
+    if (rule) *rule = std::move(outcome.rule);
+    return std::move(outcome.result);
+  }
+
+  void AppendAsync(const Caller* caller, std::string_view stream, ExpectedVersion expected,
+                   std::span<const schema::Event::Reader> events, AppendDone done) override {
+    auto refuse = [&done](Status status) {
+      Outcome outcome;
+      outcome.result = std::move(status);
+      done(std::move(outcome));
+    };
     Status s = ValidateStreamId(stream);
-    if (!s.ok()) return s;
-    if (events.empty()) return Status::InvalidArgument("an append needs at least one event");
+    if (!s.ok()) return refuse(std::move(s));
+    if (events.empty())
+      return refuse(Status::InvalidArgument("an append needs at least one event"));
     if (events.size() > options_.max_events_per_append) {
-      return Status::InvalidArgument("an append may carry at most " +
-                                     std::to_string(options_.max_events_per_append) +
-                                     " events; this one has " + std::to_string(events.size()));
+      return refuse(Status::InvalidArgument(
+          "an append may carry at most " + std::to_string(options_.max_events_per_append) +
+          " events; this one has " + std::to_string(events.size())));
     }
     auto pending = std::make_unique<PendingAppend>();
     pending->stream = std::string(stream);
     pending->expected = expected;
     if (caller) pending->caller = *caller;
+    pending->ids.reserve(events.size());
+    pending->words.reserve(events.size());
+    pending->occurred_when_recorded.reserve(events.size());
     int64_t now = options_.clock();
-    std::unordered_set<std::string_view> seen;
     for (size_t i = 0; i < events.size(); ++i) {
-      std::string where = events.size() == 1 ? "" : "event " + std::to_string(i) + ": ";
       Result<kj::Array<capnp::word>> prepared = Prepare(events[i], stream, now);
       if (!prepared.ok()) {
-        return Status(prepared.status().code(), where + prepared.status().message());
+        std::string where = events.size() == 1 ? "" : "event " + std::to_string(i) + ": ";
+        return refuse(Status(prepared.status().code(), where + prepared.status().message()));
       }
       pending->ids.emplace_back(events[i].getEventId().cStr());
       pending->occurred_when_recorded.push_back(events[i].getOccurredAt() == 0);
       pending->words.push_back(std::move(prepared).value());
     }
-    for (size_t i = 0; i < pending->ids.size(); ++i) {
-      if (!seen.insert(pending->ids[i]).second) {
-        return Status::InvalidArgument("event " + std::to_string(i) + ": eventId \"" +
-                                       pending->ids[i] + "\" appears twice in one append");
+    if (pending->ids.size() > 1) {
+      std::unordered_set<std::string_view> seen;
+      for (size_t i = 0; i < pending->ids.size(); ++i) {
+        if (!seen.insert(pending->ids[i]).second) {
+          return refuse(Status::InvalidArgument("event " + std::to_string(i) + ": eventId \"" +
+                                                pending->ids[i] +
+                                                "\" appears twice in one append"));
+        }
       }
     }
-    std::future<Result<AppendResult>> done = pending->promise.get_future();
-    PendingAppend* raw = pending.get();
+    pending->done = std::move(done);
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
-      if (stopping_) return Status::Unavailable("the ledger is closing");
-      queue_.push_back(raw);
+      if (!stopping_) {
+        queue_.push_back(std::move(pending));
+      }
+    }
+    if (pending) {  // not queued: the ledger is closing
+      Outcome outcome;
+      outcome.result = Status::Unavailable("the ledger is closing");
+      pending->done(std::move(outcome));
+      return;
     }
     queue_cv_.notify_one();
-    Result<AppendResult> result = done.get();
-    if (actual_version) *actual_version = raw->actual_version;
-    if (rule) *rule = raw->rule;
-    return result;
   }
 
   Position Head() const override {
@@ -635,7 +662,7 @@ class RocksLedger final : public Ledger {
   // --- The writer: everything below runs on writer_ only. ---
 
   void WriterLoop() {
-    std::vector<PendingAppend*> group;
+    std::vector<std::unique_ptr<PendingAppend>> group;
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(queue_mu_);
@@ -647,11 +674,13 @@ class RocksLedger final : public Ledger {
           queue_cv_.wait_for(lock, options_.retry_interval, ready);
         }
         if (queue_.empty() && stopping_) break;
-        group.assign(queue_.begin(), queue_.end());
+        group.clear();
+        for (auto& p : queue_) group.push_back(std::move(p));
         queue_.clear();
       }
       if (!writable_) TryRecover();
       if (!group.empty()) CommitGroup(group);
+      group.clear();  // each append's buffers are freed here, on the writer, after its answer
     }
     std::lock_guard<std::mutex> lock(head_mu_);
     closing_ = true;
@@ -776,7 +805,7 @@ class RocksLedger final : public Ledger {
     return refused;
   }
 
-  void CommitGroup(const std::vector<PendingAppend*>& group) {
+  void CommitGroup(const std::vector<std::unique_ptr<PendingAppend>>& group) {
     rocksdb::WriteBatch batch;
     uint64_t seq = head_seq_;
     Hash hash = head_hash_;
@@ -788,7 +817,8 @@ class RocksLedger final : public Ledger {
     std::vector<std::pair<PendingAppend*, Result<AppendResult>>> outcomes;
     std::string record;
 
-    for (PendingAppend* p : group) {
+    for (const auto& owned : group) {
+      PendingAppend* p = owned.get();
       // Idempotency first: a retry of an acknowledged append must not meet a version conflict.
       size_t found = 0;
       AppendResult dup;
@@ -922,15 +952,19 @@ class RocksLedger final : public Ledger {
     }
     if (batch.Count() > 0) head_cv_.notify_all();
     Position head = Head();
-    for (auto& [p, outcome] : outcomes) {
-      if (!outcome.ok()) {
-        p->promise.set_value(std::move(outcome));
+    for (auto& [p, result] : outcomes) {
+      Outcome outcome;
+      outcome.actual_version = p->actual_version;
+      outcome.rule = std::move(p->rule);
+      if (!result.ok()) {
+        outcome.result = std::move(result);
       } else if (!written.ok()) {
-        p->promise.set_value(written);
+        outcome.result = written;
       } else {
-        outcome->head = head;
-        p->promise.set_value(std::move(outcome));
+        result->head = head;
+        outcome.result = std::move(result);
       }
+      p->done(std::move(outcome));
     }
     if (failed_now) ReopenReadOnly();
   }
@@ -1054,7 +1088,7 @@ class RocksLedger final : public Ledger {
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
-  std::deque<PendingAppend*> queue_;
+  std::deque<std::unique_ptr<PendingAppend>> queue_;
   bool stopping_ = false;
   std::thread writer_;
 

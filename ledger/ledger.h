@@ -235,6 +235,24 @@ class Ledger {
                                         uint64_t* actual_version = nullptr,
                                         std::string* rule = nullptr) = 0;
 
+  // What an append came to, for AppendAsync: the result as Append/AppendAs return it, with the
+  // stream's actual version on a Conflict and the refusing rule's name on a refusal.
+  struct Outcome {
+    Result<AppendResult> result = Status::Unavailable("the append was not committed");
+    uint64_t actual_version = 0;
+    std::string rule;
+  };
+  using AppendDone = std::function<void(Outcome)>;
+
+  // As AppendAs (as Append when `caller` is null), without waiting: the events are checked and
+  // copied before this returns, and `done` is called exactly once — on the writer's thread after
+  // the group's sync, or on the calling thread at once when the append is refused before it
+  // reaches the writer. `done` runs while the writer waits for it: it must be quick, and must
+  // neither append nor block (post the rest of the work elsewhere). This is how a server serves
+  // many appends without a thread waiting on each.
+  virtual void AppendAsync(const Caller* caller, std::string_view stream, ExpectedVersion expected,
+                           std::span<const schema::Event::Reader> events, AppendDone done) = 0;
+
   // The facts the rule book keeps of an entity ("complaint/c-1"), as of the head; nullopt if
   // the ledger knows no such entity (or cannot read its facts now).
   virtual std::optional<EntityFacts> FindEntity(std::string_view name) const = 0;

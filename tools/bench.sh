@@ -42,7 +42,7 @@ SEED=7
 say() { echo "bench: $*" >&2; }
 
 # --- what it needs: the project's packages, PostgreSQL 15 and libpq, GNU time for peak memory ---
-bash tools/bootstrap.sh postgresql-15 libpq-dev time
+bash tools/bootstrap.sh postgresql-15 libpq-dev time wrk
 PGBIN=/usr/lib/postgresql/15/bin
 
 say "building (build-bench, RelWithDebInfo)"
@@ -282,6 +282,47 @@ for conns in 16 64; do
   done
 done
 
+# --- 5b. the same appends from independent load generators: wrk against ledgerd, pgbench against
+# PostgreSQL (tools/bench/wrk_append.lua, tools/bench/pgbench_append.sql) -------------------------
+"${PSQL[@]}" -c "create sequence if not exists pgbench_ids"
+PGBENCH=$PGBIN/pgbench
+[ -x "$PGBENCH" ] || PGBENCH=pgbench
+# p50 and p99 in ms of pgbench's per-transaction log (column 3: latency in µs).
+pg_percentiles() {
+  cat "$1"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{ v[NR] = $1 }
+    END { if (NR == 0) { print "- -"; exit }
+          i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
+          printf "%.2f %.2f", v[i50] / 1000, v[i99] / 1000 }'
+}
+WRK_ROWS=""
+for run in "16 1" "64 1" "16 100"; do
+  read -r conns batch <<<"$run"
+  label="$conns connections, $([ "$batch" = 1 ] && echo "single events" || echo "batches of $batch")"
+  say "wrk and pgbench: $label"
+  c0=$(ledgerd_cpu)
+  wline=$(WRK_CONNECTIONS=$conns wrk -t2 -c"$conns" -d"${HTTP_SECONDS}s" \
+    -s tools/bench/wrk_append.lua "http://127.0.0.1:$LPORT" -- "$ADMIN" "$batch" | grep '^wrk ')
+  w_cpu=$(( $(ledgerd_cpu) - c0 ))
+  rm -rf "$WORK/pgbench" && mkdir -p "$WORK/pgbench"
+  c0=$(pg_cpu)
+  pline=$(cd "$WORK/pgbench" && "$PGBENCH" -n -M prepared -c "$conns" -j 2 -T "$HTTP_SECONDS" \
+    -f "$OLDPWD/tools/bench/pgbench_append.sql" -D batch="$batch" -l --log-prefix=pgbench_log \
+    -h 127.0.0.1 -p "$PGPORT" -U postgres postgres 2>&1)
+  sleep 0.5  # the backends exit and are reaped, so that their CPU time is counted
+  p_cpu=$(( $(pg_cpu) - c0 ))
+  echo "$wline" >>"$WORK/http.txt"; echo "$pline" >>"$WORK/http.txt"
+  w_events=$(field "$wline" events)
+  w_eps=$(field "$wline" eps)
+  p_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$pline")
+  p_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$pline")
+  p_events=$(( ${p_tx:-0} * batch ))
+  p_eps=$(sed -n 's/^tps = \([0-9.]*\).*without initial.*/\1/p' <<<"$pline" | head -1)
+  [ -n "$p_eps" ] || p_eps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$pline" | head -1)
+  p_eps=$(awk -v t="${p_eps:-0}" -v b="$batch" 'BEGIN { printf "%.0f", t * b }')
+  read -r p50 p99 < <(pg_percentiles "$WORK/pgbench")
+  WRK_ROWS+="| $label | $(num "$w_eps") ($(field "$wline" p50_ms) / $(field "$wline" p99_ms) ms) | $(num "$p_eps") ($p50 / $p99 ms) | $(ratio "$w_eps" "$p_eps") | $(cpu_per_event "$w_cpu" "$w_events") / $(cpu_per_event "$p_cpu" "$p_events") | $(ratio "$(cpu_per_event "$w_cpu" "$w_events")" "$(cpu_per_event "$p_cpu" "$p_events")") | $(field "$wline" errors) / ${p_failed:-0} |"$'\n'
+done
+
 # --- 6. memory; stop both -----------------------------------------------------------------------
 LEDGERD_HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$LEDGERD_PID/status")
 kill "$SAMPLER_PID"; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
@@ -327,6 +368,15 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
   echo "| measure | this project | PostgreSQL 15 | ratio | server CPU µs/event (ours / PG) | errors (ours / PG) |"
   echo "|---|---:|---:|---:|---:|---:|"
   echo -n "$HTTP_ROWS"
+  echo
+  echo "**HTTP appends from independent load generators**: \`wrk\` (tools/bench/wrk_append.lua, one new complaint per request, or a batch of 100 to a new stream) against ledgerd, \`pgbench\` (tools/bench/pgbench_append.sql, one durable insert transaction per request, or 100 rows in one) against PostgreSQL; events/s (p50 / p99), server CPU per event. Goals: ≥ 3× PostgreSQL's events/s at 64 connections, ≥ 2× at 16 and for batches, CPU per event ≤ a third of PostgreSQL's."
+  echo
+  echo "| load | ledgerd (wrk) | PostgreSQL (pgbench) | ratio | server CPU µs/event (ours / PG) | CPU ratio | errors (ours / PG) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo -n "$WRK_ROWS"
+  echo
+  echo "| measure | this project | PostgreSQL 15 | ratio | server CPU µs/event (ours / PG) | errors (ours / PG) |"
+  echo "|---|---:|---:|---:|---:|---:|"
   echo "| replay: every view rebuilt (\`ledgerctl rebuild\`) vs reading every event in order (cursor, payload included), events/s | $(num "$REBUILD_EPS") | $(num "$PG_SCAN_EPS") | $(ratio "$REBUILD_EPS" "$PG_SCAN_EPS") | | |"
   echo "| peak memory of the replay | $(kib_mib "$REBUILD_RSS") (ledgerctl rebuild, all views in memory) | $(kib_mib "$PG_SCAN_HWM") (the backend) | | | |"
   echo "| peak memory serving the appends and queries | $(kib_mib "$LEDGERD_HWM") (ledgerd VmHWM, views included) | $(kib_mib "$PG_PSS") (sum of PSS of all processes, sampled each second; largest single VmHWM $(kib_mib "$PG_HWM")) | | | |"

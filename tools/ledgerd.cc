@@ -175,6 +175,7 @@ int main(int argc, char** argv) {
   server_options.address = listen;
   server_options.port = port;
   server_options.threads = threads;
+  server_options.metrics = &metrics;
   auto server = http::Server::Start(&api, server_options);
   if (!server.ok()) {
     std::cerr << "ledgerd: " << server.status().ToString() << "\n";

@@ -147,6 +147,9 @@ TEST_CASE("connections over the limit are answered 503 and closed", "[http][over
   CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503"));
   CHECK_THAT(refused, Catch::Contains("Retry-After: 1"));
   CHECK(f.server().refused_connections() >= 1);
+  // Counted where an operator looks.
+  std::string metrics = held.front()->Send("GET", "/metrics", "").body;
+  CHECK_THAT(metrics, Catch::Contains("http_connections_refused_total 1\n"));
   held.pop_back();
   // The slot is free again once the server has seen the close.
   auto start = Clock::now();
@@ -261,6 +264,9 @@ TEST_CASE("a subscriber that never reads is dropped and its slot reused", "[http
     if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   CHECK(served);
+  CHECK_THAT(c.Send("GET", "/metrics", "").body,
+             Catch::Contains("http_clients_dropped_total{reason=\"write-timeout\"} 1\n") ||
+                 Catch::Contains("http_clients_dropped_total{reason=\"stream-behind\"} 1\n"));
 }
 
 TEST_CASE("a subscriber that falls behind is told where to resume", "[http][overload][sse]") {
@@ -296,6 +302,52 @@ TEST_CASE("a subscriber that falls behind is told where to resume", "[http][over
   uint64_t last = std::stoull(got.substr(last_id + 5, got.find('\n', last_id + 5) - last_id - 5));
   CHECK_THAT(got.substr(at), Catch::Contains("resume from seq " + std::to_string(last + 1) +
                                              " (Last-Event-ID: " + std::to_string(last) + ")"));
+  CHECK_THAT(c.Send("GET", "/metrics", "").body,
+             Catch::Contains("http_clients_dropped_total{reason=\"stream-behind\"} 1\n"));
+}
+
+TEST_CASE("appends past the in-flight limit get 503 at once, and nothing is written",
+          "[http][overload]") {
+  http::ApiOptions api;
+  api.max_appends_in_flight = 0;  // the writer is "behind" from the start
+  ServerFixture f({}, api);
+  auto c = f.Client();
+  HttpReply reply = c.Send("POST", "/v1/streams/complaint%2Fbusy-1/events", f.admin,
+                           ComplaintJson("b-1", "busy-1"));
+  CHECK(reply.status == 503);
+  CHECK(reply.headers["Retry-After"] == "1");
+  CHECK_THAT(reply.body, Catch::Contains("appends are waiting for the disk already"));
+  CHECK(f.log().Head().seq == 0);
+  CHECK_THAT(c.Send("GET", "/metrics", "").body,
+             Catch::Contains("http_busy_total{queue=\"appends\"} 1\n"));
+}
+
+TEST_CASE("many appends in flight on few connections are all answered, in order per connection",
+          "[http][overload]") {
+  ServerFixture f;
+  // Pipelined: 16 appends written before any answer is read, on each of 4 connections; the
+  // writer answers them from its thread, and each connection answers in request order.
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int k = 0; k < 4; ++k) {
+    clients.push_back(std::make_unique<RawClient>(f.port()));
+    std::string burst;
+    for (int i = 0; i < 16; ++i) {
+      std::string id = "p-" + std::to_string(k) + "-" + std::to_string(i);
+      std::string body = ComplaintJson(id, id);
+      burst += "POST /v1/streams/complaint%2F" + id +
+               "/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Authorization: Bearer " +
+               f.admin + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    }
+    clients.back()->Write(burst);
+  }
+  for (auto& client : clients) {
+    std::string got = client->ReadUntil("complaint-never", std::chrono::seconds(3));
+    size_t created = 0, at = 0;
+    while ((at = got.find("HTTP/1.1 201 Created", at)) != std::string::npos) ++created, ++at;
+    CHECK(created == 16);
+  }
+  CHECK(f.log().Head().seq == 64);
 }
 
 TEST_CASE("numbers out of range are refused with 400 naming the parameter", "[http][overload]") {

@@ -108,6 +108,7 @@ class ServerFixture {
     server_options.address = "127.0.0.1";
     server_options.port = 0;
     server_options.threads = 2;
+    server_options.metrics = &metrics_;
     auto started = http::Server::Start(api_.get(), server_options);
     REQUIRE(started.ok());
     server_ = std::move(started).value();

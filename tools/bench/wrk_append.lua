@@ -2,7 +2,7 @@
 -- of the project's own (bench_http). One event per request, or a batch of B events to one new
 -- stream with expectedVersion "none", as bench_http sends them.
 --
---   wrk -t2 -c16 -d15s -s tools/bench/wrk_append.lua http://127.0.0.1:8080 -- TOKEN [B] [ESTATE]
+--   wrk -t2 -c16 -d15s -s tools/bench/wrk_append.lua http://127.0.0.1:8080 -- TOKEN [B] [ESTATE] [HOUSEHOLD]
 --
 -- Prints one line for bench scripts to read:
 --   wrk connections=16 batch=1 requests=... events=... eps=... p50_ms=... p99_ms=... errors=...
@@ -18,6 +18,7 @@ function init(args)
   token = args[1]
   batch = tonumber(args[2] or "1")
   estate = args[3] or "estate/e02"
+  household = args[4] or "household/e02-3-201"
   -- Unique across runs and threads: event ids are idempotency keys.
   prefix = string.format("wrk-%d-%d-%d", os.time(), math.random(1, 1000000000), id)
   counter = 0
@@ -27,7 +28,7 @@ end
 local function event(eid)
   return '{"eventId":"' .. eid .. '","type":"complaintFiled",' ..
       '"occurredAt":"2025-12-01T21:30:00+08:00","data":{"complaintId":"' .. eid ..
-      '","estateId":"' .. estate .. '","householdId":"household/e01-3-201",' ..
+      '","estateId":"' .. estate .. '","householdId":"' .. household .. '",' ..
       '"category":"water","channel":"hotline",' ..
       '"summary":"3号楼2单元201室厨房水管漏水，楼下天花板滴水，请尽快处理"}}'
 end
