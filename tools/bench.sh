@@ -203,7 +203,9 @@ PG_SCAN_ORDERED=$(field "$PG_SCAN_LINE" ordered)
 
 # --- 3. ledgerd on the district, sync on; the same load on both ---------------------------------
 # The load files complaints in estate e02 while the queries ask about e01.
-RESIDENT=$("$B/ledgerctl" token create --data "$DATA" --role resident --actor person/bench-resident \
+# The appenders are a community worker of e02: the rule book lets them file complaints there and
+# escalate them (a batch is a complaint filed, then escalated).
+WORKER=$("$B/ledgerctl" token create --data "$DATA" --role communityWorker --actor person/bench-worker \
   --estate estate/e02)
 ADMIN=$("$B/ledgerctl" token create --data "$DATA" --role admin --actor person/bench-admin)
 say "starting ledgerd (sync on)"
@@ -230,7 +232,7 @@ QUERIES=(
 QUERY_ARGS=()
 for q in "${QUERIES[@]}"; do QUERY_ARGS+=(--query "$q"); done
 say "queries while 16 connections append (ledgerd, then PostgreSQL)"
-Q_OURS=$("$BT/bench_http" --port "$LPORT" --token "$RESIDENT" --connections 16 --batch 1 \
+Q_OURS=$("$BT/bench_http" --port "$LPORT" --token "$WORKER" --connections 16 --batch 1 \
   --estate estate/e02 --seconds "$HTTP_SECONDS" --warmup "$WARMUP" --run-id q16 --query-token "$ADMIN" \
   --query-connections "$QUERY_CONNECTIONS" --query-pause-ms "$QUERY_PAUSE_MS" "${QUERY_ARGS[@]}")
 Q_THEIRS=$("$BT/bench_pg" append --conninfo "$PG" --connections 16 --batch 1 --estate estate/e02 \
@@ -265,7 +267,7 @@ for conns in 16 64; do
   for batch in 1 100; do
     say "appends: $conns connections, batches of $batch (ledgerd, then PostgreSQL)"
     c0=$(ledgerd_cpu)
-    ours=$("$BT/bench_http" --port "$LPORT" --token "$RESIDENT" --connections "$conns" \
+    ours=$("$BT/bench_http" --port "$LPORT" --token "$WORKER" --connections "$conns" \
       --estate estate/e02 --batch "$batch" --seconds "$HTTP_SECONDS" --warmup "$WARMUP" \
       --run-id "h$conns-$batch")
     ours_cpu=$(( $(ledgerd_cpu) - c0 ))
@@ -301,7 +303,7 @@ for run in "16 1" "64 1" "16 100"; do
   say "wrk and pgbench: $label"
   c0=$(ledgerd_cpu)
   wline=$(WRK_CONNECTIONS=$conns wrk -t2 -c"$conns" -d"${HTTP_SECONDS}s" \
-    -s tools/bench/wrk_append.lua "http://127.0.0.1:$LPORT" -- "$ADMIN" "$batch" | grep '^wrk ')
+    -s tools/bench/wrk_append.lua "http://127.0.0.1:$LPORT" -- "$WORKER" "$batch" | grep '^wrk ')
   w_cpu=$(( $(ledgerd_cpu) - c0 ))
   rm -rf "$WORK/pgbench" && mkdir -p "$WORK/pgbench"
   c0=$(pg_cpu)

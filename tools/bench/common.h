@@ -52,12 +52,19 @@ class Latencies {
   std::vector<double> ms_;
 };
 
-// The event appended by the HTTP and PostgreSQL drivers: a resident's complaint with Chinese
-// text, the same fields as bench_append's, so every system stores the same content.
+// The event appended by the HTTP and PostgreSQL drivers: a complaint with Chinese text, the
+// same fields as bench_append's, so every system stores the same content. No household is
+// named: the rule book takes only a household registered in the ledger.
 inline std::string ComplaintData(const std::string& complaint_id, const std::string& estate) {
   return "{\"complaintId\":\"" + complaint_id + "\",\"estateId\":\"" + estate +
-         "\",\"householdId\":\"household/e01-3-201\",\"category\":\"water\",\"channel\":"
+         "\",\"category\":\"water\",\"channel\":"
          "\"hotline\",\"summary\":\"3号楼2单元201室厨房水管漏水，楼下天花板滴水，请尽快处理\"}";
+}
+// The rest of a batch: one complaint per stream, so a batch is a complaint filed and then
+// escalated.
+inline std::string EscalationData(const std::string& complaint_id) {
+  return "{\"complaintId\":\"" + complaint_id +
+         "\",\"reason\":\"超过时限未回复，居民再次来电催办\"}";
 }
 inline constexpr const char* kOccurredAt = "2025-12-01T21:30:00+08:00";
 

@@ -87,17 +87,17 @@ struct Run {
   }
 };
 
-std::string AppendBody(const Config& c, const std::string& stream, const std::string& id_base) {
-  auto event = [&](const std::string& id) {
-    return std::string("{\"eventId\":\"") + id +
-           "\",\"type\":\"complaintFiled\",\"occurredAt\":\"" + bench::kOccurredAt +
-           "\",\"data\":" + bench::ComplaintData(id, c.estate) + "}";
-  };
-  if (c.batch == 1) return event(stream);
-  std::string body = "{\"expectedVersion\":\"none\",\"events\":[";
-  for (int i = 0; i < c.batch; ++i) {
-    if (i) body += ',';
-    body += event(id_base + "-" + std::to_string(i));
+// One new complaint per request, on its own stream "complaint/{id_base}": filed, and in a batch
+// then escalated (the rule book keeps one complaint per stream).
+std::string AppendBody(const Config& c, const std::string& id_base) {
+  std::string filed = std::string("{\"eventId\":\"") + id_base +
+                      "\",\"type\":\"complaintFiled\",\"occurredAt\":\"" + bench::kOccurredAt +
+                      "\",\"data\":" + bench::ComplaintData(id_base, c.estate) + "}";
+  if (c.batch == 1) return filed;
+  std::string body = "{\"expectedVersion\":\"none\",\"events\":[" + filed;
+  for (int i = 1; i < c.batch; ++i) {
+    body += std::string(",{\"eventId\":\"") + id_base + "-" + std::to_string(i) +
+            "\",\"type\":\"complaintEscalated\",\"data\":" + bench::EscalationData(id_base) + "}";
   }
   return body + "]}";
 }
@@ -144,7 +144,7 @@ asio::awaitable<void> Appender(Run& run, int index) {
     request.set(bhttp::field::authorization, "Bearer " + c.token);
     request.set(bhttp::field::content_type, "application/json");
     request.keep_alive(true);
-    request.body() = AppendBody(c, stream_id, id_base);
+    request.body() = AppendBody(c, id_base);
     request.prepare_payload();
     auto start = Clock::now();
     int status = co_await Exchange(stream, buffer, request, run);

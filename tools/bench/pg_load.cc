@@ -137,9 +137,10 @@ void AppendClient(const AppendConfig& c, int index, Clock::time_point measure_fr
       v[0] = stream;
       v[1] = std::to_string(i + 1);
       v[2] = id;
-      v[3] = "complaintFiled";
+      // As the HTTP drivers send it: a complaint filed, then escalated.
+      v[3] = i == 0 ? "complaintFiled" : "complaintEscalated";
       v[4] = bench::kOccurredAt;
-      v[5] = bench::ComplaintData(id, c.estate);
+      v[5] = i == 0 ? bench::ComplaintData(id, c.estate) : bench::EscalationData(stream);
     }
     for (size_t i = 0; i < values.size(); ++i) params[i] = values[i].c_str();
     auto start = Clock::now();

@@ -26,7 +26,9 @@ trap cleanup EXIT
 DATA="$WORK/data"
 mkdir -p "$DATA"
 "$B/ledgerctl" init --data "$DATA" >/dev/null
-TOKEN=$("$B/ledgerctl" token create --data "$DATA" --role admin --actor person/wrk)
+# A community worker of the estate the load files in: files complaints and escalates them.
+TOKEN=$("$B/ledgerctl" token create --data "$DATA" --role communityWorker --actor person/wrk \
+  --estate estate/e02)
 "$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$DATA" --sync 1 >"$WORK/ledgerd.log" 2>&1 &
 LEDGERD_PID=$!
 for _ in $(seq 1 100); do

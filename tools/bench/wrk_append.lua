@@ -1,6 +1,6 @@
 -- wrk load: each request files new complaints over HTTP, a second load generator independent
 -- of the project's own (bench_http). One event per request, or a batch of B events to one new
--- stream with expectedVersion "none", as bench_http sends them.
+-- stream with expectedVersion "none": a complaint filed, then escalated B-1 times.
 --
 --   wrk -t2 -c16 -d15s -s tools/bench/wrk_append.lua http://127.0.0.1:8080 -- TOKEN [B] [ESTATE] [HOUSEHOLD]
 --
@@ -18,7 +18,8 @@ function init(args)
   token = args[1]
   batch = tonumber(args[2] or "1")
   estate = args[3] or "estate/e02"
-  household = args[4] or "household/e02-3-201"
+  -- A household must be registered in the ledger; none is named unless one is given.
+  household = args[4] or ""
   -- Unique across runs and threads: event ids are idempotency keys.
   prefix = string.format("wrk-%d-%d-%d", os.time(), math.random(1, 1000000000), id)
   counter = 0
@@ -28,9 +29,15 @@ end
 local function event(eid)
   return '{"eventId":"' .. eid .. '","type":"complaintFiled",' ..
       '"occurredAt":"2025-12-01T21:30:00+08:00","data":{"complaintId":"' .. eid ..
-      '","estateId":"' .. estate .. '","householdId":"' .. household .. '",' ..
+      '","estateId":"' .. estate .. '",' ..
+      (household ~= "" and ('"householdId":"' .. household .. '",') or "") ..
       '"category":"water","channel":"hotline",' ..
       '"summary":"3号楼2单元201室厨房水管漏水，楼下天花板滴水，请尽快处理"}}'
+end
+
+local function escalation(eid, complaint)
+  return '{"eventId":"' .. eid .. '","type":"complaintEscalated","data":{"complaintId":"' ..
+      complaint .. '","reason":"超过时限未回复，居民再次来电催办"}}'
 end
 
 function request()
@@ -40,8 +47,9 @@ function request()
   if batch == 1 then
     body = event(name)
   else
-    local events = {}
-    for i = 1, batch do events[i] = event(name .. "-" .. i) end
+    -- One complaint per stream: filed, then escalated (the rule book's stream rule).
+    local events = {event(name)}
+    for i = 2, batch do events[i] = escalation(name .. "-" .. i, name) end
     body = '{"expectedVersion":"none","events":[' .. table.concat(events, ",") .. ']}'
   end
   return wrk.format("POST", "/v1/streams/complaint%2F" .. name .. "/events",
