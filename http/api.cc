@@ -117,7 +117,7 @@ class Api::Impl {
     const std::string& path = target.path;
     // Cheap, or refused before any work: answered here, on the I/O thread.
     if (!target.ok || path == "/healthz" || path == "/metrics" || path == "/v1/head" ||
-        path == "/v1/subscribe" || path.rfind("/v1/", 0) != 0) {
+        path == "/v1/me" || path == "/v1/subscribe" || path.rfind("/v1/", 0) != 0) {
       respond(Handle(request));
       return;
     }
@@ -267,6 +267,7 @@ class Api::Impl {
     }
     if (method != "GET") return MethodNotAllowed("GET");
     if (path == "/v1/head") return Json(200, HeadJson(log_->Head()));
+    if (path == "/v1/me") return Json(200, MeJson(who));
     if (path == "/v1/log") return ReadLog(who, target);
     if (path.rfind("/v1/events/", 0) == 0) return ReadOne(path.substr(11), who);
     if (path == "/v1/verify") return Verify(who);
@@ -274,6 +275,20 @@ class Api::Impl {
     if (path.rfind("/v1/views/", 0) == 0) return View(path.substr(10), who, target);
     if (path.rfind("/v1/reports/", 0) == 0) return Report(path.substr(12), who, target);
     return Problem(404, "not_found", "Not Found", "there is no route " + path);
+  }
+
+  // Who the token stands for and what it reads, so that a client (the dashboard) offers only
+  // what the token may use; the checks on each route stay the only authority.
+  static std::string MeJson(const Principal& who) {
+    std::string estates;
+    for (const auto& e : who.estates)
+      estates += (estates.empty() ? "\"" : ",\"") + JsonEscape(e) + "\"";
+    return "{\"tokenId\":\"" + JsonEscape(who.token_id) + "\",\"role\":\"" + RoleName(who.role) +
+           "\",\"actorId\":\"" + JsonEscape(who.actor_id) + "\",\"estates\":[" + estates +
+           "],\"companyId\":\"" + JsonEscape(who.company_id) +
+           "\",\"readsRawLog\":" + (Permissions::MayReadRawEvents(who) ? "true" : "false") +
+           ",\"seesPersonalDetails\":" +
+           (Permissions::SeesPersonalDetails(who) ? "true" : "false") + "}";
   }
 
   Response MethodNotAllowed(const std::string& allowed) {
