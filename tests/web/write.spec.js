@@ -2,7 +2,7 @@
 // the pages follow live, and the server's refusals land beside the field they name. Run after
 // the reading tests (playwright.config.js), so that the figures those compare do not move.
 const { test, expect } = require('@playwright/test');
-const { api, signIn, go, figure } = require('./helpers');
+const { api, n, signIn, go, figure } = require('./helpers');
 
 test('a complaint filed by a resident, resolved by company staff and followed up, counted live', async ({ browser, request }) => {
   const watch = await (await browser.newContext()).newPage();
