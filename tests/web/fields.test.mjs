@@ -3,7 +3,7 @@
 //   node --test tests/web/fields.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { num, str, bool, list, obj, time, position, counts } from '../../web/js/fields.js';
+import { num, str, bool, list, obj, time, position, counts, entityName } from '../../web/js/fields.js';
 
 test('numbers: a JSON number or a string of digits, else 0', () => {
   assert.equal(num({ seq: 70 }, 'seq'), 70);
@@ -47,4 +47,10 @@ test('a view answer: its position and its counts', () => {
   assert.equal(c.get('noise'), 2);
   assert.equal(c.get('water'), 5);
   assert.equal(c.get('fees'), 0);
+});
+
+test('an entity id with or without its kind names the same stream', () => {
+  assert.equal(entityName('complaint', 'c-1'), 'complaint/c-1');
+  assert.equal(entityName('complaint', 'complaint/2025-000085'), 'complaint/2025-000085');
+  assert.equal(entityName('repair', 'complaint-like'), 'repair/complaint-like');
 });

@@ -61,6 +61,16 @@ for (const role of ROLES) {
     expect(await figure(page, 'resolved')).toBe(n(c.resolved));
     await expect(page.locator('#complaint-list tbody tr')).toHaveCount((c.items || []).length);
 
+    // A complaint's full history, corrections included, for the roles that read the log.
+    if (['admin', 'streetAuditor', 'communityWorker'].includes(role) && (c.items || []).length) {
+      const id = c.items[0].complaintId;
+      const entity = id.startsWith('complaint/') ? id : `complaint/${id}`;
+      const audit = (await api(request, role, 'views/audit', { entity, limit: 200 })).result;
+      await page.locator('#complaint-list tbody tr').first().locator('summary').click();
+      await expect(page.locator('#complaint-list tbody tr').first().locator('li[data-seq]'))
+        .toHaveCount(audit.entries.length);
+    }
+
     await go(page, 'repairs');
     const r = (await api(request, role, 'views/repairs', { estate, limit: 1 })).result;
     expect(await figure(page, 'open')).toBe(n(r.open));

@@ -77,3 +77,9 @@ export function counts(items) {
   for (const c of list(items)) m.set(str(c, 'key'), num(c, 'count'));
   return m;
 }
+
+// The stream (and audit entity) of an entity: ids may be given bare ("c-1") or with their kind
+// ("complaint/2025-000085"), as the ledger's own ids are.
+export function entityName(kind, id) {
+  return id.startsWith(`${kind}/`) ? id : `${kind}/${id}`;
+}

@@ -5,6 +5,7 @@
 import * as api from './api.js';
 import { h } from './dom.js';
 import { t, term } from './i18n.js';
+import { entityName } from './fields.js';
 import { CATEGORIES, CHANNELS } from './pages.js';
 
 const ALL = ['admin'];
@@ -29,7 +30,7 @@ function specs(ctx) {
       { name: 'category', options: choice(CATEGORIES, 'cat') },
       { name: 'channel', options: choice(CHANNELS, 'channel') },
       { name: 'summary', kind: 'textarea' }],
-    event: (v) => [`complaint/${v.complaintId}`, 'complaintFiled', v] },
+    event: (v) => [entityName('complaint', v.complaintId || ''), 'complaintFiled', v] },
     { id: 'requestRepair', roles: ['resident', 'communityWorker', 'admin'], fields: [
       { name: 'repairId', value: newId('r-web') },
       { name: 'estateId', options: estates },
@@ -37,7 +38,7 @@ function specs(ctx) {
       { name: 'category', options: choice(CATEGORIES, 'cat') },
       { name: 'location' },
       { name: 'description', kind: 'textarea' }],
-    event: (v) => [`repair/${v.repairId}`, 'repairRequested', v] },
+    event: (v) => [entityName('repair', v.repairId || ''), 'repairRequested', v] },
     { id: 'followUp', roles: RESIDENTS, fields: [
       { name: 'subject', options: [{ value: 'complaintId', label: t('nav.complaints') }, { value: 'repairId', label: t('nav.repairs') }] },
       { name: 'complaintId', label: 'f.complaintId' },
@@ -45,7 +46,7 @@ function specs(ctx) {
       { name: 'comment', kind: 'textarea', optional: true }],
     event: (v) => {
       const kind = v.subject === 'repairId' ? 'repair' : 'complaint';
-      return [`${kind}/${v.complaintId}`, 'followUpRecorded',
+      return [entityName(kind, v.complaintId || ''), 'followUpRecorded',
         { subject: { [v.subject]: v.complaintId }, satisfaction: v.satisfaction, comment: v.comment }];
     } },
     { id: 'companyStep', roles: ['companyStaff', 'admin'], fields: [
@@ -53,29 +54,29 @@ function specs(ctx) {
       { name: 'action', options: [{ value: 'complaintAcknowledged', label: t('f.acknowledge') },
         { value: 'complaintReplied', label: t('f.replyAction') }, { value: 'complaintResolved', label: t('f.resolve') }] },
       { name: 'reply', kind: 'textarea', optional: true }],
-    event: (v) => [`complaint/${v.complaintId}`, v.action, v.action === 'complaintReplied'
+    event: (v) => [entityName('complaint', v.complaintId || ''), v.action, v.action === 'complaintReplied'
       ? { complaintId: v.complaintId, reply: v.reply } : { complaintId: v.complaintId, note: v.reply }] },
     { id: 'completeRepair', roles: ['companyStaff', 'admin'], fields: [
       { name: 'repairId' }, { name: 'workerId', optional: true }, { name: 'note', kind: 'textarea', optional: true }],
-    event: (v) => [`repair/${v.repairId}`, 'repairCompleted', v] },
+    event: (v) => [entityName('repair', v.repairId || ''), 'repairCompleted', v] },
     { id: 'recordVisit', roles: ['communityWorker', 'admin'], fields: [
       { name: 'visitId', value: newId('v-web') },
       { name: 'householdId', label: 'f.visitHousehold' },
       { name: 'reason', label: 'f.visitReason', options: choice(['holiday', 'hospital', 'birthday', 'hardship'], 'reason') },
       { name: 'obligationIds', optional: true },
       { name: 'note', kind: 'textarea', optional: true }],
-    event: (v) => [`visit/${v.visitId}`, 'homeVisitRecorded', { ...v, visitorIds: [ctx.me.actorId],
+    event: (v) => [entityName('visit', v.visitId || ''), 'homeVisitRecorded', { ...v, visitorIds: [ctx.me.actorId],
       obligationIds: v.obligationIds ? v.obligationIds.split(/[\s,，]+/).filter(Boolean) : [] }] },
     { id: 'verifyHours', roles: ['communityWorker', 'admin'], fields: [
       { name: 'claimId' }, { name: 'note', kind: 'textarea', optional: true }],
-    event: (v) => [`claim/${v.claimId}`, 'volunteerHoursVerified', v] },
+    event: (v) => [entityName('claim', v.claimId || ''), 'volunteerHoursVerified', v] },
     { id: 'inspection', roles: ['streetAuditor', 'admin'], fields: [
       { name: 'sheetId', value: newId('s-web') },
       { name: 'companyId' },
       { name: 'estateId', options: [{ value: '', label: '—' }, ...estates], optional: true },
       { name: 'year', value: String(new Date().getFullYear()) },
       { name: 'score', value: '' }],
-    event: (v) => [`sheet/${v.sheetId}`, 'inspectionRecorded', {
+    event: (v) => [entityName('sheet', v.sheetId || ''), 'inspectionRecorded', {
       sheetId: v.sheetId, subject: { kind: 'company', id: v.companyId }, estateId: v.estateId,
       year: v.year === '' ? undefined : Number(v.year),
       items: [{ item: t('f.inspection'), score: v.score === '' ? undefined : Number(v.score), maxScore: 100 }],

@@ -3,7 +3,7 @@
 
 import * as api from './api.js';
 import { h, table, barChart } from './dom.js';
-import { num, str, bool, list, obj, time, position, result } from './fields.js';
+import { num, str, bool, list, obj, time, position, result, entityName } from './fields.js';
 import { t, term, dateTime, date, hours, isoDay, percent } from './i18n.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -108,7 +108,7 @@ async function complaintHistory(ctx, id, into) {
   into.replaceChildren(h('p', { class: 'muted' }, t('loading')));
   try {
     if (!ctx.me.readsRawLog) throw new Error('views only');
-    const r = await ask(ctx, 'views/audit', { entity: `complaint/${id}`, limit: 200 });
+    const r = await ask(ctx, 'views/audit', { entity: entityName('complaint', id), limit: 200 });
     // Every event about the complaint, in ledger order; one that a correction names is struck
     // through, and the correction itself says which seq it corrects.
     into.replaceChildren(h('ol', { class: 'history' }, list(r, 'entries').map((e) => h('li', {
