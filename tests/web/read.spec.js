@@ -139,3 +139,25 @@ test('the star evaluation redraws as it stood at an earlier date', async ({ page
   await expect(page.locator('#black-list li')).toHaveText(score(then.rows.filter((r) => r.list === 'black')));
   await expect(page.locator('#star-rows > tbody > tr')).toHaveCount(then.rows.length);
 });
+
+test('the token stays in this tab: never in a URL, gone after sign-out; an unknown one is refused', async ({ page }) => {
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await signIn(page, 'resident');
+  await go(page, 'complaints');
+  const token = process.env.TOKEN_resident;
+  expect(await page.evaluate(() => sessionStorage.getItem('ledger.token'))).toBe(token);
+  expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(token);
+  expect(urls.length).toBeGreaterThan(3);
+  for (const u of urls) expect(u).not.toContain(token);
+
+  await page.locator('#signout').click();
+  await expect(page.locator('#signin')).toBeVisible();
+  await expect(page.locator('#nav a')).toHaveCount(0);
+  expect(await page.evaluate(() => sessionStorage.getItem('ledger.token'))).toBeNull();
+
+  await page.locator('#token').fill('glt_not-a-token');
+  await page.locator('#signin button[type=submit]').click();
+  await expect(page.locator('#token-error')).toHaveText('令牌无效或已被撤销');
+  await expect(page.locator('#nav a')).toHaveCount(0);
+});
