@@ -84,6 +84,13 @@ for (const role of ROLES) {
       await expect(page.locator('#repair-list tbody tr td:first-child')).toHaveText(ids);
     }
 
+    if (NAV[role].includes('timebank') && role !== 'resident') {
+      await go(page, 'timebank');
+      const tb = (await api(request, role, 'views/time-bank', { estate, limit: 50 })).result;
+      expect(await figure(page, 'accounts')).toBe(n(tb.accounts));
+      expect(await figure(page, 'refused')).toBe(n(tb.refusedCount));
+    }
+
     // Every page draws without an error; a screenshot of each, at phone width too for the roles
     // with the most and the least to see (the others' pages are the same pages, narrowed).
     const widths = role === 'admin' || role === 'resident' ? [['desktop', DESKTOP], ['phone', PHONE]] : [['desktop', DESKTOP]];

@@ -278,11 +278,11 @@ export async function timeBank(ctx) {
     const r = await ask(ctx, 'views/time-bank', { estate, limit: 50 });
     out.push(h('div', { class: 'cards' },
       card(t('t.accounts'), num(r, 'accounts'), { id: 'accounts' }),
-      card(`${t('t.earned')}（${t('v.met')}）`, num(r, 'claims.verified.hours').toFixed(1), { id: 'verifiedHours' }),
+      card(t('t.verifiedHours'), num(r, 'claims.verified.hours').toFixed(1), { id: 'verifiedHours' }),
       card(t('t.refused'), num(r, 'refusedCount'), { id: 'refused' })),
     h('h2', {}, t('t.reconciliation')),
     h('p', { id: 'reconciliation', class: bool(r, 'reconciled') ? 'ok' : 'form-error' },
-      `${points(num(r, 'totalEarnedCenti'))} = ${points(num(r, 'circulationCenti'))} ${bool(r, 'reconciled') ? '✓' : '✗'}`),
+      `${t('t.totalEarned')} ${points(num(r, 'totalEarnedCenti'))} ${bool(r, 'reconciled') ? '=' : '≠'} ${t('t.circulation')} ${points(num(r, 'circulationCenti'))} ${bool(r, 'reconciled') ? '✓' : '✗'}`),
     h('h2', {}, t('t.refused')),
     h('div', { class: 'panel' }, table([t('ev.at'), t('t.person'), `#${t('t.spent')}`, `#${t('t.balance')}`, t('t.reason')],
       list(r, 'refused').map((x) => [dateTime(time(x, 'at')), str(x, 'payerId'), points(num(x, 'requestedCenti')),
