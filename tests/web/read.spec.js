@@ -100,6 +100,8 @@ for (const role of ROLES) {
         if (size === PHONE) await page.goto(`/#/${route}`); else await go(page, route);
         await settled(page);
         await expect(page.locator('main .form-error[role=alert]')).toHaveCount(0);
+        // Nothing wider than the screen: wide tables scroll inside their panel.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(size.width);
         if (SHOTS) await page.screenshot({ path: `${SHOTS}/${role}-${route}-${name}.png`, fullPage: true });
       }
     }
