@@ -170,3 +170,23 @@ test('the token stays in this tab: never in a URL, gone after sign-out; an unkno
   await expect(page.locator('#token-error')).toHaveText('令牌无效或已被撤销');
   await expect(page.locator('#nav a')).toHaveCount(0);
 });
+
+test('the keyboard alone signs in and moves between pages', async ({ page }) => {
+  await page.goto('/');
+  // The token field has the focus; Enter signs in.
+  await page.keyboard.type(process.env.TOKEN_communityWorker);
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#nav a').first()).toBeVisible();
+  await settled(page);
+  // Tab reaches the navigation (after the skip link and the header's buttons), Enter follows it.
+  let reached = false;
+  for (let i = 0; i < 12 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.dataset?.route === 'repairs');
+  }
+  expect(reached).toBeTruthy();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('#nav a[data-route="repairs"][aria-current="page"]')).toBeVisible();
+  await settled(page);
+  await expect(page.locator('h1')).toHaveText('报修');
+});
