@@ -12,7 +12,12 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 build="$(cd "${1:-$repo/build}" && pwd)"
 
-bash "$repo/tools/bootstrap.sh" chromium npm fonts-noto-cjk
+# Node and npm may come from another package than Debian's npm (which would conflict with it):
+# asked for only when the commands are missing.
+wanted=(fonts-noto-cjk)
+command -v chromium >/dev/null || wanted+=(chromium)
+command -v npm >/dev/null || wanted+=(npm)
+bash "$repo/tools/bootstrap.sh" "${wanted[@]}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -x "$here/node_modules/.bin/playwright" ]; then
   (cd "$here" && npm ci --no-audit --no-fund >/dev/null)
