@@ -122,7 +122,7 @@ class Api::Impl {
     const std::string& path = target.path;
     // Cheap, or refused before any work: answered here, on the I/O thread.
     if (!target.ok || path == "/healthz" || path == "/metrics" || path == "/v1/head" ||
-        path == "/v1/subscribe" || path.rfind("/v1/", 0) != 0) {
+        path == "/v1/me" || path == "/v1/subscribe" || path.rfind("/v1/", 0) != 0) {
       respond(Handle(request));
       return;
     }
@@ -247,6 +247,7 @@ class Api::Impl {
     }
     if (method != "GET") return MethodNotAllowed("GET");
     if (path == "/v1/head") return Json(200, HeadJson(log_->Head()));
+    if (path == "/v1/me") return Json(200, MeJson(who));
     if (path == "/v1/log") return ReadLog(who, target);
     if (path.rfind("/v1/events/", 0) == 0) return ReadOne(path.substr(11), who);
     if (path == "/v1/verify") return Verify(who);
@@ -298,6 +299,20 @@ class Api::Impl {
                      "the stream id is not percent-encoded properly");
     }
     return std::nullopt;
+  }
+
+  // Who the token stands for and what it reads, so that a client (the dashboard) offers only
+  // what the token may use; the checks on each route stay the only authority.
+  static std::string MeJson(const Principal& who) {
+    std::string estates;
+    for (const auto& e : who.estates)
+      estates += (estates.empty() ? "\"" : ",\"") + JsonEscape(e) + "\"";
+    return "{\"tokenId\":\"" + JsonEscape(who.token_id) + "\",\"role\":\"" + RoleName(who.role) +
+           "\",\"actorId\":\"" + JsonEscape(who.actor_id) + "\",\"estates\":[" + estates +
+           "],\"companyId\":\"" + JsonEscape(who.company_id) +
+           "\",\"readsRawLog\":" + (Permissions::MayReadRawEvents(who) ? "true" : "false") +
+           ",\"seesPersonalDetails\":" +
+           (Permissions::SeesPersonalDetails(who) ? "true" : "false") + "}";
   }
 
   Response MethodNotAllowed(const std::string& allowed) {

@@ -6,6 +6,7 @@
 //   GET  /v1/log                        ?from=SEQ&limit=N     the log, paged
 //   GET  /v1/events/{seq}               one event
 //   GET  /v1/head                       the head: seq and hash
+//   GET  /v1/me                         the token's role, actor, estates, company
 //   GET  /v1/verify                     recompute the chain
 //   GET  /v1/subscribe                  Server-Sent Events from ?from=SEQ or Last-Event-ID
 //   GET  /v1/views/{view}               estate, company, category, channel, status, household,

@@ -7,7 +7,8 @@
 // appends with 503 until it can write again, which it notices by itself (ledger::StorageHealth;
 // /healthz and /metrics say so).
 // Every flag can also be set in the environment: LEDGER_LISTEN, LEDGER_PORT, LEDGER_DATA,
-// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB, and the limits:
+// LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB, LEDGER_WEB (the
+// dashboard's folder), and the limits:
 // LEDGER_MAX_CONNECTIONS, LEDGER_WRITE_TIMEOUT, LEDGER_MAX_STREAMS, LEDGER_STREAM_QUEUE_BYTES,
 // LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE.
 
@@ -26,6 +27,7 @@
 #include "http/api.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "http/static_files.h"
 #include "http/tokens.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   bool sync = true;
   int threads = 0;
   std::string token_file;
+  std::string web;
   app.add_option("--listen", listen, "address to listen on (loopback by default)")
       ->envname("LEDGER_LISTEN")
       ->capture_default_str();
@@ -66,6 +69,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tokens", token_file, "the token file (default: DATA/tokens)")
       ->envname("LEDGER_TOKENS");
+  app.add_option("--web", web,
+                 "the dashboard's folder, served at / (default: web/ beside the binary or one "
+                 "folder up, else ./web; \"off\" serves none)")
+      ->envname("LEDGER_WEB");
   uint64_t resume_free_mb = ledger::Options().resume_free_bytes >> 20;
   app.add_option("--resume-free-mb", resume_free_mb,
                  "after the disk filled up, take appends again once this many MiB are free")
@@ -172,11 +179,29 @@ int main(int argc, char** argv) {
   http::TokenStore tokens(token_file);
   http::Metrics metrics;
   http::Api api(log->get(), engine->get(), &tokens, &json, &metrics, api_options);
+  // The dashboard: its files at /, the API under /v1/ as before.
+  std::unique_ptr<http::StaticFiles> files;
+  std::unique_ptr<http::WebFront> front;
+  if (web.empty()) {
+    std::error_code ignored;
+    web = http::StaticFiles::Find(
+        std::filesystem::read_symlink("/proc/self/exe", ignored).parent_path().string());
+  }
+  if (!web.empty() && web != "off") {
+    auto opened = http::StaticFiles::Open(web);
+    if (!opened.ok()) {
+      std::cerr << "ledgerd: --web: " << opened.status().message() << "\n";
+      return 1;
+    }
+    files = std::move(*opened);
+    front = std::make_unique<http::WebFront>(&api, files.get());
+  }
+  http::Handler* handler = front ? static_cast<http::Handler*>(front.get()) : &api;
   server_options.address = listen;
   server_options.port = port;
   server_options.threads = threads;
   server_options.metrics = &metrics;
-  auto server = http::Server::Start(&api, server_options);
+  auto server = http::Server::Start(handler, server_options);
   if (!server.ok()) {
     std::cerr << "ledgerd: " << server.status().ToString() << "\n";
     return 1;
@@ -185,6 +210,12 @@ int main(int argc, char** argv) {
   std::cout << "ledgerd: listening on http://"
             << (listen.find(':') != std::string::npos ? "[" + listen + "]" : listen) << ":"
             << (*server)->port() << " with " << data << " at seq " << head.seq << std::endl;
+  if (files) {
+    std::cout << "ledgerd: the dashboard (" << files->folder() << ") is at /" << std::endl;
+  } else {
+    std::cout << "ledgerd: no dashboard folder found (--web DIR); serving the API only"
+              << std::endl;
+  }
 
   int received = 0;
   sigwait(&signals, &received);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds, and starts the service on the embedded data folder (var/ by default): creates
 # it if absent, loads a simulated demo district into it when it is empty, prints where the
-# service listens and a demo token for each role, then runs ledgerd until Ctrl-C.
+# service listens (the dashboard at /, the API under /v1/) and a demo token for each role, then
+# runs ledgerd until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/build.sh
@@ -32,5 +33,6 @@ if [ ! -s "$DEMO" ]; then
 fi
 echo "run: demo tokens (role token):"
 sed 's/^/  /' "$DEMO"
+echo "run: the dashboard: open http://$LISTEN:$PORT/ in a browser and paste one of the tokens above"
 echo "run: try  curl -s -H \"Authorization: Bearer \$(awk '/^admin/{print \$2}' $DEMO)\" http://$LISTEN:$PORT/v1/head"
 exec build/ledgerd --listen "$LISTEN" --port "$PORT" --data "$DATA"
