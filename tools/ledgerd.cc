@@ -204,6 +204,7 @@ int main(int argc, char** argv) {
   api_options.integrity = integrity.get();
 
   // Signed checkpoints, if the log has a signing key.
+  std::string later;
   auto key = ledger::LoadSigningKey(data + "/" + ledger::kSigningKeyFile);
   if (key.ok()) {
     ledger::CheckpointOptions checkpoint_options;
@@ -222,13 +223,15 @@ int main(int argc, char** argv) {
     }
     checkpointer = std::move(opened).value();
     if (auto problem = checkpointer->Problem(); !problem.ok()) {
-      std::cerr << "ledgerd: signing no checkpoints: " << problem.message() << "\n";
+      later = "ledgerd: signing no checkpoints: " + problem.message() + "\n";
     }
     api_options.checkpoints = checkpointer.get();
   } else if (key.status().code() == ledger::Code::kNotFound) {
-    std::cerr << "ledgerd: the log has no signing key, so no checkpoints are signed (make one "
-                 "with: ledgerctl init --origin NAME --data "
-              << data << ")\n";
+    // Said after the line that names the address, which scripts read first.
+    later =
+        "ledgerd: the log has no signing key, so no checkpoints are signed (make one with: "
+        "ledgerctl init --origin NAME --data " +
+        data + ")\n";
   } else {
     std::cerr << "ledgerd: " << key.status().ToString() << "\n";
     return 1;
@@ -250,6 +253,7 @@ int main(int argc, char** argv) {
   std::cout << "ledgerd: listening on http://"
             << (listen.find(':') != std::string::npos ? "[" + listen + "]" : listen) << ":"
             << (*server)->port() << " with " << data << " at seq " << head.seq << std::endl;
+  std::cerr << later << std::flush;
 
   int received = 0;
   sigwait(&signals, &received);
