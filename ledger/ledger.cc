@@ -283,10 +283,10 @@ class RocksLedger final : public Ledger {
           return Status::Corruption("event " + std::to_string(tree.size() + 1) +
                                     " is missing from the log; the Merkle tree cannot cover it");
         }
-        Status s = tree.Add(internal::RecordOf(e), &batch);
+        Status s = tree.Add(internal::RecordOf(e), facts(), &batch);
         if (!s.ok()) return s;
       }
-      tree.PutSize(&batch);
+      tree.PutSize(facts(), &batch);
       rocksdb::WriteOptions options;
       options.sync = options_.sync;
       auto s = db()->Write(options, &batch);
@@ -932,7 +932,7 @@ class RocksLedger final : public Ledger {
             seq, current,
             std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()), &record);
         auto chained = internal::ChainHash(hash, record);
-        if (chained.ok()) hashing = tree.Add(record, &batch);
+        if (chained.ok()) hashing = tree.Add(record, this->facts(), &batch);
         if (!chained.ok()) hashing = chained.status();
         if (!hashing.ok()) break;
         hash = *chained;
@@ -957,7 +957,7 @@ class RocksLedger final : public Ledger {
     if (batch.Count() > 0) {
       facts.MoveTo(&batch);
       batch.Put(this->facts(), internal::kFactsCheckpointKey, SeqKey(seq));
-      tree.PutSize(&batch);
+      tree.PutSize(this->facts(), &batch);
     }
 
     Status written;

@@ -42,7 +42,6 @@ Result<Hash> ReadTreeNode(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, 
 
 Result<TreeWriter> TreeWriter::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family) {
   TreeWriter writer;
-  writer.family_ = family;
   std::string value;
   auto s = db->Get(rocksdb::ReadOptions(), family, kTreeSizeKey, &value);
   uint64_t size = 0;
@@ -61,7 +60,8 @@ Result<TreeWriter> TreeWriter::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle
   return writer;
 }
 
-Status TreeWriter::Add(std::string_view record, rocksdb::WriteBatch* batch) {
+Status TreeWriter::Add(std::string_view record, rocksdb::ColumnFamilyHandle* family,
+                       rocksdb::WriteBatch* batch) {
   auto leaf = merkle::LeafHash(record);
   if (!leaf.ok()) return leaf.status();
   // The nodes are collected first: a failed hash must leave the batch as it was.
@@ -71,14 +71,14 @@ Status TreeWriter::Add(std::string_view record, rocksdb::WriteBatch* batch) {
   });
   if (!s.ok()) return s;
   for (const auto& [key, hash] : nodes) {
-    batch->Put(family_, key,
+    batch->Put(family, key,
                rocksdb::Slice(reinterpret_cast<const char*>(hash.data()), hash.size()));
   }
   return Status::Ok();
 }
 
-void TreeWriter::PutSize(rocksdb::WriteBatch* batch) const {
-  batch->Put(family_, kTreeSizeKey, SeqKey(frontier_.size()));
+void TreeWriter::PutSize(rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* batch) const {
+  batch->Put(family, kTreeSizeKey, SeqKey(frontier_.size()));
 }
 
 }  // namespace ledger::internal

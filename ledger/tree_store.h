@@ -37,14 +37,15 @@ class TreeWriter {
 
   uint64_t size() const { return frontier_.size(); }
   // Adds the leaf of `record` (the chain's bytes, record.h) and the nodes it completes to
-  // `batch`. On failure nothing is added and the tree is unchanged.
-  Status Add(std::string_view record, rocksdb::WriteBatch* batch);
+  // `batch`, in `family` (the store's default family; passed each time because the store is
+  // reopened after a failed write). On failure nothing is added and the tree is unchanged.
+  Status Add(std::string_view record, rocksdb::ColumnFamilyHandle* family,
+             rocksdb::WriteBatch* batch);
   // Adds the tree's size to `batch`: once per batch, after the last Add.
-  void PutSize(rocksdb::WriteBatch* batch) const;
+  void PutSize(rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* batch) const;
   Result<Hash> Root() const { return frontier_.Root(); }
 
  private:
-  rocksdb::ColumnFamilyHandle* family_ = nullptr;
   merkle::Frontier frontier_;
 };
 
