@@ -241,6 +241,8 @@ TEST_CASE("ledgerctl audit checks an export against a signed checkpoint, offline
   {
     Ledgerd server(d.data, d.dir.sub("ledgerd.out"), "--checkpoint-interval 100");
     testing::HttpClient c(server.port());
+    std::ofstream(d.dir.sub("cp0.txt")) << SignedHead(c, d.token);
+    AppendEstates(c, d.token, "later", 3);
     std::ofstream(checkpoint) << SignedHead(c, d.token);
   }
   std::string exported = d.dir.sub("log.ndjson");
@@ -251,6 +253,18 @@ TEST_CASE("ledgerctl audit checks an export against a signed checkpoint, offline
   INFO(ok.out);
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("OK the export's first") != std::string::npos);
+
+  // Two checkpoints: the later log extends the earlier, and not the other way round.
+  Run extends =
+      Ledgerctl("audit --export " + exported + args + " --earlier " + d.dir.sub("cp0.txt"));
+  INFO(extends.out);
+  CHECK(extends.exit_code == 0);
+  CHECK(extends.out.find("extends the earlier one") != std::string::npos);
+  Run backwards = Ledgerctl("audit --export " + exported + " --checkpoint " + d.dir.sub("cp0.txt") +
+                            " --vkey " + d.vkey_file + " --earlier " + checkpoint);
+  INFO(backwards.out);
+  CHECK(backwards.exit_code == 2);
+  CHECK(backwards.out.find("does not extend") != std::string::npos);
 
   // One figure of one event changed in the export: its chain no longer holds.
   std::ifstream in(exported);

@@ -616,6 +616,9 @@ int main(int argc, char** argv) {
   audit->add_option("--checkpoint", checkpoint_path, "a signed checkpoint (GET /v1/checkpoint)")
       ->required();
   audit->add_option("--vkey", vkey_path, "the log's verifier key (ledgerctl key show)")->required();
+  std::string earlier_path;
+  audit->add_option("--earlier", earlier_path,
+                    "an earlier signed checkpoint: check that the log extends it");
   auto* monitor = app.add_subcommand(
       "monitor", "follow a ledgerd's checkpoints; exit non-zero on a fork or a rollback");
   monitor->add_option("--vkey", vkey_path, "the log's verifier key")->required();
@@ -644,7 +647,7 @@ int main(int argc, char** argv) {
     if (*monitor) return ctl::Monitor(*remote, vkey_path, state_dir, interval_ms, rounds);
   }
   if (*monitor) return Fail("monitor needs --server URL and --token TOKEN");
-  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path);
+  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path, earlier_path);
   if (*permissions) {
     std::cout << ledger::RuleTableMarkdown();
     return 0;

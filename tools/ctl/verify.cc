@@ -57,7 +57,7 @@ struct Scratch {
 }  // namespace
 
 int Audit(const std::string& export_path, const std::string& checkpoint_path,
-          const std::string& vkey_path) {
+          const std::string& vkey_path, const std::string& earlier_path) {
   auto verifier = LoadVerifier(vkey_path);
   if (!verifier.ok()) {
     std::cerr << "ledgerctl: " << verifier.status().message() << "\n";
@@ -124,6 +124,35 @@ int Audit(const std::string& export_path, const std::string& checkpoint_path,
   }
   std::cout << "OK the export's first " << size << " events (of " << imported->head.seq
             << ", chain verified) give the signed root\n";
+  if (earlier_path.empty()) return 0;
+
+  auto earlier_text = ReadFile(earlier_path);
+  if (!earlier_text.ok()) {
+    std::cerr << "ledgerctl: " << earlier_text.status().message() << "\n";
+    return 1;
+  }
+  auto earlier = ledger::OpenCheckpoint(*earlier_text, *verifier);
+  if (!earlier.ok()) {
+    std::cout << "BAD earlier checkpoint: " << earlier.status().message() << "\n";
+    return 2;
+  }
+  const auto& a = earlier->body;
+  const auto& b = checkpoint->body;
+  auto nodes = [&](uint32_t level, uint64_t index) { return (*log)->TreeNode(level, index); };
+  auto proof = a.size == 0 ? ledger::Result<std::vector<ledger::Hash>>(std::vector<ledger::Hash>())
+                           : ledger::merkle::ConsistencyProof(a.size, b.size, nodes);
+  bool extends = a.size <= b.size && proof.ok() &&
+                 (a.size == 0 ? a.root == *ledger::merkle::EmptyRoot()
+                              : ledger::merkle::VerifyConsistency(
+                                    a.size, b.size, ledger::merkle::Bytes(*proof),
+                                    ledger::merkle::Bytes(a.root), ledger::merkle::Bytes(b.root)));
+  if (!extends) {
+    std::cout << "BAD the checkpoint at " << Describe(b) << " does not extend the earlier one at "
+              << Describe(a) << "\n";
+    return 2;
+  }
+  std::cout << "OK the checkpoint at " << Describe(b) << " extends the earlier one at "
+            << Describe(a) << "\n";
   return 0;
 }
 

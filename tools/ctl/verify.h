@@ -5,6 +5,7 @@
 //     checks the checkpoint's signature, replays the export into a scratch ledger (which checks
 //     its whole hash chain), and recomputes the Merkle root at the checkpoint's size: the export
 //     is then exactly the log the operator signed. No server and no data folder is needed.
+//     With --earlier cp0.txt, also that the later checkpoint's log extends the earlier one's.
 //
 //   ledgerctl monitor --server URL --token T --vkey log.vkey --state DIR [--interval MS]
 //                     [--count N]
@@ -23,8 +24,10 @@ namespace ctl {
 
 // Exit codes: 0 the export matches the signed checkpoint; 2 it does not; 1 it could not be
 // checked (a file missing or malformed).
+// With `earlier_path`, a second, earlier checkpoint is checked the same way against the same
+// export, and a consistency proof computed from it links the two: the later log extends it.
 int Audit(const std::string& export_path, const std::string& checkpoint_path,
-          const std::string& vkey_path);
+          const std::string& vkey_path, const std::string& earlier_path = "");
 
 // Exit codes: 0 after `count` checkpoints (0: forever) all consistent; 2 on a fork, a rollback or
 // a bad signature; 1 if the server could not be asked.
