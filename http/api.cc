@@ -18,6 +18,7 @@
 
 #include "http/log_source.h"
 #include "http/permissions.h"
+#include "http/proofs.h"
 #include "http/routes.h"
 #include "http/work_pool.h"
 #include "ledger/validate.h"
@@ -214,10 +215,12 @@ class Api::Impl {
       // refused, so that a probe that only wants a live process does not restart a server whose
       // disk is full (a restart would not help), and one that routes writes can tell.
       auto storage = log_->Storage();
-      return Json(200, "{\"status\":\"" + std::string(storage.writable() ? "ok" : "degraded") +
+      bool intact = !options_.integrity || options_.integrity->Current().ok;
+      return Json(200, "{\"status\":\"" +
+                           std::string(storage.writable() && intact ? "ok" : "degraded") +
                            "\",\"head\":" + HeadJson(log_->Head()) +
                            ",\"applied\":" + HeadJson(engine_->Applied()) +
-                           ",\"storage\":" + StorageJson(storage) + "}");
+                           ",\"storage\":" + StorageJson(storage) + IntegrityMember() + "}");
     }
     if (path == "/metrics") {
       if (method != "GET") return MethodNotAllowed("GET");
@@ -249,6 +252,13 @@ class Api::Impl {
     if (path == "/v1/head") return Json(200, HeadJson(log_->Head()));
     if (path == "/v1/me") return Json(200, MeJson(who));
     if (path == "/v1/log") return ReadLog(who, target);
+    if (path == "/v1/checkpoint") return proofs_.Checkpoint(target);
+    if (path == "/v1/proofs/inclusion") return proofs_.Inclusion(target);
+    if (path == "/v1/proofs/consistency") return proofs_.Consistency(target);
+    if (path.rfind("/v1/events/", 0) == 0 && path.size() > 19 &&
+        path.compare(path.size() - 8, 8, "/receipt") == 0) {
+      return proofs_.Receipt(path.substr(11, path.size() - 19), who);
+    }
     if (path.rfind("/v1/events/", 0) == 0) return ReadOne(path.substr(11), who);
     if (path == "/v1/verify") return Verify(who);
     if (path == "/v1/subscribe") return Subscribe(request, who, target);
@@ -321,6 +331,20 @@ class Api::Impl {
     return r;
   }
 
+  // ',"integrity":{...}' for /healthz and a refused append; "" when the log is not watched.
+  std::string IntegrityMember() const {
+    if (!options_.integrity) return "";
+    ledger::IntegrityReport r = options_.integrity->Current();
+    std::string out = ",\"integrity\":{\"ok\":" + std::string(r.ok ? "true" : "false") +
+                      ",\"checked\":" + std::to_string(r.size);
+    if (r.checked) out += ",\"at\":\"" + codec::FormatTimestamp(r.checked_at_ms) + "\"";
+    if (!r.ok) {
+      out += ",\"badSeq\":" + std::to_string(r.bad_seq) + ",\"problem\":\"" +
+             JsonEscape(r.problem) + "\"";
+    }
+    return out + "}";
+  }
+
   // --- appends ---
 
   // An append's request body, decoded and checked: what the writer is given.
@@ -334,6 +358,16 @@ class Api::Impl {
   // it; or the refusal.
   std::optional<Response> DecodeAppend(const Request& request, const Principal& who,
                                        const Target& target, DecodedAppend* out) {
+    if (options_.integrity) {
+      if (auto r = options_.integrity->Current(); !r.ok) {
+        return Problem(503, "integrity", "Service Unavailable",
+                       "the stored log no longer matches its hashes at event " +
+                           std::to_string(r.bad_seq) + " (" + r.problem +
+                           "); appends are refused until it is restored from a backup. Reads "
+                           "still work.",
+                       IntegrityMember());
+      }
+    }
     std::string type = request.Header("content-type");
     bool binary = type.rfind("application/x-capnp", 0) == 0;
     bool json = type.empty() || type.rfind("application/json", 0) == 0;
@@ -758,7 +792,7 @@ class Api::Impl {
       engine_->Read([&](const projections::ViewSet& views) { render(views); });
     }
     if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
-    return Json(200, "{\"position\":" + HeadJson(position) +
+    return Json(200, "{\"position\":" + HeadJson(position) + proofs_.PositionMember(position.seq) +
                          ",\"asOf\":" + (q.as_of ? "true" : "false") + ",\"result\":" + json + "}");
   }
 
@@ -769,6 +803,7 @@ class Api::Impl {
   Metrics* metrics_;
   ApiOptions options_;
   Permissions permissions_{log_};
+  Proofs proofs_{log_, options_.checkpoints, &permissions_, metrics_};
   std::atomic<bool> stopped_{false};
   WorkPool work_;
   std::mutex appends_mu_;

@@ -13,6 +13,10 @@
 //                                       from, to, offset, limit, at, asOf, atLeast, wait
 //   GET  /v1/reports/joint-meeting      ?estate=&from=&to=   (also asOf, atLeast)
 //   GET  /v1/reports/star-evaluation    ?year=               (also asOf, atLeast)
+//   GET  /v1/checkpoint                 the latest signed checkpoint, or ?size=N (http/proofs.h)
+//   GET  /v1/proofs/inclusion           ?seq=S&size=N
+//   GET  /v1/proofs/consistency         ?from=N1&to=N2
+//   GET  /v1/events/{seq}/receipt       the event's tlog-proof under a signed checkpoint
 //   GET  /healthz, GET /metrics
 // The README documents each with examples.
 //
@@ -29,6 +33,8 @@
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/tokens.h"
+#include "ledger/checkpoints.h"
+#include "ledger/integrity.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
 
@@ -49,6 +55,11 @@ struct ApiOptions {
   size_t max_appends_in_flight = 4096;
   // Milliseconds since the epoch; tests replace it.
   std::function<int64_t()> clock;
+  // The log's signed checkpoints (ledger/checkpoints.h); null when it has no signing key.
+  ledger::Checkpointer* checkpoints = nullptr;
+  // The check that the stored log still proves itself (ledger/integrity.h); when it fails,
+  // appends are refused with 503 and /healthz names the seq. Null: not watched.
+  const ledger::IntegrityWatch* integrity = nullptr;
 };
 
 class Api final : public Handler {

@@ -48,6 +48,7 @@
 #include "ledger/normalize.h"
 #include "ledger/record.h"
 #include "ledger/rocks.h"
+#include "ledger/tree_store.h"
 #include "ledger/validate.h"
 
 namespace ledger {
@@ -55,9 +56,7 @@ namespace {
 
 using internal::GetBigEndian64;
 using internal::kHashBytes;
-using internal::kRecordHeaderBytes;
 using internal::kValueHeaderBytes;
-using internal::PutBigEndian64;
 using internal::SeqKey;
 using internal::StreamKey;
 
@@ -255,6 +254,53 @@ class RocksLedger final : public Ledger {
       s = db()->Write(options, &batch);
       if (!s.ok()) return FromRocks(s, "writing the rule book's facts");
     }
+    return Status::Ok();
+  }
+
+  // Builds the Merkle tree (tree_store.h) over events it does not cover yet: every event of a
+  // ledger written before the tree, once. Then loads its right edge for the writer. Runs before
+  // the writer starts, or on the writer thread.
+  Status CatchUpTree() {
+    auto loaded = internal::TreeWriter::Load(db(), facts());
+    if (!loaded.ok()) return loaded.status();
+    internal::TreeWriter tree = std::move(loaded).value();
+    if (tree.size() > head_seq_) {
+      return Status::Corruption("the Merkle tree covers " + std::to_string(tree.size()) +
+                                " events but the log holds " + std::to_string(head_seq_));
+    }
+    if (tree.size() < head_seq_) {
+      std::fprintf(stderr, "ledger %s: building the Merkle tree over events %llu to %llu\n",
+                   dir_.c_str(), static_cast<unsigned long long>(tree.size() + 1),
+                   static_cast<unsigned long long>(head_seq_));
+    }
+    while (tree.size() < head_seq_) {
+      auto chunk = ReadForwardLocked(tree.size() + 1, kChunkEvents, rocksdb::ReadOptions());
+      if (!chunk.ok()) return chunk.status();
+      if (chunk->empty()) break;
+      rocksdb::WriteBatch batch;
+      for (const RecordedEvent& e : *chunk) {
+        if (e.seq() != tree.size() + 1) {
+          return Status::Corruption("event " + std::to_string(tree.size() + 1) +
+                                    " is missing from the log; the Merkle tree cannot cover it");
+        }
+        Status s = tree.Add(internal::RecordOf(e), facts(), &batch);
+        if (!s.ok()) return s;
+      }
+      tree.PutSize(facts(), &batch);
+      rocksdb::WriteOptions options;
+      options.sync = options_.sync;
+      auto s = db()->Write(options, &batch);
+      if (!s.ok()) return FromRocks(s, "writing the Merkle tree");
+    }
+    tree_ = std::move(tree);
+    return Status::Ok();
+  }
+
+  // Loads the tree's right edge without building anything: a read-only store.
+  Status LoadTree() {
+    auto loaded = internal::TreeWriter::Load(db(), facts());
+    if (!loaded.ok()) return loaded.status();
+    tree_ = std::move(loaded).value();
     return Status::Ok();
   }
 
@@ -515,7 +561,9 @@ class RocksLedger final : public Ledger {
           fail(seq, decoded.status().message());
           break;
         }
-        Hash recomputed = internal::ChainHash(chain, value.substr(kHashBytes));
+        auto chained = internal::ChainHash(chain, value.substr(kHashBytes));
+        if (!chained.ok()) return chained.status();
+        Hash recomputed = *chained;
         if (recomputed != decoded->hash()) {
           fail(seq, "event " + std::to_string(seq) + " does not match its hash: stored " +
                         ToHex(decoded->hash()) + ", recomputed " + ToHex(recomputed));
@@ -536,6 +584,12 @@ class RocksLedger final : public Ledger {
     }
     if (progress) progress(report.checked, total);
     return report;
+  }
+
+  Result<Hash> TreeNode(uint32_t level, uint64_t index) const override {
+    std::shared_lock<std::shared_timed_mutex> lock(store_mu_);
+    if (!store_) return Closed();
+    return internal::ReadTreeNode(db(), facts(), level, index);
   }
 
   Status Checkpoint(const std::string& dir) const override {
@@ -816,6 +870,9 @@ class RocksLedger final : public Ledger {
     // Outcomes are delivered only after the batch is durable (or has failed).
     std::vector<std::pair<PendingAppend*, Result<AppendResult>>> outcomes;
     std::string record;
+    // The tree grows in the same batch; kept only if the batch is written.
+    internal::TreeWriter tree = tree_;
+    Status hashing;
 
     for (const auto& owned : group) {
       PendingAppend* p = owned.get();
@@ -901,11 +958,14 @@ class RocksLedger final : public Ledger {
         for (const auto& change : Learn(event, seq, facts, AsCorrected(corrected))) {
           facts.Apply(change);
         }
-        record.resize(kRecordHeaderBytes + bytes.size());
-        PutBigEndian64(seq, record.data());
-        PutBigEndian64(current, record.data() + 8);
-        std::memcpy(record.data() + kRecordHeaderBytes, bytes.begin(), bytes.size());
-        hash = internal::ChainHash(hash, record);
+        internal::EncodeRecord(
+            seq, current,
+            std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()), &record);
+        auto chained = internal::ChainHash(hash, record);
+        if (chained.ok()) hashing = tree.Add(record, this->facts(), &batch);
+        if (!chained.ok()) hashing = chained.status();
+        if (!hashing.ok()) break;
+        hash = *chained;
         std::string value;
         value.reserve(kHashBytes + record.size());
         value.append(reinterpret_cast<const char*>(hash.data()), kHashBytes);
@@ -919,6 +979,7 @@ class RocksLedger final : public Ledger {
                        std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size())};
         result.seqs.push_back(seq);
       }
+      if (!hashing.ok()) break;
       result.stream_version = current;
       group_versions[p->stream] = current;
       outcomes.emplace_back(p, std::move(result));
@@ -926,11 +987,21 @@ class RocksLedger final : public Ledger {
     if (batch.Count() > 0) {
       facts.MoveTo(&batch);
       batch.Put(this->facts(), internal::kFactsCheckpointKey, SeqKey(seq));
+      tree.PutSize(this->facts(), &batch);
     }
 
     Status written;
     bool failed_now = false;
-    if (batch.Count() > 0 && !writable_) {
+    if (!hashing.ok()) {
+      // Nothing of the group is written: a hash that proves nothing is never stored.
+      written = Status::IOError("the append was not written: " + hashing.message());
+      for (const auto& owned : group) {
+        PendingAppend* p = owned.get();
+        bool answered = std::any_of(outcomes.begin(), outcomes.end(),
+                                    [&](const auto& o) { return o.first == p; });
+        if (!answered) outcomes.emplace_back(p, written);
+      }
+    } else if (batch.Count() > 0 && !writable_) {
       written = Status::IOError(RefusalMessage(false));
     } else if (batch.Count() > 0) {
       rocksdb::WriteOptions write_options;
@@ -943,6 +1014,7 @@ class RocksLedger final : public Ledger {
       }
     }
     if (written.ok() && batch.Count() > 0) {
+      tree_ = std::move(tree);
       head_seq_ = seq;
       head_hash_ = hash;
       last_recorded_ = recorded;
@@ -1005,6 +1077,7 @@ class RocksLedger final : public Ledger {
       store_ = std::move(writable).value();
       Status loaded = LoadHead();
       if (loaded.ok()) loaded = CatchUpFacts();
+      if (loaded.ok()) loaded = CatchUpTree();
       if (loaded.ok()) {
         std::lock_guard<std::mutex> health_lock(health_mu_);
         writable_ = true;
@@ -1096,6 +1169,7 @@ class RocksLedger final : public Ledger {
   uint64_t head_seq_ = 0;
   Hash head_hash_{};
   int64_t last_recorded_ = 0;
+  internal::TreeWriter tree_;
   std::unordered_map<std::string, uint64_t> versions_;
   std::optional<std::chrono::steady_clock::time_point> last_attempt_;
 
@@ -1166,6 +1240,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, const Optio
   if (refused.ok()) {
     Status learned = ledger->CatchUpFacts();
     if (!learned.ok()) return learned;
+    Status built = ledger->CatchUpTree();
+    if (!built.ok()) return built;
+  } else {
+    Status loaded_tree = ledger->LoadTree();
+    if (!loaded_tree.ok()) return loaded_tree;
   }
   ledger->Start(refused, state);
   return std::unique_ptr<Ledger>(std::move(ledger));

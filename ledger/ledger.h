@@ -299,6 +299,12 @@ class Ledger {
   // A non-ok Status means the walk itself could not be done (an I/O error).
   virtual Result<VerifyReport> Verify(const Progress& progress = nullptr) const = 0;
 
+  // The Merkle tree over the log (merkle.h): the hash of complete subtree `index` at `level`,
+  // covering leaves [index * 2^level, (index + 1) * 2^level), leaf i being event i + 1. Every
+  // subtree within Head().seq leaves is stored; NotFound beyond. Pass it to merkle::RootOf and
+  // the proofs as their NodeSource.
+  virtual Result<Hash> TreeNode(uint32_t level, uint64_t index) const = 0;
+
   // A consistent copy of the ledger, taken while appends go on, in a new folder `dir`.
   virtual Status Checkpoint(const std::string& dir) const = 0;
 };

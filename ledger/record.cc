@@ -105,7 +105,27 @@ RecordedEvent::~RecordedEvent() = default;
 
 namespace internal {
 
-Hash ChainHash(const Hash& previous, std::string_view record) {
+void EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes,
+                  std::string* out) {
+  out->resize(kRecordHeaderBytes + canonical_bytes.size());
+  PutBigEndian64(seq, out->data());
+  PutBigEndian64(stream_version, out->data() + 8);
+  std::memcpy(out->data() + kRecordHeaderBytes, canonical_bytes.data(), canonical_bytes.size());
+}
+
+std::string EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes) {
+  std::string out;
+  EncodeRecord(seq, stream_version, canonical_bytes, &out);
+  return out;
+}
+
+std::string RecordOf(const RecordedEvent& event) {
+  auto bytes = event.canonical_words().asBytes();
+  return EncodeRecord(event.seq(), event.stream_version(),
+                      std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
+}
+
+Result<Hash> ChainHash(const Hash& previous, std::string_view record) {
   Hash out{};
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   unsigned int length = 0;
@@ -114,9 +134,7 @@ Hash ChainHash(const Hash& previous, std::string_view record) {
             EVP_DigestUpdate(ctx, record.data(), record.size()) == 1 &&
             EVP_DigestFinal_ex(ctx, out.data(), &length) == 1;
   EVP_MD_CTX_free(ctx);
-  // SHA-256 from OpenSSL does not fail short of memory exhaustion; a zero hash would then be
-  // caught by Verify rather than silently accepted.
-  if (!ok) out.fill(0);
+  if (!ok) return Status::IOError("SHA-256 of the hash chain failed (OpenSSL)");
   return out;
 }
 

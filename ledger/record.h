@@ -52,8 +52,17 @@ inline std::string StreamKey(std::string_view stream, uint64_t version) {
   return key;
 }
 
-// SHA-256(previous || record).
-Hash ChainHash(const Hash& previous, std::string_view record);
+// The record of an event: the bytes the hash chain and the Merkle tree (merkle.h) cover. This is
+// the one place that knows its layout; export, import, verify and the tests all build it here.
+void EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes,
+                  std::string* out);
+std::string EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes);
+// The record of a stored event, rebuilt from its parts.
+std::string RecordOf(const RecordedEvent& event);
+
+// SHA-256(previous || record). Fails only if the hash function does: an append then fails too,
+// rather than store a hash that proves nothing.
+Result<Hash> ChainHash(const Hash& previous, std::string_view record);
 
 // Splits a stored value into its parts and decodes the event; Corruption if malformed.
 // Does not check the hash: that is Verify's job.

@@ -96,12 +96,14 @@ TEST_CASE("the head hash is SHA-256 over the previous hash and the record", "[le
   for (uint64_t seq = 1; seq <= 2; ++seq) {
     auto e = log->Read(seq);
     REQUIRE(e.ok());
-    std::string record(16, '\0');
-    ledger::internal::PutBigEndian64(seq, record.data());
-    ledger::internal::PutBigEndian64(e->stream_version(), record.data() + 8);
-    auto bytes = e->canonical_words().asBytes();
-    record.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-    chain = ledger::internal::ChainHash(chain, record);
+    std::string record = ledger::internal::RecordOf(*e);
+    // The layout, by hand: seq and stream version big-endian, then the canonical words.
+    REQUIRE(record.size() == 16 + e->canonical_words().size() * 8);
+    CHECK(record.substr(0, 16) ==
+          std::string("\0\0\0\0\0\0\0", 7) + char(seq) + std::string("\0\0\0\0\0\0\0\x01", 8));
+    auto chained = ledger::internal::ChainHash(chain, record);
+    REQUIRE(chained.ok());
+    chain = *chained;
     CHECK(e->hash() == chain);
   }
   CHECK(log->Head().hash == chain);

@@ -294,7 +294,7 @@ pg_percentiles() {
   cat "$1"/pgbench_log.* | awk '{print $3}' | sort -n | awk '{ v[NR] = $1 }
     END { if (NR == 0) { print "- -"; exit }
           i50 = int(NR * 0.50); if (i50 < 1) i50 = 1; i99 = int(NR * 0.99); if (i99 < 1) i99 = 1
-          printf "%.2f %.2f", v[i50] / 1000, v[i99] / 1000 }'
+          printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000 }'
 }
 WRK_ROWS=""
 for run in "16 1" "64 1" "16 100"; do
@@ -316,6 +316,7 @@ for run in "16 1" "64 1" "16 100"; do
   w_events=$(field "$wline" events)
   w_eps=$(field "$wline" eps)
   p_tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$pline")
+  [ -n "$p_tx" ] || { say "pgbench failed:"; echo "$pline" >&2; exit 1; }
   p_failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$pline")
   p_events=$(( ${p_tx:-0} * batch ))
   p_eps=$(sed -n 's/^tps = \([0-9.]*\).*without initial.*/\1/p' <<<"$pline" | head -1)

@@ -19,6 +19,8 @@
 
 #include "codec/event_json.h"
 #include "http/tokens.h"
+#include "ledger/checkpoints.h"
+#include "ledger/integrity.h"
 #include "ledger/ledger.h"
 #include "ledger/validate.h"
 #include "projections/engine.h"
@@ -26,6 +28,7 @@
 #include "projections/reports/star_evaluation.h"
 #include "tools/ctl/cloudevents.h"
 #include "tools/ctl/remote.h"
+#include "tools/ctl/verify.h"
 
 #include <boost/json.hpp>
 #include "tools/simulate/simulator.h"
@@ -86,12 +89,50 @@ ledger::Result<std::unique_ptr<ledger::Ledger>> OpenLedger(const std::string& da
   return opened;
 }
 
-int Init(const std::string& data) {
+int Init(const std::string& data, const std::string& origin) {
   auto log = OpenLedger(data, true);
   if (!log.ok()) return Fail(log.status());
   auto head = (*log)->Head();
   std::cout << "ledger in " << data << "/ledger at seq " << head.seq << " "
             << ledger::ToHex(head.hash) << "\n";
+  // The signing key names the log; it is made once and never replaced, since checkpoints
+  // signed with another key would not link to the ones signed before.
+  std::string key_path = data + "/" + ledger::kSigningKeyFile;
+  auto key = ledger::LoadSigningKey(key_path);
+  if (key.ok()) {
+    if (!origin.empty() && key->name() != origin) {
+      return Fail("the ledger in " + data + " is already named \"" + key->name() +
+                  "\"; a log keeps its name and key for good");
+    }
+    std::cout << "signing key of " << key->name() << " in " << key_path << "\n";
+    return 0;
+  }
+  if (key.status().code() != ledger::Code::kNotFound) return Fail(key.status());
+  if (origin.empty()) {
+    std::cout << "no signing key: ledgerd signs no checkpoints until one is made with "
+                 "ledgerctl init --origin NAME\n";
+    return 0;
+  }
+  ledger::Status made = ledger::CreateSigningKey(key_path, origin);
+  if (!made.ok()) return Fail(made);
+  key = ledger::LoadSigningKey(key_path);
+  if (!key.ok()) return Fail(key.status());
+  std::cout << "signing key of " << key->name() << " created in " << key_path
+            << " (readable by its owner only); verifier key: " << key->VerifierKey() << "\n";
+  return 0;
+}
+
+int KeyShow(const std::string& data) {
+  auto key = ledger::LoadSigningKey(data + "/" + ledger::kSigningKeyFile);
+  if (!key.ok()) {
+    if (key.status().code() == ledger::Code::kNotFound) {
+      return Fail("the ledger in " + data +
+                  " has no signing key; make one with: ledgerctl init --origin NAME --data " +
+                  data);
+    }
+    return Fail(key.status());
+  }
+  std::cout << key->VerifierKey() << "\n";
   return 0;
 }
 
@@ -158,6 +199,14 @@ int Verify(const std::string& data) {
   }
   std::cout << "chain ok: " << report->checked << " events, head " << report->head.seq << " "
             << ledger::ToHex(report->head.hash) << "\n";
+  // The Merkle tree: every leaf against its event, and the root of the stored subtrees.
+  auto tree = ledger::CheckIntegrity(**log);
+  if (!tree.ok()) return Fail(tree.status());
+  if (!tree->ok) {
+    std::cout << "BAD at seq " << tree->bad_seq << ": " << tree->problem << "\n";
+    return 2;
+  }
+  std::cout << "tree ok: " << tree->size << " leaves match their events\n";
   // The views' checkpoint must not be ahead of the log, and must sit on the chain.
   if (fs::exists(data + "/views")) {
     auto engine = projections::Engine::Open(log->get(), data + "/views", {});
@@ -466,8 +515,15 @@ int main(int argc, char** argv) {
     sub->add_option("--data", data, "the data folder")->capture_default_str();
   };
 
+  std::string origin;
   auto* init = app.add_subcommand("init", "create the data folder's ledger if absent");
   data_option(init);
+  init->add_option("--origin", origin,
+                   "name the log (e.g. district.example/ledger) and create its signing key");
+  auto* key_cmd = app.add_subcommand("key", "the log's signing key");
+  key_cmd->require_subcommand(1);
+  auto* key_show = key_cmd->add_subcommand("show", "print the verifier key (signed-note vkey)");
+  data_option(key_show);
   auto* head = app.add_subcommand("head", "print the head: sequence number and hash");
   data_option(head);
   auto* verify = app.add_subcommand("verify", "recompute the chain; check the views' checkpoint");
@@ -552,8 +608,29 @@ int main(int argc, char** argv) {
   auto* permissions =
       app.add_subcommand("permissions", "the rule book: who may append which event, and where");
 
+  std::string export_path, checkpoint_path, vkey_path, state_dir;
+  uint64_t interval_ms = 60000, rounds = 0;
+  auto* audit = app.add_subcommand(
+      "audit", "offline: check an export against a signed checkpoint and the log's verifier key");
+  audit->add_option("--export", export_path, "the export (ledgerctl export)")->required();
+  audit->add_option("--checkpoint", checkpoint_path, "a signed checkpoint (GET /v1/checkpoint)")
+      ->required();
+  audit->add_option("--vkey", vkey_path, "the log's verifier key (ledgerctl key show)")->required();
+  std::string earlier_path;
+  audit->add_option("--earlier", earlier_path,
+                    "an earlier signed checkpoint: check that the log extends it");
+  auto* monitor = app.add_subcommand(
+      "monitor", "follow a ledgerd's checkpoints; exit non-zero on a fork or a rollback");
+  monitor->add_option("--vkey", vkey_path, "the log's verifier key")->required();
+  monitor->add_option("--state", state_dir, "a folder keeping the last checkpoint seen")
+      ->required();
+  monitor->add_option("--interval", interval_ms, "milliseconds between checks")
+      ->capture_default_str();
+  monitor->add_option("--count", rounds, "stop after this many checks (0: never)")
+      ->capture_default_str();
+
   std::string server, server_token;
-  for (auto* sub : {head, tail, backup}) {
+  for (auto* sub : {head, tail, backup, monitor}) {
     sub->add_option("--server", server,
                     "a running ledgerd instead of the folder, e.g. http://127.0.0.1:8080");
     sub->add_option("--token", server_token,
@@ -567,12 +644,16 @@ int main(int argc, char** argv) {
     if (*head) return RemoteHead(*remote);
     if (*tail) return RemoteTail(*remote, count, follow);
     if (*backup) return RemoteBackup(*remote, to);
+    if (*monitor) return ctl::Monitor(*remote, vkey_path, state_dir, interval_ms, rounds);
   }
+  if (*monitor) return Fail("monitor needs --server URL and --token TOKEN");
+  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path, earlier_path);
   if (*permissions) {
     std::cout << ledger::RuleTableMarkdown();
     return 0;
   }
-  if (*init) return Init(data);
+  if (*init) return Init(data, origin);
+  if (*key_show) return KeyShow(data);
   if (*head) return Head(data);
   if (*verify) return Verify(data);
   if (*rebuild) return Rebuild(data);

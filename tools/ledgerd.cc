@@ -2,7 +2,10 @@
 //
 //   ledgerd --listen 127.0.0.1 --port 8080 --data var
 //
-// The data folder holds the ledger (ledger/), the views (views/) and the token file (tokens).
+// The data folder holds the ledger (ledger/), the views (views/), the token file (tokens), and,
+// once `ledgerctl init --origin NAME` has named the log, its signing key (signing.key) and the
+// checkpoints signed with it (checkpoints/). Without a key the service runs as before and signs
+// nothing; the checkpoint, proof and receipt routes then say how to make one.
 // When it is full or read-only, at start or later, the service keeps answering reads and refuses
 // appends with 503 until it can write again, which it notices by itself (ledger::StorageHealth;
 // /healthz and /metrics say so).
@@ -10,7 +13,8 @@
 // LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB, LEDGER_WEB (the
 // dashboard's folder), and the limits:
 // LEDGER_MAX_CONNECTIONS, LEDGER_WRITE_TIMEOUT, LEDGER_MAX_STREAMS, LEDGER_STREAM_QUEUE_BYTES,
-// LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE.
+// LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE, LEDGER_CHECKPOINT_INTERVAL,
+// LEDGER_VERIFY_INTERVAL.
 
 #include <CLI/CLI.hpp>
 
@@ -29,6 +33,8 @@
 #include "http/server.h"
 #include "http/static_files.h"
 #include "http/tokens.h"
+#include "ledger/checkpoints.h"
+#include "ledger/integrity.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
 
@@ -112,6 +118,17 @@ int main(int argc, char** argv) {
                  "the live views")
       ->envname("LEDGER_AS_OF_CACHE")
       ->capture_default_str();
+  uint64_t checkpoint_interval_ms = 10000;
+  app.add_option("--checkpoint-interval", checkpoint_interval_ms,
+                 "milliseconds between signed checkpoints of the head (when it moved)")
+      ->envname("LEDGER_CHECKPOINT_INTERVAL")
+      ->capture_default_str();
+  uint64_t verify_interval_s = 3600;
+  app.add_option("--verify-interval", verify_interval_s,
+                 "seconds between background checks of the chain and the Merkle tree (0: only at "
+                 "start)")
+      ->envname("LEDGER_VERIFY_INTERVAL")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   server_options.write_timeout = std::chrono::seconds(write_timeout_s);
   if (token_file.empty()) token_file = data + "/tokens";
@@ -175,6 +192,58 @@ int main(int argc, char** argv) {
   }
   (*engine)->StartFollowing();
 
+  // Declared first: the integrity watch stops it signing when the log is found altered.
+  std::unique_ptr<ledger::Checkpointer> checkpointer;
+  // The stored log must still prove itself: checked now, before serving, and at an interval.
+  auto integrity = ledger::IntegrityWatch::Start(
+      log->get(), std::chrono::milliseconds(verify_interval_s * 1000),
+      [&checkpointer](const ledger::IntegrityReport& report) {
+        if (checkpointer) {
+          checkpointer->Halt(
+              ledger::Status::Corruption("the stored log was found altered at event " +
+                                         std::to_string(report.bad_seq) + ": " + report.problem));
+        }
+      });
+  if (auto report = integrity->Current(); !report.ok) {
+    std::cerr << "ledgerd: the stored log does not prove itself at event " << report.bad_seq << ": "
+              << report.problem << "; serving reads, refusing appends\n";
+  }
+  api_options.integrity = integrity.get();
+
+  // Signed checkpoints, if the log has a signing key.
+  std::string later;
+  auto key = ledger::LoadSigningKey(data + "/" + ledger::kSigningKeyFile);
+  if (key.ok()) {
+    ledger::CheckpointOptions checkpoint_options;
+    checkpoint_options.interval = std::chrono::milliseconds(checkpoint_interval_ms);
+    if (auto report = integrity->Current(); !report.ok) {
+      checkpoint_options.halted =
+          ledger::Status::Corruption("the stored log was found altered at event " +
+                                     std::to_string(report.bad_seq) + ": " + report.problem);
+    }
+    auto opened =
+        ledger::Checkpointer::Open(log->get(), std::move(key).value(),
+                                   data + "/" + ledger::kCheckpointsFolder, checkpoint_options);
+    if (!opened.ok()) {
+      std::cerr << "ledgerd: " << opened.status().ToString() << "\n";
+      return 1;
+    }
+    checkpointer = std::move(opened).value();
+    if (auto problem = checkpointer->Problem(); !problem.ok()) {
+      later = "ledgerd: signing no checkpoints: " + problem.message() + "\n";
+    }
+    api_options.checkpoints = checkpointer.get();
+  } else if (key.status().code() == ledger::Code::kNotFound) {
+    // Said after the line that names the address, which scripts read first.
+    later =
+        "ledgerd: the log has no signing key, so no checkpoints are signed (make one with: "
+        "ledgerctl init --origin NAME --data " +
+        data + ")\n";
+  } else {
+    std::cerr << "ledgerd: " << key.status().ToString() << "\n";
+    return 1;
+  }
+
   codec::EventJson json;
   http::TokenStore tokens(token_file);
   http::Metrics metrics;
@@ -216,6 +285,7 @@ int main(int argc, char** argv) {
     std::cout << "ledgerd: no dashboard folder found (--web DIR); serving the API only"
               << std::endl;
   }
+  std::cerr << later << std::flush;
 
   int received = 0;
   sigwait(&signals, &received);
@@ -223,7 +293,9 @@ int main(int argc, char** argv) {
             << ": finishing requests in flight" << std::endl;
   (*server)->Stop();
   server->reset();
-  api.Stop();       // pending waits and queued work go before the engine they use
+  api.Stop();  // pending waits and queued work go before the engine they use
+  integrity.reset();
+  checkpointer.reset();
   engine->reset();  // stops following and closes the views
   log->reset();     // drains the writer and closes the ledger
   std::cout << "ledgerd: stopped cleanly" << std::endl;

@@ -11,7 +11,13 @@ DATA="${LEDGER_DATA:-var}"
 LISTEN="${LEDGER_LISTEN:-127.0.0.1}"
 PORT="${LEDGER_PORT:-8080}"
 
-build/ledgerctl init --data "$DATA" >/dev/null
+# Names the log and creates its signing key once (an existing folder without one gets it too), so
+# that ledgerd signs checkpoints; a folder that has a key keeps it.
+if [ -f "$DATA/signing.key" ]; then
+  build/ledgerctl init --data "$DATA" >/dev/null
+else
+  build/ledgerctl init --data "$DATA" --origin "${LEDGER_ORIGIN:-demo.invalid/ledger}" >/dev/null
+fi
 if [ "$(build/ledgerctl head --data "$DATA" | cut -d' ' -f1)" = "0" ]; then
   echo "run: $DATA is empty; loading a simulated demo district (seed 1)"
   build/ledgerctl simulate --data "$DATA" --seed 1 --households "${DEMO_HOUSEHOLDS:-60}"

@@ -19,6 +19,7 @@
 #include "http/metrics.h"
 #include "http/server.h"
 #include "http/tokens.h"
+#include "ledger/checkpoints.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
 
@@ -93,8 +94,9 @@ class HttpClient {
 
 class ServerFixture {
  public:
-  explicit ServerFixture(http::ServerOptions server_options = {},
-                         http::ApiOptions api_options = {}) {
+  // With `origin`, the log gets a signing key and signs checkpoints (ledger/checkpoints.h).
+  explicit ServerFixture(http::ServerOptions server_options = {}, http::ApiOptions api_options = {},
+                         const std::string& origin = "") {
     ledger::Options options;
     options.sync = false;
     options.clock = [this] { return now; };
@@ -102,6 +104,16 @@ class ServerFixture {
     engine_ = std::move(projections::Engine::Open(log_.get(), dir_.sub("views"), {})).value();
     engine_->StartFollowing();
     tokens_ = std::make_unique<http::TokenStore>(dir_.sub("tokens"));
+    if (!origin.empty()) {
+      REQUIRE(ledger::CreateSigningKey(dir_.sub("signing.key"), origin).ok());
+      auto key = ledger::LoadSigningKey(dir_.sub("signing.key"));
+      REQUIRE(key.ok());
+      auto opened = ledger::Checkpointer::Open(log_.get(), std::move(key).value(),
+                                               dir_.sub("checkpoints"), {});
+      REQUIRE(opened.ok());
+      checkpointer_ = std::move(opened).value();
+      api_options.checkpoints = checkpointer_.get();
+    }
     api_options.clock = [this] { return now; };
     api_ = std::make_unique<http::Api>(log_.get(), engine_.get(), tokens_.get(), &json_, &metrics_,
                                        api_options);
@@ -138,6 +150,7 @@ class ServerFixture {
   projections::Engine& engine() { return *engine_; }
   http::Server& server() { return *server_; }
   http::Api& api() { return *api_; }
+  ledger::Checkpointer* checkpointer() { return checkpointer_.get(); }
 
   int64_t now = 1'735'689'600'000;  // 2025-01-01T00:00:00Z
   std::string admin;
@@ -145,6 +158,7 @@ class ServerFixture {
  private:
   TempDir dir_;
   std::unique_ptr<ledger::Ledger> log_;
+  std::unique_ptr<ledger::Checkpointer> checkpointer_;
   std::unique_ptr<projections::Engine> engine_;
   codec::EventJson json_;
   http::Metrics metrics_;

@@ -113,13 +113,13 @@ ledger::Status LineError(uint64_t number, const std::string& what) {
   return ledger::Status::InvalidArgument("line " + std::to_string(number) + ": " + what);
 }
 
-ledger::Hash HashOf(const ledger::Hash& chain, uint64_t seq, uint64_t version,
-                    kj::ArrayPtr<const capnp::word> words) {
-  std::string record(16, '\0');
-  ledger::internal::PutBigEndian64(seq, record.data());
-  ledger::internal::PutBigEndian64(version, record.data() + 8);
-  record.append(reinterpret_cast<const char*>(words.asBytes().begin()), words.asBytes().size());
-  return ledger::internal::ChainHash(chain, record);
+ledger::Result<ledger::Hash> HashOf(const ledger::Hash& chain, uint64_t seq, uint64_t version,
+                                    kj::ArrayPtr<const capnp::word> words) {
+  auto bytes = words.asBytes();
+  return ledger::internal::ChainHash(
+      chain, ledger::internal::EncodeRecord(
+                 seq, version,
+                 std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size())));
 }
 
 // Before events were normalised, the ledger stored them as the request decoded: a union member
@@ -259,8 +259,10 @@ ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& t
                  found =
                      TryForms(json, *data, [&](capnp::MallocMessageBuilder& message, bool legacy) {
                        auto event = message.getRoot<schema::Event>().asReader();
-                       ledger::Hash hash =
+                       auto hashed =
                            HashOf(chain, line.seq, line.version, capnp::canonicalize(event));
+                       if (!hashed.ok()) return false;
+                       ledger::Hash hash = *hashed;
                        if (!normal_hash) normal_hash = hash;
                        if (hash != line.hash) return false;
                        line.message = std::make_unique<capnp::MallocMessageBuilder>();

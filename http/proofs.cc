@@ -1,0 +1,187 @@
+#include "http/proofs.h"
+
+#include <charconv>
+
+#include "ledger/base64.h"
+#include "ledger/merkle.h"
+
+namespace http {
+namespace {
+
+bool ParseNumber(const std::string& text, uint64_t* out) {
+  if (text.empty()) return false;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+std::string HashList(const std::vector<ledger::Hash>& hashes) {
+  std::string out = "[";
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    out += (i ? ",\"" : "\"") + ledger::Base64Encode(ledger::merkle::Bytes(hashes[i])) + "\"";
+  }
+  return out + "]";
+}
+
+Response Text(std::string body) {
+  Response r;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::move(body);
+  return r;
+}
+
+Response Json(std::string body) {
+  Response r;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+Response Proofs::Problem(int status, const std::string& kind, const std::string& title,
+                         const std::string& detail) {
+  metrics_->CountError(kind);
+  return ProblemResponse(status, kind, title, detail);
+}
+
+Response Proofs::NoKey() {
+  return Problem(404, "not_found", "Not Found",
+                 "this ledger signs no checkpoints: it has no signing key yet (its operator makes "
+                 "one with: ledgerctl init --origin NAME)");
+}
+
+Response Proofs::Checkpoint(const Target& target) {
+  if (!checkpoints_) return NoKey();
+  std::string size_text = target.Param("size");
+  if (size_text.empty()) {
+    auto latest = checkpoints_->Latest();
+    if (!latest.ok()) {
+      return Problem(503, "checkpoint", "Service Unavailable", latest.status().message());
+    }
+    return Text(latest->note);
+  }
+  uint64_t size = 0;
+  if (!ParseNumber(size_text, &size)) {
+    return Problem(400, "bad_request", "Bad Request",
+                   "size: \"" + size_text + "\" is not a tree size; use a number such as 1042");
+  }
+  auto at = checkpoints_->AtSize(size);
+  if (!at.ok()) {
+    int status = at.status().code() == ledger::Code::kNotFound ? 404 : 503;
+    return Problem(status, status == 404 ? "not_found" : "checkpoint",
+                   status == 404 ? "Not Found" : "Service Unavailable", at.status().message());
+  }
+  return Text(at->note);
+}
+
+Response Proofs::Inclusion(const Target& target) {
+  uint64_t seq = 0, size = 0;
+  std::string seq_text = target.Param("seq"), size_text = target.Param("size");
+  uint64_t head = log_->Head().seq;
+  if (!ParseNumber(seq_text, &seq) || !ParseNumber(size_text, &size) || seq == 0 || seq > size ||
+      size > head) {
+    return Problem(400, "bad_request", "Bad Request",
+                   "seq and size: give an event's sequence number and a tree size with 1 <= seq "
+                   "<= size <= the head (" +
+                       std::to_string(head) + "), e.g. ?seq=5&size=" + std::to_string(head));
+  }
+  auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
+  auto proof = ledger::merkle::InclusionProof(seq - 1, size, nodes);
+  auto root = ledger::merkle::RootOf(size, nodes);
+  if (!proof.ok() || !root.ok()) {
+    return Problem(503, "storage", "Service Unavailable",
+                   (proof.ok() ? root.status() : proof.status()).message());
+  }
+  return Json("{\"seq\":" + std::to_string(seq) + ",\"index\":" + std::to_string(seq - 1) +
+              ",\"treeSize\":" + std::to_string(size) + ",\"root\":\"" +
+              ledger::Base64Encode(ledger::merkle::Bytes(*root)) +
+              "\",\"proof\":" + HashList(*proof) + "}");
+}
+
+Response Proofs::Consistency(const Target& target) {
+  uint64_t from = 0, to = 0;
+  std::string from_text = target.Param("from"), to_text = target.Param("to");
+  uint64_t head = log_->Head().seq;
+  if (!ParseNumber(from_text, &from) || !ParseNumber(to_text, &to) || from == 0 || from > to ||
+      to > head) {
+    return Problem(400, "bad_request", "Bad Request",
+                   "from and to: give two tree sizes with 1 <= from <= to <= the head (" +
+                       std::to_string(head) + "), e.g. ?from=1&to=" + std::to_string(head));
+  }
+  auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
+  auto proof = ledger::merkle::ConsistencyProof(from, to, nodes);
+  auto root1 = ledger::merkle::RootOf(from, nodes);
+  auto root2 = ledger::merkle::RootOf(to, nodes);
+  if (!proof.ok() || !root1.ok() || !root2.ok()) {
+    return Problem(503, "storage", "Service Unavailable", "the Merkle tree cannot be read");
+  }
+  return Json("{\"size1\":" + std::to_string(from) + ",\"size2\":" + std::to_string(to) +
+              ",\"root1\":\"" + ledger::Base64Encode(ledger::merkle::Bytes(*root1)) +
+              "\",\"root2\":\"" + ledger::Base64Encode(ledger::merkle::Bytes(*root2)) +
+              "\",\"proof\":" + HashList(*proof) + "}");
+}
+
+Response Proofs::Receipt(const std::string& seq_text, const Principal& who) {
+  uint64_t seq = 0;
+  if (!ParseNumber(seq_text, &seq) || seq == 0) {
+    return Problem(400, "bad_request", "Bad Request",
+                   "\"" + seq_text + "\" is not a sequence number; use /v1/events/42/receipt");
+  }
+  auto event = log_->Read(seq);
+  if (!event.ok()) {
+    if (event.status().code() == ledger::Code::kNotFound) {
+      return Problem(404, "not_found", "Not Found", event.status().message());
+    }
+    return Problem(503, "storage", "Service Unavailable", event.status().message());
+  }
+  // The same answer for an event of another estate as for one the caller may not read for
+  // another reason: the refusal tells nothing about the event.
+  bool recorded_it = !who.actor_id.empty() && event->event().getActorId() == who.actor_id;
+  bool may_read =
+      Permissions::MayReadRawEvents(who) && permissions_->MayReadEvent(who, event->event());
+  if (!recorded_it && !may_read) {
+    metrics_->CountRefusal("read.receipt");
+    return ProblemResponse(403, "permission", "Forbidden",
+                           "read.receipt: a receipt is given for an event this token recorded, "
+                           "or may read in the raw log",
+                           ",\"rule\":\"read.receipt\"");
+  }
+  if (!checkpoints_) return NoKey();
+  auto checkpoint = checkpoints_->Covering(seq);
+  if (!checkpoint.ok()) {
+    return Problem(503, "checkpoint", "Service Unavailable", checkpoint.status().message());
+  }
+  uint64_t size = checkpoint->body.size;
+  auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
+  auto proof = ledger::merkle::InclusionProof(seq - 1, size, nodes);
+  if (!proof.ok()) {
+    return Problem(503, "storage", "Service Unavailable", proof.status().message());
+  }
+  std::string body = "c2sp.org/tlog-proof@v1\nextra " +
+                     ledger::Base64Encode(ledger::merkle::LeafInput(*event)) + "\nindex " +
+                     std::to_string(seq - 1) + "\n";
+  for (const auto& h : *proof) body += ledger::Base64Encode(ledger::merkle::Bytes(h)) + "\n";
+  body += "\n" + checkpoint->note;
+  Response r = Text(std::move(body));
+  r.content_type = "text/plain; charset=utf-8";
+  return r;
+}
+
+std::string Proofs::PositionMember(uint64_t seq) {
+  if (!checkpoints_) return "";
+  auto root = ledger::merkle::RootOf(
+      seq, [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); });
+  if (!root.ok()) return "";
+  std::string out = ",\"checkpoint\":{\"treeSize\":" + std::to_string(seq) + ",\"root\":\"" +
+                    ledger::Base64Encode(ledger::merkle::Bytes(*root)) + "\"";
+  auto latest = checkpoints_->Latest();
+  if (latest.ok() && latest->body.size >= seq) {
+    out += ",\"signed\":\"" + JsonEscape(latest->note) + "\"";
+    if (seq > 0) {
+      out += ",\"proof\":\"/v1/proofs/consistency?from=" + std::to_string(seq) +
+             "&to=" + std::to_string(latest->body.size) + "\"";
+    }
+  }
+  return out + "}";
+}
+
+}  // namespace http

@@ -1,0 +1,340 @@
+// The real ledgerd, checked from outside: an independent verifier written in Go against Go's
+// sumdb packages checks its checkpoints, receipts and proofs over HTTP; and an event altered on
+// disk with RocksDB's own ldb is found when ledgerd starts.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "http/server_fixture.h"
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;  // standard output and standard error together
+};
+
+Run Shell(const std::string& command) {
+  Run run;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) run.out.append(buffer, n);
+  int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+Run Ledgerctl(const std::string& args) { return Shell(std::string(LEDGERCTL_PATH) + " " + args); }
+
+std::string Line(std::string s) {
+  s.erase(s.find_last_not_of("\n") + 1);
+  return s;
+}
+
+// ledgerd on a free loopback port; stopped with SIGTERM when this goes.
+class Ledgerd {
+ public:
+  Ledgerd(const std::string& data, const std::string& log_file, const std::string& flags = "") {
+    std::string start = std::string(LEDGERD_PATH) + " --port 0 --data " + data + " " + flags +
+                        " > " + log_file + " 2>&1 & echo $!";
+    FILE* pipe = popen(start.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    REQUIRE(fscanf(pipe, "%d", &pid_) == 1);
+    pclose(pipe);
+    for (int i = 0; i < 600 && port_ == 0; ++i) {
+      std::ifstream in(log_file);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      auto at = text.find("http://127.0.0.1:");
+      if (at != std::string::npos) port_ = std::stoi(text.substr(at + 17));
+      if (port_ == 0) usleep(50'000);
+    }
+    REQUIRE(port_ != 0);
+  }
+  ~Ledgerd() { Stop(); }
+  void Stop() {
+    if (pid_ == 0) return;
+    kill(pid_, SIGTERM);
+    // Wait for it to let go of the folder's lock (it is not our child: popen's shell was).
+    for (int i = 0; i < 200 && kill(pid_, 0) == 0; ++i) usleep(50'000);
+    pid_ = 0;
+  }
+  uint16_t port() const { return static_cast<uint16_t>(port_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int pid_ = 0;
+  int port_ = 0;
+};
+
+// A small simulated district with a named log and an admin token.
+struct District {
+  testing::TempDir dir;
+  std::string data = dir.sub("d");
+  std::string token;
+  std::string vkey_file = dir.sub("vkey");
+
+  District() {
+    Run sim = Ledgerctl("simulate --data " + data + " --seed 7 --estates 4 --households 24");
+    INFO(sim.out);
+    REQUIRE(sim.exit_code == 0);
+    Run init = Ledgerctl("init --data " + data + " --origin district.example/ledger");
+    INFO(init.out);
+    REQUIRE(init.exit_code == 0);
+    Run key = Ledgerctl("key show --data " + data);
+    REQUIRE(key.exit_code == 0);
+    CHECK(key.out.rfind("district.example/ledger+", 0) == 0);
+    std::ofstream(vkey_file) << key.out;
+    token = Line(Ledgerctl("token create --data " + data + " --role admin --actor person/a").out);
+  }
+};
+
+Run GoVerifier(const std::string& args, const std::string& home) {
+  // Offline: the sumdb packages come from Debian's source tree, no module download. The build
+  // cache lives in the build folder, so that the standard library is compiled once.
+  std::string env = "HOME=" + home + " GOCACHE=" + std::string(GO_CACHE_DIR) +
+                    " GO111MODULE=off GOFLAGS= GOPATH=" + home + "/gopath:/usr/share/gocode ";
+  return Shell("cd " + std::string(VERIFIER_DIR) + " && " + env + "go run . " + args);
+}
+
+uint64_t Seq(testing::HttpClient& c, const std::string& token, const std::string& path) {
+  return c.Send("GET", path, token).json().at("seq").as_int64();
+}
+
+}  // namespace
+
+TEST_CASE("an independent Go verifier checks a real ledgerd's checkpoints and proofs",
+          "[verifier][e2e]") {
+  District d;
+  Ledgerd server(d.data, d.dir.sub("ledgerd.out"), "--checkpoint-interval 100");
+  std::string first = d.dir.sub("first.checkpoint");
+  Run run =
+      GoVerifier(server.url() + " " + d.token + " " + d.vkey_file + " " + first, d.dir.path());
+  INFO(run.out);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("ok receipt of event 1") != std::string::npos);
+
+  // The log grows; the next checkpoint must extend the first.
+  testing::HttpClient c(server.port());
+  for (int i = 0; i < 3; ++i) {
+    std::string id = "estate/new-" + std::to_string(i);
+    auto reply = c.Send("POST", "/v1/streams/" + id + "/events", d.token,
+                        R"({"eventId":"ev-new-)" + std::to_string(i) +
+                            R"(","type":"estateRegistered","data":{"estateId":")" + id +
+                            R"(","name":"新区"}})");
+    INFO(reply.body);
+    REQUIRE(reply.status == 201);
+  }
+  uint64_t head = Seq(c, d.token, "/v1/head");
+  std::string latest;
+  for (int i = 0; i < 100; ++i) {
+    latest = c.Send("GET", "/v1/checkpoint", d.token).body;
+    if (latest.find("\n" + std::to_string(head) + "\n") != std::string::npos) break;
+    usleep(50'000);
+  }
+  REQUIRE(latest.find("\n" + std::to_string(head) + "\n") != std::string::npos);
+  Run again = GoVerifier(
+      server.url() + " " + d.token + " " + d.vkey_file + " " + d.dir.sub("second") + " " + first,
+      d.dir.path());
+  INFO(again.out);
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.out.find("ok consistency from size " + std::to_string(head - 3) + " to " +
+                       std::to_string(head)) != std::string::npos);
+
+  // A verifier holding another log's key refuses the checkpoint.
+  std::ofstream(d.dir.sub("other.vkey"))
+      << "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k\n";
+  Run wrong = GoVerifier(
+      server.url() + " " + d.token + " " + d.dir.sub("other.vkey") + " " + d.dir.sub("x"),
+      d.dir.path());
+  CHECK(wrong.exit_code != 0);
+}
+
+TEST_CASE("an event altered on disk with ldb is found at start: appends 503, reads go on",
+          "[tamper][e2e]") {
+  District d;
+  std::string key = "0x0000000000000005";
+  std::string ledger_dir = d.data + "/ledger";
+  Run read =
+      Shell("ldb --db=" + ledger_dir + " --column_family=events --key_hex --value_hex get " + key);
+  INFO(read.out);
+  REQUIRE(read.exit_code == 0);
+  std::string value = Line(read.out);
+  REQUIRE(value.rfind("0x", 0) == 0);
+  // The value is hash (32) || seq (8) || stream version (8) || event: change the version's last
+  // byte, which still decodes, so only the hash can tell.
+  size_t at = 2 + 2 * (32 + 8 + 7);
+  std::string altered = value;
+  altered[at + 1] = altered[at + 1] == '1' ? '2' : '1';
+  Run put = Shell("ldb --db=" + ledger_dir + " --column_family=events --key_hex --value_hex put " +
+                  key + " " + altered);
+  INFO(put.out);
+  REQUIRE(put.exit_code == 0);
+
+  Ledgerd server(d.data, d.dir.sub("ledgerd.out"));
+  testing::HttpClient c(server.port());
+  auto health = c.Send("GET", "/healthz", "");
+  INFO(health.body);
+  REQUIRE(health.status == 200);
+  auto body = health.json().as_object();
+  CHECK(body.at("status").as_string() == "degraded");
+  CHECK(body.at("integrity").at("ok").as_bool() == false);
+  CHECK(body.at("integrity").at("badSeq").as_int64() == 5);
+  CHECK(std::string(body.at("integrity").at("problem").as_string().c_str())
+            .find("event 5 does not match its hash") != std::string::npos);
+
+  auto append = c.Send("POST", "/v1/streams/estate/late/events", d.token,
+                       R"({"eventId":"ev-late","type":"estateRegistered",)"
+                       R"("data":{"estateId":"estate/late","name":"迟"}})");
+  INFO(append.body);
+  CHECK(append.status == 503);
+  CHECK(append.body.find("event 5") != std::string::npos);
+  // Reads go on, the altered event included, so that it can be examined.
+  CHECK(c.Send("GET", "/v1/events/4", d.token).status == 200);
+  CHECK(c.Send("GET", "/v1/events/5", d.token).status == 200);
+  // Nothing more is signed.
+  std::ifstream out(d.dir.sub("ledgerd.out"));
+  std::string said((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  CHECK(said.find("signing no checkpoints") != std::string::npos);
+}
+
+namespace {
+
+void AppendEstates(testing::HttpClient& c, const std::string& token, const std::string& tag,
+                   int count) {
+  for (int i = 0; i < count; ++i) {
+    std::string id = "estate/" + tag + "-" + std::to_string(i);
+    auto reply = c.Send("POST", "/v1/streams/" + id + "/events", token,
+                        R"({"eventId":"ev-)" + tag + std::to_string(i) +
+                            R"(","type":"estateRegistered","data":{"estateId":")" + id +
+                            R"(","name":"区"}})");
+    INFO(reply.body);
+    REQUIRE(reply.status == 201);
+  }
+}
+
+// Waits until the latest checkpoint covers the head, and returns it.
+std::string SignedHead(testing::HttpClient& c, const std::string& token) {
+  uint64_t head = Seq(c, token, "/v1/head");
+  std::string latest;
+  for (int i = 0; i < 100; ++i) {
+    latest = c.Send("GET", "/v1/checkpoint", token).body;
+    if (latest.find("\n" + std::to_string(head) + "\n") != std::string::npos) return latest;
+    usleep(50'000);
+  }
+  FAIL("no checkpoint of the head " << head << ": " << latest);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("ledgerctl audit checks an export against a signed checkpoint, offline", "[audit][e2e]") {
+  District d;
+  std::string checkpoint = d.dir.sub("cp.txt");
+  {
+    Ledgerd server(d.data, d.dir.sub("ledgerd.out"), "--checkpoint-interval 100");
+    testing::HttpClient c(server.port());
+    std::ofstream(d.dir.sub("cp0.txt")) << SignedHead(c, d.token);
+    AppendEstates(c, d.token, "later", 3);
+    std::ofstream(checkpoint) << SignedHead(c, d.token);
+  }
+  std::string exported = d.dir.sub("log.ndjson");
+  REQUIRE(Ledgerctl("export --data " + d.data + " --out " + exported).exit_code == 0);
+  std::string args = " --checkpoint " + checkpoint + " --vkey " + d.vkey_file;
+
+  Run ok = Ledgerctl("audit --export " + exported + args);
+  INFO(ok.out);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("OK the export's first") != std::string::npos);
+
+  // Two checkpoints: the later log extends the earlier, and not the other way round.
+  Run extends =
+      Ledgerctl("audit --export " + exported + args + " --earlier " + d.dir.sub("cp0.txt"));
+  INFO(extends.out);
+  CHECK(extends.exit_code == 0);
+  CHECK(extends.out.find("extends the earlier one") != std::string::npos);
+  Run backwards = Ledgerctl("audit --export " + exported + " --checkpoint " + d.dir.sub("cp0.txt") +
+                            " --vkey " + d.vkey_file + " --earlier " + checkpoint);
+  INFO(backwards.out);
+  CHECK(backwards.exit_code == 2);
+  CHECK(backwards.out.find("does not extend") != std::string::npos);
+
+  // One figure of one event changed in the export: its chain no longer holds.
+  std::ifstream in(exported);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = text.find("\"name\":\"");
+  REQUIRE(at != std::string::npos);
+  text.insert(at + 8, "X");
+  std::ofstream(d.dir.sub("altered.ndjson")) << text;
+  Run altered = Ledgerctl("audit --export " + d.dir.sub("altered.ndjson") + args);
+  INFO(altered.out);
+  CHECK(altered.exit_code == 2);
+  CHECK(altered.out.find("BAD export") != std::string::npos);
+
+  // Only the first half of the log: it cannot give the signed root.
+  std::ifstream again(exported);
+  std::string original((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  std::ofstream(d.dir.sub("half.ndjson"))
+      << original.substr(0, original.find('\n', original.size() / 2) + 1);
+  Run shorter = Ledgerctl("audit --export " + d.dir.sub("half.ndjson") + args);
+  CHECK(shorter.exit_code == 2);
+
+  // A checkpoint that is not signed by this log's key.
+  std::ofstream(d.dir.sub("other.vkey"))
+      << "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k\n";
+  Run wrong = Ledgerctl("audit --export " + exported + " --checkpoint " + checkpoint + " --vkey " +
+                        d.dir.sub("other.vkey"));
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.out.find("BAD checkpoint") != std::string::npos);
+}
+
+TEST_CASE(
+    "ledgerctl monitor catches a ledger restored from an older backup and appended "
+    "differently",
+    "[monitor][e2e]") {
+  District d;
+  std::string state = d.dir.sub("monitor");
+  std::string older = d.dir.sub("older");
+  auto monitor = [&](uint16_t port) {
+    return Ledgerctl("monitor --server http://127.0.0.1:" + std::to_string(port) + " --token " +
+                     d.token + " --vkey " + d.vkey_file + " --state " + state + " --count 1");
+  };
+  {
+    Ledgerd server(d.data, d.dir.sub("1.out"), "--checkpoint-interval 100");
+    testing::HttpClient c(server.port());
+    SignedHead(c, d.token);
+    Run first = monitor(server.port());
+    INFO(first.out);
+    CHECK(first.exit_code == 0);
+  }
+  // A copy of the whole data folder, as a backup would be.
+  REQUIRE(Shell("cp -a " + d.data + " " + older).exit_code == 0);
+  {
+    Ledgerd server(d.data, d.dir.sub("2.out"), "--checkpoint-interval 100");
+    testing::HttpClient c(server.port());
+    AppendEstates(c, d.token, "a", 3);
+    SignedHead(c, d.token);
+    Run extended = monitor(server.port());
+    INFO(extended.out);
+    CHECK(extended.exit_code == 0);
+    CHECK(extended.out.find("extends") != std::string::npos);
+  }
+  // The older copy restored, and other events appended: a fork of what the monitor saw.
+  REQUIRE(Shell("rm -rf " + d.data + " && mv " + older + " " + d.data).exit_code == 0);
+  Ledgerd server(d.data, d.dir.sub("3.out"), "--checkpoint-interval 100");
+  testing::HttpClient c(server.port());
+  AppendEstates(c, d.token, "b", 4);
+  SignedHead(c, d.token);
+  Run fork = monitor(server.port());
+  INFO(fork.out);
+  CHECK(fork.exit_code == 2);
+  CHECK(fork.out.find("ALARM fork") != std::string::npos);
+  CHECK(fork.out.find("last seen: size") != std::string::npos);
+}
