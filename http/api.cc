@@ -79,6 +79,15 @@ std::string StorageJson(const ledger::StorageHealth& h) {
          ",\"recoveries\":" + std::to_string(h.recoveries) + "}";
 }
 
+// {"failing": true, "failures": 12, "recoveries": 0, "lastError": "I/O error: ..."}: whether the
+// views keep up with the ledger, for /healthz. lastError is null until a first failure.
+std::string FollowerJson(const projections::FollowerHealth& h) {
+  return "{\"failing\":" + std::string(h.failing ? "true" : "false") +
+         ",\"failures\":" + std::to_string(h.failures) +
+         ",\"recoveries\":" + std::to_string(h.recoveries) + ",\"lastError\":" +
+         (h.failures == 0 ? std::string("null") : "\"" + JsonEscape(h.last_error) + "\"") + "}";
+}
+
 // "{"seq":3,...,"event":{...}}" for one recorded event.
 std::string RecordedJson(const codec::EventJson& json, const ledger::RecordedEvent& e) {
   return "{\"seq\":" + std::to_string(e.seq()) +
@@ -201,17 +210,21 @@ class Api::Impl {
       // 200 either way: the service is up and answers reads. "degraded" while appends are
       // refused, so that a probe that only wants a live process does not restart a server whose
       // disk is full (a restart would not help), and one that routes writes can tell.
+      // Likewise while the views cannot catch up: reads answer, but from views that fall behind.
       auto storage = log_->Storage();
-      return Json(200, "{\"status\":\"" + std::string(storage.writable() ? "ok" : "degraded") +
-                           "\",\"head\":" + HeadJson(log_->Head()) +
-                           ",\"applied\":" + HeadJson(engine_->Applied()) +
-                           ",\"storage\":" + StorageJson(storage) + "}");
+      auto views = engine_->Following();
+      bool ok = storage.writable() && !views.failing;
+      return Json(200, "{\"status\":\"" + std::string(ok ? "ok" : "degraded") + "\",\"head\":" +
+                           HeadJson(log_->Head()) + ",\"applied\":" + HeadJson(engine_->Applied()) +
+                           ",\"storage\":" + StorageJson(storage) +
+                           ",\"views\":" + FollowerJson(views) + "}");
     }
     if (path == "/metrics") {
       if (method != "GET") return MethodNotAllowed("GET");
       Response r;
       r.content_type = "text/plain; version=0.0.4";
-      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq, log_->Storage());
+      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq, log_->Storage(),
+                                engine_->Following());
       return r;
     }
     if (path.rfind("/v1/", 0) != 0) {

@@ -24,7 +24,8 @@ void Metrics::ObserveRequest(double seconds) {
 }
 
 std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
-                            const ledger::StorageHealth& storage) const {
+                            const ledger::StorageHealth& storage,
+                            const projections::FollowerHealth& views) const {
   std::string out;
   auto line = [&](const std::string& text) { out += text + "\n"; };
   line("# HELP ledger_appends_total Append requests that wrote events.");
@@ -65,6 +66,14 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   line("# HELP ledger_storage_recoveries_total Times the store took writes again after a failure.");
   line("# TYPE ledger_storage_recoveries_total counter");
   line("ledger_storage_recoveries_total " + std::to_string(storage.recoveries));
+  line(
+      "# HELP ledger_views_failing 1 while the views cannot catch up with the ledger (their store "
+      "refuses writes, say); they try again each second.");
+  line("# TYPE ledger_views_failing gauge");
+  line("ledger_views_failing " + std::string(views.failing ? "1" : "0"));
+  line("# HELP ledger_views_failures_total Attempts of the views to catch up that failed.");
+  line("# TYPE ledger_views_failures_total counter");
+  line("ledger_views_failures_total " + std::to_string(views.failures));
   std::lock_guard<std::mutex> lock(mu_);
   line("# HELP http_errors_total Requests answered with an error, by kind.");
   line("# TYPE http_errors_total counter");

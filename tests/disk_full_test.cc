@@ -29,6 +29,7 @@
 #include "http/server_fixture.h"
 #include "http/tokens.h"
 #include "ledger/ledger.h"
+#include "projections/engine.h"
 #include "test_support.h"
 
 namespace {
@@ -662,4 +663,50 @@ TEST_CASE("ledgerd stops cleanly on a full disk and starts again with nothing lo
   int stopped = daemon.Stop(SIGTERM);
   CHECK(WIFEXITED(stopped));
   CHECK(WEXITSTATUS(stopped) == 0);
+}
+
+TEST_CASE("views whose store is full are seen failing and catch up once it has room", "[disk]") {
+  Tmpfs disk(16);
+  REQUIRE_TMPFS(disk);
+  // The ledger has room; only the views' store is on the disk that fills.
+  testing::TempDir ledger_dir;
+  std::map<uint64_t, ledger::Hash> acked;
+  auto log = std::move(ledger::Ledger::Open(ledger_dir.sub("ledger"), {})).value();
+  projections::EngineOptions options;
+  options.flush_events = 1;  // every write of the views asks for their files on the disk
+  options.write_interval = std::chrono::milliseconds(0);
+  auto engine = std::move(projections::Engine::Open(log.get(), disk.sub("views"), options)).value();
+  engine->StartFollowing();
+  AppendAcknowledged(*log, 20, &acked);
+  REQUIRE(engine->WaitFor(20, std::chrono::seconds(10)).ok());
+  projections::FollowerHealth before = engine->Following();
+  CHECK_FALSE(before.failing);
+  CHECK(before.failures == 0);
+  CHECK(before.last_error.empty());
+
+  REQUIRE(disk.Fill() > 0);
+  int next = 21;
+  bool failing = WaitUntil(
+      [&] {
+        REQUIRE(AppendOne(*log, next++).ok());
+        return engine->Following().failing;
+      },
+      std::chrono::seconds(30));
+  REQUIRE(failing);
+  projections::FollowerHealth during = engine->Following();
+  CHECK(during.failures >= 1);
+  CHECK(during.recoveries == 0);
+  INFO(during.last_error);
+  CHECK_THAT(during.last_error, Catch::StartsWith("I/O error"));
+
+  // Room again: the follower recovers by itself and applies everything, the failure remembered.
+  disk.Unfill();
+  REQUIRE(WaitUntil([&] { return !engine->Following().failing; }, std::chrono::seconds(30)));
+  uint64_t head = log->Head().seq;
+  CHECK(head == static_cast<uint64_t>(next - 1));
+  REQUIRE(engine->WaitFor(head, std::chrono::seconds(10)).ok());
+  projections::FollowerHealth after = engine->Following();
+  CHECK(after.recoveries == 1);
+  CHECK(after.failures >= during.failures);
+  CHECK_FALSE(after.last_error.empty());
 }
