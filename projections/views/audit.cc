@@ -71,9 +71,7 @@ std::vector<uint64_t> SeqList::Decode(size_t offset, size_t limit) const {
   return out;
 }
 
-AuditIndex::AuditIndex(const Policies* policies, const Registers* registers,
-                       int64_t late_threshold_ms)
-    : policies_(policies), registers_(registers), late_threshold_ms_(late_threshold_ms) {
+AuditIndex::AuditIndex(int64_t late_threshold_ms) : late_threshold_ms_(late_threshold_ms) {
   Register(&pages_);
   Register(&by_entity_);
   Register(&by_actor_);
