@@ -18,6 +18,7 @@
 #include "http/permissions.h"
 #include "http/routes.h"
 #include "http/work_pool.h"
+#include "ledger/clock.h"
 #include "ledger/validate.h"
 #include "schemas/api.capnp.h"
 
@@ -28,12 +29,6 @@ using ledger::Code;
 using ledger::Status;
 
 namespace {
-
-int64_t SystemMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string HeadJson(const ledger::Position& p) {
   return "{\"seq\":" + std::to_string(p.seq) + ",\"hash\":\"" + ledger::ToHex(p.hash) + "\"}";
@@ -109,7 +104,7 @@ class Api::Impl {
         options_(std::move(options)),
         work_("views", options_.work_threads, options_.work_queue),
         appends_("appends", options_.append_threads, options_.append_queue) {
-    if (!options_.clock) options_.clock = SystemMillis;
+    if (!options_.clock) options_.clock = ledger::SystemMillis;
   }
 
   ~Impl() { Stop(); }

@@ -545,3 +545,19 @@ TEST_CASE("an online backup taken while appends run restores to a ledger that ve
   CHECK(report->checked >= 20);
   CHECK(report->head == (*copy)->Head());
 }
+
+TEST_CASE("a request that is not HTTP is answered with a problem document that parses",
+          "[http]") {
+  ServerFixture f;
+  auto c = f.Client();
+  // A header line without a colon, with quotes and a backslash that the answer must not break on.
+  c.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\"bad\\header\r\n\r\n");
+  auto reply = c.Receive();
+  CHECK(reply.status == 400);
+  CHECK(reply.content_type == "application/problem+json");
+  auto problem = reply.json().as_object();
+  CHECK(problem.at("status").as_int64() == 400);
+  CHECK(problem.at("title").as_string() == "Bad Request");
+  CHECK_THAT(std::string(problem.at("detail").as_string()),
+             Catch::StartsWith("the request is not valid HTTP/1.1: "));
+}
