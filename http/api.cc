@@ -21,6 +21,7 @@
 #include "http/proofs.h"
 #include "http/routes.h"
 #include "http/work_pool.h"
+#include "ledger/clock.h"
 #include "ledger/validate.h"
 #include "schemas/api.capnp.h"
 
@@ -31,12 +32,6 @@ using ledger::Code;
 using ledger::Status;
 
 namespace {
-
-int64_t SystemMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string HeadJson(const ledger::Position& p) {
   return "{\"seq\":" + std::to_string(p.seq) + ",\"hash\":\"" + ledger::ToHex(p.hash) + "\"}";
@@ -82,6 +77,15 @@ std::string StorageJson(const ledger::StorageHealth& h) {
          ",\"recoveries\":" + std::to_string(h.recoveries) + "}";
 }
 
+// {"failing": true, "failures": 12, "recoveries": 0, "lastError": "I/O error: ..."}: whether the
+// views keep up with the ledger, for /healthz. lastError is null until a first failure.
+std::string FollowerJson(const projections::FollowerHealth& h) {
+  return "{\"failing\":" + std::string(h.failing ? "true" : "false") +
+         ",\"failures\":" + std::to_string(h.failures) +
+         ",\"recoveries\":" + std::to_string(h.recoveries) + ",\"lastError\":" +
+         (h.failures == 0 ? std::string("null") : "\"" + JsonEscape(h.last_error) + "\"") + "}";
+}
+
 // "{"seq":3,...,"event":{...}}" for one recorded event.
 std::string RecordedJson(const codec::EventJson& json, const ledger::RecordedEvent& e) {
   return "{\"seq\":" + std::to_string(e.seq()) +
@@ -102,7 +106,7 @@ class Api::Impl {
         metrics_(metrics),
         options_(std::move(options)),
         work_("views", options_.work_threads, options_.work_queue) {
-    if (!options_.clock) options_.clock = SystemMillis;
+    if (!options_.clock) options_.clock = ledger::SystemMillis;
   }
 
   ~Impl() { Stop(); }
@@ -214,19 +218,22 @@ class Api::Impl {
       // 200 either way: the service is up and answers reads. "degraded" while appends are
       // refused, so that a probe that only wants a live process does not restart a server whose
       // disk is full (a restart would not help), and one that routes writes can tell.
+      // Likewise while the views cannot catch up: reads answer, but from views that fall behind.
       auto storage = log_->Storage();
       bool intact = !options_.integrity || options_.integrity->Current().ok;
-      return Json(200, "{\"status\":\"" +
-                           std::string(storage.writable() && intact ? "ok" : "degraded") +
-                           "\",\"head\":" + HeadJson(log_->Head()) +
-                           ",\"applied\":" + HeadJson(engine_->Applied()) +
-                           ",\"storage\":" + StorageJson(storage) + IntegrityMember() + "}");
+      auto views = engine_->Following();
+      bool ok = storage.writable() && intact && !views.failing;
+      return Json(200, "{\"status\":\"" + std::string(ok ? "ok" : "degraded") + "\",\"head\":" +
+                           HeadJson(log_->Head()) + ",\"applied\":" + HeadJson(engine_->Applied()) +
+                           ",\"storage\":" + StorageJson(storage) + IntegrityMember() +
+                           ",\"views\":" + FollowerJson(views) + "}");
     }
     if (path == "/metrics") {
       if (method != "GET") return MethodNotAllowed("GET");
       Response r;
       r.content_type = "text/plain; version=0.0.4";
-      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq, log_->Storage());
+      r.body = metrics_->Render(log_->Head().seq, engine_->Applied().seq, log_->Storage(),
+                                engine_->Following());
       return r;
     }
     if (path.rfind("/v1/", 0) != 0) {

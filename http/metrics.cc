@@ -29,7 +29,8 @@ void Metrics::ObserveRequest(double seconds) {
 }
 
 std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
-                            const ledger::StorageHealth& storage) const {
+                            const ledger::StorageHealth& storage,
+                            const projections::FollowerHealth& views) const {
   std::string out;
   auto line = [&](const std::string& text) { out += text + "\n"; };
   line("# HELP ledger_appends_total Append requests that wrote events.");
@@ -86,6 +87,14 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
        std::to_string(slow_clients_.load()));
   line("http_clients_dropped_total{reason=\"stream-behind\"} " +
        std::to_string(dropped_subscribers_.load()));
+  line(
+      "# HELP ledger_views_failing 1 while the views cannot catch up with the ledger (their store "
+      "refuses writes, say); they try again each second.");
+  line("# TYPE ledger_views_failing gauge");
+  line("ledger_views_failing " + std::string(views.failing ? "1" : "0"));
+  line("# HELP ledger_views_failures_total Attempts of the views to catch up that failed.");
+  line("# TYPE ledger_views_failures_total counter");
+  line("ledger_views_failures_total " + std::to_string(views.failures));
   std::lock_guard<std::mutex> lock(mu_);
   line("# HELP http_busy_total Requests answered 503 at once because their queue was full.");
   line("# TYPE http_busy_total counter");

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ledger/ledger.h"
+#include "projections/engine.h"
 
 namespace http {
 
@@ -39,8 +40,8 @@ class Metrics {
   void CountSubscriberDropped() { dropped_subscribers_.fetch_add(1, std::memory_order_relaxed); }
 
   // The text exposition, with the gauges the caller supplies appended.
-  std::string Render(uint64_t head_seq, uint64_t applied_seq,
-                     const ledger::StorageHealth& storage) const;
+  std::string Render(uint64_t head_seq, uint64_t applied_seq, const ledger::StorageHealth& storage,
+                     const projections::FollowerHealth& views) const;
 
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "codec/event_json.h"
+#include "codec/json_scan.h"
 #include "ledger/validate.h"
 #include "projections/calendar.h"
 #include "projections/reports/joint_meeting.h"
@@ -229,49 +230,7 @@ Response ProblemResponse(int status, const std::string& kind, const std::string&
 }
 
 bool HasTopLevelKey(const std::string& json, const std::string& key) {
-  int depth = 0;
-  bool in_string = false, escaped = false, expecting_key = false;
-  std::string current;
-  for (char c : json) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-        current.push_back(c);
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-        if (depth == 1 && expecting_key && current == key) return true;
-      } else {
-        current.push_back(c);
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        in_string = true;
-        current.clear();
-        break;
-      case '{':
-      case '[':
-        ++depth;
-        expecting_key = c == '{' && depth == 1;
-        break;
-      case '}':
-      case ']':
-        --depth;
-        break;
-      case ',':
-        if (depth == 1) expecting_key = true;
-        break;
-      case ':':
-        if (depth == 1) expecting_key = false;
-        break;
-      default:
-        break;
-    }
-  }
-  return false;
+  return codec::RawMember(json, key).has_value();
 }
 
 const ViewRoute* FindViewRoute(const std::string& name) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "http/beast_message.h"
+#include "http/routes.h"
 
 namespace http {
 
@@ -32,8 +33,9 @@ Response PlainError(int status, const std::string& title, const std::string& det
   Response r;
   r.status = status;
   r.content_type = "application/problem+json";
-  r.body = "{\"type\":\"about:blank\",\"title\":\"" + title +
-           "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
+  r.body = "{\"type\":\"about:blank\",\"title\":\"" + JsonEscape(title) +
+           "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + JsonEscape(detail) +
+           "\"}";
   return r;
 }
 

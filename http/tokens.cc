@@ -2,14 +2,20 @@
 
 #include "ledger/rule_book.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 namespace http {
@@ -63,6 +69,44 @@ int64_t FileVersion(const std::string& path) {
          static_cast<int64_t>(st.st_size);
 }
 
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// An exclusive lock on `<tokens>.lock` for one read-change-write of the token file, so that two
+// processes (two `ledgerctl token create`, or one and a running server's revoke) never save over
+// each other's change. The lock file is never replaced, unlike the token file itself.
+class FileLock {
+ public:
+  static ledger::Result<std::unique_ptr<FileLock>> Take(const std::string& path) {
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return ledger::Status::IOError(Errno("cannot open " + path));
+    while (flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      ledger::Status s = ledger::Status::IOError(Errno("cannot lock " + path));
+      close(fd);
+      return s;
+    }
+    return std::unique_ptr<FileLock>(new FileLock(fd));
+  }
+  ~FileLock() { close(fd_); }  // closing releases the lock
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  explicit FileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+bool WriteAll(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
 }  // namespace
 
 bool Principal::CoversEstate(const std::string& estate) const {
@@ -106,23 +150,41 @@ ledger::Result<std::vector<std::pair<std::string, Principal>>> TokenStore::Load(
 }
 
 ledger::Status TokenStore::Save(const std::vector<std::pair<std::string, Principal>>& rows) const {
-  // Write a new file and rename it over the old one, so a reader never sees half a file.
-  std::string temporary = path_ + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) return ledger::Status::IOError("cannot write " + temporary);
-    out << "# tokens: id, sha-256 of the secret, role, actor, estates, company, revoked\n";
-    for (const auto& [hash, p] : rows) {
-      std::string estates;
-      for (size_t i = 0; i < p.estates.size(); ++i) estates += (i ? "," : "") + p.estates[i];
-      out << p.token_id << '\t' << hash << '\t' << RoleName(p.role) << '\t' << p.actor_id << '\t'
-          << estates << '\t' << p.company_id << '\t' << (p.revoked ? "1" : "0") << '\n';
-    }
-    if (!out) return ledger::Status::IOError("cannot write " + temporary);
+  std::string text =
+      "# tokens: id, sha-256 of the secret, role, actor, estates, company, revoked\n";
+  for (const auto& [hash, p] : rows) {
+    std::string estates;
+    for (size_t i = 0; i < p.estates.size(); ++i) estates += (i ? "," : "") + p.estates[i];
+    text += p.token_id + '\t' + hash + '\t' + RoleName(p.role) + '\t' + p.actor_id + '\t' +
+            estates + '\t' + p.company_id + '\t' + (p.revoked ? "1" : "0") + '\n';
   }
-  std::error_code error;
-  std::filesystem::rename(temporary, path_, error);
-  if (error) return ledger::Status::IOError("cannot replace " + path_ + ": " + error.message());
+  // A new file of a unique name, readable by its owner only, on the disk before it is renamed
+  // over the old one: a reader never sees half a file, and a crash leaves the old or the new.
+  std::string temporary = path_ + ".tmp-XXXXXX";
+  int fd = mkostemp(temporary.data(), O_CLOEXEC);
+  if (fd < 0) return ledger::Status::IOError(Errno("cannot create " + temporary));
+  bool written = fchmod(fd, 0600) == 0 && WriteAll(fd, text) && fsync(fd) == 0;
+  ledger::Status failed =
+      written ? ledger::Status::Ok() : ledger::Status::IOError(Errno("cannot write " + temporary));
+  if (close(fd) != 0 && failed.ok()) {
+    failed = ledger::Status::IOError(Errno("cannot write " + temporary));
+  }
+  if (!failed.ok()) {
+    unlink(temporary.c_str());
+    return failed;
+  }
+  if (rename(temporary.c_str(), path_.c_str()) != 0) {
+    failed = ledger::Status::IOError(Errno("cannot replace " + path_));
+    unlink(temporary.c_str());
+    return failed;
+  }
+  // The rename itself is durable once the folder is synced.
+  std::string folder = std::filesystem::path(path_).parent_path().string();
+  int dir = open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return ledger::Status::IOError(Errno("cannot open " + folder));
+  bool synced = fsync(dir) == 0;
+  close(dir);
+  if (!synced) return ledger::Status::IOError(Errno("cannot sync " + folder));
   return ledger::Status::Ok();
 }
 
@@ -143,6 +205,8 @@ ledger::Result<std::string> TokenStore::Create(const Principal& who) {
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
+  auto file_lock = FileLock::Take(path_ + ".lock");
+  if (!file_lock.ok()) return file_lock.status();
   auto rows = Load();
   if (!rows.ok()) return rows.status();
   unsigned char secret[24], id[6];
@@ -169,6 +233,8 @@ ledger::Result<std::vector<Principal>> TokenStore::List() const {
 
 ledger::Status TokenStore::Revoke(const std::string& token_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  auto file_lock = FileLock::Take(path_ + ".lock");
+  if (!file_lock.ok()) return file_lock.status();
   auto rows = Load();
   if (!rows.ok()) return rows.status();
   bool found = false;

@@ -2,7 +2,10 @@
 //
 // Only a SHA-256 of each token is stored, in a file in the data folder that `ledgerctl token`
 // writes and the server rereads when it changes; so a leaked file gives no usable token, and a
-// token created or revoked while the server runs takes effect at once.
+// token created or revoked while the server runs takes effect at once. A change takes an
+// exclusive lock (`<file>.lock`, flock) for its read and its write, writes a new file of a unique
+// name with mode 0600, syncs it and renames it over the old: two processes creating tokens at
+// once both keep theirs, and a crash leaves the old file or the new one.
 //
 // File format, one token a line, fields separated by tabs:
 //   <token id> <sha-256 hex> <role> <actor id> <estates, comma-separated> <company> <revoked 0|1>

@@ -44,6 +44,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "ledger/clock.h"
 #include "ledger/fact_store.h"
 #include "ledger/normalize.h"
 #include "ledger/record.h"
@@ -63,12 +64,6 @@ using internal::StreamKey;
 constexpr const char* kEventsFamily = "events";
 constexpr const char* kStreamsFamily = "streams";
 constexpr const char* kEventIdsFamily = "event_ids";
-
-int64_t SystemMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -170,7 +165,7 @@ class RocksLedger final : public Ledger {
  public:
   RocksLedger(const std::string& dir, const Options& options, std::unique_ptr<Store> store)
       : dir_(dir), options_(options), store_(std::move(store)) {
-    if (!options_.clock) options_.clock = SystemMillis;
+    if (!options_.clock) options_.clock = ledger::SystemMillis;
     recorded_at_offset_ = TimeFieldOffset("recordedAt");
     occurred_at_offset_ = TimeFieldOffset("occurredAt");
   }

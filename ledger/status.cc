@@ -1,5 +1,8 @@
 #include "ledger/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace ledger {
 
 const char* CodeName(Code code) {
@@ -32,5 +35,21 @@ std::string Status::ToString() const {
   if (ok()) return "OK";
   return std::string(CodeName(code_)) + ": " + message_;
 }
+
+namespace internal {
+
+void DieReadingFailedResult(const Status& status) {
+  std::fprintf(stderr, "fatal: read the value of a failed Result: %s\n", status.ToString().c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+void DieOnResultFromOk() {
+  std::fprintf(stderr, "fatal: a Result was built from an OK Status, with no value\n");
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace internal
 
 }  // namespace ledger

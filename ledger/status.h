@@ -10,7 +10,6 @@
 
 #pragma once
 
-#include <cassert>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,26 +58,37 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-// A value or the reason there is none. Accessing the value of a failed Result is a bug.
+namespace internal {
+// Prints what went wrong to stderr and aborts: the two bugs a Result refuses to hide, in every
+// build (an assert would vanish under NDEBUG, and reading an empty optional is undefined).
+[[noreturn]] void DieReadingFailedResult(const Status& status);
+[[noreturn]] void DieOnResultFromOk();
+}  // namespace internal
+
+// A value or the reason there is none; always exactly one of the two. Building a Result from an
+// OK Status (which would be neither a value nor a failure) and reading the value of a failed
+// Result are bugs, and both abort with a message naming what happened.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) { assert(!status_.ok()); }  // NOLINT
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {  // NOLINT
+    if (status_.ok()) internal::DieOnResultFromOk();
+  }
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
 
   T& value() & {
-    assert(ok());
+    if (!ok()) internal::DieReadingFailedResult(status_);
     return *value_;
   }
   const T& value() const& {
-    assert(ok());
+    if (!ok()) internal::DieReadingFailedResult(status_);
     return *value_;
   }
   T&& value() && {
-    assert(ok());
+    if (!ok()) internal::DieReadingFailedResult(status_);
     return std::move(*value_);
   }
   T* operator->() { return &value(); }

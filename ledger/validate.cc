@@ -230,12 +230,17 @@ Status ValidateStreamId(std::string_view stream) {
   return Status::Ok();
 }
 
-std::string EventTypeName(schema::Event::Reader event) {
-  capnp::DynamicStruct::Reader payload = event.getPayload();
-  KJ_IF_MAYBE (field, payload.which()) {
+std::string PayloadTypeName(int which) {
+  if (which < 0 || which > 0xFFFF) return "unknown";
+  KJ_IF_MAYBE (field, capnp::Schema::from<schema::Payload>().getFieldByDiscriminant(
+                          static_cast<uint16_t>(which))) {
     return field->getProto().getName().cStr();
   }
   return "unknown";
+}
+
+std::string EventTypeName(schema::Event::Reader event) {
+  return PayloadTypeName(static_cast<int>(event.getPayload().which()));
 }
 
 Status ValidateEvent(schema::Event::Reader event) {

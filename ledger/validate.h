@@ -23,6 +23,8 @@ Status ValidateStreamId(std::string_view stream);
 
 // The name of the event's type as written in the schema ("complaintFiled"), or "unknown".
 std::string EventTypeName(schema::Event::Reader event);
+// The same for a payload's type alone, as views keep it (an int of schema::Payload::Which).
+std::string PayloadTypeName(int which);
 
 // True if `text` is "YYYY-MM-DD" naming a real day (proleptic Gregorian).
 bool IsCalendarDate(std::string_view text);

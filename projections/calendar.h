@@ -18,6 +18,11 @@ constexpr int64_t kMillisPerMinute = 60'000;
 constexpr int64_t kMillisPerHour = 3'600'000;
 constexpr int64_t kMillisPerDay = 86'400'000;
 
+// A span of milliseconds in hours, as views and reports give durations.
+constexpr double Hours(int64_t ms) {
+  return static_cast<double>(ms) / static_cast<double>(kMillisPerHour);
+}
+
 struct TimeZone {
   int offset_minutes = 480;  // east of UTC; Asia/Shanghai by default
   // "Asia/Shanghai", "UTC", "+08:00", "-05:30", or empty (Asia/Shanghai).

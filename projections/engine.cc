@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <list>
@@ -407,8 +408,8 @@ class Engine::Impl {
     follower_ = std::thread([this] {
       while (!stop_) {
         Status s = CatchUp();
+        NoteFollowing(s);
         if (!s.ok()) {
-          last_error_ = s.ToString();
           if (crashed_) return;
           // A store that cannot be written is tried again after a pause, not in a busy loop.
           for (int i = 0; i < 20 && !stop_; ++i) {
@@ -421,6 +422,39 @@ class Engine::Impl {
         log_->WaitForHeadAbove(Applied().seq, std::chrono::milliseconds(200));
       }
     });
+  }
+
+  // Counts and logs the outcome of one attempt of the follower to catch up.
+  void NoteFollowing(const Status& s) {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    if (s.ok()) {
+      if (!health_.failing) return;
+      health_.failing = false;
+      ++health_.recoveries;
+      std::fprintf(stderr, "views %s: caught up again after %llu failed attempts\n", dir_.c_str(),
+                   static_cast<unsigned long long>(failing_run_));
+      failing_run_ = 0;
+      return;
+    }
+    std::string error = s.ToString();
+    ++health_.failures;
+    ++failing_run_;
+    if (!health_.failing || error != health_.last_error) {
+      std::fprintf(stderr, "views %s: catching up failed, trying again each second: %s\n",
+                   dir_.c_str(), error.c_str());
+    }
+    health_.failing = true;
+    health_.last_error = std::move(error);
+  }
+
+  FollowerHealth Following() const {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    return health_;
+  }
+
+  size_t Waiting() const {
+    std::lock_guard<std::mutex> lock(applied_mu_);
+    return waiters_.size();
   }
 
   void PublishApplied(const Position& position) {
@@ -627,7 +661,9 @@ class Engine::Impl {
   std::atomic<bool> stop_{false};
   std::atomic<bool> crashed_{false};
   std::thread follower_;
-  std::string last_error_;
+  mutable std::mutex health_mu_;
+  FollowerHealth health_;     // under health_mu_
+  uint64_t failing_run_ = 0;  // failures in a row; under health_mu_
 
   mutable std::mutex applied_mu_;
   mutable std::condition_variable applied_cv_;
@@ -675,6 +711,8 @@ void Engine::WhenApplied(uint64_t seq, std::chrono::milliseconds timeout, const 
   impl_->WhenApplied(seq, timeout, owner, std::move(done));
 }
 void Engine::CancelWaiters(const void* owner) { impl_->CancelWaiters(owner); }
+size_t Engine::waiting() const { return impl_->Waiting(); }
+FollowerHealth Engine::Following() const { return impl_->Following(); }
 Status Engine::Rebuild() { return impl_->Rebuild(); }
 Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq) { return impl_->AsOf(seq); }
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {

@@ -53,6 +53,15 @@ struct EngineOptions {
   std::function<bool()> before_flush;
 };
 
+// How the thread that follows the ledger is doing (see Engine::Following). A follower that keeps
+// failing (its store full, say) goes on trying once a second; this is how it is seen.
+struct FollowerHealth {
+  bool failing = false;     // the last attempt to catch up failed
+  uint64_t failures = 0;    // failed attempts since the engine opened
+  uint64_t recoveries = 0;  // times an attempt succeeded after one failed
+  std::string last_error;   // the most recent failure, kept after a recovery; empty if none
+};
+
 class Engine {
  public:
   // Opens (creating if absent) the view store in `dir` and loads the views from it. Rebuilds
@@ -82,6 +91,13 @@ class Engine {
   // for CancelWaiters. Waiting costs no thread: a waiter is an entry in a list.
   void WhenApplied(uint64_t seq, std::chrono::milliseconds timeout, const void* owner,
                    std::function<void(bool reached)> done);
+
+  // Callbacks given to WhenApplied that are still waiting.
+  size_t waiting() const;
+
+  // The follower's failures: also logged to stderr, once when it starts failing or fails
+  // differently, and once when it recovers.
+  FollowerHealth Following() const;
 
   // Forgets every waiting callback of `owner`, and returns once none of them is running: after
   // it, none is called.

@@ -59,9 +59,9 @@ class ViewSet {
   Repairs repairs{&policies, &registers};
   Visits visits{&policies, &registers};
   TimeBank time_bank{&policies, &registers};
-  Ratings ratings{&policies, &registers};
-  Meetings meetings{&policies, &registers};
-  AuditIndex audit{&policies, &registers};
+  Ratings ratings;
+  Meetings meetings;
+  AuditIndex audit;
   Corrections corrections;
 
  private:

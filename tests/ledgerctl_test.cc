@@ -1,6 +1,7 @@
 // ledgerctl as a user runs it: the real binary, on small simulated ledgers in temporary folders.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,7 +9,9 @@
 
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -176,6 +179,46 @@ TEST_CASE("bad arguments give a clear message and a non-zero exit", "[ledgerctl]
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.out, Catch::StartsWith("glt_"));
   CHECK_THAT(Ledgerctl("token list --data " + dir.path()).out, Catch::Contains("person/a"));
+}
+
+TEST_CASE("tokens created by many ledgerctl at once are all kept, in a file only its owner reads",
+          "[ledgerctl]") {
+  testing::TempDir dir;
+  constexpr int kProcesses = 12;
+  std::vector<FILE*> pipes;
+  for (int i = 0; i < kProcesses; ++i) {
+    std::string command = std::string(LEDGERCTL_PATH) + " token create --data " + dir.path() +
+                          " --role admin --actor person/p" + std::to_string(i) + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    pipes.push_back(pipe);
+  }
+  std::set<std::string> secrets;
+  for (FILE* pipe : pipes) {
+    std::string out;
+    char buffer[256];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    int status = pclose(pipe);
+    INFO(out);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK_THAT(out, Catch::StartsWith("glt_"));
+    secrets.insert(out);
+  }
+  CHECK(secrets.size() == kProcesses);
+  Run list = Ledgerctl("token list --data " + dir.path());
+  REQUIRE(list.exit_code == 0);
+  for (int i = 0; i < kProcesses; ++i) {
+    CHECK_THAT(list.out, Catch::Contains("person/p" + std::to_string(i) + "\t"));
+  }
+  struct stat st {};
+  REQUIRE(stat(dir.sub("tokens").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  // No temporary file is left behind.
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    CHECK_THAT(entry.path().filename().string(), !Catch::Contains(".tmp"));
+  }
 }
 
 TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[ledgerctl]") {

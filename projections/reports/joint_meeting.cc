@@ -83,25 +83,11 @@ int64_t ClaimInstant(const VolunteerClaimRecord& claim) {
   return claim.claimed_at;
 }
 
-double Hours(int64_t ms) { return static_cast<double>(ms) / static_cast<double>(kMillisPerHour); }
-
 void FillRate(uint32_t numerator, uint32_t denominator, schema::JointMeetingRate::Builder out) {
   out.setNumerator(numerator);
   out.setDenominator(denominator);
   out.setDefined(denominator > 0);
   out.setRate(denominator ? static_cast<double>(numerator) / denominator : 0.0);
-}
-
-// Count, mean and median, as the complaints view computes its timings.
-void FillTiming(std::vector<double> hours, schema::Timing::Builder out) {
-  out.setCount(static_cast<uint32_t>(hours.size()));
-  if (hours.empty()) return;
-  double sum = 0;
-  for (double h : hours) sum += h;
-  out.setAverageHours(sum / static_cast<double>(hours.size()));
-  std::sort(hours.begin(), hours.end());
-  size_t n = hours.size();
-  out.setMedianHours(n % 2 ? hours[n / 2] : (hours[n / 2 - 1] + hours[n / 2]) / 2);
 }
 
 // Follow-up answers: the last one of each subject.
@@ -126,27 +112,6 @@ struct Answers {
     }
   }
 };
-
-void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
-                       schema::ComplaintItem::Builder item) {
-  item.setComplaintId(c.id);
-  item.setEstateId(c.estate_id);
-  item.setHouseholdId(c.household_id);
-  item.setCompanyId(c.company_id);
-  item.setCategory(c.category);
-  item.setChannel(ChannelName(c.channel));
-  item.setSummary(c.summary);
-  item.setStatus(s.status);
-  item.setFiledAt(c.filed_at);
-  item.setAcknowledgedAt(s.acknowledged_at);
-  item.setRepliedAt(s.replied_at);
-  item.setResolvedAt(s.resolved_at);
-  item.setReopenedCount(s.reopened);
-  item.setEscalated(s.escalated);
-  if (!c.follow_ups.empty())
-    item.setSatisfaction(SatisfactionName(c.follow_ups.back().satisfaction));
-  item.setFiledSeq(c.filed_seq);
-}
 
 // The items of `total` that `page` includes: [first, first + count).
 std::pair<size_t, size_t> PageOf(size_t total, const ItemPage& page) {

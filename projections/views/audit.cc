@@ -1,5 +1,7 @@
 #include "projections/views/audit.h"
 
+#include "ledger/validate.h"
+
 #include <algorithm>
 
 namespace projections {
@@ -24,14 +26,6 @@ std::string FixedWidthKey(uint64_t number) {
   for (size_t i = key.size(); i-- > 0 && number > 0; number /= 10)
     key[i] = static_cast<char>('0' + number % 10);
   return key;
-}
-
-std::string TypeName(int type) {
-  KJ_IF_MAYBE (field, capnp::Schema::from<schema::Payload>().getFieldByDiscriminant(
-                          static_cast<uint16_t>(type))) {
-    return field->getProto().getName().cStr();
-  }
-  return "unknown";
 }
 
 std::string RoleName(int role) {
@@ -71,9 +65,7 @@ std::vector<uint64_t> SeqList::Decode(size_t offset, size_t limit) const {
   return out;
 }
 
-AuditIndex::AuditIndex(const Policies* policies, const Registers* registers,
-                       int64_t late_threshold_ms)
-    : policies_(policies), registers_(registers), late_threshold_ms_(late_threshold_ms) {
+AuditIndex::AuditIndex(int64_t late_threshold_ms) : late_threshold_ms_(late_threshold_ms) {
   Register(&pages_);
   Register(&by_entity_);
   Register(&by_actor_);
@@ -308,7 +300,7 @@ void AuditIndex::Fill(const SeqList* list, const std::string& key, size_t offset
     const AuditEntryRecord& entry = *entries[i];
     auto item = items[i];
     item.setSeq(entry.seq);
-    item.setType(TypeName(entry.type));
+    item.setType(ledger::PayloadTypeName(entry.type));
     item.setStream(entry.stream);
     item.setActorId(entry.actor);
     item.setRole(RoleName(entry.role));

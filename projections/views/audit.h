@@ -32,8 +32,6 @@
 
 #include "projections/calendar.h"
 #include "projections/projection.h"
-#include "projections/views/policies.h"
-#include "projections/views/registers.h"
 #include "schemas/view_audit.capnp.h"
 
 namespace projections {
@@ -93,8 +91,9 @@ class AuditIndex final : public Projection {
   static constexpr int64_t kDefaultLateThresholdMs = 7 * kMillisPerDay;
   static constexpr uint64_t kAuditPageSize = 64;
 
-  AuditIndex(const Policies* policies, const Registers* registers,
-             int64_t late_threshold_ms = kDefaultLateThresholdMs);
+  // Takes no other view, on purpose: the audit index is applied on a lane of its own beside the
+  // other views (see ViewSet::ApplyBatch), which is safe only while it reads none of them.
+  explicit AuditIndex(int64_t late_threshold_ms = kDefaultLateThresholdMs);
   const char* name() const override { return "audit"; }
   uint32_t version() const override { return 1; }
   void Apply(const EventContext& event) override;
@@ -142,8 +141,6 @@ class AuditIndex final : public Projection {
   void Fill(const SeqList* list, const std::string& key, size_t offset, size_t limit,
             ledger::schema::AuditView::Builder out) const;
 
-  [[maybe_unused]] const Policies* policies_;
-  [[maybe_unused]] const Registers* registers_;
   const int64_t late_threshold_ms_;
 
   Table<AuditPage> pages_{"pages"};

@@ -87,18 +87,40 @@ std::optional<StepOf> StepFrom(P::Reader p) {
   }
 }
 
+}  // namespace
+
 void FillTiming(std::vector<double> hours, schema::Timing::Builder out) {
   out.setCount(static_cast<uint32_t>(hours.size()));
   if (hours.empty()) return;
   double sum = 0;
   for (double h : hours) sum += h;
-  out.setAverageHours(sum / hours.size());
+  out.setAverageHours(sum / static_cast<double>(hours.size()));
   std::sort(hours.begin(), hours.end());
   size_t n = hours.size();
   out.setMedianHours(n % 2 ? hours[n / 2] : (hours[n / 2 - 1] + hours[n / 2]) / 2);
 }
 
-}  // namespace
+void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
+                       schema::ComplaintItem::Builder item) {
+  item.setComplaintId(c.id);
+  item.setEstateId(c.estate_id);
+  item.setHouseholdId(c.household_id);
+  item.setCompanyId(c.company_id);
+  item.setCategory(c.category);
+  item.setChannel(ChannelName(c.channel));
+  item.setSummary(c.summary);
+  item.setStatus(s.status);
+  item.setFiledAt(c.filed_at);
+  item.setAcknowledgedAt(s.acknowledged_at);
+  item.setRepliedAt(s.replied_at);
+  item.setResolvedAt(s.resolved_at);
+  item.setReopenedCount(s.reopened);
+  item.setEscalated(s.escalated);
+  if (!c.follow_ups.empty()) {
+    item.setSatisfaction(SatisfactionName(c.follow_ups.back().satisfaction));
+  }
+  item.setFiledSeq(c.filed_seq);
+}
 
 void Complaints::Apply(const EventContext& e) {
   auto p = e.payload;
@@ -197,7 +219,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
     ++by_channel[ChannelName(c.channel)];
     ++by_estate[c.estate_id];
     ++by_company[c.company_id.empty() ? "(none)" : c.company_id];
-    auto hours = [&](int64_t at) { return (at - c.filed_at) / double(kMillisPerHour); };
+    auto hours = [&](int64_t at) { return Hours(at - c.filed_at); };
     if (s.acknowledged_at) to_ack.push_back(hours(s.acknowledged_at));
     if (s.replied_at) to_reply.push_back(hours(s.replied_at));
     if (s.resolved_at) to_resolve.push_back(hours(s.resolved_at));
@@ -229,25 +251,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   auto items = out.initItems(end - begin);
   for (size_t i = begin; i < end; ++i) {
     const auto& [c, s] = matched[i];
-    auto item = items[i - begin];
-    item.setComplaintId(c->id);
-    item.setEstateId(c->estate_id);
-    item.setHouseholdId(c->household_id);
-    item.setCompanyId(c->company_id);
-    item.setCategory(c->category);
-    item.setChannel(ChannelName(c->channel));
-    item.setSummary(c->summary);
-    item.setStatus(s.status);
-    item.setFiledAt(c->filed_at);
-    item.setAcknowledgedAt(s.acknowledged_at);
-    item.setRepliedAt(s.replied_at);
-    item.setResolvedAt(s.resolved_at);
-    item.setReopenedCount(s.reopened);
-    item.setEscalated(s.escalated);
-    if (!c->follow_ups.empty()) {
-      item.setSatisfaction(SatisfactionName(c->follow_ups.back().satisfaction));
-    }
-    item.setFiledSeq(c->filed_seq);
+    FillComplaintItem(*c, s, items[i - begin]);
   }
 }
 

@@ -88,4 +88,10 @@ class Complaints final : public Projection {
 const char* ChannelName(int channel);
 const char* SatisfactionName(int satisfaction);
 
+// One complaint as a list item, as the complaints view and the joint meeting report list it.
+void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
+                       ledger::schema::ComplaintItem::Builder item);
+// Count, mean and median of `hours` (left at zero when there are none).
+void FillTiming(std::vector<double> hours, ledger::schema::Timing::Builder out);
+
 }  // namespace projections

@@ -17,8 +17,6 @@
 #include "projections/calendar.h"
 #include "projections/filter.h"
 #include "projections/projection.h"
-#include "projections/views/policies.h"
-#include "projections/views/registers.h"
 #include "schemas/view_meetings.capnp.h"
 
 namespace projections {
@@ -107,8 +105,8 @@ struct MeetingSummary {
 
 class Meetings final : public Projection {
  public:
-  Meetings(const Policies* policies, const Registers* registers)
-      : policies_(policies), registers_(registers) {
+  // Reads no other view: a meeting is what its own events say.
+  Meetings() {
     Register(&meetings_);
     Register(&resolutions_);
   }
@@ -145,8 +143,6 @@ class Meetings final : public Projection {
 
   // Kept for the constructor signature every view shares; meetings need neither: days are
   // Asia/Shanghai days like the rest of the ledger's day-based figures.
-  [[maybe_unused]] const Policies* policies_;
-  [[maybe_unused]] const Registers* registers_;
   Table<MeetingRecord> meetings_{"meetings"};
   Table<ResolutionRecord> resolutions_{"resolutions"};
 };

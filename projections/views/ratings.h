@@ -12,8 +12,6 @@
 
 #include "projections/filter.h"
 #include "projections/projection.h"
-#include "projections/views/policies.h"
-#include "projections/views/registers.h"
 #include "schemas/view_ratings.capnp.h"
 
 namespace projections {
@@ -139,8 +137,8 @@ struct PublicationHistory {
 
 class Ratings final : public Projection {
  public:
-  Ratings(const Policies* policies, const Registers* registers)
-      : policies_(policies), registers_(registers) {
+  // Reads no other view: a rating is what its sheet says.
+  Ratings() {
     Register(&sheets_);
     Register(&surveys_);
     Register(&publications_);
@@ -164,8 +162,6 @@ class Ratings final : public Projection {
   const PublicationRecord* Published(int year) const;
 
  private:
-  [[maybe_unused]] const Policies* policies_;
-  [[maybe_unused]] const Registers* registers_;
   Table<SheetHistory> sheets_{"sheets"};
   Table<SurveyResponseRecord> surveys_{"surveys"};
   Table<PublicationHistory> publications_{"publications"};  // by year

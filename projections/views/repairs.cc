@@ -50,8 +50,6 @@ std::optional<StepOf> StepFrom(P::Reader p) {
   return std::nullopt;
 }
 
-double Hours(int64_t ms) { return static_cast<double>(ms) / static_cast<double>(kMillisPerHour); }
-
 void FillCompliance(const std::map<std::string, ComplianceTally>& tallies,
                     capnp::List<schema::RepairCompliance>::Builder list) {
   size_t i = 0;

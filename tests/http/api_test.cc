@@ -385,6 +385,17 @@ TEST_CASE("healthz and metrics in the Prometheus text format", "[http]") {
   CHECK_THAT(metrics.body, Catch::Contains("http_request_duration_seconds_count"));
   CHECK_THAT(metrics.body, Catch::Contains("ledger_projection_lag_events"));
   CHECK_THAT(metrics.body, Catch::Contains("http_errors_total{kind=\"conflict\"} 1"));
+  // Views that keep up: nothing failing, no failure yet (a full store is in disk_full_test).
+  CHECK_THAT(metrics.body, Catch::Contains("ledger_views_failing 0\n"));
+  CHECK_THAT(metrics.body, Catch::Contains("ledger_views_failures_total 0\n"));
+  auto health = c.Send("GET", "/healthz", "");
+  REQUIRE(health.status == 200);
+  auto views = health.json().at("views").as_object();
+  CHECK(views.at("failing").as_bool() == false);
+  CHECK(views.at("failures").as_int64() == 0);
+  CHECK(views.at("recoveries").as_int64() == 0);
+  CHECK(views.at("lastError").is_null());
+  CHECK(health.json().at("status").as_string() == "ok");
 }
 
 TEST_CASE("the handler answers without a network", "[http]") {
@@ -403,13 +414,28 @@ TEST_CASE("the handler answers without a network", "[http]") {
 TEST_CASE("stopping the server finishes the request in flight", "[http]") {
   ServerFixture f;
   auto c = f.Client();
-  // A read waiting for a position that is appended only after the stop has begun.
+  // A read waiting for a position that is appended only after the stop has begun. Each step
+  // waits for the one before to be seen: the read waiting in the engine, then the listener
+  // closed (a new connection refused).
   HttpReply reply;
   std::thread reader(
       [&] { reply = c.Send("GET", "/v1/views/complaints?atLeast=1&wait=5000", f.admin); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto until = [](auto done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return done();
+  };
+  REQUIRE(until([&] { return f.engine().waiting() == 1; }));
   std::thread stopper([&] { f.server().Stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  REQUIRE(until([&] {
+    try {
+      f.Client();
+      return false;
+    } catch (const std::exception&) {
+      return true;
+    }
+  }));
   auto e = testing::Complaint("late-1", "complaint/late");
   std::vector<ledger::schema::Event::Reader> one{e.reader()};
   REQUIRE(f.log().Append("complaint/late", ledger::ExpectedVersion::Any(), one).ok());
@@ -518,4 +544,20 @@ TEST_CASE("an online backup taken while appends run restores to a ledger that ve
   CHECK(report->ok);
   CHECK(report->checked >= 20);
   CHECK(report->head == (*copy)->Head());
+}
+
+TEST_CASE("a request that is not HTTP is answered with a problem document that parses",
+          "[http]") {
+  ServerFixture f;
+  auto c = f.Client();
+  // A header line without a colon, with quotes and a backslash that the answer must not break on.
+  c.WriteRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n\"bad\\header\r\n\r\n");
+  auto reply = c.Receive();
+  CHECK(reply.status == 400);
+  CHECK(reply.content_type == "application/problem+json");
+  auto problem = reply.json().as_object();
+  CHECK(problem.at("status").as_int64() == 400);
+  CHECK(problem.at("title").as_string() == "Bad Request");
+  CHECK_THAT(std::string(problem.at("detail").as_string()),
+             Catch::StartsWith("the request is not valid HTTP/1.1: "));
 }

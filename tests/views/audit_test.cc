@@ -278,9 +278,7 @@ TEST_CASE("an entry recorded more than seven days after it happened is late", "[
   CHECK(Find(audit, By::kDay, "2025-03-01").empty());
 
   // The threshold is the constructor's to set.
-  projections::Policies policies;
-  projections::Registers registers;
-  projections::AuditIndex strict(&policies, &registers, 24 * projections::kMillisPerHour);
+  projections::AuditIndex strict(24 * projections::kMillisPerHour);
   CHECK(strict.late_threshold_ms() == 86'400'000);
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codec/json_scan.h"
 #include "ledger/normalize.h"
 #include "ledger/record.h"
 #include "ledger/validate.h"
@@ -45,69 +46,6 @@ struct Line {
   std::unique_ptr<capnp::MallocMessageBuilder> message;
   bool written_before_normalisation = false;
 };
-
-// The exact text of a top-level member's value in a JSON object. The event is decoded from its
-// own text, never from a re-serialization: a parser that rounds a double differently by one unit
-// in the last place would change the bytes, and so the hash.
-std::optional<std::string_view> RawMember(std::string_view json, std::string_view key) {
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  size_t string_start = 0;
-  for (size_t i = 0; i < json.size(); ++i) {
-    char c = json[i];
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-        std::string_view name = json.substr(string_start, i - string_start);
-        size_t colon = json.find_first_not_of(" \t\r\n", i + 1);
-        if (depth == 1 && name == key && colon != std::string_view::npos && json[colon] == ':') {
-          size_t begin = json.find_first_not_of(" \t\r\n", colon + 1);
-          if (begin == std::string_view::npos) return std::nullopt;
-          // Find where the value ends: the next ',' or '}' at depth 1, outside strings.
-          int d = 0;
-          bool s = false, e = false;
-          for (size_t j = begin; j < json.size(); ++j) {
-            char k = json[j];
-            if (s) {
-              if (e)
-                e = false;
-              else if (k == '\\')
-                e = true;
-              else if (k == '"')
-                s = false;
-              continue;
-            }
-            if (k == '"')
-              s = true;
-            else if (k == '{' || k == '[')
-              ++d;
-            else if (k == '}' || k == ']') {
-              if (d == 0) return json.substr(begin, j - begin);
-              --d;
-            } else if (k == ',' && d == 0) {
-              return json.substr(begin, j - begin);
-            }
-          }
-          return std::nullopt;
-        }
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      string_start = i + 1;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
 
 ledger::Status LineError(uint64_t number, const std::string& what) {
   return ledger::Status::InvalidArgument("line " + std::to_string(number) + ": " + what);
@@ -246,7 +184,9 @@ ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& t
   if (!ledger::FromHex(text_of("ledgerhash"), &line.hash)) {
     return LineError(number, "ledgerhash is not 64 hex digits");
   }
-  auto data = RawMember(text, "data");
+  // The event is decoded from its own text, never from a re-serialization: a parser that rounds
+  // a double differently by one unit in the last place would change the bytes, and so the hash.
+  auto data = codec::RawMember(text, "data");
   if (!data) return LineError(number, "there is no data");
   {
     capnp::MallocMessageBuilder message;
