@@ -24,6 +24,7 @@
 #include "ledger/record.h"
 #include "ledger/tree_store.h"
 #include "tools/bench/common.h"
+#include "tools/bench/sample_event.h"
 
 namespace {
 
@@ -34,29 +35,8 @@ double CpuSeconds() {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-struct Sample {
-  std::unique_ptr<capnp::MallocMessageBuilder> message;
-  ledger::schema::Event::Reader reader;
-};
-
-Sample MakeComplaint(const std::string& id, const std::string& stream) {
-  Sample s;
-  s.message = std::make_unique<capnp::MallocMessageBuilder>();
-  auto e = s.message->initRoot<ledger::schema::Event>();
-  e.setEventId(id);
-  e.setStream(stream);
-  e.setActorId("person/resident-0001");
-  e.setActorRole(ledger::schema::Role::RESIDENT);
-  auto c = e.initPayload().initComplaintFiled();
-  c.setComplaintId(stream);
-  c.setEstateId("estate/e-01");
-  c.setHouseholdId("household/e-01-3-201");
-  c.setCategory("water");
-  c.setChannel(ledger::schema::Channel::HOTLINE);
-  c.setSummary("3号楼2单元201室厨房水管漏水，楼下天花板滴水，请尽快处理");
-  s.reader = e.asReader();
-  return s;
-}
+using bench::MakeComplaint;
+using bench::Sample;
 
 uint64_t FolderBytes(const std::string& dir) {
   uint64_t total = 0;
