@@ -138,10 +138,9 @@ class Api::Impl {
       AppendAsync(request, target, std::move(respond));
       return;
     }
-    WorkPool* pool = &work_;
     // A read that waits for a position waits on the engine's list, not on a thread; the view is
     // computed on the pool once the position is reached.
-    if (!append && (path.rfind("/v1/views/", 0) == 0 || path.rfind("/v1/reports/", 0) == 0)) {
+    if (path.rfind("/v1/views/", 0) == 0 || path.rfind("/v1/reports/", 0) == 0) {
       Query q;
       std::string authorization = request.Header("authorization");
       if (ParseQuery(target, options_.clock(), &q).empty() && q.at_least > 0 &&
@@ -151,18 +150,18 @@ class Api::Impl {
         uint64_t seq = q.at_least;
         auto started = std::chrono::steady_clock::now();
         engine_->WhenApplied(seq, wait, this,
-                             [this, pool, seq, wait, started, request = std::move(request),
+                             [this, seq, wait, started, request = std::move(request),
                               respond = std::move(respond)](bool reached) mutable {
                                if (!reached) {
                                  respond(WaitTimedOut(seq, wait, started));
                                  return;
                                }
-                               RunOnPool(pool, std::move(request), std::move(respond));
+                               RunOnPool(&work_, std::move(request), std::move(respond));
                              });
         return;
       }
     }
-    RunOnPool(pool, std::move(request), std::move(respond));
+    RunOnPool(&work_, std::move(request), std::move(respond));
   }
 
   Response Handle(const Request& request) {
