@@ -18,11 +18,13 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "codec/response_json.h"
 #include "ledger/validate.h"
 
 // How this works
@@ -735,6 +737,41 @@ class TimeHandler final : public capnp::JsonCodec::Handler<int64_t> {
   }
 };
 
+// 64-bit integers as JSON numbers, by the rule of the JSON convention (codec/response_json.h):
+// a number while a double holds it exactly, a decimal string beyond. JsonCodec's own handler
+// writes every 64-bit integer as a string. Either form is read back.
+template <typename T>
+class Integer64Handler final : public capnp::JsonCodec::Handler<T> {
+ public:
+  void encode(const capnp::JsonCodec&, T input, JsonValue::Builder output) const override {
+    constexpr T kExact = static_cast<T>(kLargestExactInteger);
+    bool exact = input <= kExact;
+    if constexpr (std::is_signed_v<T>) exact = exact && input >= -kExact;
+    if (exact) {
+      output.setNumber(static_cast<double>(input));
+    } else {
+      output.setString(std::to_string(input));
+    }
+  }
+  T decode(const capnp::JsonCodec&, JsonValue::Reader input) const override {
+    if (input.isNumber()) {
+      double d = input.getNumber();
+      // 2^63 and 2^64 are exact as doubles; the checker has described anything out of range.
+      constexpr double kEnd = std::is_signed_v<T> ? 9223372036854775808.0 : 18446744073709551616.0;
+      constexpr double kStart = std::is_signed_v<T> ? -kEnd : 0.0;
+      KJ_REQUIRE(d == std::trunc(d) && d >= kStart && d < kEnd, "not a whole number in range");
+      return static_cast<T>(d);
+    }
+    KJ_REQUIRE(input.isString(), "expected a whole number");
+    std::string_view s = View(input.getString());
+    T n = 0;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), n);
+    KJ_REQUIRE(r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty(),
+               "not a whole number in range");
+    return n;
+  }
+};
+
 // Enums by name only. Replaces JsonCodec's own enum handler, which also takes a JSON number and
 // casts it to uint16_t unchecked (1e30 is undefined behaviour, 3.7 becomes 3).
 class EnumHandler final : public capnp::JsonCodec::Handler<capnp::DynamicEnum> {
@@ -1069,6 +1106,8 @@ class Checker {
 class Bundle {
  public:
   explicit Bundle(capnp::StructSchema root) {
+    codec.addTypeHandler(int64_handler);
+    codec.addTypeHandler(uint64_handler);
     Build(root, nullptr, nullptr);
     MarkUnionReach();
     // Our enum and time handlers are registered by Build, before this, so that the annotation
@@ -1281,6 +1320,8 @@ class Bundle {
 
   // Handlers and tables come before the codec, which points at them, so they outlive it.
   TimeHandler time_handler;
+  Integer64Handler<int64_t> int64_handler;
+  Integer64Handler<uint64_t> uint64_handler;
   std::unordered_map<uint64_t, std::unique_ptr<EnumInfo>> enums;
   std::vector<std::unique_ptr<EnumHandler>> enum_handlers;
   std::unordered_map<uint64_t, std::unique_ptr<ObjectInfo>> objects;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 
+#include "codec/response_json.h"
 #include "http/log_source.h"
 #include "http/permissions.h"
 #include "http/proofs.h"
@@ -777,7 +778,7 @@ class Api::Impl {
         error = fill_error;
         return;
       }
-      json = json_->EncodeStruct(reader);
+      json = codec::EncodeResponse(reader);
       position = views.position();
     };
     if (q.as_of) {

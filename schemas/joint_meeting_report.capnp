@@ -15,6 +15,7 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ledger::schema");
+using Form = import "json_form.capnp";
 
 using import "view_complaints.capnp".Count;
 using import "view_complaints.capnp".Timing;
@@ -123,11 +124,11 @@ struct JointMeetingReport {
   estateName @1 :Text;         # empty when the estate is not registered
   companyId @2 :Text;          # serving the estate on the last day of the period
   companyName @3 :Text;
-  periodFrom @4 :Int64;        # inclusive, ms since the epoch
-  periodTo @5 :Int64;          # exclusive
+  periodFrom @4 :Int64 $Form.instant;        # inclusive, ms since the epoch
+  periodTo @5 :Int64 $Form.instant;          # exclusive
   firstDay @6 :Text;           # the period's first and last local days (Asia/Shanghai)
   lastDay @7 :Text;
-  now @8 :Int64;               # = periodTo: the instant everything is judged at
+  now @8 :Int64 $Form.instant; # = periodTo: the instant everything is judged at
   positionSeq @9 :UInt64;      # the ledger position of the views it was computed from
   positionHash @10 :Text;      # hex chain hash at that position
   headlines @11 :JointMeetingHeadlines;

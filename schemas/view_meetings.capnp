@@ -5,6 +5,7 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ledger::schema");
+using Form = import "json_form.capnp";
 
 struct MeetingSideCount {
   side @0 :Text;               # streetOffice, communityParty, residentsCommittee, ...
@@ -39,7 +40,7 @@ struct MeetingItem {
 
 struct ResolutionProgressItem {
   seq @0 :UInt64;
-  at @1 :Int64;                # when it happened (occurredAt)
+  at @1 :Int64 $Form.instant;  # when it happened (occurredAt)
   note @2 :Text;
   percent @3 :UInt8;
   completed @4 :Bool;          # a resolutionCompleted event
@@ -59,7 +60,7 @@ struct ResolutionItem {
   percent @10 :UInt8;          # the last progress reported by `now`; 100 once completed
   completedAt @11 :Int64;      # zero unless completed by `now`
   completedSeq @12 :UInt64;
-  overdueFrom @13 :Int64;      # the instant it is (or would be) overdue: start of the day after
+  overdueFrom @13 :Int64 $Form.instant;      # the instant it is (or would be) overdue: start of the day after
                                # the due date, local time; zero without a due date
   daysOverdue @14 :UInt32;     # local days from the due date to `now`, when overdue
   newlyOverdue @15 :Bool;      # OpenResolutions only: overdueFrom >= since
@@ -68,7 +69,7 @@ struct ResolutionItem {
 
 struct MeetingsView {
   estateId @0 :Text;
-  now @1 :Int64;               # the instant "open" and "overdue" are judged at
+  now @1 :Int64 $Form.instant; # the instant "open" and "overdue" are judged at
   meetingTotal @2 :UInt32;     # meetings matching, before paging
   meetings @3 :List(MeetingItem);       # one page, by day held then id
   resolutionTotal @4 :UInt32;  # resolutions of those meetings, before paging
@@ -81,8 +82,8 @@ struct MeetingsView {
 
 struct OpenResolutions {
   estateId @0 :Text;
-  since @1 :Int64;
-  now @2 :Int64;
+  since @1 :Int64 $Form.instant;
+  now @2 :Int64 $Form.instant;
   openCount @3 :UInt32;
   overdueCount @4 :UInt32;
   newlyOverdueCount @5 :UInt32;         # overdue at `now`, and became so at or after `since`

@@ -18,6 +18,7 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ledger::schema");
+using Form = import "json_form.capnp";
 
 using import "view_complaints.capnp".Count;
 
@@ -50,7 +51,7 @@ struct RepairItem {
   dispatchedCompanyId @13 :Text;  # the last dispatch's company, as recorded on the dispatch
   completions @14 :UInt32;        # how many completions were recorded (the last counts)
   hasLimit @15 :Bool;
-  deadline @16 :Int64;            # complete at or before this instant; zero when no limit
+  deadline @16 :Int64 $Form.instant;            # complete at or before this instant; zero when no limit
   limitPolicyId @17 :Text;
   limitPolicyVersion @18 :UInt32;
   limitHours @19 :UInt32;
@@ -62,7 +63,7 @@ struct RepairItem {
 }
 
 struct RepairsView {
-  now @0 :Int64;                  # the instant "open" and "overdue" are judged at
+  now @0 :Int64 $Form.instant;    # the instant "open" and "overdue" are judged at
   total @1 :UInt32;               # = open + done
   open @2 :UInt32;                # not completed (overdue ones included)
   overdue @3 :UInt32;             # not completed and past the deadline at `now`
@@ -84,7 +85,7 @@ struct RepairsView {
 }
 
 struct RepairsOverdue {
-  now @0 :Int64;
+  now @0 :Int64 $Form.instant;
   total @1 :UInt32;               # overdue repairs matching the filter, before paging
   items @2 :List(RepairItem);     # one page, oldest request first
   offset @3 :UInt32;

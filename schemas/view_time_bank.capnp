@@ -9,6 +9,7 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ledger::schema");
+using Form = import "json_form.capnp";
 
 struct TimeBankTally {
   claims @0 :UInt32;
@@ -30,7 +31,7 @@ struct TimeBankRefusal {
   # An exchange the view recorded as void: the ledger keeps it, balances ignore it.
   exchangeId @0 :Text;
   seq @1 :UInt64;
-  at @2 :Int64;
+  at @2 :Int64 $Form.instant;
   payerId @3 :Text;
   providerId @4 :Text;
   requestedCenti @5 :Int64;
@@ -64,7 +65,7 @@ struct TimeBankView {
 
 struct TimeBankMovement {
   seq @0 :UInt64;                  # the event that caused it
-  at @1 :Int64;
+  at @1 :Int64 $Form.instant;
   kind @2 :Text;                   # earned, unpriced, paid, received, refused
   amountCenti @3 :Int64;           # signed: + into the account, - out of it; 0 if refused/unpriced
   balanceAfterCenti @4 :Int64;

@@ -6,6 +6,7 @@
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ledger::schema");
+using Form = import "json_form.capnp";
 
 using import "view_complaints.capnp".Count;
 
@@ -69,9 +70,9 @@ struct VisitCompliance {
 }
 
 struct VisitsView {
-  periodFrom @0 :Int64;          # inclusive; obligations whose window opens in the period
-  periodTo @1 :Int64;            # exclusive
-  now @2 :Int64;                 # the instant statuses are judged at
+  periodFrom @0 :Int64 $Form.instant;          # inclusive; obligations whose window opens in the period
+  periodTo @1 :Int64 $Form.instant;            # exclusive
+  now @2 :Int64 $Form.instant;   # the instant statuses are judged at
   visitCount @3 :UInt32;         # visits in the period that match the filter
   visits @4 :List(VisitItem);    # one page, newest first
   visitsOffset @5 :UInt32;
@@ -97,7 +98,7 @@ struct VisitHouseholdFlags {
 }
 
 struct VisitFlagChange {
-  at @0 :Int64;
+  at @0 :Int64 $Form.instant;
   flags @1 :VisitHouseholdFlags;
   reason @2 :Text;
   seq @3 :UInt64;
@@ -109,9 +110,9 @@ struct HouseholdVisits {
   registered @2 :Bool;           # known to the household register
   flags @3 :VisitHouseholdFlags; # as they stand now
   flagHistory @4 :List(VisitFlagChange);
-  periodFrom @5 :Int64;
-  periodTo @6 :Int64;
-  now @7 :Int64;
+  periodFrom @5 :Int64 $Form.instant;
+  periodTo @6 :Int64 $Form.instant;
+  now @7 :Int64 $Form.instant;
   visits @8 :List(VisitItem);    # every visit to the household, oldest first
   obligations @9 :List(VisitObligationItem);   # those of the period, by window
   compliance @10 :VisitCompliance;

@@ -172,14 +172,15 @@ TEST_CASE("a bad time names the field and the accepted forms", "[codec]") {
   CHECK_FALSE(codec::ParseTimestamp("").ok());
 }
 
-TEST_CASE("other 64-bit integers are strings out and numbers or strings in", "[codec]") {
+TEST_CASE("other 64-bit integers are numbers out (strings beyond 2^53) and numbers or strings in",
+          "[codec]") {
   for (const char* seq : {"12", R"("12")"}) {
     Decoded d(std::string(R"({"eventId":"e1","type":"correctionRecorded","data":{"correctsSeq":)") +
               seq + R"(,"reason":"typo"}})");
     INFO(seq);
     REQUIRE(d.status.ok());
     CHECK(d.event.getPayload().getCorrectionRecorded().getCorrectsSeq() == 12);
-    CHECK(Json().Encode(d.event.asReader()).find(R"("correctsSeq":"12")") != std::string::npos);
+    CHECK(Json().Encode(d.event.asReader()).find(R"("correctsSeq":12,)") != std::string::npos);
   }
   for (const char* points : {"-250", R"("-250")"}) {
     Decoded d(std::string(R"({"type":"timeBankExchanged","data":{"pointsCenti":)") + points + "}}");
@@ -190,6 +191,17 @@ TEST_CASE("other 64-bit integers are strings out and numbers or strings in", "[c
   Decoded big(R"({"type":"starRatingPublished","data":{"computedAtSeq":"18446744073709551615"}})");
   REQUIRE(big.status.ok());
   CHECK(big.event.getPayload().getStarRatingPublished().getComputedAtSeq() == UINT64_MAX);
+  // Beyond 2^53 - 1 a double no longer holds every integer, so the value goes out as a string.
+  CHECK(Json().Encode(big.event.asReader()).find(R"("computedAtSeq":"18446744073709551615")") !=
+        std::string::npos);
+  Decoded edge(R"({"type":"timeBankExchanged","data":{"pointsCenti":"-9007199254740991"}})");
+  REQUIRE(edge.status.ok());
+  CHECK(Json().Encode(edge.event.asReader()).find(R"("pointsCenti":-9007199254740991)") !=
+        std::string::npos);
+  Decoded past(R"({"type":"timeBankExchanged","data":{"pointsCenti":"-9007199254740992"}})");
+  REQUIRE(past.status.ok());
+  CHECK(Json().Encode(past.event.asReader()).find(R"("pointsCenti":"-9007199254740992")") !=
+        std::string::npos);
 
   CHECK(ErrorFor(R"({"type":"correctionRecorded","data":{"correctsSeq":"-1"}})") ==
         R"(data.correctsSeq: "-1" is out of range; allowed: 0 to 18446744073709551615)");
@@ -300,7 +312,7 @@ TEST_CASE("a correction with a replacement payload round-trips", "[codec]") {
   });
   e.builder().setStream("complaint/c-1");
   std::string first = Json().Encode(e.reader());
-  CHECK(first.find(R"("type":"correctionRecorded","data":{"correctsSeq":"41",)") !=
+  CHECK(first.find(R"("type":"correctionRecorded","data":{"correctsSeq":41,)") !=
         std::string::npos);
   CHECK(first.find(R"("action":{"replacement":{"type":"complaintFiled","data":{)") !=
         std::string::npos);

@@ -458,7 +458,6 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
   if (!engine.ok()) return Fail(engine.status());
   auto caught_up = (*engine)->CatchUp();
   if (!caught_up.ok()) return Fail(caught_up);
-  codec::EventJson json;
   capnp::MallocMessageBuilder message;
   std::string output;
   if (kind == "joint-meeting") {
@@ -484,7 +483,7 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
       }
       return 0;
     });
-    output = ctl::RenderJointMeeting(json, report.asReader(), format, monthly);
+    output = ctl::RenderJointMeeting(report.asReader(), format, monthly);
   } else {
     if (year == 0) return Fail("--year is required for a star-evaluation report");
     auto report = message.initRoot<ledger::schema::StarEvaluation>();
@@ -492,7 +491,7 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
       projections::ComputeStarEvaluation(views, year, report);
       return 0;
     });
-    output = ctl::RenderStarEvaluation(json, report.asReader(), format);
+    output = ctl::RenderStarEvaluation(report.asReader(), format);
   }
   if (output.empty()) return Fail("--format \"" + format + "\" is not one of json, csv, html");
   if (out_path == "-") {

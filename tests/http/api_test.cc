@@ -5,6 +5,8 @@
 #include <capnp/serialize.h>
 
 #include <atomic>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include "schemas/api.capnp.h"
@@ -447,6 +449,42 @@ TEST_CASE("stopping the server finishes the request in flight", "[http]") {
   CHECK_THROWS(f.Client());
 }
 
+// Everything in `v` (at `path`) that breaks the JSON convention of views and reports (README):
+// an empty string standing for "none", a time that is neither RFC 3339 nor null, a sequence
+// number, count or amount written as anything but a number.
+void CheckConvention(const boost::json::value& v, const std::string& path,
+                     std::vector<std::string>* broken) {
+  static const std::regex kTime(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+  static const std::set<std::string> kInstants = {"now", "deadline",   "overdueFrom", "since",
+                                                  "at",  "periodFrom", "periodTo"};
+  auto ends = [](const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (v.is_object()) {
+    for (const auto& [k, member] : v.as_object()) {
+      std::string key(k);
+      std::string here = path + "." + key;
+      bool instant = ends(key, "At") || kInstants.count(key) > 0;
+      if (instant && !member.is_null() &&
+          !(member.is_string() && std::regex_match(std::string(member.as_string()), kTime))) {
+        broken->push_back(here + " is not an RFC 3339 time or null");
+      }
+      bool number = ends(key, "Seq") || key == "seq" || ends(key, "Centi") || key == "count" ||
+                    key == "total" || key == "minutes" || ends(key, "Hours");
+      if (number && !member.is_number() && !member.is_null()) {
+        broken->push_back(here + " is not a number");
+      }
+      CheckConvention(member, here, broken);
+    }
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.as_array().size(); ++i) {
+      CheckConvention(v.as_array()[i], path + "[" + std::to_string(i) + "]", broken);
+    }
+  } else if (v.is_string() && v.as_string().empty()) {
+    broken->push_back(path + " is an empty string");
+  }
+}
+
 TEST_CASE("every view and both reports answer over HTTP", "[http][views]") {
   ServerFixture f;
   auto c = f.Client();
@@ -493,9 +531,21 @@ TEST_CASE("every view and both reports answer over HTTP", "[http][views]") {
     INFO(q << " -> " << r.body.substr(0, 400));
     REQUIRE(r.status == 200);
     CHECK(r.json().at("position").at("seq").as_int64() == static_cast<int64_t>(head));
+    std::vector<std::string> broken;
+    CheckConvention(r.json().at("result"), "result", &broken);
+    CHECK(broken == std::vector<std::string>{});
   }
   auto complaints = c.Send("GET", "/v1/views/complaints?" + wait, f.admin).json();
   CHECK(complaints.at("result").at("total").as_int64() == 1);
+  // Every field is there with its zero value; times not yet come are null; so is "no household".
+  const auto& item = complaints.at("result").at("items").at(0);
+  CHECK(item.at("filedAt").as_string() == "2025-03-01T13:30:00.000Z");
+  CHECK(item.at("acknowledgedAt").is_null());
+  CHECK(item.at("householdId").is_null());
+  CHECK(item.at("escalated").as_bool() == false);
+  CHECK(item.at("reopenedCount").as_int64() == 0);
+  CHECK(item.at("filedSeq").as_int64() == 3);
+  CHECK(complaints.at("result").at("escalated").as_int64() == 0);
   auto repairs = c.Send("GET", "/v1/views/repairs?" + wait, f.admin).json();
   CHECK(repairs.at("result").at("total").as_int64() == 1);
   auto audit = c.Send("GET", "/v1/views/audit?entity=h-1", f.admin).json();
@@ -506,7 +556,10 @@ TEST_CASE("every view and both reports answer over HTTP", "[http][views]") {
   CHECK(full.at("result").at("households").at(0).at("headName").as_string() == "张大爷");
   std::string resident = f.Token(Role::RESIDENT, "person/r", {"estate/e-1"});
   auto hidden = c.Send("GET", "/v1/views/registers", resident).json();
-  CHECK_FALSE(hidden.at("result").at("households").at(0).as_object().contains("headName"));
+  // Withheld, not missing: every field is present, and "none" is null (README, the JSON
+  // convention).
+  CHECK(hidden.at("result").at("households").at(0).at("headName").is_null());
+  CHECK(hidden.at("result").at("households").at(0).at("phone").is_null());
   CHECK(hidden.at("result").at("households").at(0).at("personalDetailsHidden").as_bool());
   // And the audit index is not for residents.
   CHECK(c.Send("GET", "/v1/views/audit?entity=h-1", resident).status == 403);
@@ -546,8 +599,7 @@ TEST_CASE("an online backup taken while appends run restores to a ledger that ve
   CHECK(report->head == (*copy)->Head());
 }
 
-TEST_CASE("a request that is not HTTP is answered with a problem document that parses",
-          "[http]") {
+TEST_CASE("a request that is not HTTP is answered with a problem document that parses", "[http]") {
   ServerFixture f;
   auto c = f.Client();
   // A header line without a colon, with quotes and a backslash that the answer must not break on.

@@ -47,13 +47,11 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
                                                const ledger::Progress& progress);
 
 // "" if `format` is not json, csv or html.
-std::string RenderStarEvaluation(const codec::EventJson& json,
-                                 ledger::schema::StarEvaluation::Reader report,
+std::string RenderStarEvaluation(ledger::schema::StarEvaluation::Reader report,
                                  const std::string& format);
 // `monthly_compliance`: (month "YYYY-MM", repair time-limit compliance 0..1) for the chart.
 std::string RenderJointMeeting(
-    const codec::EventJson& json, ledger::schema::JointMeetingReport::Reader report,
-    const std::string& format,
+    ledger::schema::JointMeetingReport::Reader report, const std::string& format,
     const std::vector<std::pair<std::string, double>>& monthly_compliance = {});
 
 }  // namespace ctl

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/response_json.h"
 #include "tools/ctl/cloudevents.h"
 
 namespace ctl {
@@ -175,10 +176,9 @@ std::string FlatTable(capnp::DynamicStruct::Reader s, size_t max_rows) {
 
 }  // namespace
 
-std::string RenderStarEvaluation(const codec::EventJson& json,
-                                 ledger::schema::StarEvaluation::Reader r,
+std::string RenderStarEvaluation(ledger::schema::StarEvaluation::Reader r,
                                  const std::string& format) {
-  if (format == "json") return json.EncodeStruct(r) + "\n";
+  if (format == "json") return codec::EncodeResponse(r) + "\n";
   std::string stamp = "ledger position " + std::to_string(r.getPositionSeq()) + " · " +
                       r.getPositionHash().cStr() + " · policy " + r.getPolicyId().cStr() + " v" +
                       std::to_string(r.getPolicyVersion());
@@ -247,12 +247,11 @@ std::string RenderStarEvaluation(const codec::EventJson& json,
                   Html(r.getNotes().cStr()) + "</p>");
 }
 
-std::string RenderJointMeeting(const codec::EventJson& json,
-                               ledger::schema::JointMeetingReport::Reader r,
+std::string RenderJointMeeting(ledger::schema::JointMeetingReport::Reader r,
                                const std::string& format,
                                const std::vector<std::pair<std::string, double>>& monthly) {
   capnp::DynamicStruct::Reader s = r;
-  if (format == "json") return json.EncodeStruct(s) + "\n";
+  if (format == "json") return codec::EncodeResponse(s) + "\n";
   std::vector<std::pair<std::string, std::string>> rows;
   Flatten(s, "", &rows);
   if (format == "csv") {

@@ -1,7 +1,8 @@
-// Every reading of an API field goes through here. The readers are tolerant on purpose: a number
-// may come as 70 or "70" (64-bit values beyond 2^53 come as strings), a time as RFC 3339 text or
-// as milliseconds since the epoch (a number or a string of digits), and a missing field reads as
-// its zero value. A change in how the API spells a value changes nothing elsewhere.
+// Every reading of an API field goes through here. The API follows one JSON convention (README,
+// "The JSON convention"): numbers are numbers (beyond 2^53 a decimal string), times RFC 3339 or
+// null, every field present, null for "none". The readers stay tolerant all the same (a number may
+// come as 70 or "70", a time as RFC 3339 or milliseconds, null or missing reads as the zero
+// value), so that a change in how the API spells a value changes nothing elsewhere.
 
 // The member `key` of `obj` (a dotted path "a.b.c" is allowed), or undefined.
 function pick(obj, key) {

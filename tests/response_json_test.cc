@@ -1,0 +1,99 @@
+// The JSON convention of views and reports (codec/response_json.h): every field present with its
+// zero value, integers as numbers up to 2^53 - 1 and strings beyond, times as RFC 3339 or null,
+// null for empty text and for numbers that are not finite.
+
+#include "codec/response_json.h"
+
+#include <capnp/message.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+
+#include "schemas/joint_meeting_report.capnp.h"
+#include "schemas/view_complaints.capnp.h"
+#include "schemas/view_repairs.capnp.h"
+
+namespace {
+
+// 2025-03-01T13:30:00Z: 20148 days after 1970-01-01 (55 years with 14 leap days, then January
+// and February), 1740787200 s, plus 13.5 hours.
+constexpr int64_t kMarchFirst1330Utc = 1740835800000;
+
+}  // namespace
+
+TEST_CASE("a view with nothing set still has every field, each with its zero value", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto view = message.initRoot<ledger::schema::ComplaintsView>();
+  std::string json = codec::EncodeResponse(view.asReader());
+  // Unset lists are [], unset structs objects of zeros, and no average over nothing is a number.
+  CHECK(json == R"({"total":0,"open":0,"resolved":0,"reopened":0,"escalated":0,"byStatus":[],)"
+                R"("byCategory":[],"byChannel":[],"byEstate":[],"byCompany":[],)"
+                R"("toAcknowledge":{"count":0,"averageHours":0,"medianHours":0},)"
+                R"("toReply":{"count":0,"averageHours":0,"medianHours":0},)"
+                R"("toResolve":{"count":0,"averageHours":0,"medianHours":0},)"
+                R"("satisfaction":[],"items":[],"offset":0})");
+}
+
+TEST_CASE("an item: numbers, times, null for none, text escaped", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto view = message.initRoot<ledger::schema::ComplaintsView>();
+  view.setTotal(1);
+  view.initToAcknowledge().setAverageHours(std::nan(""));
+  view.getToReply().setAverageHours(2.5);
+  auto item = view.initItems(1)[0];
+  item.setComplaintId("complaint/c-1");
+  item.setEstateId("estate/e-1");
+  item.setSummary("电梯 \"停运\"\n三天");
+  item.setStatus("filed");
+  item.setFiledAt(kMarchFirst1330Utc);
+  item.setFiledSeq(70);
+  std::string json = codec::EncodeResponse(view.asReader());
+  CHECK_THAT(json, Catch::Contains(R"("toAcknowledge":{"count":0,"averageHours":null,)"));
+  CHECK_THAT(json, Catch::Contains(R"("toReply":{"count":0,"averageHours":2.5,)"));
+  CHECK_THAT(json,
+             Catch::Contains(
+                 R"({"complaintId":"complaint/c-1","estateId":"estate/e-1","householdId":null,)"
+                 R"("companyId":null,"category":null,"channel":null,)"
+                 R"("summary":"电梯 \"停运\"\n三天","status":"filed",)"
+                 R"("filedAt":"2025-03-01T13:30:00.000Z","acknowledgedAt":null,)"
+                 R"("repliedAt":null,"resolvedAt":null,"reopenedCount":0,"escalated":false,)"
+                 R"("satisfaction":null,"filedSeq":70})"));
+}
+
+TEST_CASE("integers beyond 2^53 - 1 are strings, up to it numbers", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto items = message.initRoot<ledger::schema::ComplaintsView>().initItems(3);
+  items[0].setFiledSeq(9007199254740991ULL);  // 2^53 - 1
+  items[1].setFiledSeq(9007199254740992ULL);  // 2^53: a double holds it, but not 2^53 + 1
+  items[2].setFiledSeq(UINT64_MAX);
+  std::string json =
+      codec::EncodeResponse(message.getRoot<ledger::schema::ComplaintsView>().asReader());
+  CHECK_THAT(json, Catch::Contains(R"("filedSeq":9007199254740991})"));
+  CHECK_THAT(json, Catch::Contains(R"("filedSeq":"9007199254740992"})"));
+  CHECK_THAT(json, Catch::Contains(R"("filedSeq":"18446744073709551615"})"));
+}
+
+TEST_CASE("instants named without At are times too; durations stay numbers", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto report = message.initRoot<ledger::schema::JointMeetingReport>();
+  report.setPeriodFrom(kMarchFirst1330Utc);
+  report.setNow(kMarchFirst1330Utc + 1);
+  std::string json = codec::EncodeResponse(report.asReader());
+  CHECK_THAT(json, Catch::Contains(R"("periodFrom":"2025-03-01T13:30:00.000Z")"));
+  CHECK_THAT(json, Catch::Contains(R"("periodTo":null)"));  // never set: no such instant
+  CHECK_THAT(json, Catch::Contains(R"("now":"2025-03-01T13:30:00.001Z")"));
+
+  capnp::MallocMessageBuilder repairs_message;
+  auto repair = repairs_message.initRoot<ledger::schema::RepairsView>().initItems(1)[0];
+  repair.setDeadline(kMarchFirst1330Utc);
+  CHECK_THAT(
+      codec::EncodeResponse(repairs_message.getRoot<ledger::schema::RepairsView>().asReader()),
+      Catch::Contains(R"("deadline":"2025-03-01T13:30:00.000Z")"));
+}
+
+TEST_CASE("control characters are escaped so the document stays JSON", "[codec]") {
+  std::string out;
+  codec::AppendJsonString(std::string("a\x01\tb\\", 5), &out);
+  CHECK(out == R"("a\u0001\tb\\")");
+}
