@@ -16,14 +16,14 @@
 #include <mutex>
 #include <set>
 
-#include "http/log_source.h"
+#include "base/clock.h"
 #include "http/permissions.h"
-#include "http/proofs.h"
 #include "http/routes.h"
-#include "http/work_pool.h"
-#include "ledger/clock.h"
 #include "ledger/validate.h"
+#include "log_source.h"
+#include "proofs.h"
 #include "schemas/api.capnp.h"
+#include "work_pool.h"
 
 namespace http {
 
@@ -106,7 +106,7 @@ class Api::Impl {
         metrics_(metrics),
         options_(std::move(options)),
         work_("views", options_.work_threads, options_.work_queue) {
-    if (!options_.clock) options_.clock = ledger::SystemMillis;
+    if (!options_.clock) options_.clock = base::SystemMillis;
   }
 
   ~Impl() { Stop(); }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/ctl/cloudevents.h"
+#include "cloudevents.h"
 
 namespace ctl {
 
