@@ -3,9 +3,9 @@
 // events carry ("YYYY-MM-DD"), and for RFC 3339 times in JSON.
 //
 // Days are proleptic Gregorian (H. Hinnant's algorithms). The range of years is 0000 to 9999,
-// the years four digits write: ParseDay, IsCalendarDay and codec's RFC 3339 parsing refuse
-// anything else, and a time outside it has no RFC 3339 form. (Stricter rules of the domain, such
-// as the ledger refusing recorded days before 1900, are stated where they apply.)
+// the years four digits write: ParseDay (and so the ledger's IsCalendarDate) and codec's RFC 3339
+// parsing refuse anything else, and a time outside it has no RFC 3339 form. (Stricter rules of the
+// domain, such as the ledger refusing recorded days before 1900, are stated where they apply.)
 //
 // Governance rules here are stated in China Standard Time, which has had no daylight saving
 // since 1991, so a zone is a fixed offset. Named zones are looked up in a small table of
