@@ -24,8 +24,9 @@
 #include <utility>
 #include <vector>
 
+#include "base/civil_time.h"
+#include "base/utf8.h"
 #include "codec/response_json.h"
-#include "ledger/validate.h"
 
 // How this works
 //
@@ -165,38 +166,10 @@ std::string Suggest(std::string_view given, const std::vector<std::string>& name
 }
 
 // ---------------------------------------------------------------------------------------------
-// Time: proleptic Gregorian days (H. Hinnant's algorithms), RFC 3339 text
+// Time: RFC 3339 text over base's one calendar (base/civil_time.h), years 0000 to 9999
 
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t* y, int* m, int* d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-int DaysInMonth(int64_t y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && IsLeap(y) ? 29 : kDays[m - 1];
-}
-
-const int64_t kFirstFormattable = DaysFromCivil(0, 1, 1) * kMsPerDay;
-const int64_t kLastFormattable = DaysFromCivil(10000, 1, 1) * kMsPerDay - 1;
+const int64_t kFirstFormattable = base::DaysFromCivil({base::kFirstYear, 1, 1}) * kMsPerDay;
+const int64_t kLastFormattable = base::DaysFromCivil({base::kLastYear + 1, 1, 1}) * kMsPerDay - 1;
 
 // Reads `n` decimal digits at `s[at]`; false if any is not a digit.
 bool Digits(std::string_view s, size_t at, size_t n, int* out) {
@@ -229,7 +202,7 @@ bool ParseRfc3339(std::string_view s, int64_t* out) {
       !Digits(s, 17, 2, &second)) {
     return false;
   }
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+  if (month < 1 || month > 12 || day < 1 || day > base::DaysInMonth(year, month) || hour > 23 ||
       minute > 59 || second > 59) {
     return false;
   }
@@ -261,8 +234,8 @@ bool ParseRfc3339(std::string_view s, int64_t* out) {
     return false;
   }
   if (i != s.size()) return false;
-  int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                    offset_minutes * 60;
+  int64_t seconds = base::DaysFromCivil({year, month, day}) * 86400 + hour * 3600 + minute * 60 +
+                    second - offset_minutes * 60;
   *out = seconds * 1000 + millis;
   return true;
 }
@@ -457,7 +430,7 @@ class Parser {
   // One UTF-8 sequence at pos_ (lead byte >= 0x80), appended to `out`.
   bool Utf8(std::string* out) {
     const char* problem = nullptr;
-    size_t len = ledger::Utf8SequenceLength(text_, pos_, &problem);
+    size_t len = base::Utf8SequenceLength(text_, pos_, &problem);
     if (len == 0) {
       return Fail(pos_,
                   "invalid UTF-8 (" + (problem ? std::string(problem) : Describe(pos_)) + ")");
@@ -1407,12 +1380,10 @@ std::string FormatTimestamp(int64_t unix_ms) {
     rest += kMsPerDay;
     --days;
   }
-  int64_t year;
-  int month, day;
-  CivilFromDays(days, &year, &month, &day);
+  base::CivilDay civil = base::CivilFromDays(days);
   char buf[32];
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", static_cast<int>(year), month,
-           day, static_cast<int>(rest / 3600000), static_cast<int>(rest / 60000 % 60),
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", civil.year, civil.month,
+           civil.day, static_cast<int>(rest / 3600000), static_cast<int>(rest / 60000 % 60),
            static_cast<int>(rest / 1000 % 60), static_cast<int>(rest % 1000));
   return buf;
 }

@@ -20,10 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "codec/event_json.h"
 #include "http/routes.h"
 #include "ledger/normalize.h"
-#include "ledger/status.h"
 #include "ledger/validate.h"
 #include "schemas/api.capnp.h"
 #include "schemas/events.capnp.h"

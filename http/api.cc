@@ -16,15 +16,15 @@
 #include <mutex>
 #include <set>
 
+#include "base/clock.h"
 #include "codec/response_json.h"
-#include "http/log_source.h"
 #include "http/permissions.h"
-#include "http/proofs.h"
 #include "http/routes.h"
-#include "http/work_pool.h"
-#include "ledger/clock.h"
 #include "ledger/validate.h"
+#include "log_source.h"
+#include "proofs.h"
 #include "schemas/api.capnp.h"
+#include "work_pool.h"
 
 namespace http {
 
@@ -107,7 +107,7 @@ class Api::Impl {
         metrics_(metrics),
         options_(std::move(options)),
         work_("views", options_.work_threads, options_.work_queue) {
-    if (!options_.clock) options_.clock = ledger::SystemMillis;
+    if (!options_.clock) options_.clock = base::SystemMillis;
   }
 
   ~Impl() { Stop(); }

@@ -1,4 +1,4 @@
-#include "http/beast_message.h"
+#include "beast_message.h"
 
 #include <cctype>
 #include <utility>

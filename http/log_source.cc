@@ -1,4 +1,4 @@
-#include "http/log_source.h"
+#include "log_source.h"
 
 #include "ledger/validate.h"
 

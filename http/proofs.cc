@@ -1,4 +1,4 @@
-#include "http/proofs.h"
+#include "proofs.h"
 
 #include <charconv>
 

@@ -268,7 +268,7 @@ capnp::DynamicStruct::Reader Root(capnp::MallocMessageBuilder& message) {
 
 // The local year of the query's instant, unless ?year= says otherwise.
 int YearOf(const Query& q) {
-  return q.year ? q.year : projections::LocalYear(q.now_ms, projections::TimeZone{});
+  return q.year ? q.year : projections::LocalYear(q.now_ms, projections::TimeZone::China());
 }
 
 std::vector<ViewRoute>& Views() {
@@ -355,7 +355,8 @@ std::vector<ViewRoute>& Views() {
        }},
       {"registers", "estates, contracts, companies, households, people, committees, demands",
        [](const ViewSet& v, const Query& q, Message& m, std::string*) {
-         v.registers.Query(q.filter, projections::LocalDay(q.now_ms, projections::TimeZone{}),
+         v.registers.Query(q.filter,
+                           projections::LocalDay(q.now_ms, projections::TimeZone::China()),
                            q.personal_details, m.initRoot<schema::RegistersView>());
          return Root<schema::RegistersView>(m);
        }},

@@ -17,7 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "http/beast_message.h"
+#include "beast_message.h"
 #include "http/routes.h"
 
 namespace http {

@@ -1,4 +1,4 @@
-#include "http/work_pool.h"
+#include "work_pool.h"
 
 #include <cstdio>
 #include <exception>

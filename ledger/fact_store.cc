@@ -1,4 +1,4 @@
-#include "ledger/fact_store.h"
+#include "fact_store.h"
 
 #include <cstring>
 #include <memory>

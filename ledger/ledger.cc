@@ -44,13 +44,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ledger/clock.h"
-#include "ledger/fact_store.h"
+#include "base/clock.h"
+#include "fact_store.h"
 #include "ledger/normalize.h"
-#include "ledger/record.h"
 #include "ledger/rocks.h"
-#include "ledger/tree_store.h"
 #include "ledger/validate.h"
+#include "record.h"
+#include "tree_store.h"
 
 namespace ledger {
 namespace {
@@ -165,7 +165,7 @@ class RocksLedger final : public Ledger {
  public:
   RocksLedger(const std::string& dir, const Options& options, std::unique_ptr<Store> store)
       : dir_(dir), options_(options), store_(std::move(store)) {
-    if (!options_.clock) options_.clock = ledger::SystemMillis;
+    if (!options_.clock) options_.clock = base::SystemMillis;
     recorded_at_offset_ = TimeFieldOffset("recordedAt");
     occurred_at_offset_ = TimeFieldOffset("occurredAt");
   }

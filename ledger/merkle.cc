@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "ledger/record.h"
+#include "record.h"
 
 namespace ledger::merkle {
 namespace {

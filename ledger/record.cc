@@ -1,4 +1,4 @@
-#include "ledger/record.h"
+#include "record.h"
 
 #include <openssl/evp.h>
 
@@ -9,36 +9,6 @@
 #include <kj/exception.h>
 
 namespace ledger {
-
-namespace {
-constexpr char kHexDigits[] = "0123456789abcdef";
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
-std::string ToHex(const Hash& hash) {
-  std::string out(64, '0');
-  for (size_t i = 0; i < hash.size(); ++i) {
-    out[2 * i] = kHexDigits[hash[i] >> 4];
-    out[2 * i + 1] = kHexDigits[hash[i] & 0xF];
-  }
-  return out;
-}
-
-bool FromHex(std::string_view hex, Hash* out) {
-  if (hex.size() != 64) return false;
-  for (size_t i = 0; i < 32; ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    (*out)[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return true;
-}
 
 std::string ExpectedVersion::ToString() const {
   switch (kind_) {
@@ -113,9 +83,11 @@ void EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canoni
   std::memcpy(out->data() + kRecordHeaderBytes, canonical_bytes.data(), canonical_bytes.size());
 }
 
+}  // namespace internal
+
 std::string EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes) {
   std::string out;
-  EncodeRecord(seq, stream_version, canonical_bytes, &out);
+  internal::EncodeRecord(seq, stream_version, canonical_bytes, &out);
   return out;
 }
 
@@ -137,6 +109,8 @@ Result<Hash> ChainHash(const Hash& previous, std::string_view record) {
   if (!ok) return Status::IOError("SHA-256 of the hash chain failed (OpenSSL)");
   return out;
 }
+
+namespace internal {
 
 Result<RecordedEvent> DecodeStoredValue(uint64_t key_seq, std::string_view value) {
   if (value.size() < kValueHeaderBytes + sizeof(capnp::word) ||

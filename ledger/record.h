@@ -1,5 +1,6 @@
-// The stored form of one event and the keys of the ledger's column families. Internal to
-// ledger/: other modules read events through ledger.h.
+// The stored form of one event and the keys of the ledger's column families. Private to ledger/
+// (not under include/, so no other module can include it): other modules read events, and build
+// an event's record, through ledger.h.
 //
 //   events    key: seq (8 bytes, big-endian)             value: hash (32) || record
 //   streams   key: stream || 0x00 || version (8, BE)     value: seq (8, BE)
@@ -52,17 +53,13 @@ inline std::string StreamKey(std::string_view stream, uint64_t version) {
   return key;
 }
 
-// The record of an event: the bytes the hash chain and the Merkle tree (merkle.h) cover. This is
-// the one place that knows its layout; export, import, verify and the tests all build it here.
+// The record of an event into `out`, reusing its buffer: the writer's form of ledger::EncodeRecord
+// (ledger.h), which other modules use; record.cc is the one place that knows the layout.
 void EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes,
                   std::string* out);
-std::string EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes);
-// The record of a stored event, rebuilt from its parts.
-std::string RecordOf(const RecordedEvent& event);
-
-// SHA-256(previous || record). Fails only if the hash function does: an append then fails too,
-// rather than store a hash that proves nothing.
-Result<Hash> ChainHash(const Hash& previous, std::string_view record);
+using ledger::ChainHash;
+using ledger::EncodeRecord;
+using ledger::RecordOf;
 
 // Splits a stored value into its parts and decodes the event; Corruption if malformed.
 // Does not check the hash: that is Verify's job.

@@ -1,9 +1,9 @@
-#include "ledger/tree_store.h"
+#include "tree_store.h"
 
 #include <cstring>
 #include <vector>
 
-#include "ledger/record.h"
+#include "record.h"
 
 namespace ledger::internal {
 

@@ -16,8 +16,8 @@
 #include <set>
 #include <thread>
 
-#include "ledger/record.h"
 #include "ledger/rocks.h"
+#include "view_store.h"
 
 namespace projections {
 
@@ -29,13 +29,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Keys of the view store:
-//   "m/checkpoint" -> seq (8, big-endian) || chain hash (32)
-//   "m/versions"   -> "name:version;..." of the views that wrote the state
-//   "v/<view>/<table>/<key>" -> a record (projections/archive.h)
-constexpr char kCheckpointKey[] = "m/checkpoint";
-constexpr char kVersionsKey[] = "m/versions";
-constexpr char kRecordPrefix[] = "v/";
+// Keys of the view store: view_store.h.
+using internal::kCheckpointKey;
+using internal::kRecordPrefix;
+using internal::kVersionsKey;
 
 Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return Status::Ok();
@@ -160,10 +157,7 @@ class Engine::Impl {
     if (!c.ok() && !c.IsNotFound()) return FromRocks(c, "reading the view checkpoint");
 
     Position stored;
-    if (c.ok() && checkpoint.size() == 8 + 32) {
-      stored.seq = ledger::internal::GetBigEndian64(checkpoint.data());
-      std::memcpy(stored.hash.data(), checkpoint.data() + 8, 32);
-    }
+    if (c.ok()) stored = internal::DecodeCheckpoint(checkpoint).value_or(Position{});
     if (options_.rebuild) return ClearStore();
     bool same_versions = s.ok() && versions == VersionSignature(*views_);
     // Views ahead of the ledger (a ledger restored from an older backup) cannot be trusted.
@@ -270,12 +264,7 @@ class Engine::Impl {
     return FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
   }
 
-  std::string CheckpointValue() const {
-    std::string checkpoint(8, '\0');
-    ledger::internal::PutBigEndian64(views_->position().seq, checkpoint.data());
-    checkpoint.append(reinterpret_cast<const char*>(views_->position().hash.data()), 32);
-    return checkpoint;
-  }
+  std::string CheckpointValue() const { return internal::EncodeCheckpoint(views_->position()); }
 
   // The first write into a cleared store (a rebuild): every record, sorted, straight into
   // table files that the store takes in at once. This skips sorting and copying them all

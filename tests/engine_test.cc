@@ -3,8 +3,6 @@
 
 #include "projections/engine.h"
 
-#include <rocksdb/db.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <thread>
@@ -177,10 +175,7 @@ TEST_CASE("views of another version are rebuilt from the first event", "[engine]
   f.CloseEngine();
   {
     // As if the stored views had been written by a build with other view versions.
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), f.dir().sub("views"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    REQUIRE(db->Put(rocksdb::WriteOptions(), "m/versions", "complaints:0;").ok());
+    REQUIRE(projections::OverwriteStoredVersions(f.dir().sub("views"), "complaints:0;").ok());
   }
   std::vector<uint64_t> progress;
   projections::EngineOptions options;

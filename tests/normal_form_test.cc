@@ -28,11 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "../tools/ctl/cloudevents.h"
 #include "codec/event_json.h"
 #include "ledger/ledger.h"
 #include "ledger/validate.h"
 #include "test_support.h"
-#include "tools/ctl/cloudevents.h"
 
 using capnp::DynamicList;
 using capnp::DynamicStruct;

@@ -6,8 +6,8 @@
 #include "projections/engine.h"
 #include "projections/reports/joint_meeting.h"
 #include "projections/reports/star_evaluation.h"
+#include "simulate/simulator.h"
 #include "test_support.h"
-#include "tools/simulate/simulator.h"
 
 namespace {
 

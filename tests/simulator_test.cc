@@ -2,7 +2,7 @@
 // it tells the stories the demo relies on (the good company earns the most stars, the bad one is
 // black-listed two years running and referred for replacement, every kind of event occurs).
 
-#include "tools/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 #include <capnp/message.h>
 #include <capnp/schema.h>
@@ -17,7 +17,7 @@
 #include "ledger/validate.h"
 #include "projections/engine.h"
 #include "projections/reports/star_evaluation.h"
-#include "tests/test_support.h"
+#include "test_support.h"
 
 namespace {
 

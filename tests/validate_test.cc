@@ -19,6 +19,15 @@ TEST_CASE("calendar days are real days", "[validate]") {
   CHECK_FALSE(ledger::IsCalendarDate(""));
 }
 
+TEST_CASE("a recorded day is in 1900 or later, within the calendar's four-digit years",
+          "[validate]") {
+  CHECK(ledger::IsCalendarDate("1900-01-01"));
+  CHECK(ledger::IsCalendarDate("9999-12-31"));
+  CHECK_FALSE(ledger::IsCalendarDate("1899-12-31"));  // a real day, but not one recorded here
+  CHECK_FALSE(ledger::IsCalendarDate("0025-03-01"));  // a mistyped 2025
+  CHECK_FALSE(ledger::IsCalendarDate("10000-01-01"));
+}
+
 TEST_CASE("UTF-8 is checked - Chinese passes", "[validate]") {
   CHECK(ledger::IsValidUtf8("红色物业 star 星级评价"));
   CHECK_FALSE(ledger::IsValidUtf8("\xC3\x28"));

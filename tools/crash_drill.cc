@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 #include <capnp/message.h>
-#include <rocksdb/db.h>
 #include <CLI/CLI.hpp>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -61,7 +60,6 @@
 #include "http/tokens.h"
 #include "ledger/ledger.h"
 #include "ledger/normalize.h"
-#include "ledger/record.h"
 #include "projections/engine.h"
 
 namespace {
@@ -506,18 +504,9 @@ std::string Canonical(Reader reader) {
 // The views' stored checkpoint (seq, hash), read from their store directly: the engine, once open,
 // would already have discarded a checkpoint ahead of the log, and that is what must be caught.
 std::optional<ledger::Position> StoredViewsCheckpoint(const std::string& dir) {
-  rocksdb::Options options;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::OpenForReadOnly(options, dir, &raw).ok()) return std::nullopt;
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::string value;
-  if (!db->Get(rocksdb::ReadOptions(), "m/checkpoint", &value).ok() || value.size() != 40) {
-    return std::nullopt;
-  }
-  ledger::Position p;
-  p.seq = ledger::internal::GetBigEndian64(value.data());
-  std::memcpy(p.hash.data(), value.data() + 8, 32);
-  return p;
+  auto stored = projections::ReadStoredCheckpoint(dir);
+  if (!stored.ok()) return std::nullopt;
+  return *stored;
 }
 
 // Checks the data folder `data` against the journal; throws Violation on the first problem.

@@ -18,6 +18,9 @@
 #include <string>
 
 #include "codec/event_json.h"
+#include "ctl/cloudevents.h"
+#include "ctl/remote.h"
+#include "ctl/verify.h"
 #include "http/tokens.h"
 #include "ledger/checkpoints.h"
 #include "ledger/integrity.h"
@@ -26,12 +29,9 @@
 #include "projections/engine.h"
 #include "projections/reports/joint_meeting.h"
 #include "projections/reports/star_evaluation.h"
-#include "tools/ctl/cloudevents.h"
-#include "tools/ctl/remote.h"
-#include "tools/ctl/verify.h"
 
 #include <boost/json.hpp>
-#include "tools/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "../views/counts.h"
 #include "projections/calendar.h"
-#include "projections/views/counts.h"
 
 namespace projections {
 
@@ -19,7 +19,7 @@ namespace schema = ledger::schema;
 namespace {
 
 // The zone of the period's days, as in the views the report draws on.
-constexpr TimeZone kZone{};
+constexpr TimeZone kZone = TimeZone::China();
 
 constexpr const char* kRules =
     "Everything is judged at `now` = the end of the period, from what had happened (occurredAt) "

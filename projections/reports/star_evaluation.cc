@@ -93,7 +93,7 @@ struct Row {
 // The local year being evaluated.
 struct YearFrame {
   int year = 0;
-  TimeZone zone;
+  TimeZone zone = TimeZone::China();
   int64_t first_day = 0, last_day = 0, days = 0;
   int64_t start_ms = 0, end_ms = 0;  // [start, end)
   bool Contains(int64_t ms) const { return ms >= start_ms && ms < end_ms; }
@@ -410,7 +410,7 @@ Evaluation Evaluate(const ViewSet& views, int year) {
   Evaluation ev;
   int64_t dec31 = DaysFromCivil({year, 12, 31});
   ev.policy = views.policies.InForce(PolicyKind::kRating, dec31);
-  ev.frame = FrameOf(year, ev.policy ? ev.policy->zone() : TimeZone{});
+  ev.frame = FrameOf(year, ev.policy ? ev.policy->zone() : TimeZone::China());
   const YearFrame& frame = ev.frame;
   const RatingRule* rule = ev.policy ? &ev.policy->rating : nullptr;
   const Registers& registers = views.registers;
@@ -731,8 +731,8 @@ void ComputeStarEvaluation(const ViewSet& views, int year, schema::StarEvaluatio
 
   std::string notes = "Local year " + y + " (" + FormatDay(ev.frame.first_day) + " to " +
                       FormatDay(ev.frame.last_day) + ", " + std::to_string(ev.frame.days) +
-                      " days, UTC" + (ev.frame.zone.offset_minutes >= 0 ? "+" : "") +
-                      Num(ev.frame.zone.offset_minutes / 60.0) + "). ";
+                      " days, UTC" + (ev.frame.zone.offset_minutes() >= 0 ? "+" : "") +
+                      Num(ev.frame.zone.offset_minutes() / 60.0) + "). ";
   if (ev.policy) {
     notes += "Rating policy " + ev.policy->policy_id + " v" + std::to_string(ev.policy->version) +
              ", in force on " + FormatDay(ev.frame.last_day) + ". ";

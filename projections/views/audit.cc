@@ -255,7 +255,7 @@ void AuditIndex::Apply(const EventContext& e) {
   bool late = e.recorded_at - e.occurred_at > late_threshold_ms_;
   for (std::string_view entity : found_) Index(by_entity_, entity, e.seq);
   Index(by_actor_, e.actor_id, e.seq);
-  int64_t day = LocalDay(e.recorded_at, TimeZone{});
+  int64_t day = LocalDay(e.recorded_at, TimeZone::China());
   if (day != cached_day_) {
     cached_day_ = day;
     cached_day_key_ = FormatDay(day);

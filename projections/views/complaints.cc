@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "counts.h"
 #include "projections/calendar.h"
-#include "projections/views/counts.h"
 
 namespace projections {
 
@@ -136,9 +136,10 @@ void Complaints::Apply(const EventContext& e) {
     c.filed_at = e.occurred_at;
     c.filed_seq = e.seq;
     // The company named by the filer, else the one under contract on the day it was filed.
-    c.company_id = r.getCompanyId().size()
-                       ? Str(r.getCompanyId())
-                       : registers_->ServingCompany(c.estate_id, LocalDay(e.occurred_at, {}));
+    c.company_id =
+        r.getCompanyId().size()
+            ? Str(r.getCompanyId())
+            : registers_->ServingCompany(c.estate_id, LocalDay(e.occurred_at, TimeZone::China()));
     return;
   }
   if (p.isFollowUpRecorded()) {

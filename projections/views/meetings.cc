@@ -15,7 +15,7 @@ namespace {
 constexpr int kSides = 7;  // schema::Side has seven enumerants
 
 // The zone of every local day here; see the header.
-constexpr TimeZone kZone{};
+constexpr TimeZone kZone = TimeZone::China();
 
 template <class List>
 std::vector<std::string> Texts(List list) {

@@ -41,7 +41,8 @@ PolicyVersion Decode(schema::PolicyAdopted::Reader p, uint64_t seq) {
   v.policy_id = Str(p.getPolicyId());
   v.version = p.getVersion();
   v.effective_day = ParseDay(Str(p.getEffectiveFrom())).value_or(0);
-  v.tz_offset_minutes = TimeZone::Named(Str(p.getTimeZone())).value_or(TimeZone{}).offset_minutes;
+  v.tz_offset_minutes =
+      TimeZone::Named(Str(p.getTimeZone())).value_or(TimeZone::China()).offset_minutes();
   v.seq = seq;
   auto rules = p.getRules();
   switch (rules.which()) {
@@ -124,7 +125,7 @@ const PolicyVersion* Policies::InForce(PolicyKind kind, int64_t day) const {
 }
 
 const PolicyVersion* Policies::InForceAt(PolicyKind kind, int64_t unix_ms) const {
-  return InForce(kind, LocalDay(unix_ms, TimeZone{}));
+  return InForce(kind, LocalDay(unix_ms, TimeZone::China()));
 }
 
 std::vector<PolicyVersion> Policies::History(PolicyKind kind) const {

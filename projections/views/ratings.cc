@@ -234,7 +234,7 @@ void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out)
   };
   std::map<std::pair<std::string, std::string>, Tally> tallies;
   surveys_.ForEach([&](const std::string&, const SurveyResponseRecord& r) {
-    if (LocalYear(r.at, TimeZone{}) != year) return;
+    if (LocalYear(r.at, TimeZone::China()) != year) return;
     if (!f.Matches(r.company_id, f.company) || !f.Matches(r.estate_id, f.estate)) return;
     Tally& t = tallies[{r.estate_id, r.company_id}];
     ++t.responses;

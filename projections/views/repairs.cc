@@ -4,8 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "counts.h"
 #include "projections/calendar.h"
-#include "projections/views/counts.h"
 
 namespace projections {
 
@@ -146,7 +146,8 @@ void Repairs::Apply(const EventContext& e) {
     r.channel = static_cast<int>(req.getChannel());
     r.requested_at = e.occurred_at;
     r.requested_seq = e.seq;
-    r.contract_company_id = registers_->ServingCompany(r.estate_id, LocalDay(e.occurred_at, {}));
+    r.contract_company_id =
+        registers_->ServingCompany(r.estate_id, LocalDay(e.occurred_at, TimeZone::China()));
     ResolveCompany(r);
     // Fixed now, from the policy in force on the day of the request: later policies do not
     // reach back.
@@ -251,7 +252,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
     by_estate[r.estate_id].Add(r, s, now_ms);
     by_company[r.company_id.empty() ? kNoCompany : r.company_id].Add(r, s, now_ms);
     by_category[r.category].Add(r, s, now_ms);
-    by_month[LocalMonth(r.requested_at, TimeZone{})].Add(r, s, now_ms);
+    by_month[LocalMonth(r.requested_at, TimeZone::China())].Add(r, s, now_ms);
     if (!r.follow_ups.empty()) {
       ++followed_up;
       ++satisfaction[SatisfactionName(r.follow_ups.back().satisfaction)];

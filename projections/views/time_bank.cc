@@ -51,7 +51,7 @@ VolunteerClaimPrice PriceClaim(const VolunteerClaimRecord& claim,
                                const VolunteerDecisionRecord& verification,
                                const Policies& policies) {
   VolunteerClaimPrice price;
-  price.day = LocalDay(verification.at, TimeZone{});
+  price.day = LocalDay(verification.at, TimeZone::China());
   const PolicyVersion* policy = policies.InForce(PolicyKind::kTimeBank, price.day);
   if (!policy) return price;
   price.priced = true;
@@ -73,7 +73,7 @@ std::string ExchangeKey(uint64_t seq) {
 
 // When a claim counts for a period: its service day if given, else when it was claimed.
 int64_t ClaimInstant(const VolunteerClaimRecord& claim) {
-  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, TimeZone{});
+  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, TimeZone::China());
   return claim.claimed_at;
 }
 
@@ -95,7 +95,7 @@ struct Floor {
 
 Floor FloorOn(const Policies& policies, int64_t at) {
   Floor floor;
-  int64_t day = LocalDay(at, TimeZone{});
+  int64_t day = LocalDay(at, TimeZone::China());
   const PolicyVersion* policy = policies.InForce(PolicyKind::kTimeBank, day);
   if (!policy) {
     floor.rule =

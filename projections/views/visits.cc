@@ -8,7 +8,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "projections/views/counts.h"
+#include "counts.h"
 
 namespace projections {
 
@@ -325,7 +325,7 @@ void Visits::Void(const EventContext& e) {
 
 TimeZone Visits::ZoneOn(int64_t unix_ms) const {
   const PolicyVersion* policy = policies_->InForceAt(PolicyKind::kVisits, unix_ms);
-  return policy ? policy->zone() : TimeZone{};
+  return policy ? policy->zone() : TimeZone::China();
 }
 
 VisitPeriod Visits::PeriodOf(const Filter& f, int64_t now_ms) const {
@@ -343,8 +343,8 @@ VisitPeriod Visits::PeriodOf(const Filter& f, int64_t now_ms) const {
 
 std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod period, int64_t now_ms,
                                               std::vector<std::string>* notes) const {
-  const int64_t earliest_ms = LocalDayStart(DaysFromCivil({kFirstYear, 1, 1}), TimeZone{0});
-  const int64_t latest_ms = LocalDayStart(DaysFromCivil({kLastYear, 1, 1}), TimeZone{0});
+  const int64_t earliest_ms = LocalDayStart(DaysFromCivil({kFirstYear, 1, 1}), TimeZone::Utc());
+  const int64_t latest_ms = LocalDayStart(DaysFromCivil({kLastYear, 1, 1}), TimeZone::Utc());
   period.from_ms = std::clamp(period.from_ms, earliest_ms, latest_ms);
   period.to_ms = std::clamp(period.to_ms, earliest_ms, latest_ms);
   auto in_period = [&](int64_t ms) { return ms >= period.from_ms && ms < period.to_ms; };
@@ -369,7 +369,7 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
     o.household_id = r->household_id;
     o.estate_id = estate;
     o.occasion = r->note;
-    o.zone = policy ? policy->zone() : TimeZone{};
+    o.zone = policy ? policy->zone() : TimeZone::China();
     o.first_day = LocalDay(r->raised_at, o.zone);
     if (auto due = ParseDay(r->due_by)) {
       o.last_day = *due;
@@ -396,8 +396,8 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
     note("no visit rules (policy kind visits) adopted: no yearly holiday or birthday obligations");
   } else {
     // One day either side so that any zone's local year around the bounds is covered.
-    int first_year = CivilFromDays(LocalDay(period.from_ms, TimeZone{0}) - 1).year;
-    int last_year = CivilFromDays(LocalDay(period.to_ms, TimeZone{0}) + 1).year;
+    int first_year = CivilFromDays(LocalDay(period.from_ms, TimeZone::Utc()) - 1).year;
+    int last_year = CivilFromDays(LocalDay(period.to_ms, TimeZone::Utc()) + 1).year;
 
     // A holiday counts when the rules in force on its day list it.
     struct HolidayOn {
@@ -466,7 +466,7 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
           if (!day || *day <= *born) continue;
           const PolicyVersion* policy = policies_->InForce(PolicyKind::kVisits, *day);
           if (!policy) {
-            if (in_period(LocalDayStart(*day, TimeZone{}))) {
+            if (in_period(LocalDayStart(*day, TimeZone::China()))) {
               note("no visit rules in force on some birthdays of the period: none owed then");
             }
             continue;

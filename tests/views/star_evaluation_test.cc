@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/views/view_fixture.h"
+#include "view_fixture.h"
 
 using ledger::schema::ListMark;
 using ledger::schema::Payload;

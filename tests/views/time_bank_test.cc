@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "tests/views/view_fixture.h"
+#include "view_fixture.h"
 
 using ledger::schema::Payload;
 using testing::Cst;

@@ -22,7 +22,7 @@ inline int64_t Cst(const char* local) {
   int n = std::sscanf(local, "%d-%d-%d %d:%d", &y, &mo, &d, &h, &mi);
   REQUIRE(n >= 3);
   int64_t days = projections::DaysFromCivil({y, mo, d});
-  return projections::LocalDayStart(days, projections::TimeZone{480}) +
+  return projections::LocalDayStart(days, projections::TimeZone::China()) +
          h * projections::kMillisPerHour + mi * projections::kMillisPerMinute;
 }
 

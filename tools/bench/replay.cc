@@ -25,8 +25,8 @@
 #include "ledger/ledger.h"
 #include "projections/engine.h"
 #include "projections/view_set.h"
+#include "simulate/simulator.h"
 #include "tools/bench/common.h"
-#include "tools/simulate/simulator.h"
 
 namespace {
 

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> records;
   records.reserve(size);
   auto s = log->Scan(1, size, [&](const ledger::RecordedEvent& e) {
-    records.push_back(ledger::internal::RecordOf(e));
+    records.push_back(ledger::RecordOf(e));
     return true;
   });
   if (!s.ok()) return 1;

@@ -1,4 +1,4 @@
-#include "tools/ctl/cloudevents.h"
+#include "cloudevents.h"
 
 #include <capnp/any.h>
 #include <capnp/dynamic.h>
@@ -15,7 +15,6 @@
 
 #include "codec/json_scan.h"
 #include "ledger/normalize.h"
-#include "ledger/record.h"
 #include "ledger/validate.h"
 
 namespace ctl {
@@ -54,8 +53,8 @@ ledger::Status LineError(uint64_t number, const std::string& what) {
 ledger::Result<ledger::Hash> HashOf(const ledger::Hash& chain, uint64_t seq, uint64_t version,
                                     kj::ArrayPtr<const capnp::word> words) {
   auto bytes = words.asBytes();
-  return ledger::internal::ChainHash(
-      chain, ledger::internal::EncodeRecord(
+  return ledger::ChainHash(
+      chain, ledger::EncodeRecord(
                  seq, version,
                  std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size())));
 }

@@ -1,4 +1,4 @@
-#include "tools/ctl/remote.h"
+#include "remote.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace ctl {
 

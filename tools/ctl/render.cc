@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cloudevents.h"
 #include "codec/response_json.h"
-#include "tools/ctl/cloudevents.h"
 
 namespace ctl {
 

@@ -1,4 +1,4 @@
-#include "tools/ctl/verify.h"
+#include "verify.h"
 
 #include <unistd.h>
 
@@ -11,11 +11,11 @@
 #include <sstream>
 #include <thread>
 
+#include "cloudevents.h"
 #include "codec/event_json.h"
 #include "ledger/base64.h"
 #include "ledger/checkpoints.h"
 #include "ledger/merkle.h"
-#include "tools/ctl/cloudevents.h"
 
 namespace ctl {
 namespace {

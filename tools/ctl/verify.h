@@ -18,7 +18,7 @@
 
 #include <string>
 
-#include "tools/ctl/remote.h"
+#include "remote.h"
 
 namespace ctl {
 

@@ -1,4 +1,4 @@
-#include "tools/simulate/simulator.h"
+#include "simulate/simulator.h"
 
 #include <capnp/message.h>
 
@@ -35,7 +35,8 @@ using projections::kMillisPerDay;
 using projections::kMillisPerHour;
 using projections::kMillisPerMinute;
 
-constexpr projections::TimeZone kZone{480};  // Asia/Shanghai: every rule here is local
+constexpr projections::TimeZone kZone =
+    projections::TimeZone::China();  // Asia/Shanghai: every rule here is local
 constexpr int64_t kSecond = 1000;
 
 // ---------------------------------------------------------------------------------------------

@@ -59,7 +59,7 @@
 #include <string>
 #include <string_view>
 
-#include "ledger/status.h"
+#include "base/status.h"
 #include "schemas/events.capnp.h"
 
 namespace codec {

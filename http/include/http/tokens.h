@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/status.h"
+#include "base/status.h"
 #include "schemas/events.capnp.h"
 
 namespace http {

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ledger/status.h"
+#include "base/status.h"
 
 namespace ledger::note {
 

@@ -91,7 +91,7 @@ struct ResolutionState {
   bool open() const { return adopted && completed_seq == 0; }
   bool overdue() const { return open() && overdue_from != 0 && days_overdue > 0; }
 };
-ResolutionState Derive(const ResolutionRecord& resolution, int64_t now_ms, TimeZone zone = {});
+ResolutionState Derive(const ResolutionRecord& resolution, int64_t now_ms, TimeZone zone);
 
 // The meeting a report looks back to.
 struct MeetingSummary {

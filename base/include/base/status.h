@@ -7,6 +7,9 @@
 //   ledger::Result<ledger::Position> head = ledger.Head();
 //   if (!head.ok()) return head.status();
 //   use(head->seq);
+//
+// The types are spelled ledger::Status and ledger::Result, although they live in base: they were
+// born in the ledger, and hundreds of call sites in every module name them so.
 
 #pragma once
 

@@ -29,8 +29,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "ledger/ledger.h"
-#include "ledger/status.h"
 
 namespace ledger::merkle {
 

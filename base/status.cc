@@ -1,4 +1,4 @@
-#include "ledger/status.h"
+#include "base/status.h"
 
 #include <cstdio>
 #include <cstdlib>

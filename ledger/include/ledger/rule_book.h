@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ledger/status.h"
+#include "base/status.h"
 #include "schemas/events.capnp.h"
 
 namespace ledger {

@@ -81,13 +81,13 @@ struct PolicyVersion {
   std::string policy_id;
   uint32_t version = 0;
   int64_t effective_day = 0;  // days since the epoch
-  int32_t tz_offset_minutes = 480;
+  int32_t tz_offset_minutes = TimeZone::China().offset_minutes();
   uint64_t seq = 0;  // the policyAdopted event
   std::vector<RepairLimitRule> repair_limits;
   RatingRule rating;
   TimeBankRule time_bank;
   VisitRule visits;
-  TimeZone zone() const { return TimeZone{tz_offset_minutes}; }
+  TimeZone zone() const { return TimeZone::FromOffsetMinutes(tz_offset_minutes); }
   template <class A>
   void Fields(A& a) {
     a(policy_id, version, effective_day, tz_offset_minutes, seq, repair_limits, rating, time_bank,
@@ -108,7 +108,7 @@ struct AppliedRepairLimit {
   RepairLimitRule rule;
   std::string policy_id;
   uint32_t policy_version = 0;
-  TimeZone zone;
+  TimeZone zone = TimeZone::China();
   int64_t deadline_ms = 0;  // complete at or before this instant to comply
 };
 

@@ -37,8 +37,9 @@
 #include <capnp/message.h>
 #include <kj/array.h>
 
+#include "base/hex.h"
+#include "base/status.h"
 #include "ledger/rule_book.h"
-#include "ledger/status.h"
 #include "schemas/events.capnp.h"
 
 namespace ledger {
@@ -46,9 +47,9 @@ namespace ledger {
 using Hash = std::array<uint8_t, 32>;
 
 // Lower-case hex of a hash, 64 characters.
-std::string ToHex(const Hash& hash);
+inline std::string ToHex(const Hash& hash) { return base::ToHex(hash); }
 // Parses 64 hex characters; false if the text is anything else.
-bool FromHex(std::string_view hex, Hash* out);
+inline bool FromHex(std::string_view hex, Hash* out) { return base::FromHex(hex, *out); }
 
 // A point in the log: the sequence number of the last event and the chain hash after it.
 // An empty ledger is at seq 0 with an all-zero hash.
@@ -171,6 +172,16 @@ class RecordedEvent {
   kj::ArrayPtr<const capnp::word> words_;
   schema::Event::Reader root_;
 };
+
+// The record of an event (record(seq) above): the bytes the hash chain and the Merkle tree's
+// leaves cover. The ledger is the one owner of its layout; export, import, verifiers and tests
+// build it here.
+std::string EncodeRecord(uint64_t seq, uint64_t stream_version, std::string_view canonical_bytes);
+// The record of a stored event, rebuilt from its parts.
+std::string RecordOf(const RecordedEvent& event);
+// SHA-256(previous || record): the chain hash after an event. Fails only if the hash function
+// does: an append then fails too, rather than store a hash that proves nothing.
+Result<Hash> ChainHash(const Hash& previous, std::string_view record);
 
 struct VerifyReport {
   uint64_t checked = 0;  // events whose hash was recomputed

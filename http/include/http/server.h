@@ -25,9 +25,9 @@
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "http/message.h"
 #include "http/metrics.h"
-#include "ledger/status.h"
 
 namespace http {
 

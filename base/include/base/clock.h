@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace ledger {
+namespace base {
 
 inline int64_t SystemMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -15,4 +15,4 @@ inline int64_t SystemMillis() {
       .count();
 }
 
-}  // namespace ledger
+}  // namespace base

@@ -132,4 +132,15 @@ class Engine {
   mutable std::shared_mutex views_mu_;
 };
 
+// The view store in `dir`, read while no Engine has it open: the position its views were last
+// written at; NotFound if none was written, IOError if the store cannot be opened. For tools
+// that check a data folder from outside: an Engine, once open, has already discarded a
+// checkpoint ahead of the ledger.
+ledger::Result<ledger::Position> ReadStoredCheckpoint(const std::string& dir);
+
+// Writes the versions signature ("complaints:3;registers:2;...") the stored views in `dir` (not
+// open in an Engine) say they were written by: a signature other than the running views' makes
+// the next Engine::Open rebuild them from the first event. For tests and upgrade drills.
+ledger::Status OverwriteStoredVersions(const std::string& dir, const std::string& signature);
+
 }  // namespace projections

@@ -1,8 +1,8 @@
-#include "projections/calendar.h"
+#include "base/civil_time.h"
 
 #include <cstdio>
 
-namespace projections {
+namespace base {
 
 std::optional<TimeZone> TimeZone::Named(std::string_view name) {
   struct Known {
@@ -37,6 +37,11 @@ std::optional<TimeZone> TimeZone::Named(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+int DaysInMonth(int64_t year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
 }
 
 // Howard Hinnant's civil-calendar algorithms.
@@ -92,7 +97,7 @@ static int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 int64_t LocalDay(int64_t unix_ms, TimeZone zone) {
-  return FloorDiv(unix_ms + zone.offset_minutes * kMillisPerMinute, kMillisPerDay);
+  return FloorDiv(unix_ms + zone.offset_minutes() * kMillisPerMinute, kMillisPerDay);
 }
 
 int LocalYear(int64_t unix_ms, TimeZone zone) {
@@ -104,7 +109,7 @@ std::string LocalMonth(int64_t unix_ms, TimeZone zone) {
 }
 
 int64_t LocalDayStart(int64_t days, TimeZone zone, int hour) {
-  return days * kMillisPerDay + hour * kMillisPerHour - zone.offset_minutes * kMillisPerMinute;
+  return days * kMillisPerDay + hour * kMillisPerHour - zone.offset_minutes() * kMillisPerMinute;
 }
 
-}  // namespace projections
+}  // namespace base

@@ -8,7 +8,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "ledger/status.h"
+#include "base/status.h"
+#include "base/utf8.h"
 #include "schemas/events.capnp.h"
 
 namespace ledger {
@@ -26,15 +27,17 @@ std::string EventTypeName(schema::Event::Reader event);
 // The same for a payload's type alone, as views keep it (an int of schema::Payload::Which).
 std::string PayloadTypeName(int which);
 
-// True if `text` is "YYYY-MM-DD" naming a real day (proleptic Gregorian).
+// The first year of a calendar day an event may record ($date): an earlier one is a mistyped
+// year ("0025-03-01"), not a governance record. A rule of the domain, within the calendar's own
+// range of years (base/civil_time.h: 0000 to 9999).
+constexpr int kFirstRecordedYear = 1900;
+
+// True if `text` is "YYYY-MM-DD" naming a real day (base's calendar) in kFirstRecordedYear or
+// later.
 bool IsCalendarDate(std::string_view text);
 
-// True if `text` is well-formed UTF-8.
-bool IsValidUtf8(std::string_view text);
-
-// The length of the well-formed UTF-8 sequence starting at text[at] (1 for ASCII), or 0 if none
-// starts there; then `problem`, if given, says why ("truncated sequence", ...), or is null when
-// the byte cannot start a sequence at all. `at` must be inside `text`.
-size_t Utf8SequenceLength(std::string_view text, size_t at, const char** problem = nullptr);
+// The UTF-8 checks live in base/utf8.h; named here too for the ledger's callers.
+using base::IsValidUtf8;
+using base::Utf8SequenceLength;
 
 }  // namespace ledger

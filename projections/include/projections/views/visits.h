@@ -95,7 +95,7 @@ struct ObligationState {
   int reason = 0;  // schema::VisitReason
   std::string household_id, estate_id, occasion;
   int64_t first_day = 0, last_day = 0;  // local days, inclusive
-  TimeZone zone;
+  TimeZone zone = TimeZone::China();
   std::string policy_id;
   uint32_t policy_version = 0;
   uint64_t raised_seq = 0;

@@ -19,8 +19,8 @@
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "http/message.h"
-#include "ledger/status.h"
 
 namespace http {
 

@@ -1,0 +1,67 @@
+#include "view_store.h"
+
+#include <rocksdb/db.h>
+
+#include <cstring>
+#include <memory>
+
+#include "projections/engine.h"
+
+namespace projections {
+namespace internal {
+
+std::string EncodeCheckpoint(const ledger::Position& position) {
+  std::string value(8, '\0');
+  uint64_t seq = position.seq;
+  for (int i = 7; i >= 0; --i) {
+    value[i] = static_cast<char>(seq & 0xFF);
+    seq >>= 8;
+  }
+  value.append(reinterpret_cast<const char*>(position.hash.data()), position.hash.size());
+  return value;
+}
+
+std::optional<ledger::Position> DecodeCheckpoint(std::string_view value) {
+  ledger::Position position;
+  if (value.size() != 8 + position.hash.size()) return std::nullopt;
+  for (int i = 0; i < 8; ++i) position.seq = (position.seq << 8) | static_cast<uint8_t>(value[i]);
+  std::memcpy(position.hash.data(), value.data() + 8, position.hash.size());
+  return position;
+}
+
+}  // namespace internal
+
+ledger::Result<ledger::Position> ReadStoredCheckpoint(const std::string& dir) {
+  rocksdb::DB* raw = nullptr;
+  auto opened = rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir, &raw);
+  if (!opened.ok()) {
+    return ledger::Status::IOError("opening the view store " + dir + ": " + opened.ToString());
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string value;
+  auto read = db->Get(rocksdb::ReadOptions(), internal::kCheckpointKey, &value);
+  if (read.IsNotFound()) return ledger::Status::NotFound("the view store has no checkpoint");
+  if (!read.ok()) return ledger::Status::IOError("reading the view checkpoint: " + read.ToString());
+  auto position = internal::DecodeCheckpoint(value);
+  if (!position) {
+    return ledger::Status::Corruption("the view checkpoint is " + std::to_string(value.size()) +
+                                      " bytes, not 40");
+  }
+  return *position;
+}
+
+ledger::Status OverwriteStoredVersions(const std::string& dir, const std::string& signature) {
+  rocksdb::DB* raw = nullptr;
+  auto opened = rocksdb::DB::Open(rocksdb::Options(), dir, &raw);
+  if (!opened.ok()) {
+    return ledger::Status::IOError("opening the view store " + dir + ": " + opened.ToString());
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  auto written = db->Put(rocksdb::WriteOptions(), internal::kVersionsKey, signature);
+  if (!written.ok()) {
+    return ledger::Status::IOError("writing the view versions: " + written.ToString());
+  }
+  return ledger::Status::Ok();
+}
+
+}  // namespace projections
