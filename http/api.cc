@@ -742,16 +742,24 @@ class Api::Impl {
       return Problem(404, "not_found", "Not Found",
                      "there is no report \"" + name + "\"; reports: " + ReportNames());
     }
+    // The parameters as the scope left them, named in the answer so that it can be recomputed.
+    std::string parameters;
     return Serve(
         who, *route, target,
         [&](const projections::ViewSet& views, const Query& q, capnp::MallocMessageBuilder& message,
-            std::string* error) { return route->fill(views, q, message, error); });
+            std::string* error) {
+          parameters = ReportParameters(*route, q);
+          return route->fill(views, q, message, error);
+        },
+        &parameters);
   }
 
   // Resolves the filter, the position and the scope, runs `fill` on the right views, and
   // answers {"position": ..., "asOf": ..., "result": {...}}.
+  // `report`, set by `fill` if given, becomes the answer's "report" member.
   template <class Fill>
-  Response Serve(const Principal& who, const ViewRoute& route, const Target& target, Fill fill) {
+  Response Serve(const Principal& who, const ViewRoute& route, const Target& target, Fill fill,
+                 const std::string* report = nullptr) {
     Query q;
     std::string error = ParseQuery(target, options_.clock(), &q);
     if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
@@ -798,8 +806,11 @@ class Api::Impl {
       engine_->Read([&](const projections::ViewSet& views) { render(views); });
     }
     if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
+    std::string report_member =
+        report && !report->empty() ? ",\"report\":" + *report : std::string();
     return Json(200, "{\"position\":" + HeadJson(position) + proofs_.PositionMember(position.seq) +
-                         ",\"asOf\":" + (q.as_of ? "true" : "false") + ",\"result\":" + json + "}");
+                         report_member + ",\"asOf\":" + (q.as_of ? "true" : "false") +
+                         ",\"result\":" + json + "}");
   }
 
   ledger::Ledger* log_;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "http/server_fixture.h"
+#include "tools/ctl/report_audit.h"
 
 namespace {
 
@@ -337,4 +338,186 @@ TEST_CASE(
   CHECK(fork.exit_code == 2);
   CHECK(fork.out.find("ALARM fork") != std::string::npos);
   CHECK(fork.out.find("last seen: size") != std::string::npos);
+}
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure, offline",
+          "[audit][e2e]") {
+  District d;
+  std::string jm = d.dir.sub("jm.json"), star = d.dir.sub("star.json"),
+              earlier = d.dir.sub("e02.json"), later = d.dir.sub("later.json");
+  std::string early_cp = d.dir.sub("cp-early.txt"), cp = d.dir.sub("cp.txt");
+  const std::string period = "from=2025-01-01T00:00:00%2B08:00&to=2025-07-01T00:00:00%2B08:00";
+  uint64_t simulated = 0;
+  {
+    Ledgerd server(d.data, d.dir.sub("ledgerd.out"), "--checkpoint-interval 100");
+    testing::HttpClient c(server.port());
+    simulated = Seq(c, d.token, "/v1/head");
+    std::ofstream(early_cp) << SignedHead(c, d.token);
+    // A page of three items: the page is part of what was served, and named in the answer.
+    auto meeting =
+        c.Send("GET", "/v1/reports/joint-meeting?estate=estate/e01&limit=3&" + period, d.token);
+    REQUIRE(meeting.status == 200);
+    CHECK(meeting.json().at("report").at("name").as_string() == "joint-meeting");
+    CHECK(meeting.json().at("report").at("limit").as_int64() == 3);
+    CHECK(meeting.json().at("report").at("estate").as_string() == "estate/e01");
+    std::ofstream(jm) << meeting.body;
+    auto evaluation = c.Send("GET", "/v1/reports/star-evaluation?year=2025", d.token);
+    REQUIRE(evaluation.status == 200);
+    CHECK(evaluation.json().at("report").at("year").as_int64() == 2025);
+    std::ofstream(star) << evaluation.body;
+    // Another estate, at an earlier position of the log (time travel).
+    auto past = c.Send("GET",
+                       "/v1/reports/joint-meeting?estate=estate/e02&asOf=" +
+                           std::to_string(simulated - 500) + "&" + period,
+                       d.token);
+    REQUIRE(past.status == 200);
+    CHECK(past.json().at("position").at("seq").as_int64() == int64_t(simulated - 500));
+    std::ofstream(earlier) << past.body;
+    // The log grows; a report of the new head lies beyond the early checkpoint.
+    AppendEstates(c, d.token, "later", 2);
+    auto grown = c.Send(
+        "GET", "/v1/reports/star-evaluation?year=2025&atLeast=" + std::to_string(simulated + 2),
+        d.token);
+    REQUIRE(grown.status == 200);
+    CHECK(grown.json().at("position").at("seq").as_int64() == int64_t(simulated + 2));
+    std::ofstream(later) << grown.body;
+    std::ofstream(cp) << SignedHead(c, d.token);
+  }
+  std::string exported = d.dir.sub("log.ndjson");
+  REQUIRE(Ledgerctl("export --data " + d.data + " --out " + exported).exit_code == 0);
+  auto audit = [&](const std::string& report, const std::string& checkpoint) {
+    return Ledgerctl("audit --export " + exported + " --checkpoint " + checkpoint + " --vkey " +
+                     d.vkey_file + " --report " + report);
+  };
+
+  for (const auto& report : {jm, star, earlier, later}) {
+    Run ok = audit(report, cp);
+    INFO(report << "\n" << ok.out);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.find("OK report: ") != std::string::npos);
+    CHECK(ok.out.find("DIFFERS") == std::string::npos);
+  }
+  Run past = audit(earlier, cp);
+  CHECK(past.out.find("joint-meeting report at position " + std::to_string(simulated - 500)) !=
+        std::string::npos);
+
+  // What ledgerctl report writes (the figures alone, whole lists) is audited the same way.
+  std::string written = d.dir.sub("written.json");
+  REQUIRE(Ledgerctl("report joint-meeting --data " + d.data +
+                    " --estate estate/e03 --from 2024-03-01T00:00:00+08:00 --to "
+                    "2024-09-01T00:00:00+08:00 --out " +
+                    written)
+              .exit_code == 0);
+  Run whole = audit(written, cp);
+  INFO(whole.out);
+  CHECK(whole.exit_code == 0);
+  CHECK(whole.out.find("OK report: ") != std::string::npos);
+
+  // One figure edited by hand: exactly that path is named, with both values.
+  auto doc = boost::json::parse(Slurp(jm));
+  auto& requested = doc.at("result").at("headlines").as_object()["repairsRequested"];
+  REQUIRE(requested.is_number());
+  int64_t true_value = requested.to_number<int64_t>();
+  requested = true_value + 1;
+  std::ofstream(d.dir.sub("edited.json")) << boost::json::serialize(doc);
+  Run edited = audit(d.dir.sub("edited.json"), cp);
+  INFO(edited.out);
+  CHECK(edited.exit_code == 2);
+  CHECK(edited.out.find("DIFFERS headlines.repairsRequested: report " +
+                        std::to_string(true_value + 1) + ", recomputed " +
+                        std::to_string(true_value) + "\n") != std::string::npos);
+  CHECK(Count(edited.out, "DIFFERS") == 1);
+  CHECK(edited.out.find("BAD report") != std::string::npos);
+
+  // A company's row in the star evaluation given one star more.
+  auto stars = boost::json::parse(Slurp(star));
+  auto& rows = stars.at("result").at("rows").as_array();
+  REQUIRE(rows.size() > 1);
+  auto& one = rows[1].as_object()["stars"];
+  int64_t true_stars = one.to_number<int64_t>();
+  one = true_stars + 1;
+  std::ofstream(d.dir.sub("stars.json")) << boost::json::serialize(stars);
+  Run starred = audit(d.dir.sub("stars.json"), cp);
+  INFO(starred.out);
+  CHECK(starred.exit_code == 2);
+  CHECK(starred.out.find("DIFFERS rows[1].stars: report " + std::to_string(true_stars + 1) +
+                         ", recomputed " + std::to_string(true_stars) + "\n") != std::string::npos);
+  CHECK(Count(starred.out, "DIFFERS") == 1);
+
+  // A report of another log (its root at the position is not the export's) is named as such.
+  auto foreign = boost::json::parse(Slurp(star));
+  foreign.at("checkpoint").as_object()["root"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  std::ofstream(d.dir.sub("foreign.json")) << boost::json::serialize(foreign);
+  Run other = audit(d.dir.sub("foreign.json"), cp);
+  CHECK(other.exit_code == 2);
+  CHECK(other.out.find("DIFFERS checkpoint.root") != std::string::npos);
+
+  // A report computed beyond what the checkpoint signed cannot be checked against it.
+  Run beyond = audit(later, early_cp);
+  INFO(beyond.out);
+  CHECK(beyond.exit_code == 1);
+  CHECK(beyond.out.find("beyond the checkpoint's size " + std::to_string(simulated)) !=
+        std::string::npos);
+
+  // Files that are not reports: a person is told what is wrong.
+  std::string text = Slurp(jm);
+  std::ofstream(d.dir.sub("cut.json")) << text.substr(0, text.size() / 2);
+  Run cut = audit(d.dir.sub("cut.json"), cp);
+  CHECK(cut.exit_code == 1);
+  CHECK(cut.out.find("the report is not JSON") != std::string::npos);
+  std::ofstream(d.dir.sub("other.json")) << R"({"complaints":[1,2,3]})";
+  Run unknown = audit(d.dir.sub("other.json"), cp);
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.out.find("not a report this audit knows") != std::string::npos);
+  std::ofstream(d.dir.sub("noposition.json")) << R"({"year":2025,"rows":[]})";
+  Run unplaced = audit(d.dir.sub("noposition.json"), cp);
+  CHECK(unplaced.exit_code == 1);
+  CHECK(unplaced.out.find("names no ledger position") != std::string::npos);
+  Run missing = audit(d.dir.sub("absent.json"), cp);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("report figures compare by parsed value, not by how they are spelled", "[audit]") {
+  auto parse = [](const char* text) { return boost::json::parse(text); };
+  size_t checked = 0;
+  // Members in another order, a 64-bit number as a string or a number, a time in ms or in
+  // RFC 3339, a null or no member at all: the same figures.
+  auto same = ctl::CompareFigures(
+      parse(R"({"a":1,"b":{"n":"17","t":1735660800000,"none":null},"l":[1.5,true,"x"]})"),
+      parse(R"({"l":[1.5,true,"x"],"b":{"t":"2025-01-01T00:00:00+08:00","n":17},"a":1})"),
+      &checked);
+  CHECK(same.empty());
+  CHECK(checked == 6);
+  // Each difference by its path, with both values; a list one item longer names that item.
+  auto differ = ctl::CompareFigures(parse(R"({"byCompany":[{"k":1},{"k":2,"s":"a"}],"x":0.5})"),
+                                    parse(R"({"byCompany":[{"k":1},{"k":3,"s":"a"},{"k":4}],
+                                              "x":0.25})"),
+                                    &checked);
+  REQUIRE(differ.size() == 3);
+  CHECK(differ[0].path == "byCompany[1].k");
+  CHECK(differ[0].report == "2");
+  CHECK(differ[0].recomputed == "3");
+  CHECK(differ[1].path == "byCompany[2]");
+  CHECK(differ[1].report == "(absent)");
+  CHECK(differ[1].recomputed == R"({"k":4})");
+  CHECK(differ[2].path == "x");
+  CHECK(differ[2].report == "0.5");
+  CHECK(differ[2].recomputed == "0.25");
+  CHECK(checked == 5);
 }

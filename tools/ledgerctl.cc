@@ -619,6 +619,10 @@ int main(int argc, char** argv) {
   std::string earlier_path;
   audit->add_option("--earlier", earlier_path,
                     "an earlier signed checkpoint: check that the log extends it");
+  std::string report_path;
+  audit->add_option("--report", report_path,
+                    "a report (JSON from /v1/reports/... or ledgerctl report): recompute it from "
+                    "the export at its position and compare it figure by figure");
   auto* monitor = app.add_subcommand(
       "monitor", "follow a ledgerd's checkpoints; exit non-zero on a fork or a rollback");
   monitor->add_option("--vkey", vkey_path, "the log's verifier key")->required();
@@ -647,7 +651,7 @@ int main(int argc, char** argv) {
     if (*monitor) return ctl::Monitor(*remote, vkey_path, state_dir, interval_ms, rounds);
   }
   if (*monitor) return Fail("monitor needs --server URL and --token TOKEN");
-  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path, earlier_path);
+  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path, earlier_path, report_path);
   if (*permissions) {
     std::cout << ledger::RuleTableMarkdown();
     return 0;
