@@ -8,11 +8,16 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <string>
 
 #include "http/server_fixture.h"
+#include "ledger/base64.h"
+#include "ledger/checkpoints.h"
+#include "ledger/merkle.h"
 #include "tools/ctl/report_audit.h"
+#include "tools/ctl/report_checkpoint.h"
 
 namespace {
 
@@ -520,4 +525,97 @@ TEST_CASE("report figures compare by parsed value, not by how they are spelled",
   CHECK(differ[2].report == "0.5");
   CHECK(differ[2].recomputed == "0.25");
   CHECK(checked == 5);
+}
+
+namespace {
+
+// The text between `open` and `close`, after the first `open`.
+std::string Between(const std::string& text, const std::string& open, const std::string& close) {
+  auto start = text.find(open);
+  REQUIRE(start != std::string::npos);
+  start += open.size();
+  auto end = text.find(close, start);
+  REQUIRE(end != std::string::npos);
+  return text.substr(start, end - start);
+}
+
+}  // namespace
+
+TEST_CASE("CSV and HTML reports name the signed checkpoint and the command that verifies it",
+          "[audit][report]") {
+  District d;
+  // ledgerctl head prints "seq hash"; the report is computed at the head.
+  uint64_t head = std::stoull(Ledgerctl("head --data " + d.data).out);
+  Run csv = Ledgerctl("report star-evaluation --data " + d.data + " --year 2025 --format csv");
+  INFO(csv.out.substr(0, 600));
+  REQUIRE(csv.exit_code == 0);
+  std::istringstream lines(csv.out.substr(3));  // after the byte-order mark
+  std::string first, second, third;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  std::getline(lines, third);
+  CHECK(first.rfind("# star evaluation 2025, ledger position " + std::to_string(head), 0) == 0);
+  // The checkpoint line names exactly what the log signed at that size, as its note says.
+  std::ostringstream name;
+  name << d.data << "/checkpoints/" << std::setw(20) << std::setfill('0') << head;
+  std::string kept = Slurp(name.str());
+  REQUIRE(!kept.empty());
+  auto verifier = ledger::note::Verifier::Parse(Slurp(d.vkey_file));
+  REQUIRE(verifier.ok());
+  auto signed_checkpoint = ledger::OpenCheckpoint(kept, *verifier);
+  REQUIRE(signed_checkpoint.ok());
+  CHECK(second == "# checkpoint: district.example/ledger " + std::to_string(head) + " " +
+                      ledger::Base64Encode(ledger::merkle::Bytes(signed_checkpoint->body.root)));
+  CHECK(third.rfind("# verify: ledgerctl audit --export log.ndjson --checkpoint cp.txt", 0) == 0);
+
+  // The HTML page's footer carries the note itself; saved as the page says, it passes the audit
+  // the page names.
+  Run html = Ledgerctl("report joint-meeting --data " + d.data +
+                       " --estate estate/e02 --from 2025-01-01T00:00:00+08:00 --to "
+                       "2025-04-01T00:00:00+08:00 --format html");
+  REQUIRE(html.exit_code == 0);
+  std::string footer = Between(html.out, "<footer", "</footer>");
+  CHECK(footer.find("Computed at ledger position " + std::to_string(head)) != std::string::npos);
+  std::string note = Between(footer, "<pre>", "</pre>");
+  CHECK(note == kept);
+  CHECK(footer.find("ledgerctl audit --export log.ndjson --checkpoint cp.txt --vkey log.vkey") !=
+        std::string::npos);
+  std::ofstream(d.dir.sub("cp.txt")) << note;
+  REQUIRE(Ledgerctl("export --data " + d.data + " --out " + d.dir.sub("log.ndjson")).exit_code ==
+          0);
+  Run audit = Ledgerctl("audit --export " + d.dir.sub("log.ndjson") + " --checkpoint " +
+                        d.dir.sub("cp.txt") + " --vkey " + d.vkey_file);
+  INFO(audit.out);
+  CHECK(audit.exit_code == 0);
+
+  // A log without a signing key says so where the checkpoint would be.
+  testing::TempDir plain;
+  REQUIRE(Ledgerctl("simulate --data " + plain.sub("d") + " --seed 7 --estates 4 --households 24")
+              .exit_code == 0);
+  Run unsigned_csv = Ledgerctl("report joint-meeting --data " + plain.sub("d") +
+                               " --estate estate/e01 --from 2025-01-01T00:00:00+08:00 --to "
+                               "2025-04-01T00:00:00+08:00 --format csv");
+  REQUIRE(unsigned_csv.exit_code == 0);
+  CHECK(unsigned_csv.out.substr(3).rfind(
+            "# checkpoint: none signed (this ledger has no signing key", 0) == 0);
+}
+
+TEST_CASE("a report's checkpoint larger than its position names the proof that links them",
+          "[audit][report]") {
+  ctl::CheckpointStamp stamp;
+  stamp.position = 40;
+  stamp.position_root = "P40=";
+  stamp.origin = "district.example/ledger";
+  stamp.size = 42;
+  stamp.root = "R42=";
+  stamp.note = "district.example/ledger\n42\nR42=\n\n— district.example/ledger sig\n";
+  CHECK(ctl::CsvCheckpointLines(stamp) ==
+        "# checkpoint: district.example/ledger 42 R42=\n"
+        "# position: 40 root P40= (a prefix of the checkpoint's log: "
+        "GET /v1/proofs/consistency?from=40&to=42)\n"
+        "# verify: ledgerctl audit --export log.ndjson --checkpoint cp.txt --vkey log.vkey "
+        "(cp.txt: GET /v1/checkpoint?size=42; log.vkey: ledgerctl key show)\n");
+  std::string footer = ctl::HtmlCheckpointFooter(stamp);
+  CHECK(footer.find("consistency?from=40&amp;to=42") != std::string::npos);
+  CHECK(footer.find("<pre>district.example/ledger\n42\nR42=\n") != std::string::npos);
 }

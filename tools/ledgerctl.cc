@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "codec/event_json.h"
@@ -28,6 +29,7 @@
 #include "projections/reports/star_evaluation.h"
 #include "tools/ctl/cloudevents.h"
 #include "tools/ctl/remote.h"
+#include "tools/ctl/report_checkpoint.h"
 #include "tools/ctl/verify.h"
 
 #include <boost/json.hpp>
@@ -449,6 +451,18 @@ int Simulate(const std::string& data, uint64_t seed, int estates, int households
   return 0;
 }
 
+// The checkpoint a CSV or HTML report names (the JSON is the figures alone, as served in a
+// /v1/reports answer's "result"; it names its position in positionSeq).
+ledger::Result<std::optional<ctl::CheckpointStamp>> StampFor(ledger::Ledger* log,
+                                                             const std::string& data,
+                                                             const std::string& format,
+                                                             uint64_t position) {
+  if (format != "csv" && format != "html") return std::optional<ctl::CheckpointStamp>();
+  auto stamp = ctl::CheckpointStampOf(log, data, position);
+  if (!stamp.ok()) return stamp.status();
+  return std::optional<ctl::CheckpointStamp>(std::move(stamp).value());
+}
+
 int Report(const std::string& data, const std::string& kind, const std::string& estate,
            const std::string& from, const std::string& to, int year, const std::string& format,
            const std::string& out_path) {
@@ -484,7 +498,10 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
       }
       return 0;
     });
-    output = ctl::RenderJointMeeting(json, report.asReader(), format, monthly);
+    auto checkpoint = StampFor(log->get(), data, format, report.getPositionSeq());
+    if (!checkpoint.ok()) return Fail(checkpoint.status());
+    output = ctl::RenderJointMeeting(json, report.asReader(), format, monthly,
+                                     checkpoint->has_value() ? &**checkpoint : nullptr);
   } else {
     if (year == 0) return Fail("--year is required for a star-evaluation report");
     auto report = message.initRoot<ledger::schema::StarEvaluation>();
@@ -492,7 +509,10 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
       projections::ComputeStarEvaluation(views, year, report);
       return 0;
     });
-    output = ctl::RenderStarEvaluation(json, report.asReader(), format);
+    auto checkpoint = StampFor(log->get(), data, format, report.getPositionSeq());
+    if (!checkpoint.ok()) return Fail(checkpoint.status());
+    output = ctl::RenderStarEvaluation(json, report.asReader(), format,
+                                       checkpoint->has_value() ? &**checkpoint : nullptr);
   }
   if (output.empty()) return Fail("--format \"" + format + "\" is not one of json, csv, html");
   if (out_path == "-") {
