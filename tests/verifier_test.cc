@@ -364,7 +364,13 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
           "[audit][e2e]") {
   District d;
   std::string jm = d.dir.sub("jm.json"), star = d.dir.sub("star.json"),
-              earlier = d.dir.sub("e02.json"), later = d.dir.sub("later.json");
+              earlier = d.dir.sub("e02.json"), later = d.dir.sub("later.json"),
+              staff_view = d.dir.sub("staff.json");
+  // Staff of the company that has served estate e03 since 2024-07-01 (the simulated district).
+  std::string staff = Line(Ledgerctl("token create --data " + d.data +
+                                     " --role companyStaff --actor person/staff-h "
+                                     "--company company/hongxin")
+                               .out);
   std::string early_cp = d.dir.sub("cp-early.txt"), cp = d.dir.sub("cp.txt");
   const std::string period = "from=2025-01-01T00:00:00%2B08:00&to=2025-07-01T00:00:00%2B08:00";
   uint64_t simulated = 0;
@@ -393,6 +399,18 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
     REQUIRE(past.status == 200);
     CHECK(past.json().at("position").at("seq").as_int64() == int64_t(simulated - 500));
     std::ofstream(earlier) << past.body;
+    // Company staff asking for 2024 see the days their company served: the period is narrowed,
+    // and the answer names the narrowed one, so the audit recomputes what was served.
+    auto narrowed =
+        c.Send("GET",
+               "/v1/reports/joint-meeting?estate=estate/e03&from=2024-01-01T00:00:00%2B08:00"
+               "&to=2025-01-01T00:00:00%2B08:00",
+               staff);
+    INFO(narrowed.body.substr(0, 400));
+    REQUIRE(narrowed.status == 200);
+    // 2024-07-01T00:00:00+08:00 = 2024-06-30T16:00:00Z = 19904 days * 86400000 + 16 h.
+    CHECK(narrowed.json().at("report").at("from").as_int64() == 1719763200000);
+    std::ofstream(staff_view) << narrowed.body;
     // The log grows; a report of the new head lies beyond the early checkpoint.
     AppendEstates(c, d.token, "later", 2);
     auto grown = c.Send(
@@ -410,7 +428,7 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
                      d.vkey_file + " --report " + report);
   };
 
-  for (const auto& report : {jm, star, earlier, later}) {
+  for (const auto& report : {jm, star, earlier, later, staff_view}) {
     Run ok = audit(report, cp);
     INFO(report << "\n" << ok.out);
     CHECK(ok.exit_code == 0);
