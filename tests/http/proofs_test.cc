@@ -331,6 +331,11 @@ TEST_CASE("?receipt= refused before anything is appended", "[http][proofs]") {
         std::string::npos);
   CHECK(d.f.log().Head().seq == head);
 
+  // Without a token: refused before anything else.
+  CHECK(d.c.Send("POST", "/v1/streams/complaint/c01/events?receipt=true", "", follow_up).status ==
+        401);
+  CHECK(d.f.log().Head().seq == head);
+
   // A resident of another estate replaying the filer's event id with ?receipt=true is refused
   // by the rule book: nothing appended, no receipt of someone else's event.
   auto replay =
