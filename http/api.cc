@@ -359,6 +359,7 @@ class Api::Impl {
     capnp::MallocMessageBuilder message;
     ledger::ExpectedVersion expected = ledger::ExpectedVersion::Any();
     std::vector<schema::Event::Reader> events;
+    bool receipt = false;  // ?receipt=true: the answer carries the last event's receipt
   };
 
   // Decodes the body of an append (JSON or Cap'n Proto), and stamps each event with who records
@@ -410,6 +411,7 @@ class Api::Impl {
     if (events.size() == 0) {
       return Problem(400, "validation", "Bad Request", "events: give at least one event");
     }
+    if (auto refused = proofs_.ReceiptWanted(target, &out->receipt)) return refused;
     out->expected = *expected;
     std::vector<schema::Event::Reader>& readers = out->events;
     readers.reserve(events.size());
@@ -431,7 +433,11 @@ class Api::Impl {
     ledger::Ledger::Outcome outcome;
     outcome.result = log_->AppendAs(CallerOf(who), stream, decoded.expected, decoded.events,
                                     &outcome.actual_version, &outcome.rule);
-    return AppendAnswer(std::move(outcome), stream, decoded.expected);
+    std::string receipt;
+    if (decoded.receipt && outcome.result.ok()) {
+      receipt = proofs_.ReceiptMember(outcome.result->seqs.back(), who);
+    }
+    return AppendAnswer(std::move(outcome), stream, decoded.expected, receipt);
   }
 
   // Runs on the connection's I/O thread up to the hand-over to the writer; `respond` is called
@@ -475,15 +481,40 @@ class Api::Impl {
     }
     ledger::Caller caller = CallerOf(who);
     log_->AppendAsync(&caller, stream, decoded.expected, decoded.events,
-                      [this, stream, expected = decoded.expected,
+                      [this, stream, expected = decoded.expected, receipt = decoded.receipt, who,
                        answer = std::move(answer)](ledger::Ledger::Outcome outcome) mutable {
+                        if (receipt && outcome.result.ok()) {
+                          return AnswerWithReceipt(std::move(outcome), stream, expected, who,
+                                                   std::move(answer));
+                        }
                         answer(AppendAnswer(std::move(outcome), stream, expected));
                       });
   }
 
-  // The answer to an append: 201 with its seqs, 200 for a duplicate, or the refusal.
+  // Signing a checkpoint for a receipt may take a while: not on the writer's thread, which
+  // answers every append, but on the work pool; when that is full the events are in all the
+  // same, and the answer says where the receipt is fetched.
+  template <class Answer>
+  void AnswerWithReceipt(ledger::Ledger::Outcome outcome, const std::string& stream,
+                         const ledger::ExpectedVersion& expected, const Principal& who,
+                         Answer answer) {
+    auto shared = std::make_shared<ledger::Ledger::Outcome>(std::move(outcome));
+    uint64_t last = shared->result->seqs.back();
+    bool submitted = work_.TrySubmit([this, shared, stream, expected, who, last, answer] {
+      answer(AppendAnswer(std::move(*shared), stream, expected, proofs_.ReceiptMember(last, who)));
+    });
+    if (submitted) return;
+    metrics_->CountBusy("work");
+    answer(AppendAnswer(std::move(*shared), stream, expected,
+                        ",\"receipt\":null,\"receiptProblem\":\"the server is busy; the events "
+                        "are appended (fetch GET /v1/events/" +
+                            std::to_string(last) + "/receipt)\""));
+  }
+
+  // The answer to an append: 201 with its seqs, 200 for a duplicate, or the refusal; `receipt`
+  // is a member added to a success (Proofs::ReceiptMember).
   Response AppendAnswer(ledger::Ledger::Outcome outcome, const std::string& stream,
-                        const ledger::ExpectedVersion& expected) {
+                        const ledger::ExpectedVersion& expected, const std::string& receipt = "") {
     auto& result = outcome.result;
     const std::string& rule = outcome.rule;
     uint64_t actual = outcome.actual_version;
@@ -528,7 +559,7 @@ class Api::Impl {
     return Json(result->duplicate ? 200 : 201,
                 "{\"seqs\":[" + seqs + "],\"streamVersion\":" +
                     std::to_string(result->stream_version) + ",\"head\":" + HeadJson(result->head) +
-                    ",\"duplicate\":" + (result->duplicate ? "true" : "false") + "}");
+                    ",\"duplicate\":" + (result->duplicate ? "true" : "false") + receipt + "}");
   }
 
   Status DecodeBinary(const std::string& body, capnp::MallocMessageBuilder* message) {
@@ -743,16 +774,24 @@ class Api::Impl {
       return Problem(404, "not_found", "Not Found",
                      "there is no report \"" + name + "\"; reports: " + ReportNames());
     }
+    // The parameters as the scope left them, named in the answer so that it can be recomputed.
+    std::string parameters;
     return Serve(
         who, *route, target,
         [&](const projections::ViewSet& views, const Query& q, capnp::MallocMessageBuilder& message,
-            std::string* error) { return route->fill(views, q, message, error); });
+            std::string* error) {
+          parameters = ReportParameters(*route, q);
+          return route->fill(views, q, message, error);
+        },
+        &parameters);
   }
 
   // Resolves the filter, the position and the scope, runs `fill` on the right views, and
   // answers {"position": ..., "asOf": ..., "result": {...}}.
+  // `report`, set by `fill` if given, becomes the answer's "report" member.
   template <class Fill>
-  Response Serve(const Principal& who, const ViewRoute& route, const Target& target, Fill fill) {
+  Response Serve(const Principal& who, const ViewRoute& route, const Target& target, Fill fill,
+                 const std::string* report = nullptr) {
     Query q;
     std::string error = ParseQuery(target, options_.clock(), &q);
     if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
@@ -799,8 +838,11 @@ class Api::Impl {
       engine_->Read([&](const projections::ViewSet& views) { render(views); });
     }
     if (!error.empty()) return Problem(400, "bad_request", "Bad Request", error);
+    std::string report_member =
+        report && !report->empty() ? ",\"report\":" + *report : std::string();
     return Json(200, "{\"position\":" + HeadJson(position) + proofs_.PositionMember(position.seq) +
-                         ",\"asOf\":" + (q.as_of ? "true" : "false") + ",\"result\":" + json + "}");
+                         report_member + ",\"asOf\":" + (q.as_of ? "true" : "false") +
+                         ",\"result\":" + json + "}");
   }
 
   ledger::Ledger* log_;

@@ -126,12 +126,22 @@ Response Proofs::Receipt(const std::string& seq_text, const Principal& who) {
     return Problem(400, "bad_request", "Bad Request",
                    "\"" + seq_text + "\" is not a sequence number; use /v1/events/42/receipt");
   }
+  std::string ignored;
+  return ReceiptOf(seq, who, &ignored);
+}
+
+Response Proofs::ReceiptOf(uint64_t seq, const Principal& who, std::string* why) {
+  auto fail = [&](int status, const std::string& kind, const std::string& title,
+                  const std::string& detail) {
+    *why = detail;
+    return Problem(status, kind, title, detail);
+  };
   auto event = log_->Read(seq);
   if (!event.ok()) {
     if (event.status().code() == ledger::Code::kNotFound) {
-      return Problem(404, "not_found", "Not Found", event.status().message());
+      return fail(404, "not_found", "Not Found", event.status().message());
     }
-    return Problem(503, "storage", "Service Unavailable", event.status().message());
+    return fail(503, "storage", "Service Unavailable", event.status().message());
   }
   // The same answer for an event of another estate as for one the caller may not read for
   // another reason: the refusal tells nothing about the event.
@@ -140,21 +150,24 @@ Response Proofs::Receipt(const std::string& seq_text, const Principal& who) {
       Permissions::MayReadRawEvents(who) && permissions_->MayReadEvent(who, event->event());
   if (!recorded_it && !may_read) {
     metrics_->CountRefusal("read.receipt");
-    return ProblemResponse(403, "permission", "Forbidden",
-                           "read.receipt: a receipt is given for an event this token recorded, "
-                           "or may read in the raw log",
-                           ",\"rule\":\"read.receipt\"");
+    *why =
+        "read.receipt: a receipt is given for an event this token recorded, or may read in the "
+        "raw log";
+    return ProblemResponse(403, "permission", "Forbidden", *why, ",\"rule\":\"read.receipt\"");
   }
-  if (!checkpoints_) return NoKey();
+  if (!checkpoints_) {
+    *why = "this ledger signs no checkpoints";
+    return NoKey();
+  }
   auto checkpoint = checkpoints_->Covering(seq);
   if (!checkpoint.ok()) {
-    return Problem(503, "checkpoint", "Service Unavailable", checkpoint.status().message());
+    return fail(503, "checkpoint", "Service Unavailable", checkpoint.status().message());
   }
   uint64_t size = checkpoint->body.size;
   auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
   auto proof = ledger::merkle::InclusionProof(seq - 1, size, nodes);
   if (!proof.ok()) {
-    return Problem(503, "storage", "Service Unavailable", proof.status().message());
+    return fail(503, "storage", "Service Unavailable", proof.status().message());
   }
   std::string body = "c2sp.org/tlog-proof@v1\nextra " +
                      ledger::Base64Encode(ledger::merkle::LeafInput(*event)) + "\nindex " +
@@ -164,6 +177,43 @@ Response Proofs::Receipt(const std::string& seq_text, const Principal& who) {
   Response r = Text(std::move(body));
   r.content_type = "text/plain; charset=utf-8";
   return r;
+}
+
+std::optional<Response> Proofs::ReceiptWanted(const Target& target, bool* wanted) {
+  *wanted = false;
+  std::string value = target.Param("receipt");
+  if (value.empty() || value == "false") return std::nullopt;
+  if (value != "true") {
+    return Problem(400, "bad_request", "Bad Request",
+                   "receipt: \"" + value +
+                       "\" is not allowed; use receipt=true (the answer carries the last event's "
+                       "receipt) or receipt=false");
+  }
+  if (!checkpoints_) {
+    return Problem(400, "bad_request", "Bad Request",
+                   "receipt=true: this ledger signs no checkpoints (it has no signing key), so it "
+                   "gives no receipts; nothing was appended. Append without ?receipt=true");
+  }
+  if (ledger::Status stopped = checkpoints_->Problem(); !stopped.ok()) {
+    return Problem(503, "checkpoint", "Service Unavailable",
+                   "receipt=true: this ledger has stopped signing checkpoints (" +
+                       stopped.message() +
+                       "), so it gives no receipts; nothing was appended. Append without "
+                       "?receipt=true");
+  }
+  *wanted = true;
+  return std::nullopt;
+}
+
+std::string Proofs::ReceiptMember(uint64_t seq, const Principal& who) {
+  std::string why;
+  Response receipt = ReceiptOf(seq, who, &why);
+  if (receipt.status == 200) return ",\"receipt\":\"" + JsonEscape(receipt.body) + "\"";
+  // The events are in the log all the same: the answer says so, and why there is no receipt.
+  return ",\"receipt\":null,\"receiptProblem\":\"" +
+         JsonEscape(why + "; the events are appended (fetch GET /v1/events/" + std::to_string(seq) +
+                    "/receipt later)") +
+         "\"";
 }
 
 std::string Proofs::PositionMember(uint64_t seq) {

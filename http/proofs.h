@@ -19,6 +19,7 @@
 
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "http/message.h"
@@ -43,12 +44,24 @@ class Proofs {
   // `seq_text` is the path's {seq}.
   Response Receipt(const std::string& seq_text, const Principal& who);
 
+  // `?receipt=` on an append, read before anything is appended: sets `*wanted`, or answers the
+  // refusal (a value other than true or false; a log that signs nothing, or has stopped
+  // signing, cannot give one). Who may have it needs no check here: the events of an append
+  // are recorded by the caller's token, and read.receipt gives a receipt for those.
+  std::optional<Response> ReceiptWanted(const Target& target, bool* wanted);
+  // The append answer's ',"receipt":"<tlog-proof>"' for event `seq` (the last appended), in
+  // the form of GET /v1/events/{seq}/receipt; or ',"receipt":null,"receiptProblem":"..."' when
+  // it cannot be given once the events are in (a duplicate recorded by another token).
+  std::string ReceiptMember(uint64_t seq, const Principal& who);
+
   // For a view or report computed at position `seq`: ',"checkpoint":{...}' naming the Merkle root
   // of the first `seq` events, the latest signed checkpoint if it covers them, and the route whose
   // consistency proof shows the one is a prefix of the other. "" without a signing key.
   std::string PositionMember(uint64_t seq);
 
  private:
+  // The receipt of event `seq` for `who`, or the refusal; `why` is the refusal's detail.
+  Response ReceiptOf(uint64_t seq, const Principal& who, std::string* why);
   Response Problem(int status, const std::string& kind, const std::string& title,
                    const std::string& detail);
   Response NoKey();

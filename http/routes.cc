@@ -414,4 +414,19 @@ std::vector<ViewRoute>& Reports() {
 
 }  // namespace
 
+std::string ReportParameters(const ViewRoute& report, const Query& q) {
+  std::string name = report.name;
+  std::string out = "{\"name\":\"" + JsonEscape(name) + "\"";
+  if (name == "star-evaluation") {
+    out += ",\"year\":" + std::to_string(YearOf(q));
+  } else {
+    const auto& f = q.filter;
+    out += ",\"estate\":\"" + JsonEscape(f.estate) +
+           "\",\"from\":" + std::to_string(f.from_ms.value_or(0)) +
+           ",\"to\":" + std::to_string(f.to_ms.value_or(0)) +
+           ",\"offset\":" + std::to_string(f.offset) + ",\"limit\":" + std::to_string(f.limit);
+  }
+  return out + "}";
+}
+
 }  // namespace http

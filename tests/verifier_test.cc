@@ -8,10 +8,16 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <string>
 
 #include "http/server_fixture.h"
+#include "ledger/base64.h"
+#include "ledger/checkpoints.h"
+#include "ledger/merkle.h"
+#include "tools/ctl/report_audit.h"
+#include "tools/ctl/report_checkpoint.h"
 
 namespace {
 
@@ -337,4 +343,297 @@ TEST_CASE(
   CHECK(fork.exit_code == 2);
   CHECK(fork.out.find("ALARM fork") != std::string::npos);
   CHECK(fork.out.find("last seen: size") != std::string::npos);
+}
+
+namespace {
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure, offline",
+          "[audit][e2e]") {
+  District d;
+  std::string jm = d.dir.sub("jm.json"), star = d.dir.sub("star.json"),
+              earlier = d.dir.sub("e02.json"), later = d.dir.sub("later.json"),
+              staff_view = d.dir.sub("staff.json");
+  // Staff of the company that has served estate e03 since 2024-07-01 (the simulated district).
+  std::string staff = Line(Ledgerctl("token create --data " + d.data +
+                                     " --role companyStaff --actor person/staff-h "
+                                     "--company company/hongxin")
+                               .out);
+  std::string early_cp = d.dir.sub("cp-early.txt"), cp = d.dir.sub("cp.txt");
+  const std::string period = "from=2025-01-01T00:00:00%2B08:00&to=2025-07-01T00:00:00%2B08:00";
+  uint64_t simulated = 0;
+  {
+    Ledgerd server(d.data, d.dir.sub("ledgerd.out"), "--checkpoint-interval 100");
+    testing::HttpClient c(server.port());
+    simulated = Seq(c, d.token, "/v1/head");
+    std::ofstream(early_cp) << SignedHead(c, d.token);
+    // A page of three items: the page is part of what was served, and named in the answer.
+    auto meeting =
+        c.Send("GET", "/v1/reports/joint-meeting?estate=estate/e01&limit=3&" + period, d.token);
+    REQUIRE(meeting.status == 200);
+    CHECK(meeting.json().at("report").at("name").as_string() == "joint-meeting");
+    CHECK(meeting.json().at("report").at("limit").as_int64() == 3);
+    CHECK(meeting.json().at("report").at("estate").as_string() == "estate/e01");
+    std::ofstream(jm) << meeting.body;
+    auto evaluation = c.Send("GET", "/v1/reports/star-evaluation?year=2025", d.token);
+    REQUIRE(evaluation.status == 200);
+    CHECK(evaluation.json().at("report").at("year").as_int64() == 2025);
+    std::ofstream(star) << evaluation.body;
+    // Another estate, at an earlier position of the log (time travel).
+    auto past = c.Send("GET",
+                       "/v1/reports/joint-meeting?estate=estate/e02&asOf=" +
+                           std::to_string(simulated - 500) + "&" + period,
+                       d.token);
+    REQUIRE(past.status == 200);
+    CHECK(past.json().at("position").at("seq").as_int64() == int64_t(simulated - 500));
+    std::ofstream(earlier) << past.body;
+    // Company staff asking for 2024 see the days their company served: the period is narrowed,
+    // and the answer names the narrowed one, so the audit recomputes what was served.
+    auto narrowed =
+        c.Send("GET",
+               "/v1/reports/joint-meeting?estate=estate/e03&from=2024-01-01T00:00:00%2B08:00"
+               "&to=2025-01-01T00:00:00%2B08:00",
+               staff);
+    INFO(narrowed.body.substr(0, 400));
+    REQUIRE(narrowed.status == 200);
+    // 2024-07-01T00:00:00+08:00 = 2024-06-30T16:00:00Z = 19904 days * 86400000 + 16 h.
+    CHECK(narrowed.json().at("report").at("from").as_int64() == 1719763200000);
+    std::ofstream(staff_view) << narrowed.body;
+    // The log grows; a report of the new head lies beyond the early checkpoint.
+    AppendEstates(c, d.token, "later", 2);
+    auto grown = c.Send(
+        "GET", "/v1/reports/star-evaluation?year=2025&atLeast=" + std::to_string(simulated + 2),
+        d.token);
+    REQUIRE(grown.status == 200);
+    CHECK(grown.json().at("position").at("seq").as_int64() == int64_t(simulated + 2));
+    std::ofstream(later) << grown.body;
+    std::ofstream(cp) << SignedHead(c, d.token);
+  }
+  std::string exported = d.dir.sub("log.ndjson");
+  REQUIRE(Ledgerctl("export --data " + d.data + " --out " + exported).exit_code == 0);
+  auto audit = [&](const std::string& report, const std::string& checkpoint) {
+    return Ledgerctl("audit --export " + exported + " --checkpoint " + checkpoint + " --vkey " +
+                     d.vkey_file + " --report " + report);
+  };
+
+  for (const auto& report : {jm, star, earlier, later, staff_view}) {
+    Run ok = audit(report, cp);
+    INFO(report << "\n" << ok.out);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.find("OK report: ") != std::string::npos);
+    CHECK(ok.out.find("DIFFERS") == std::string::npos);
+  }
+  Run past = audit(earlier, cp);
+  CHECK(past.out.find("joint-meeting report at position " + std::to_string(simulated - 500)) !=
+        std::string::npos);
+
+  // What ledgerctl report writes (the figures alone, whole lists) is audited the same way.
+  std::string written = d.dir.sub("written.json");
+  REQUIRE(Ledgerctl("report joint-meeting --data " + d.data +
+                    " --estate estate/e03 --from 2024-03-01T00:00:00+08:00 --to "
+                    "2024-09-01T00:00:00+08:00 --out " +
+                    written)
+              .exit_code == 0);
+  Run whole = audit(written, cp);
+  INFO(whole.out);
+  CHECK(whole.exit_code == 0);
+  CHECK(whole.out.find("OK report: ") != std::string::npos);
+
+  // One figure edited by hand: exactly that path is named, with both values.
+  auto doc = boost::json::parse(Slurp(jm));
+  auto& requested = doc.at("result").at("headlines").as_object()["repairsRequested"];
+  REQUIRE(requested.is_number());
+  int64_t true_value = requested.to_number<int64_t>();
+  requested = true_value + 1;
+  std::ofstream(d.dir.sub("edited.json")) << boost::json::serialize(doc);
+  Run edited = audit(d.dir.sub("edited.json"), cp);
+  INFO(edited.out);
+  CHECK(edited.exit_code == 2);
+  CHECK(edited.out.find("DIFFERS headlines.repairsRequested: report " +
+                        std::to_string(true_value + 1) + ", recomputed " +
+                        std::to_string(true_value) + "\n") != std::string::npos);
+  CHECK(Count(edited.out, "DIFFERS") == 1);
+  CHECK(edited.out.find("BAD report") != std::string::npos);
+
+  // A company's row in the star evaluation given one star more.
+  auto stars = boost::json::parse(Slurp(star));
+  auto& rows = stars.at("result").at("rows").as_array();
+  REQUIRE(rows.size() > 1);
+  auto& one = rows[1].as_object()["stars"];
+  int64_t true_stars = one.to_number<int64_t>();
+  one = true_stars + 1;
+  std::ofstream(d.dir.sub("stars.json")) << boost::json::serialize(stars);
+  Run starred = audit(d.dir.sub("stars.json"), cp);
+  INFO(starred.out);
+  CHECK(starred.exit_code == 2);
+  CHECK(starred.out.find("DIFFERS rows[1].stars: report " + std::to_string(true_stars + 1) +
+                         ", recomputed " + std::to_string(true_stars) + "\n") != std::string::npos);
+  CHECK(Count(starred.out, "DIFFERS") == 1);
+
+  // A report of another log (its root at the position is not the export's) is named as such.
+  auto foreign = boost::json::parse(Slurp(star));
+  foreign.at("checkpoint").as_object()["root"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+  std::ofstream(d.dir.sub("foreign.json")) << boost::json::serialize(foreign);
+  Run other = audit(d.dir.sub("foreign.json"), cp);
+  CHECK(other.exit_code == 2);
+  CHECK(other.out.find("DIFFERS checkpoint.root") != std::string::npos);
+
+  // A report computed beyond what the checkpoint signed cannot be checked against it.
+  Run beyond = audit(later, early_cp);
+  INFO(beyond.out);
+  CHECK(beyond.exit_code == 1);
+  CHECK(beyond.out.find("beyond the checkpoint's size " + std::to_string(simulated)) !=
+        std::string::npos);
+
+  // Files that are not reports: a person is told what is wrong.
+  std::string text = Slurp(jm);
+  std::ofstream(d.dir.sub("cut.json")) << text.substr(0, text.size() / 2);
+  Run cut = audit(d.dir.sub("cut.json"), cp);
+  CHECK(cut.exit_code == 1);
+  CHECK(cut.out.find("the report is not JSON") != std::string::npos);
+  std::ofstream(d.dir.sub("other.json")) << R"({"complaints":[1,2,3]})";
+  Run unknown = audit(d.dir.sub("other.json"), cp);
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.out.find("not a report this audit knows") != std::string::npos);
+  std::ofstream(d.dir.sub("noposition.json")) << R"({"year":2025,"rows":[]})";
+  Run unplaced = audit(d.dir.sub("noposition.json"), cp);
+  CHECK(unplaced.exit_code == 1);
+  CHECK(unplaced.out.find("names no ledger position") != std::string::npos);
+  Run missing = audit(d.dir.sub("absent.json"), cp);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.find("cannot read") != std::string::npos);
+}
+
+TEST_CASE("report figures compare by parsed value, not by how they are spelled", "[audit]") {
+  auto parse = [](const char* text) { return boost::json::parse(text); };
+  size_t checked = 0;
+  // Members in another order, a 64-bit number as a string or a number, a time in ms or in
+  // RFC 3339, a null or no member at all: the same figures.
+  auto same = ctl::CompareFigures(
+      parse(R"({"a":1,"b":{"n":"17","t":1735660800000,"none":null},"l":[1.5,true,"x"]})"),
+      parse(R"({"l":[1.5,true,"x"],"b":{"t":"2025-01-01T00:00:00+08:00","n":17},"a":1})"),
+      &checked);
+  CHECK(same.empty());
+  CHECK(checked == 6);
+  // Each difference by its path, with both values; a list one item longer names that item.
+  auto differ = ctl::CompareFigures(parse(R"({"byCompany":[{"k":1},{"k":2,"s":"a"}],"x":0.5})"),
+                                    parse(R"({"byCompany":[{"k":1},{"k":3,"s":"a"},{"k":4}],
+                                              "x":0.25})"),
+                                    &checked);
+  REQUIRE(differ.size() == 3);
+  CHECK(differ[0].path == "byCompany[1].k");
+  CHECK(differ[0].report == "2");
+  CHECK(differ[0].recomputed == "3");
+  CHECK(differ[1].path == "byCompany[2]");
+  CHECK(differ[1].report == "(absent)");
+  CHECK(differ[1].recomputed == R"({"k":4})");
+  CHECK(differ[2].path == "x");
+  CHECK(differ[2].report == "0.5");
+  CHECK(differ[2].recomputed == "0.25");
+  CHECK(checked == 5);
+}
+
+namespace {
+
+// The text between `open` and `close`, after the first `open`.
+std::string Between(const std::string& text, const std::string& open, const std::string& close) {
+  auto start = text.find(open);
+  REQUIRE(start != std::string::npos);
+  start += open.size();
+  auto end = text.find(close, start);
+  REQUIRE(end != std::string::npos);
+  return text.substr(start, end - start);
+}
+
+}  // namespace
+
+TEST_CASE("CSV and HTML reports name the signed checkpoint and the command that verifies it",
+          "[audit][report]") {
+  District d;
+  // ledgerctl head prints "seq hash"; the report is computed at the head.
+  uint64_t head = std::stoull(Ledgerctl("head --data " + d.data).out);
+  Run csv = Ledgerctl("report star-evaluation --data " + d.data + " --year 2025 --format csv");
+  INFO(csv.out.substr(0, 600));
+  REQUIRE(csv.exit_code == 0);
+  std::istringstream lines(csv.out.substr(3));  // after the byte-order mark
+  std::string first, second, third;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  std::getline(lines, third);
+  CHECK(first.rfind("# star evaluation 2025, ledger position " + std::to_string(head), 0) == 0);
+  // The checkpoint line names exactly what the log signed at that size, as its note says.
+  std::ostringstream name;
+  name << d.data << "/checkpoints/" << std::setw(20) << std::setfill('0') << head;
+  std::string kept = Slurp(name.str());
+  REQUIRE(!kept.empty());
+  auto verifier = ledger::note::Verifier::Parse(Slurp(d.vkey_file));
+  REQUIRE(verifier.ok());
+  auto signed_checkpoint = ledger::OpenCheckpoint(kept, *verifier);
+  REQUIRE(signed_checkpoint.ok());
+  CHECK(second == "# checkpoint: district.example/ledger " + std::to_string(head) + " " +
+                      ledger::Base64Encode(ledger::merkle::Bytes(signed_checkpoint->body.root)));
+  CHECK(third.rfind("# verify: ledgerctl audit --export log.ndjson --checkpoint cp.txt", 0) == 0);
+
+  // The HTML page's footer carries the note itself; saved as the page says, it passes the audit
+  // the page names.
+  Run html = Ledgerctl("report joint-meeting --data " + d.data +
+                       " --estate estate/e02 --from 2025-01-01T00:00:00+08:00 --to "
+                       "2025-04-01T00:00:00+08:00 --format html");
+  REQUIRE(html.exit_code == 0);
+  std::string footer = Between(html.out, "<footer", "</footer>");
+  CHECK(footer.find("Computed at ledger position " + std::to_string(head)) != std::string::npos);
+  std::string note = Between(footer, "<pre>", "</pre>");
+  CHECK(note == kept);
+  CHECK(footer.find("ledgerctl audit --export log.ndjson --checkpoint cp.txt --vkey log.vkey") !=
+        std::string::npos);
+  std::ofstream(d.dir.sub("cp.txt")) << note;
+  REQUIRE(Ledgerctl("export --data " + d.data + " --out " + d.dir.sub("log.ndjson")).exit_code ==
+          0);
+  Run audit = Ledgerctl("audit --export " + d.dir.sub("log.ndjson") + " --checkpoint " +
+                        d.dir.sub("cp.txt") + " --vkey " + d.vkey_file);
+  INFO(audit.out);
+  CHECK(audit.exit_code == 0);
+
+  // A log without a signing key says so where the checkpoint would be.
+  testing::TempDir plain;
+  REQUIRE(Ledgerctl("simulate --data " + plain.sub("d") + " --seed 7 --estates 4 --households 24")
+              .exit_code == 0);
+  Run unsigned_csv = Ledgerctl("report joint-meeting --data " + plain.sub("d") +
+                               " --estate estate/e01 --from 2025-01-01T00:00:00+08:00 --to "
+                               "2025-04-01T00:00:00+08:00 --format csv");
+  REQUIRE(unsigned_csv.exit_code == 0);
+  CHECK(unsigned_csv.out.substr(3).rfind(
+            "# checkpoint: none signed (this ledger has no signing key", 0) == 0);
+}
+
+TEST_CASE("a report's checkpoint larger than its position names the proof that links them",
+          "[audit][report]") {
+  ctl::CheckpointStamp stamp;
+  stamp.position = 40;
+  stamp.position_root = "P40=";
+  stamp.origin = "district.example/ledger";
+  stamp.size = 42;
+  stamp.root = "R42=";
+  stamp.note = "district.example/ledger\n42\nR42=\n\n— district.example/ledger sig\n";
+  CHECK(ctl::CsvCheckpointLines(stamp) ==
+        "# checkpoint: district.example/ledger 42 R42=\n"
+        "# position: 40 root P40= (a prefix of the checkpoint's log: "
+        "GET /v1/proofs/consistency?from=40&to=42)\n"
+        "# verify: ledgerctl audit --export log.ndjson --checkpoint cp.txt --vkey log.vkey "
+        "(cp.txt: GET /v1/checkpoint?size=42; log.vkey: ledgerctl key show)\n");
+  std::string footer = ctl::HtmlCheckpointFooter(stamp);
+  CHECK(footer.find("consistency?from=40&amp;to=42") != std::string::npos);
+  CHECK(footer.find("<pre>district.example/ledger\n42\nR42=\n") != std::string::npos);
 }

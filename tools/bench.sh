@@ -29,11 +29,13 @@ if [ "$QUICK" = 1 ]; then
   SIM_FLAGS=(--estates 4 --households 250 --years 2)
   YEAR_FLAGS=(--households 100 --rounds 2)
   HTTP_SECONDS=3; WARMUP=0.5
+  TREE_EVENTS=20000; TREE_PROOFS=500
 else
   APPEND_EVENTS=1000000; APPEND_SECONDS=30; WAL_SECONDS=1.5; WAL_ROUNDS=3
   SIM_FLAGS=(--estates 12 --households 5000 --years 2)
   YEAR_FLAGS=(--households 1000 --rounds 5)
   HTTP_SECONDS=15; WARMUP=2
+  TREE_EVENTS=200000; TREE_PROOFS=3000
 fi
 QUERY_CONNECTIONS=2
 QUERY_PAUSE_MS=50
@@ -47,7 +49,8 @@ PGBIN=/usr/lib/postgresql/15/bin
 
 say "building (build-bench, RelWithDebInfo)"
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
-ninja -C build-bench ledgerd ledgerctl bench_append bench_wal bench_http bench_pg bench_replay >/dev/null
+ninja -C build-bench ledgerd ledgerctl bench_append bench_wal bench_http bench_pg bench_replay \
+  bench_tree >/dev/null
 B=build-bench
 BT=$B/tools/bench
 
@@ -100,6 +103,12 @@ say "direct appends (at most $APPEND_EVENTS events or ${APPEND_SECONDS} s per ru
   >"$WORK/append.txt"
 say "raw RocksDB WAL settings (${WAL_SECONDS} s per figure, $WAL_ROUNDS rounds)"
 "$BT/bench_wal" --seconds "$WAL_SECONDS" --rounds "$WAL_ROUNDS" --dir "$WORK/wal" >"$WORK/wal.txt"
+# The Merkle tree's cost, in process: appends per CPU second with the tree, and with the tree's own
+# work (leaf hash, completed subtrees, their batch entries, measured alone) taken out.
+say "the Merkle tree (bench_tree, $TREE_EVENTS events, $TREE_PROOFS proofs)"
+"$BT/bench_tree" --events "$TREE_EVENTS" --proofs "$TREE_PROOFS" --dir "$WORK/tree" \
+  >"$WORK/tree.txt" 2>"$WORK/tree.err" || { cat "$WORK/tree.err" >&2; exit 1; }
+TREE_LINE=$(grep '^tree ' "$WORK/tree.err")
 FSYNC_NOTE=""
 if [ "$QUICK" = 0 ]; then
   say "pg_test_fsync (the disk's sync rate)"
@@ -208,6 +217,9 @@ PG_SCAN_ORDERED=$(field "$PG_SCAN_LINE" ordered)
 WORKER=$("$B/ledgerctl" token create --data "$DATA" --role communityWorker --actor person/bench-worker \
   --estate estate/e02)
 ADMIN=$("$B/ledgerctl" token create --data "$DATA" --role admin --actor person/bench-admin)
+# A signing key, so that the run measures receipts too; ledgerd then signs a checkpoint of the
+# head at most every 10 s, and one at once for each receipt no checkpoint covers yet.
+"$B/ledgerctl" init --data "$DATA" --origin bench.invalid/ledger >/dev/null
 say "starting ledgerd (sync on)"
 "$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$DATA" --sync 1 >"$WORK/ledgerd.log" 2>&1 &
 LEDGERD_PID=$!
@@ -326,6 +338,22 @@ for run in "16 1" "64 1" "16 100"; do
   WRK_ROWS+="| $label | $(num "$w_eps") ($(field "$wline" p50_ms) / $(field "$wline" p99_ms) ms) | $(num "$p_eps") ($p50 / $p99 ms) | $(ratio "$w_eps" "$p_eps") | $(cpu_per_event "$w_cpu" "$w_events") / $(cpu_per_event "$p_cpu" "$p_events") | $(ratio "$(cpu_per_event "$w_cpu" "$w_events")" "$(cpu_per_event "$p_cpu" "$p_events")") | $(field "$wline" errors) / ${p_failed:-0} |"$'\n'
 done
 
+# --- 5c. receipts: appends asking for one beside plain appends, and the proof routes' latency ---
+say "receipts: 16 connections append single events, plain then with ?receipt=true"
+R_PLAIN=$("$BT/bench_http" --port "$LPORT" --token "$WORKER" --connections 16 --batch 1 \
+  --estate estate/e02 --seconds "$HTTP_SECONDS" --warmup "$WARMUP" --run-id rplain | grep '^appends')
+R_WITH=$("$BT/bench_http" --port "$LPORT" --token "$WORKER" --connections 16 --batch 1 \
+  --estate estate/e02 --seconds "$HTTP_SECONDS" --warmup "$WARMUP" --run-id rwith \
+  --append-params "&receipt=true" | grep '^appends')
+echo "$R_PLAIN" >>"$WORK/http.txt"; echo "$R_WITH" >>"$WORK/http.txt"
+say "receipt, checkpoint and inclusion proof latency (no appends)"
+MID=$((EVENTS / 2))
+R_QUERIES=$("$BT/bench_http" --port "$LPORT" --connections 0 --seconds "$HTTP_SECONDS" \
+  --warmup "$WARMUP" --query-token "$ADMIN" --query-connections 2 --query-pause-ms 0 \
+  --query "/v1/events/$MID/receipt" --query "/v1/checkpoint" \
+  --query "/v1/proofs/inclusion?seq=$MID&size=$EVENTS")
+echo "$R_QUERIES" >>"$WORK/http.txt"
+
 # --- 6. memory; stop both -----------------------------------------------------------------------
 LEDGERD_HWM=$(awk '/^VmHWM:/ {print $2}' "/proc/$LEDGERD_PID/status")
 kill "$SAMPLER_PID"; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=""
@@ -385,6 +413,19 @@ query_rows() {  # $1: system, $2: driver output -> one table row per "query targ
   echo "| peak memory serving the appends and queries | $(kib_mib "$LEDGERD_HWM") (ledgerd VmHWM, views included) | $(kib_mib "$PG_PSS") (sum of PSS of all processes, sampled each second; largest single VmHWM $(kib_mib "$PG_HWM")) | | | |"
   echo "| bytes on disk per event after the load | $(per_event "$LEDGER_BYTES" "$EVENTS") (ledger) + $(per_event "$VIEWS_BYTES" "$EVENTS") (views) | $(per_event "$PG_TABLE_BYTES" "$PG_EVENTS") (table, TOAST and indexes); whole data folder with WAL $(per_event "$PG_DIR_BYTES" "$PG_EVENTS"), base/ $(per_event "$PG_BASE_BYTES" "$PG_EVENTS") | $(ratio "$LEDGER_BYTES" "$PG_TABLE_BYTES") (ledger / table) | | |"
   echo "| bytes on disk per event after the appends | $(per_event "$LEDGER_AFTER" "$LEDGER_HEAD") (ledger, $(num "$LEDGER_HEAD") events) | $(per_event "$PG_AFTER_BYTES" "$PG_AFTER_EVENTS") (table, $(num "$PG_AFTER_EVENTS") events) | | | |"
+  echo
+  echo "**The Merkle tree and receipts** (the same run; goal: the tree adds ≤ 5 % to an append's CPU):"
+  echo
+  echo "| measure | with | without | with / without |"
+  echo "|---|---:|---:|---:|"
+  echo "| in-process appends per CPU second (\`bench_tree\`, $(num "$(field "$TREE_LINE" events)") events in batches of 100, sync off; without = the tree's own CPU, measured alone, taken out) | $(num "$(field "$TREE_LINE" eps_with)") | $(num "$(field "$TREE_LINE" eps_without)") | $(ratio "$(field "$TREE_LINE" eps_with)" "$(field "$TREE_LINE" eps_without)") |"
+  echo "| HTTP appends, 16 connections, single events, events/s (p50 / p99 ms); with = \`?receipt=true\` | $(num "$(field "$R_WITH" eps)") ($(field "$R_WITH" p50_ms) / $(field "$R_WITH" p99_ms)) | $(num "$(field "$R_PLAIN" eps)") ($(field "$R_PLAIN" p50_ms) / $(field "$R_PLAIN" p99_ms)) | $(ratio "$(field "$R_WITH" eps)" "$(field "$R_PLAIN" eps)") |"
+  echo
+  echo "In process, against the stored tree of $(num "$(field "$TREE_LINE" events)") events: inclusion proof p50 $(field "$TREE_LINE" inclusion_p50_ms) / p99 $(field "$TREE_LINE" inclusion_p99_ms) ms, consistency proof p99 $(field "$TREE_LINE" consistency_p99_ms) ms (the whole table: \`bench_tree\`). Over HTTP, no appends running, 2 connections without pause:"
+  echo
+  echo "| query | system | requests | p50 ms | p99 ms | max ms | errors |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  query_rows ledgerd "$R_QUERIES"
   echo
   echo "**Queries while 16 connections append single events** ($QUERY_CONNECTIONS connections, ${QUERY_PAUSE_MS} ms pause between one connection's requests):"
   echo

@@ -15,11 +15,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "codec/event_json.h"
 #include "ctl/cloudevents.h"
 #include "ctl/remote.h"
+#include "ctl/report_checkpoint.h"
 #include "ctl/verify.h"
 #include "http/tokens.h"
 #include "ledger/checkpoints.h"
@@ -449,6 +451,18 @@ int Simulate(const std::string& data, uint64_t seed, int estates, int households
   return 0;
 }
 
+// The checkpoint a CSV or HTML report names (the JSON is the figures alone, as served in a
+// /v1/reports answer's "result"; it names its position in positionSeq).
+ledger::Result<std::optional<ctl::CheckpointStamp>> StampFor(ledger::Ledger* log,
+                                                             const std::string& data,
+                                                             const std::string& format,
+                                                             uint64_t position) {
+  if (format != "csv" && format != "html") return std::optional<ctl::CheckpointStamp>();
+  auto stamp = ctl::CheckpointStampOf(log, data, position);
+  if (!stamp.ok()) return stamp.status();
+  return std::optional<ctl::CheckpointStamp>(std::move(stamp).value());
+}
+
 int Report(const std::string& data, const std::string& kind, const std::string& estate,
            const std::string& from, const std::string& to, int year, const std::string& format,
            const std::string& out_path) {
@@ -483,7 +497,10 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
       }
       return 0;
     });
-    output = ctl::RenderJointMeeting(report.asReader(), format, monthly);
+    auto checkpoint = StampFor(log->get(), data, format, report.getPositionSeq());
+    if (!checkpoint.ok()) return Fail(checkpoint.status());
+    output = ctl::RenderJointMeeting(report.asReader(), format, monthly,
+                                     checkpoint->has_value() ? &**checkpoint : nullptr);
   } else {
     if (year == 0) return Fail("--year is required for a star-evaluation report");
     auto report = message.initRoot<ledger::schema::StarEvaluation>();
@@ -491,7 +508,10 @@ int Report(const std::string& data, const std::string& kind, const std::string& 
       projections::ComputeStarEvaluation(views, year, report);
       return 0;
     });
-    output = ctl::RenderStarEvaluation(report.asReader(), format);
+    auto checkpoint = StampFor(log->get(), data, format, report.getPositionSeq());
+    if (!checkpoint.ok()) return Fail(checkpoint.status());
+    output = ctl::RenderStarEvaluation(report.asReader(), format,
+                                       checkpoint->has_value() ? &**checkpoint : nullptr);
   }
   if (output.empty()) return Fail("--format \"" + format + "\" is not one of json, csv, html");
   if (out_path == "-") {
@@ -618,6 +638,10 @@ int main(int argc, char** argv) {
   std::string earlier_path;
   audit->add_option("--earlier", earlier_path,
                     "an earlier signed checkpoint: check that the log extends it");
+  std::string report_path;
+  audit->add_option("--report", report_path,
+                    "a report (JSON from /v1/reports/... or ledgerctl report): recompute it from "
+                    "the export at its position and compare it figure by figure");
   auto* monitor = app.add_subcommand(
       "monitor", "follow a ledgerd's checkpoints; exit non-zero on a fork or a rollback");
   monitor->add_option("--vkey", vkey_path, "the log's verifier key")->required();
@@ -646,7 +670,7 @@ int main(int argc, char** argv) {
     if (*monitor) return ctl::Monitor(*remote, vkey_path, state_dir, interval_ms, rounds);
   }
   if (*monitor) return Fail("monitor needs --server URL and --token TOKEN");
-  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path, earlier_path);
+  if (*audit) return ctl::Audit(export_path, checkpoint_path, vkey_path, earlier_path, report_path);
   if (*permissions) {
     std::cout << ledger::RuleTableMarkdown();
     return 0;

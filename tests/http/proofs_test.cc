@@ -262,3 +262,111 @@ TEST_CASE("a view names the Merkle root of its position and a signed checkpoint 
       position, signed_checkpoint->body.size, Hashes(proof.json().at("proof")),
       ledger::merkle::Bytes(*root), ledger::merkle::Bytes(signed_checkpoint->body.root)));
 }
+
+TEST_CASE("an append with ?receipt=true answers the receipt of its last event", "[http][proofs]") {
+  District d;
+  auto reply = d.c.Send("POST", "/v1/streams/complaint/c03/events?receipt=true", d.resident1,
+                        Event("ev-r1", "complaintFiled",
+                              R"({"complaintId":"complaint/c03","estateId":"estate/e01",)"
+                              R"("householdId":"household/h01","category":"water",)"
+                              R"("summary":"又漏水"})"));
+  INFO(reply.body);
+  REQUIRE(reply.status == 201);
+  uint64_t seq = reply.json().at("seqs").as_array()[0].as_int64();
+  CHECK(seq == d.c02 + 1);
+  std::string text(reply.json().at("receipt").as_string());
+  // The same tlog-proof as GET /v1/events/{seq}/receipt gives, and it proves the event.
+  CHECK(text ==
+        d.c.Send("GET", "/v1/events/" + std::to_string(seq) + "/receipt", d.resident1).body);
+  Receipt r = ParseReceipt(text);
+  CHECK(r.index == seq - 1);
+  CHECK(r.record == ledger::merkle::LeafInput(*d.f.log().Read(seq)));
+  auto checkpoint = ledger::OpenCheckpoint(r.checkpoint, d.Verifier());
+  REQUIRE(checkpoint.ok());
+  CHECK(checkpoint->body.size >= seq);
+  CHECK(ledger::merkle::VerifyInclusion(r.index, checkpoint->body.size,
+                                        ledger::merkle::Bytes(*ledger::merkle::LeafHash(r.record)),
+                                        r.path, ledger::merkle::Bytes(checkpoint->body.root)));
+
+  // Two events in one append: the receipt is the last one's (it is the later in the tree, so
+  // a checkpoint that covers it covers both).
+  auto two = d.c.Send(
+      "POST", "/v1/streams/complaint/c03/events?receipt=true", d.resident1,
+      R"({"events":[)" +
+          Event("ev-r2", "followUpRecorded",
+                R"({"subject":{"complaintId":"complaint/c03"},"satisfaction":"satisfied"})") +
+          "," +
+          Event("ev-r3", "followUpRecorded",
+                R"({"subject":{"complaintId":"complaint/c03"},"satisfaction":"dissatisfied"})") +
+          "]}");
+  INFO(two.body);
+  REQUIRE(two.status == 201);
+  auto seqs = two.json().at("seqs").as_array();
+  REQUIRE(seqs.size() == 2);
+  Receipt last = ParseReceipt(std::string(two.json().at("receipt").as_string()));
+  CHECK(last.index == uint64_t(seqs[1].as_int64()) - 1);
+  CHECK(last.record == ledger::merkle::LeafInput(*d.f.log().Read(seqs[1].as_int64())));
+
+  // Without the parameter, or with receipt=false, no receipt and no signing.
+  auto plain =
+      d.c.Send("POST", "/v1/streams/complaint/c03/events?receipt=false", d.resident1,
+               Event("ev-r4", "followUpRecorded",
+                     R"({"subject":{"complaintId":"complaint/c03"},"satisfaction":"satisfied"})"));
+  REQUIRE(plain.status == 201);
+  CHECK_FALSE(plain.json().as_object().contains("receipt"));
+}
+
+TEST_CASE("?receipt= refused before anything is appended", "[http][proofs]") {
+  District d;
+  uint64_t head = d.f.log().Head().seq;
+  std::string follow_up =
+      Event("ev-x", "followUpRecorded",
+            R"({"subject":{"complaintId":"complaint/c01"},"satisfaction":"satisfied"})");
+  // An unknown value names the allowed ones.
+  auto yes =
+      d.c.Send("POST", "/v1/streams/complaint/c01/events?receipt=yes", d.resident1, follow_up);
+  INFO(yes.body);
+  CHECK(yes.status == 400);
+  CHECK(yes.body.find("receipt: \\\"yes\\\" is not allowed; use receipt=true") !=
+        std::string::npos);
+  CHECK(d.f.log().Head().seq == head);
+
+  // Without a token: refused before anything else.
+  CHECK(d.c.Send("POST", "/v1/streams/complaint/c01/events?receipt=true", "", follow_up).status ==
+        401);
+  CHECK(d.f.log().Head().seq == head);
+
+  // A resident of another estate replaying the filer's event id with ?receipt=true is refused
+  // by the rule book: nothing appended, no receipt of someone else's event.
+  auto replay =
+      d.c.Send("POST", "/v1/streams/complaint/c01/events?receipt=true", d.resident2, follow_up);
+  INFO(replay.body);
+  CHECK(replay.status == 403);
+  CHECK(replay.body.find("extra ") == std::string::npos);
+  CHECK(d.f.log().Head().seq == head);
+
+  // The same event appended by its filer, then sent again (a retry): the duplicate answer
+  // carries the receipt of the event already in the log.
+  auto first =
+      d.c.Send("POST", "/v1/streams/complaint/c01/events?receipt=true", d.resident1, follow_up);
+  REQUIRE(first.status == 201);
+  auto again =
+      d.c.Send("POST", "/v1/streams/complaint/c01/events?receipt=true", d.resident1, follow_up);
+  INFO(again.body);
+  REQUIRE(again.status == 200);
+  CHECK(again.json().at("duplicate").as_bool());
+  CHECK(ParseReceipt(std::string(again.json().at("receipt").as_string())).index == head);
+  CHECK(d.f.log().Head().seq == head + 1);
+
+  // A log without a signing key gives no receipts: said before appending.
+  ServerFixture unsigned_log;
+  auto c = unsigned_log.Client();
+  auto no_key =
+      c.Send("POST", "/v1/streams/estate/e09/events?receipt=true", unsigned_log.admin,
+             Event("ev-k", "estateRegistered", R"({"estateId":"estate/e09","name":"区"})"));
+  INFO(no_key.body);
+  CHECK(no_key.status == 400);
+  CHECK(no_key.body.find("signs no checkpoints") != std::string::npos);
+  CHECK(no_key.body.find("nothing was appended") != std::string::npos);
+  CHECK(unsigned_log.log().Head().seq == 0);
+}

@@ -54,6 +54,7 @@ struct Config {
   int query_connections = 0;
   int query_pause_ms = 50;
   std::vector<std::string> queries;
+  std::string append_params;  // more of the append's query string, e.g. "&receipt=true"
 };
 
 struct Counts {
@@ -139,7 +140,8 @@ asio::awaitable<void> Appender(Run& run, int index) {
     std::string id_base = c.run_id + "-" + std::to_string(index) + "-" + std::to_string(n);
     std::string stream_id = "complaint/" + id_base;
     bhttp::request<bhttp::string_body> request{
-        bhttp::verb::post, "/v1/streams/" + stream_id + "/events?expectedVersion=none", 11};
+        bhttp::verb::post,
+        "/v1/streams/" + stream_id + "/events?expectedVersion=none" + c.append_params, 11};
     request.set(bhttp::field::host, c.host);
     request.set(bhttp::field::authorization, "Bearer " + c.token);
     request.set(bhttp::field::content_type, "application/json");
@@ -222,6 +224,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--query-pause-ms", c.query_pause_ms, "pause between one connection's queries")
       ->capture_default_str();
+  app.add_option("--append-params", c.append_params,
+                 "more parameters of each append, e.g. \"&receipt=true\"");
   app.add_option("--query", c.queries, "a view or report target, e.g. /v1/views/complaints");
   CLI11_PARSE(app, argc, argv);
   if (c.batch < 1 || c.batch > 1000) {

@@ -23,6 +23,8 @@
 
 namespace ctl {
 
+struct CheckpointStamp;  // tools/ctl/report_checkpoint.h
+
 std::string ToCloudEvent(const codec::EventJson& json, const ledger::RecordedEvent& event);
 
 struct ImportResult {
@@ -46,12 +48,15 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
                                                std::istream& in, int64_t* recorded_at,
                                                const ledger::Progress& progress);
 
-// "" if `format` is not json, csv or html.
+// "" if `format` is not json, csv or html. With `checkpoint`, the CSV's header lines and the HTML
+// page's footer name it and how to verify it (report_checkpoint.h).
 std::string RenderStarEvaluation(ledger::schema::StarEvaluation::Reader report,
-                                 const std::string& format);
+                                 const std::string& format,
+                                 const CheckpointStamp* checkpoint = nullptr);
 // `monthly_compliance`: (month "YYYY-MM", repair time-limit compliance 0..1) for the chart.
 std::string RenderJointMeeting(
     ledger::schema::JointMeetingReport::Reader report, const std::string& format,
-    const std::vector<std::pair<std::string, double>>& monthly_compliance = {});
+    const std::vector<std::pair<std::string, double>>& monthly_compliance = {},
+    const CheckpointStamp* checkpoint = nullptr);
 
 }  // namespace ctl

@@ -11,6 +11,7 @@
 
 #include "cloudevents.h"
 #include "codec/response_json.h"
+#include "report_checkpoint.h"
 
 namespace ctl {
 
@@ -177,7 +178,7 @@ std::string FlatTable(capnp::DynamicStruct::Reader s, size_t max_rows) {
 }  // namespace
 
 std::string RenderStarEvaluation(ledger::schema::StarEvaluation::Reader r,
-                                 const std::string& format) {
+                                 const std::string& format, const CheckpointStamp* checkpoint) {
   if (format == "json") return codec::EncodeResponse(r) + "\n";
   std::string stamp = "ledger position " + std::to_string(r.getPositionSeq()) + " · " +
                       r.getPositionHash().cStr() + " · policy " + r.getPolicyId().cStr() + " v" +
@@ -185,6 +186,7 @@ std::string RenderStarEvaluation(ledger::schema::StarEvaluation::Reader r,
   if (format == "csv") {
     std::string out = kBom;
     out += "# star evaluation " + std::to_string(r.getYear()) + ", " + stamp + "\n";
+    if (checkpoint) out += CsvCheckpointLines(*checkpoint);
     out += "subjectKind,subjectId,subjectName,score,stars,list,replacementRecommended";
     std::vector<std::string> figure_names;
     if (r.getRows().size() > 0) {
@@ -244,18 +246,21 @@ std::string RenderStarEvaluation(ledger::schema::StarEvaluation::Reader r,
   return Page("星级评价 Star evaluation " + std::to_string(r.getYear()), stamp,
               BarChart("Scores by company", scores, 100, "") + table +
                   "<h2>Every figure and its inputs</h2>" + figures + "<p>" +
-                  Html(r.getNotes().cStr()) + "</p>");
+                  Html(r.getNotes().cStr()) + "</p>" +
+                  (checkpoint ? HtmlCheckpointFooter(*checkpoint) : ""));
 }
 
 std::string RenderJointMeeting(ledger::schema::JointMeetingReport::Reader r,
                                const std::string& format,
-                               const std::vector<std::pair<std::string, double>>& monthly) {
+                               const std::vector<std::pair<std::string, double>>& monthly,
+                               const CheckpointStamp* checkpoint) {
   capnp::DynamicStruct::Reader s = r;
   if (format == "json") return codec::EncodeResponse(s) + "\n";
   std::vector<std::pair<std::string, std::string>> rows;
   Flatten(s, "", &rows);
   if (format == "csv") {
     std::string out = kBom;
+    if (checkpoint) out += CsvCheckpointLines(*checkpoint);
     out += "figure,value\n";
     for (const auto& [k, v] : rows) out += Csv(k) + "," + Csv(v) + "\n";
     return out;
@@ -301,7 +306,8 @@ std::string RenderJointMeeting(ledger::schema::JointMeetingReport::Reader r,
     charts += BarChart("Repair time-limit compliance by month", bars, 100, "%");
   }
   if (charts.empty()) charts = "<p>No complaints or repairs in this period.</p>";
-  return Page("联席会议报告 Joint-meeting report", stamp, charts + FlatTable(s, 400));
+  return Page("联席会议报告 Joint-meeting report", stamp,
+              charts + FlatTable(s, 400) + (checkpoint ? HtmlCheckpointFooter(*checkpoint) : ""));
 }
 
 }  // namespace ctl

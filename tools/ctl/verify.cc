@@ -4,10 +4,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -16,6 +18,7 @@
 #include "ledger/base64.h"
 #include "ledger/checkpoints.h"
 #include "ledger/merkle.h"
+#include "report_audit.h"
 
 namespace ctl {
 namespace {
@@ -54,10 +57,90 @@ struct Scratch {
   }
 };
 
+// The later checkpoint's log extends the earlier one's, by a consistency proof computed from the
+// scratch ledger that holds the export. Exit code as Audit's.
+int CheckEarlier(ledger::Ledger* log, const ledger::note::Verifier& verifier,
+                 const ledger::CheckpointBody& later, const std::string& earlier_path) {
+  auto earlier_text = ReadFile(earlier_path);
+  if (!earlier_text.ok()) {
+    std::cerr << "ledgerctl: " << earlier_text.status().message() << "\n";
+    return 1;
+  }
+  auto earlier = ledger::OpenCheckpoint(*earlier_text, verifier);
+  if (!earlier.ok()) {
+    std::cout << "BAD earlier checkpoint: " << earlier.status().message() << "\n";
+    return 2;
+  }
+  const auto& a = earlier->body;
+  const auto& b = later;
+  auto nodes = [&](uint32_t level, uint64_t index) { return log->TreeNode(level, index); };
+  auto proof = a.size == 0 ? ledger::Result<std::vector<ledger::Hash>>(std::vector<ledger::Hash>())
+                           : ledger::merkle::ConsistencyProof(a.size, b.size, nodes);
+  bool extends = a.size <= b.size && proof.ok() &&
+                 (a.size == 0 ? a.root == *ledger::merkle::EmptyRoot()
+                              : ledger::merkle::VerifyConsistency(
+                                    a.size, b.size, ledger::merkle::Bytes(*proof),
+                                    ledger::merkle::Bytes(a.root), ledger::merkle::Bytes(b.root)));
+  if (!extends) {
+    std::cout << "BAD the checkpoint at " << Describe(b) << " does not extend the earlier one at "
+              << Describe(a) << "\n";
+    return 2;
+  }
+  std::cout << "OK the checkpoint at " << Describe(b) << " extends the earlier one at "
+            << Describe(a) << "\n";
+  return 0;
+}
+
+// The report computed again from the export at its position and compared figure by figure.
+// Exit code as Audit's.
+int CheckReport(ledger::Ledger* log, const std::string& views_dir, const ReportClaim& claim) {
+  // The root the server named for the report's position must be the export's at that position:
+  // the figures then come from exactly the events this audit replays.
+  if (claim.root) {
+    auto root = ledger::merkle::RootOf(claim.position, [&](uint32_t level, uint64_t index) {
+      return log->TreeNode(level, index);
+    });
+    if (!root.ok()) {
+      std::cerr << "ledgerctl: " << root.status().message() << "\n";
+      return 1;
+    }
+    std::string ours = ledger::Base64Encode(ledger::merkle::Bytes(*root));
+    if (ours != *claim.root) {
+      std::cout << "DIFFERS checkpoint.root: report \"" << *claim.root << "\", recomputed \""
+                << ours << "\"\n";
+      std::cout << "BAD report: it names another log than the export at position " << claim.position
+                << "\n";
+      return 2;
+    }
+  }
+  auto recomputed = RecomputeReport(log, views_dir, claim);
+  if (!recomputed.ok()) {
+    std::cerr << "ledgerctl: cannot recompute the " << claim.name
+              << " report: " << recomputed.status().message() << "\n";
+    return 1;
+  }
+  size_t checked = 0;
+  auto differences = CompareFigures(claim.figures, *recomputed, &checked);
+  for (const auto& d : differences) {
+    std::cout << "DIFFERS " << d.path << ": report " << d.report << ", recomputed " << d.recomputed
+              << "\n";
+  }
+  std::string what = "the " + claim.name + " report at position " + std::to_string(claim.position);
+  if (!differences.empty()) {
+    std::cout << "BAD report: " << differences.size() << " of " << checked << " figures of " << what
+              << " differ from the export's\n";
+    return 2;
+  }
+  std::cout << "OK report: " << checked << " figures checked; " << what
+            << " is what the export gives\n";
+  return 0;
+}
+
 }  // namespace
 
 int Audit(const std::string& export_path, const std::string& checkpoint_path,
-          const std::string& vkey_path, const std::string& earlier_path) {
+          const std::string& vkey_path, const std::string& earlier_path,
+          const std::string& report_path) {
   auto verifier = LoadVerifier(vkey_path);
   if (!verifier.ok()) {
     std::cerr << "ledgerctl: " << verifier.status().message() << "\n";
@@ -75,6 +158,32 @@ int Audit(const std::string& export_path, const std::string& checkpoint_path,
   }
   std::cout << "checkpoint of " << checkpoint->body.origin << " at " << Describe(checkpoint->body)
             << ": signature verified with " << verifier->name() << "\n";
+
+  // The report is read before the export is replayed, so that a file that is not a report, or
+  // one the checkpoint does not cover, is named at once.
+  std::optional<ReportClaim> claim;
+  if (!report_path.empty()) {
+    auto report_text = ReadFile(report_path);
+    if (!report_text.ok()) {
+      std::cerr << "ledgerctl: " << report_text.status().message() << "\n";
+      return 1;
+    }
+    auto read = ReadReportClaim(*report_text);
+    if (!read.ok()) {
+      std::cerr << "ledgerctl: " << report_path << ": " << read.status().message() << "\n";
+      return 1;
+    }
+    if (read->position > checkpoint->body.size) {
+      // Not a mismatch: the signed log does not reach that far, so nothing vouches for the
+      // events the figures were computed from. A later checkpoint can.
+      std::cerr << "ledgerctl: " << report_path << " was computed at position " << read->position
+                << ", beyond the checkpoint's size " << checkpoint->body.size
+                << ": the signed log does not cover it; audit it with a checkpoint of size "
+                << read->position << " or more (GET /v1/checkpoint)\n";
+      return 1;
+    }
+    claim = std::move(*read);
+  }
 
   std::ifstream in(export_path);
   if (!in) {
@@ -124,36 +233,11 @@ int Audit(const std::string& export_path, const std::string& checkpoint_path,
   }
   std::cout << "OK the export's first " << size << " events (of " << imported->head.seq
             << ", chain verified) give the signed root\n";
-  if (earlier_path.empty()) return 0;
-
-  auto earlier_text = ReadFile(earlier_path);
-  if (!earlier_text.ok()) {
-    std::cerr << "ledgerctl: " << earlier_text.status().message() << "\n";
-    return 1;
-  }
-  auto earlier = ledger::OpenCheckpoint(*earlier_text, *verifier);
-  if (!earlier.ok()) {
-    std::cout << "BAD earlier checkpoint: " << earlier.status().message() << "\n";
-    return 2;
-  }
-  const auto& a = earlier->body;
-  const auto& b = checkpoint->body;
-  auto nodes = [&](uint32_t level, uint64_t index) { return (*log)->TreeNode(level, index); };
-  auto proof = a.size == 0 ? ledger::Result<std::vector<ledger::Hash>>(std::vector<ledger::Hash>())
-                           : ledger::merkle::ConsistencyProof(a.size, b.size, nodes);
-  bool extends = a.size <= b.size && proof.ok() &&
-                 (a.size == 0 ? a.root == *ledger::merkle::EmptyRoot()
-                              : ledger::merkle::VerifyConsistency(
-                                    a.size, b.size, ledger::merkle::Bytes(*proof),
-                                    ledger::merkle::Bytes(a.root), ledger::merkle::Bytes(b.root)));
-  if (!extends) {
-    std::cout << "BAD the checkpoint at " << Describe(b) << " does not extend the earlier one at "
-              << Describe(a) << "\n";
-    return 2;
-  }
-  std::cout << "OK the checkpoint at " << Describe(b) << " extends the earlier one at "
-            << Describe(a) << "\n";
-  return 0;
+  int code = 0;
+  if (!earlier_path.empty())
+    code = CheckEarlier(log->get(), *verifier, checkpoint->body, earlier_path);
+  if (code == 1 || !claim) return code;
+  return std::max(code, CheckReport(log->get(), scratch.path + "/views", *claim));
 }
 
 int Monitor(const Remote& remote, const std::string& vkey_path, const std::string& state_dir,

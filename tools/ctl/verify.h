@@ -6,6 +6,10 @@
 //     its whole hash chain), and recomputes the Merkle root at the checkpoint's size: the export
 //     is then exactly the log the operator signed. No server and no data folder is needed.
 //     With --earlier cp0.txt, also that the later checkpoint's log extends the earlier one's.
+//     With --report report.json (a report ledgerd served, or ledgerctl report --format json
+//     wrote), also recomputes that report from the export at the position it names and compares
+//     it figure by figure, printing "DIFFERS path: report X, recomputed Y" for each that differs
+//     (tools/ctl/report_audit.h).
 //
 //   ledgerctl monitor --server URL --token T --vkey log.vkey --state DIR [--interval MS]
 //                     [--count N]
@@ -26,8 +30,11 @@ namespace ctl {
 // checked (a file missing or malformed).
 // With `earlier_path`, a second, earlier checkpoint is checked the same way against the same
 // export, and a consistency proof computed from it links the two: the later log extends it.
+// With `report_path`, the report is recomputed at its position (which the checkpoint must
+// cover; a report beyond it exits 1, as it cannot be checked) and compared: 2 if a figure differs.
 int Audit(const std::string& export_path, const std::string& checkpoint_path,
-          const std::string& vkey_path, const std::string& earlier_path = "");
+          const std::string& vkey_path, const std::string& earlier_path = "",
+          const std::string& report_path = "");
 
 // Exit codes: 0 after `count` checkpoints (0: forever) all consistent; 2 on a fork, a rollback or
 // a bad signature; 1 if the server could not be asked.

@@ -74,6 +74,11 @@ const ViewRoute* FindViewRoute(const std::string& name);
 const ViewRoute* FindReportRoute(const std::string& name);
 std::string ViewNames();
 std::string ReportNames();
+// What a report was computed from, as a JSON object for its answer's "report" member: the
+// report's name and the parameters in force once the read scope has narrowed them (estate,
+// period, page; the year), so that anyone holding the answer can recompute it from an export
+// (ledgerctl audit --report). Times are ms since the epoch.
+std::string ReportParameters(const ViewRoute& report, const Query& q);
 
 std::string JsonEscape(const std::string& text);
 // An application/problem+json response (RFC 9457). `extra` is more members, each starting
