@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/utf8.h"
 #include "codec/event_json.h"
 
 namespace codec {
@@ -165,7 +166,8 @@ void AppendValue(capnp::DynamicValue::Reader value, capnp::Type type, bool insta
 void AppendJsonString(std::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
@@ -188,8 +190,13 @@ void AppendJsonString(std::string_view text, std::string* out) {
           out->append("\\u00");
           out->push_back(kHex[u >> 4]);
           out->push_back(kHex[u & 15]);
-        } else {
+        } else if (u < 0x80) {
           out->push_back(c);
+        } else if (size_t len = base::Utf8SequenceLength(text, i); len > 0) {
+          out->append(text.substr(i, len));
+          i += len - 1;
+        } else {
+          out->append("\\ufffd");  // a byte that starts no well-formed UTF-8 sequence
         }
     }
   }

@@ -6,6 +6,7 @@
 
 #include "codec/event_json.h"
 #include "codec/json_scan.h"
+#include "codec/response_json.h"
 #include "ledger/validate.h"
 #include "projections/calendar.h"
 #include "projections/reports/joint_meeting.h"
@@ -178,44 +179,11 @@ std::string ParseQuery(const Target& target, int64_t now_ms, Query* q) {
 }
 
 // What is escaped often comes straight from a request (a path, a stream id) and may hold any
-// bytes; JSON must be UTF-8, so a byte that starts no well-formed sequence becomes U+FFFD.
+// bytes: codec's writer makes it JSON that is UTF-8 whatever it held.
 std::string JsonEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size() + 8);
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else if (c < 0x80) {
-          out.push_back(static_cast<char>(c));
-        } else if (size_t len = ledger::Utf8SequenceLength(text, i); len > 0) {
-          out.append(text, i, len);
-          i += len - 1;
-        } else {
-          out += "\\ufffd";
-        }
-    }
-  }
-  return out;
+  std::string quoted;
+  codec::AppendJsonString(text, &quoted);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 Response ProblemResponse(int status, const std::string& kind, const std::string& title,

@@ -96,4 +96,9 @@ TEST_CASE("control characters are escaped so the document stays JSON", "[codec]"
   std::string out;
   codec::AppendJsonString(std::string("a\x01\tb\\", 5), &out);
   CHECK(out == R"("a\u0001\tb\\")");
+  // Any bytes, as a request may hold: a byte that starts no UTF-8 sequence becomes U+FFFD, a
+  // whole sequence passes as it is.
+  out.clear();
+  codec::AppendJsonString("x\xff楼", &out);
+  CHECK(out == "\"x\\ufffd楼\"");
 }

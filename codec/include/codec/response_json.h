@@ -34,7 +34,8 @@ inline constexpr uint64_t kLargestExactInteger = (uint64_t{1} << 53) - 1;
 // kj::Exception, as reading it any other way would.
 std::string EncodeResponse(capnp::DynamicStruct::Reader value);
 
-// Appends `text` as a JSON string, quoted and escaped.
+// Appends `text` as a JSON string, quoted and escaped. Text may hold any bytes (it often comes
+// from a request): a byte that starts no well-formed UTF-8 sequence becomes U+FFFD.
 void AppendJsonString(std::string_view text, std::string* out);
 
 }  // namespace codec
