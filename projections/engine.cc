@@ -6,16 +6,14 @@
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <future>
 #include <list>
 #include <map>
-#include <mutex>
-#include <set>
 #include <thread>
 
+#include "applied_waiters.h"
 #include "ledger/rocks.h"
 #include "view_store.h"
 
@@ -105,39 +103,21 @@ rocksdb::Options ViewStoreOptions(const std::string& dir) {
   db_options.verify_sst_unique_id_in_manifest = false;
   return db_options;
 }
-
-// A callback waiting for the views to reach `seq` (see Engine::WhenApplied).
-struct Waiter {
-  uint64_t seq;
-  const void* owner;
-  std::function<void(bool)> done;
-};
-
 }  // namespace
 
 class Engine::Impl {
  public:
   Impl(ledger::Ledger* log, std::string dir, std::unique_ptr<rocksdb::DB> db, EngineOptions options,
-       std::shared_mutex* views_mu)
-      : log_(log),
-        dir_(std::move(dir)),
-        db_(std::move(db)),
-        options_(std::move(options)),
-        views_mu_(views_mu) {
+       base::SharedMutex* views_mu)
+      : log_(log), dir_(std::move(dir)), options_(std::move(options)), views_mu_(views_mu) {
+    db_ = std::move(db);
     views_ = MakeViewSet();
   }
 
   ~Impl() {
     stop_ = true;
     if (follower_.joinable()) follower_.join();
-    {
-      std::lock_guard<std::mutex> lock(applied_mu_);
-      timer_stop_ = true;
-      waiters_.clear();
-    }
-    timer_cv_.notify_all();
-    if (timer_.joinable()) timer_.join();
-    std::lock_guard<std::mutex> apply_lock(apply_mu_);
+    base::MutexLock apply_lock(&apply_mu_);
     // A failure here leaves the store at its last checkpoint, which the next start redoes.
     if (!crashed_ && written_seq_ < views_->position().seq) (void)Flush();
   }
@@ -148,7 +128,8 @@ class Engine::Impl {
   }
 
   // Loads the stored views, or decides to rebuild.
-  Status Load() {
+  Status Load() EXCLUDES(apply_mu_) {
+    base::MutexLock apply_lock(&apply_mu_);
     std::string versions;
     auto s = db_->Get(rocksdb::ReadOptions(), kVersionsKey, &versions);
     if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the view versions");
@@ -186,7 +167,7 @@ class Engine::Impl {
   }
 
   // Forgets every stored view; the next catch-up replays from the first event.
-  Status ClearStore() {
+  Status ClearStore() REQUIRES(apply_mu_) {
     if (!db_) {
       Status reopened = ReopenStore();
       if (!reopened.ok()) return reopened;
@@ -197,7 +178,7 @@ class Engine::Impl {
     batch.Put(kVersionsKey, VersionSignature(*views_));
     auto s = db_->Write(ViewWriteOptions(), &batch);
     if (!s.ok()) return FromRocks(s, "clearing the views");
-    std::unique_lock lock(*views_mu_);
+    base::WriterLock lock(views_mu_);
     views_ = MakeViewSet();
     persisted_seq_ = 0;
     written_seq_ = 0;
@@ -211,7 +192,7 @@ class Engine::Impl {
   // itself, with the failed batch missing; the tables no longer mark that batch's changes, so
   // the first batch after a failure rewrites every record. Until then the stored checkpoint is
   // the last one whose records were all written.
-  Status Flush() {
+  Status Flush() REQUIRES(apply_mu_) {
     if (options_.before_flush && !options_.before_flush()) {
       crashed_ = true;
       return Status::Unavailable("the engine stopped before writing its views (simulated crash)");
@@ -246,7 +227,7 @@ class Engine::Impl {
 
   // The records changed since the last write, or after a failed write every record, in one
   // batch with the checkpoint.
-  Status WriteChanges() {
+  Status WriteChanges() REQUIRES(apply_mu_) {
     rocksdb::WriteBatch batch;
     BatchSink sink(&batch);
     if (rewrite_all_) batch.DeleteRange(std::string(kRecordPrefix), std::string("v0"));
@@ -264,14 +245,16 @@ class Engine::Impl {
     return FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
   }
 
-  std::string CheckpointValue() const { return internal::EncodeCheckpoint(views_->position()); }
+  std::string CheckpointValue() const REQUIRES(apply_mu_) {
+    return internal::EncodeCheckpoint(views_->position());
+  }
 
   // The first write into a cleared store (a rebuild): every record, sorted, straight into
   // table files that the store takes in at once. This skips sorting and copying them all
   // through the memtable; the checkpoint is in the first file, and one ingestion takes all the
   // files or none, so the records and the checkpoint arrive together. The tables are split in
   // two runs of consecutive keys, written on two threads.
-  Status WriteWhole() {
+  Status WriteWhole() REQUIRES(apply_mu_) {
     std::vector<std::pair<std::string, TableBase*>> tables;
     for (Projection* view : views_->all()) {
       for (TableBase* table : view->tables())
@@ -288,12 +271,14 @@ class Engine::Impl {
     }
     std::string base = dir_ + "/rebuilt-" + std::to_string(views_->position().seq);
     std::vector<std::string> paths = {base + "-1.sst", base + "-2.sst"};
+    // Read here, under apply_mu_: the writers below run on two threads while this one waits.
+    const std::string checkpoint = CheckpointValue();
     auto write = [&](size_t part, size_t from, size_t to) -> rocksdb::Status {
       rocksdb::SstFileWriter file(rocksdb::EnvOptions(), ViewStoreOptions(dir_));
       rocksdb::Status s = file.Open(paths[part]);
       if (!s.ok()) return s;
       FileSink sink(&file);
-      if (part == 0) sink.Put(kCheckpointKey, CheckpointValue());
+      if (part == 0) sink.Put(kCheckpointKey, checkpoint);
       for (size_t i = from; i < to; ++i) tables[i].second->FlushWhole(tables[i].first, &sink);
       if (!sink.status().ok()) return sink.status();
       return file.Finish();
@@ -321,7 +306,7 @@ class Engine::Impl {
     return FromRocks(s, "writing the rebuilt views");
   }
 
-  Status ReopenStore() {
+  Status ReopenStore() REQUIRES(apply_mu_) {
     db_.reset();
     rocksdb::DB* raw = nullptr;
     auto s = rocksdb::DB::Open(ViewStoreOptions(dir_), dir_, &raw);
@@ -353,8 +338,8 @@ class Engine::Impl {
     return Status::Ok();
   }
 
-  Status CatchUp() {
-    std::lock_guard<std::mutex> apply_lock(apply_mu_);
+  Status CatchUp() EXCLUDES(apply_mu_) {
+    base::MutexLock apply_lock(&apply_mu_);
     if (crashed_) return Status::Unavailable("the engine stopped after a simulated crash");
     uint64_t head = log_->Head().seq;
     uint64_t flushed = views_->position().seq;
@@ -369,8 +354,9 @@ class Engine::Impl {
     // retried as any unwritten views are, and its error returned meanwhile.
     Status unwritten;
     Status replayed = Replay(flushed + 1, head, [&](const Batch& events) -> Result<bool> {
+      apply_mu_.AssertHeld();  // by CatchUp, which runs this replay
       {
-        std::unique_lock lock(*views_mu_);
+        base::WriterLock lock(views_mu_);
         Status applied = views_->ApplyBatch(events);
         if (!applied.ok()) return applied;
         uint64_t at = views_->position().seq;
@@ -414,8 +400,8 @@ class Engine::Impl {
   }
 
   // Counts and logs the outcome of one attempt of the follower to catch up.
-  void NoteFollowing(const Status& s) {
-    std::lock_guard<std::mutex> lock(health_mu_);
+  void NoteFollowing(const Status& s) EXCLUDES(health_mu_) {
+    base::MutexLock lock(&health_mu_);
     if (s.ok()) {
       if (!health_.failing) return;
       health_.failing = false;
@@ -436,113 +422,37 @@ class Engine::Impl {
     health_.last_error = std::move(error);
   }
 
-  FollowerHealth Following() const {
-    std::lock_guard<std::mutex> lock(health_mu_);
+  FollowerHealth Following() const EXCLUDES(health_mu_) {
+    base::MutexLock lock(&health_mu_);
     return health_;
   }
 
-  size_t Waiting() const {
-    std::lock_guard<std::mutex> lock(applied_mu_);
-    return waiters_.size();
-  }
+  size_t Waiting() const { return waiters_.Waiting(); }
 
-  void PublishApplied(const Position& position) {
-    std::vector<Waiter> reached;
-    {
-      std::lock_guard<std::mutex> lock(applied_mu_);
-      applied_ = position;
-      for (auto it = waiters_.begin(); it != waiters_.end();) {
-        if (it->second.seq <= position.seq) {
-          reached.push_back(std::move(it->second));
-          it = waiters_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      for (const auto& w : reached) firing_.insert(w.owner);
-    }
-    applied_cv_.notify_all();
-    Fire(reached, true);
-  }
+  void PublishApplied(const Position& position) { waiters_.Publish(position); }
 
   void WhenApplied(uint64_t seq, std::chrono::milliseconds timeout, const void* owner,
                    std::function<void(bool)> done) {
-    {
-      std::lock_guard<std::mutex> lock(applied_mu_);
-      if (applied_.seq < seq) {
-        waiters_.emplace(Clock::now() + timeout, Waiter{seq, owner, std::move(done)});
-        if (!timer_.joinable()) timer_ = std::thread([this] { RunTimer(); });
-        timer_cv_.notify_all();
-        return;
-      }
-    }
-    done(true);
+    waiters_.WhenApplied(seq, timeout, owner, std::move(done));
   }
 
-  void CancelWaiters(const void* owner) {
-    std::unique_lock<std::mutex> lock(applied_mu_);
-    for (auto it = waiters_.begin(); it != waiters_.end();) {
-      it = it->second.owner == owner ? waiters_.erase(it) : std::next(it);
-    }
-    applied_cv_.wait(lock, [&] { return firing_.count(owner) == 0; });
-  }
+  void CancelWaiters(const void* owner) { waiters_.Cancel(owner); }
 
-  // The deadlines of every waiter, on one thread: it sleeps until the earliest one.
-  void RunTimer() {
-    std::unique_lock<std::mutex> lock(applied_mu_);
-    while (!timer_stop_) {
-      if (waiters_.empty()) {
-        timer_cv_.wait(lock);
-        continue;
-      }
-      auto earliest = waiters_.begin()->first;
-      if (Clock::now() < earliest) {
-        timer_cv_.wait_until(lock, earliest);
-        continue;
-      }
-      std::vector<Waiter> expired;
-      auto now = Clock::now();
-      while (!waiters_.empty() && waiters_.begin()->first <= now) {
-        expired.push_back(std::move(waiters_.begin()->second));
-        waiters_.erase(waiters_.begin());
-      }
-      for (const auto& w : expired) firing_.insert(w.owner);
-      lock.unlock();
-      Fire(expired, false);
-      lock.lock();
-    }
-  }
-
-  void Fire(std::vector<Waiter>& waiters, bool reached) {
-    for (auto& w : waiters) {
-      w.done(reached);
-      w.done = nullptr;  // what it holds goes before its owner may be told it is done
-      std::lock_guard<std::mutex> lock(applied_mu_);
-      firing_.erase(firing_.find(w.owner));
-      applied_cv_.notify_all();
-    }
-  }
-
-  Position Applied() const {
-    std::lock_guard<std::mutex> lock(applied_mu_);
-    return applied_;
-  }
+  Position Applied() const { return waiters_.Applied(); }
 
   Status WaitFor(uint64_t seq, std::chrono::milliseconds timeout) const {
-    std::unique_lock<std::mutex> lock(applied_mu_);
-    if (applied_cv_.wait_for(lock, timeout, [&] { return applied_.seq >= seq; })) {
-      return Status::Ok();
-    }
+    Position reached = waiters_.WaitFor(seq, timeout);
+    if (reached.seq >= seq) return Status::Ok();
     uint64_t head = log_->Head().seq;
-    return Status::Timeout("the views have applied up to position " + std::to_string(applied_.seq) +
+    return Status::Timeout("the views have applied up to position " + std::to_string(reached.seq) +
                            ", not " + std::to_string(seq) + ", after waiting " +
                            std::to_string(timeout.count()) +
                            " ms (ledger head: " + std::to_string(head) + ")");
   }
 
-  Status Rebuild() {
+  Status Rebuild() EXCLUDES(apply_mu_) {
     {
-      std::lock_guard<std::mutex> apply_lock(apply_mu_);
+      base::MutexLock apply_lock(&apply_mu_);
       Status s = ClearStore();
       if (!s.ok()) return s;
     }
@@ -554,12 +464,12 @@ class Engine::Impl {
   // the `as_of_cache` most recently used are kept. So the memory it takes is at most
   // as_of_builds + as_of_cache view sets, each about the size of the live views.
   using AsOfResult = Result<std::shared_ptr<const ViewSet>>;
-  AsOfResult AsOf(uint64_t seq) {
+  AsOfResult AsOf(uint64_t seq) EXCLUDES(as_of_mu_) {
     seq = std::min(seq, log_->Head().seq);
     std::shared_ptr<std::promise<AsOfResult>> building;
     std::shared_future<AsOfResult> shared;
     {
-      std::lock_guard<std::mutex> lock(as_of_mu_);
+      base::MutexLock lock(&as_of_mu_);
       for (auto it = as_of_.begin(); it != as_of_.end(); ++it) {
         if (it->first == seq) {
           auto views = it->second;
@@ -581,7 +491,7 @@ class Engine::Impl {
     if (!building) return shared.get();
     AsOfResult result = BuildAsOf(seq);
     {
-      std::lock_guard<std::mutex> lock(as_of_mu_);
+      base::MutexLock lock(&as_of_mu_);
       as_of_building_.erase(seq);
       if (result.ok() && options_.as_of_cache > 0) {
         as_of_.emplace_front(seq, *result);
@@ -615,9 +525,14 @@ class Engine::Impl {
     return std::shared_ptr<const ViewSet>(std::move(views));
   }
 
+  // For readers: they hold Engine::views_mu_ shared, and the views change, or are replaced,
+  // only while the applier holds it exclusively (as well as apply_mu_). That "either lock"
+  // rule is beyond what the analysis can state, hence the exemption on these two alone.
+  const ViewSet* views() const NO_THREAD_SAFETY_ANALYSIS { return views_.get(); }
+
   std::vector<std::pair<std::string, std::string>> Dump() const {
     std::vector<std::pair<std::string, std::string>> out;
-    for (const Projection* view : views_->all()) {
+    for (const Projection* view : views()->all()) {
       for (const TableBase* table : view->tables()) {
         for (auto& [key, bytes] : table->Dump()) {
           out.emplace_back(std::string(view->name()) + "/" + table->name() + "/" + key,
@@ -628,44 +543,42 @@ class Engine::Impl {
     return out;
   }
 
-  const ViewSet* views() const { return views_.get(); }
-
  private:
-  ledger::Ledger* log_;
-  std::string dir_;
-  // Null after a failed write, until the next flush reopens it.
-  std::unique_ptr<rocksdb::DB> db_;
-  // The last write failed: the next one rewrites every record.
-  bool rewrite_all_ = false;
-  // Cleared, and nothing written since: the next write sends every record at once.
-  bool store_empty_ = false;
-  EngineOptions options_;
-  std::shared_mutex* views_mu_;
-  std::unique_ptr<ViewSet> views_;
-  uint64_t persisted_seq_ = 0;  // the position when a memtable flush was last asked for
-  uint64_t written_seq_ = 0;    // the position of the last views written to the store
-  Clock::time_point written_at_;
+  ledger::Ledger* const log_;
+  const std::string dir_;
+  const EngineOptions options_;
+  base::SharedMutex* const views_mu_;  // Engine's: readers hold it shared
 
-  std::mutex apply_mu_;  // one applier at a time: the follower, CatchUp or Rebuild
+  // One applier at a time: the follower, CatchUp, Rebuild, Load, and the last flush at close.
+  base::Mutex apply_mu_;
+  // Null after a failed write, until the next flush reopens it.
+  std::unique_ptr<rocksdb::DB> db_ GUARDED_BY(apply_mu_);
+  // The last write failed: the next one rewrites every record.
+  bool rewrite_all_ GUARDED_BY(apply_mu_) = false;
+  // Cleared, and nothing written since: the next write sends every record at once.
+  bool store_empty_ GUARDED_BY(apply_mu_) = false;
+  // The live views. Changed and replaced with apply_mu_ and *views_mu_ (exclusively) held.
+  std::unique_ptr<ViewSet> views_ GUARDED_BY(apply_mu_);
+  // The position when a memtable flush was last asked for.
+  uint64_t persisted_seq_ GUARDED_BY(apply_mu_) = 0;
+  // The position of the last views written to the store.
+  uint64_t written_seq_ GUARDED_BY(apply_mu_) = 0;
+  Clock::time_point written_at_ GUARDED_BY(apply_mu_);
+
   std::atomic<bool> stop_{false};
   std::atomic<bool> crashed_{false};
-  std::thread follower_;
-  mutable std::mutex health_mu_;
-  FollowerHealth health_;     // under health_mu_
-  uint64_t failing_run_ = 0;  // failures in a row; under health_mu_
+  std::thread follower_;  // started once, joined by the destructor
 
-  mutable std::mutex applied_mu_;
-  mutable std::condition_variable applied_cv_;
-  Position applied_;
-  std::multimap<Clock::time_point, Waiter> waiters_;  // by deadline; under applied_mu_
-  std::multiset<const void*> firing_;                 // owners of callbacks running now
-  std::thread timer_;
-  std::condition_variable timer_cv_;
-  bool timer_stop_ = false;
+  mutable base::Mutex health_mu_;
+  FollowerHealth health_ GUARDED_BY(health_mu_);
+  uint64_t failing_run_ GUARDED_BY(health_mu_) = 0;  // failures in a row
 
-  std::mutex as_of_mu_;
-  std::list<std::pair<uint64_t, std::shared_ptr<const ViewSet>>> as_of_;  // most recent first
-  std::map<uint64_t, std::shared_future<AsOfResult>> as_of_building_;
+  internal::AppliedWaiters waiters_;
+
+  base::Mutex as_of_mu_;
+  // Most recently used first.
+  std::list<std::pair<uint64_t, std::shared_ptr<const ViewSet>>> as_of_ GUARDED_BY(as_of_mu_);
+  std::map<uint64_t, std::shared_future<AsOfResult>> as_of_building_ GUARDED_BY(as_of_mu_);
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -705,7 +618,7 @@ FollowerHealth Engine::Following() const { return impl_->Following(); }
 Status Engine::Rebuild() { return impl_->Rebuild(); }
 Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq) { return impl_->AsOf(seq); }
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {
-  std::shared_lock lock(views_mu_);
+  base::ReaderLock lock(&views_mu_);
   return impl_->Dump();
 }
 

@@ -19,9 +19,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 
+#include "base/mutex.h"
 #include "ledger/ledger.h"
 #include "projections/view_set.h"
 
@@ -106,7 +106,7 @@ class Engine {
   // Runs `read` with the live views under a shared lock.
   template <class F>
   auto Read(F&& read) const {
-    std::shared_lock lock(views_mu_);
+    base::ReaderLock lock(&views_mu_);
     return read(*current_views());
   }
 
@@ -129,7 +129,7 @@ class Engine {
   const ViewSet* current_views() const;
   std::unique_ptr<Impl> impl_;
   // Held shared by readers, exclusively while events are applied or the views replaced.
-  mutable std::shared_mutex views_mu_;
+  mutable base::SharedMutex views_mu_;
 };
 
 // The view store in `dir`, read while no Engine has it open: the position its views were last
