@@ -2,6 +2,7 @@
 // (Status and Result have tests of their own; UTF-8 is checked in validate_test.cc through the
 // ledger's names.)
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -127,18 +128,29 @@ TEST_CASE("a CondVar wait holds its mutex again on return, woken or timed out", 
   }
   signaller.join();
   // Held and released cleanly: a try from this thread succeeds now.
-  REQUIRE(mu.TryLock());
-  mu.Unlock();
+  if (mu.TryLock()) {
+    mu.Unlock();
+  } else {
+    FAIL("the mutex is still held after every lock was released");
+  }
 }
 
 TEST_CASE("a SharedMutex admits readers together and a writer alone", "[base][mutex]") {
   base::SharedMutex mu;
   int value = 0;
-  {
-    base::ReaderLock first(&mu);
-    base::ReaderLock second(&mu);  // a second reader does not wait for the first
-    CHECK(value == 0);
+  std::atomic<bool> second_reader_in{false};
+  mu.ReaderLock();
+  // A second reader on another thread gets in while the first holds its lock.
+  std::thread second([&] {
+    base::ReaderLock lock(&mu);
+    second_reader_in = true;
+  });
+  for (int i = 0; i < 500 && !second_reader_in; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  CHECK(second_reader_in);
+  mu.ReaderUnlock();  // before the join, so a failure above cannot hang the test
+  second.join();
   {
     base::WriterLock writer(&mu);
     value = 1;
