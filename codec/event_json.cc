@@ -3,11 +3,10 @@
 #include <kj/exception.h>
 
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
+#include "base/mutex.h"
 #include "bundle.h"
 #include "messages.h"
 
@@ -34,21 +33,21 @@ struct EventJson::Impl {
   const Bundle events{capnp::Schema::from<ledger::schema::Event>()};
   const ObjectInfo* event_info = events.Find(capnp::Schema::from<ledger::schema::Event>());
 
-  mutable std::shared_mutex mutex;
+  mutable base::SharedMutex mutex;
   // By root type id. A bundle, once in, is never removed or changed, so a pointer to one stays
   // good after the lock is let go.
-  mutable std::unordered_map<uint64_t, std::unique_ptr<const Bundle>> others;
+  mutable std::unordered_map<uint64_t, std::unique_ptr<const Bundle>> others GUARDED_BY(mutex);
 
   // The bundle covering `schema`, or nullptr with the reason in `*error`.
   const Bundle* For(capnp::StructSchema schema, std::string* error) const {
     if (events.Find(schema) != nullptr) return &events;  // no lock: `events` never changes
     uint64_t id = schema.getProto().getId();
     {
-      std::shared_lock<std::shared_mutex> read(mutex);
+      base::ReaderLock read(&mutex);
       auto it = others.find(id);
       if (it != others.end()) return it->second.get();
     }
-    std::unique_lock<std::shared_mutex> write(mutex);
+    base::WriterLock write(&mutex);
     auto& slot = others[id];
     if (slot == nullptr) {
       KJ_IF_MAYBE (e,
