@@ -30,10 +30,7 @@ int64_t TimeHandler::decode(const capnp::JsonCodec&, JsonValue::Reader input) co
 template <typename T>
 void Integer64Handler<T>::encode(const capnp::JsonCodec&, T input,
                                  JsonValue::Builder output) const {
-  constexpr T kExact = static_cast<T>(kLargestExactInteger);
-  bool exact = input <= kExact;
-  if constexpr (std::is_signed_v<T>) exact = exact && input >= -kExact;
-  if (exact) {
+  if (WrittenAsNumber(input)) {
     output.setNumber(static_cast<double>(input));
   } else {
     output.setString(std::to_string(input));

@@ -20,8 +20,8 @@ class TimeHandler final : public capnp::JsonCodec::Handler<int64_t> {
   int64_t decode(const capnp::JsonCodec&, capnp::JsonValue::Reader input) const override;
 };
 
-// 64-bit integers by the rule of the JSON convention (codec/response_json.h): a number while a
-// double holds it exactly, a decimal string beyond.
+// 64-bit integers by the rule of the JSON convention (codec::WrittenAsNumber in
+// codec/response_json.h): a number while a double holds it exactly, a decimal string beyond.
 // JsonCodec's own handler writes every 64-bit integer as a string. Either form is read back.
 // T is int64_t or uint64_t.
 template <typename T>

@@ -24,19 +24,13 @@ bool IsInstant(capnp::StructSchema::Field field) {
          name.endsWith("At");
 }
 
-void AppendSigned(int64_t n, std::string* out) {
-  bool exact = n >= -static_cast<int64_t>(kLargestExactInteger) &&
-               n <= static_cast<int64_t>(kLargestExactInteger);
-  if (!exact) out->push_back('"');
+// A JSON number, or past 2^53 - 1 a decimal string: the convention's one rule.
+template <typename Integer>
+void AppendInteger(Integer n, std::string* out) {
+  bool number = WrittenAsNumber(n);
+  if (!number) out->push_back('"');
   out->append(std::to_string(n));
-  if (!exact) out->push_back('"');
-}
-
-void AppendUnsigned(uint64_t n, std::string* out) {
-  bool exact = n <= kLargestExactInteger;
-  if (!exact) out->push_back('"');
-  out->append(std::to_string(n));
-  if (!exact) out->push_back('"');
+  if (!number) out->push_back('"');
 }
 
 void AppendDouble(double d, std::string* out) {
@@ -89,7 +83,7 @@ void AppendValue(capnp::DynamicValue::Reader value, capnp::Type type, bool insta
     case T::INT64: {
       int64_t n = value.as<int64_t>();
       if (!instant) {
-        AppendSigned(n, out);
+        AppendInteger(n, out);
       } else if (n == 0) {
         out->append("null");
       } else {
@@ -101,7 +95,7 @@ void AppendValue(capnp::DynamicValue::Reader value, capnp::Type type, bool insta
     case T::UINT16:
     case T::UINT32:
     case T::UINT64:
-      AppendUnsigned(value.as<uint64_t>(), out);
+      AppendInteger(value.as<uint64_t>(), out);
       return;
     case T::FLOAT32:
     case T::FLOAT64:

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "schemas/joint_meeting_report.capnp.h"
@@ -72,6 +73,38 @@ TEST_CASE("integers beyond 2^53 - 1 are strings, up to it numbers", "[codec]") {
   CHECK_THAT(json, Catch::Contains(R"("filedSeq":9007199254740991})"));
   CHECK_THAT(json, Catch::Contains(R"("filedSeq":"9007199254740992"})"));
   CHECK_THAT(json, Catch::Contains(R"("filedSeq":"18446744073709551615"})"));
+}
+
+TEST_CASE("the 2^53 rule: |n| up to 2^53 - 1 is a number, anything past it a string", "[codec]") {
+  // 2^53 - 1 = 9007199254740991, the largest integer below which every integer is a double.
+  static_assert(codec::kLargestExactInteger == 9007199254740991ULL);
+  CHECK(codec::WrittenAsNumber(int64_t{9007199254740991}));
+  CHECK(codec::WrittenAsNumber(int64_t{-9007199254740991}));
+  CHECK_FALSE(codec::WrittenAsNumber(int64_t{9007199254740992}));
+  CHECK_FALSE(codec::WrittenAsNumber(int64_t{-9007199254740992}));
+  CHECK_FALSE(codec::WrittenAsNumber(INT64_MIN));  // no overflow in negating it
+  CHECK_FALSE(codec::WrittenAsNumber(INT64_MAX));
+  CHECK(codec::WrittenAsNumber(uint64_t{9007199254740991}));
+  CHECK_FALSE(codec::WrittenAsNumber(uint64_t{9007199254740992}));
+  CHECK_FALSE(codec::WrittenAsNumber(UINT64_MAX));
+  CHECK(codec::WrittenAsNumber(0));
+  CHECK(codec::WrittenAsNumber(int32_t{-1}));
+}
+
+TEST_CASE("a signed integer at the edge of 2^53 in a view", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto report = message.initRoot<ledger::schema::JointMeetingReport>();
+  // volunteerPointsEarnedCenti is an Int64 that is not an instant; positionSeq is a UInt64.
+  report.initHeadlines().setVolunteerPointsEarnedCenti(-9007199254740991);
+  report.setPositionSeq(9007199254740992ULL);
+  std::string json = codec::EncodeResponse(report.asReader());
+  CHECK_THAT(json, Catch::Contains(R"("volunteerPointsEarnedCenti":-9007199254740991)"));
+  CHECK_THAT(json, Catch::Contains(R"("positionSeq":"9007199254740992")"));
+  report.getHeadlines().setVolunteerPointsEarnedCenti(-9007199254740992);
+  report.setPositionSeq(9007199254740991ULL);
+  json = codec::EncodeResponse(report.asReader());
+  CHECK_THAT(json, Catch::Contains(R"("volunteerPointsEarnedCenti":"-9007199254740992")"));
+  CHECK_THAT(json, Catch::Contains(R"("positionSeq":9007199254740991)"));
 }
 
 TEST_CASE("instants named without At are times too; durations stay numbers", "[codec]") {
