@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "schemas/joint_meeting_report.capnp.h"
 #include "schemas/view_complaints.capnp.h"
@@ -134,4 +136,37 @@ TEST_CASE("control characters are escaped so the document stays JSON", "[codec]"
   out.clear();
   codec::AppendJsonString("x\xff楼", &out);
   CHECK(out == "\"x\\ufffd楼\"");
+}
+
+TEST_CASE("which fields are instants is read once per type, safely from many threads", "[codec]") {
+  // Threads race to be first to read each type's fields; each must still see every instant.
+  // The expected text is the one the single-threaded tests above check piece by piece.
+  capnp::MallocMessageBuilder report_message;
+  auto report = report_message.initRoot<ledger::schema::JointMeetingReport>();
+  report.setNow(kMarchFirst1330Utc);
+  capnp::MallocMessageBuilder view_message;
+  auto item = view_message.initRoot<ledger::schema::ComplaintsView>().initItems(1)[0];
+  item.setFiledAt(kMarchFirst1330Utc);
+  item.setFiledSeq(70);
+  auto view = view_message.getRoot<ledger::schema::ComplaintsView>().asReader();
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string a = codec::EncodeResponse(report.asReader());
+        std::string b = codec::EncodeResponse(view);
+        // No Catch2 assertions off the main thread.
+        if (a.find(R"("now":"2025-03-01T13:30:00.000Z")") == std::string::npos ||
+            a.find(R"("periodFrom":null)") == std::string::npos ||
+            b.find(R"("filedAt":"2025-03-01T13:30:00.000Z","acknowledgedAt":null,)") ==
+                std::string::npos ||
+            b.find(R"("filedSeq":70})") == std::string::npos) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == std::vector<int>(4, 0));
 }
