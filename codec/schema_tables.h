@@ -21,6 +21,7 @@
 
 namespace codec::internal {
 
+// Lets the maps below be searched with a std::string_view, without making a string first.
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
