@@ -4,7 +4,12 @@
 
 #include <charconv>
 #include <cmath>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
+#include "base/mutex.h"
 #include "base/utf8.h"
 #include "codec/event_json.h"
 
@@ -24,19 +29,48 @@ bool IsInstant(capnp::StructSchema::Field field) {
          name.endsWith("At");
 }
 
-void AppendSigned(int64_t n, std::string* out) {
-  bool exact = n >= -static_cast<int64_t>(kLargestExactInteger) &&
-               n <= static_cast<int64_t>(kLargestExactInteger);
-  if (!exact) out->push_back('"');
-  out->append(std::to_string(n));
-  if (!exact) out->push_back('"');
+// Which fields of a struct type are instants, by field index (Field::getIndex()), read from the
+// schema once per type rather than for every field of every row written. The schemas are
+// compiled into the program and never change, so this is a memo of them that every caller
+// shares; a type's entry, once in, is never changed or removed.
+class InstantFields {
+ public:
+  const std::vector<bool>& Of(capnp::StructSchema schema) EXCLUDES(mutex_) {
+    // By id: a generic struct's brands share it, and differ only in pointer fields, which are
+    // never instants.
+    uint64_t id = schema.getProto().getId();
+    {
+      base::ReaderLock read(&mutex_);
+      auto it = by_type_.find(id);
+      if (it != by_type_.end()) return *it->second;
+    }
+    auto fields = schema.getFields();
+    auto table = std::make_unique<std::vector<bool>>(fields.size());
+    for (auto field : fields) (*table)[field.getIndex()] = IsInstant(field);
+    base::WriterLock write(&mutex_);
+    auto& slot = by_type_[id];
+    if (slot == nullptr) slot = std::move(table);  // else another thread was first: same table
+    return *slot;
+  }
+
+ private:
+  base::SharedMutex mutex_;
+  std::unordered_map<uint64_t, std::unique_ptr<const std::vector<bool>>> by_type_
+      GUARDED_BY(mutex_);
+};
+
+InstantFields& Instants() {
+  static InstantFields* const instants = new InstantFields;  // never destroyed: used at exit
+  return *instants;
 }
 
-void AppendUnsigned(uint64_t n, std::string* out) {
-  bool exact = n <= kLargestExactInteger;
-  if (!exact) out->push_back('"');
+// A JSON number, or past 2^53 - 1 a decimal string: the convention's one rule.
+template <typename Integer>
+void AppendInteger(Integer n, std::string* out) {
+  bool number = WrittenAsNumber(n);
+  if (!number) out->push_back('"');
   out->append(std::to_string(n));
-  if (!exact) out->push_back('"');
+  if (!number) out->push_back('"');
 }
 
 void AppendDouble(double d, std::string* out) {
@@ -55,14 +89,15 @@ void AppendValue(capnp::DynamicValue::Reader value, capnp::Type type, bool insta
 void AppendStruct(capnp::DynamicStruct::Reader value, std::string* out) {
   out->push_back('{');
   bool first = true;
+  auto schema = value.getSchema();
+  const std::vector<bool>& instant = Instants().Of(schema);
   auto member = [&](capnp::StructSchema::Field field) {
     if (!first) out->push_back(',');
     first = false;
     AppendJsonString(field.getProto().getName().cStr(), out);
     out->push_back(':');
-    AppendValue(value.get(field), field.getType(), IsInstant(field), out);
+    AppendValue(value.get(field), field.getType(), instant[field.getIndex()], out);
   };
-  auto schema = value.getSchema();
   for (auto field : schema.getNonUnionFields()) member(field);
   // Of a union, only the member that is set exists.
   KJ_IF_MAYBE (active, value.which()) {
@@ -89,7 +124,7 @@ void AppendValue(capnp::DynamicValue::Reader value, capnp::Type type, bool insta
     case T::INT64: {
       int64_t n = value.as<int64_t>();
       if (!instant) {
-        AppendSigned(n, out);
+        AppendInteger(n, out);
       } else if (n == 0) {
         out->append("null");
       } else {
@@ -101,7 +136,7 @@ void AppendValue(capnp::DynamicValue::Reader value, capnp::Type type, bool insta
     case T::UINT16:
     case T::UINT32:
     case T::UINT64:
-      AppendUnsigned(value.as<uint64_t>(), out);
+      AppendInteger(value.as<uint64_t>(), out);
       return;
     case T::FLOAT32:
     case T::FLOAT64:

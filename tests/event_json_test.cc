@@ -213,6 +213,33 @@ TEST_CASE("other 64-bit integers are numbers out (strings beyond 2^53) and numbe
         "data.percent: 300 is out of range; allowed: 0 to 255");
 }
 
+TEST_CASE("events follow the same 2^53 rule as responses, at its edge in both signs", "[codec]") {
+  // pointsCenti is an Int64, correctsSeq a UInt64. 2^53 - 1 = 9007199254740991.
+  struct Case {
+    const char* given;
+    const char* written;
+  };
+  for (const Case& c :
+       {Case{R"("pointsCenti":9007199254740991)", R"("pointsCenti":9007199254740991)"},
+        Case{R"("pointsCenti":"9007199254740992")", R"("pointsCenti":"9007199254740992")"},
+        Case{R"("pointsCenti":-9007199254740991)", R"("pointsCenti":-9007199254740991)"},
+        Case{R"("pointsCenti":"-9007199254740992")", R"("pointsCenti":"-9007199254740992")"}}) {
+    INFO(c.given);
+    Decoded d(std::string(R"({"type":"timeBankExchanged","data":{)") + c.given + "}}");
+    REQUIRE(d.status.ok());
+    CHECK_THAT(Json().Encode(d.event.asReader()), Catch::Contains(c.written));
+  }
+  for (const Case& c :
+       {Case{R"("correctsSeq":9007199254740991)", R"("correctsSeq":9007199254740991,)"},
+        Case{R"("correctsSeq":"9007199254740992")", R"("correctsSeq":"9007199254740992",)"}}) {
+    INFO(c.given);
+    Decoded d(std::string(R"({"type":"correctionRecorded","data":{)") + c.given +
+              R"(,"reason":"typo"}})");
+    REQUIRE(d.status.ok());
+    CHECK_THAT(Json().Encode(d.event.asReader()), Catch::Contains(c.written));
+  }
+}
+
 TEST_CASE("errors name the JSON path and what is allowed", "[codec]") {
   CHECK(ErrorFor(ComplaintWith(R"({"summary":"x","channel":"fax"})")) ==
         R"(data.channel: "fax" is not one of hotline, opinionBook, messageBox, replyBoard, )"

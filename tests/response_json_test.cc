@@ -8,7 +8,10 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "schemas/joint_meeting_report.capnp.h"
 #include "schemas/view_complaints.capnp.h"
@@ -74,6 +77,38 @@ TEST_CASE("integers beyond 2^53 - 1 are strings, up to it numbers", "[codec]") {
   CHECK_THAT(json, Catch::Contains(R"("filedSeq":"18446744073709551615"})"));
 }
 
+TEST_CASE("the 2^53 rule: |n| up to 2^53 - 1 is a number, anything past it a string", "[codec]") {
+  // 2^53 - 1 = 9007199254740991, the largest integer below which every integer is a double.
+  static_assert(codec::kLargestExactInteger == 9007199254740991ULL);
+  CHECK(codec::WrittenAsNumber(int64_t{9007199254740991}));
+  CHECK(codec::WrittenAsNumber(int64_t{-9007199254740991}));
+  CHECK_FALSE(codec::WrittenAsNumber(int64_t{9007199254740992}));
+  CHECK_FALSE(codec::WrittenAsNumber(int64_t{-9007199254740992}));
+  CHECK_FALSE(codec::WrittenAsNumber(INT64_MIN));  // no overflow in negating it
+  CHECK_FALSE(codec::WrittenAsNumber(INT64_MAX));
+  CHECK(codec::WrittenAsNumber(uint64_t{9007199254740991}));
+  CHECK_FALSE(codec::WrittenAsNumber(uint64_t{9007199254740992}));
+  CHECK_FALSE(codec::WrittenAsNumber(UINT64_MAX));
+  CHECK(codec::WrittenAsNumber(0));
+  CHECK(codec::WrittenAsNumber(int32_t{-1}));
+}
+
+TEST_CASE("a signed integer at the edge of 2^53 in a view", "[codec]") {
+  capnp::MallocMessageBuilder message;
+  auto report = message.initRoot<ledger::schema::JointMeetingReport>();
+  // volunteerPointsEarnedCenti is an Int64 that is not an instant; positionSeq is a UInt64.
+  report.initHeadlines().setVolunteerPointsEarnedCenti(-9007199254740991);
+  report.setPositionSeq(9007199254740992ULL);
+  std::string json = codec::EncodeResponse(report.asReader());
+  CHECK_THAT(json, Catch::Contains(R"("volunteerPointsEarnedCenti":-9007199254740991)"));
+  CHECK_THAT(json, Catch::Contains(R"("positionSeq":"9007199254740992")"));
+  report.getHeadlines().setVolunteerPointsEarnedCenti(-9007199254740992);
+  report.setPositionSeq(9007199254740991ULL);
+  json = codec::EncodeResponse(report.asReader());
+  CHECK_THAT(json, Catch::Contains(R"("volunteerPointsEarnedCenti":"-9007199254740992")"));
+  CHECK_THAT(json, Catch::Contains(R"("positionSeq":9007199254740991)"));
+}
+
 TEST_CASE("instants named without At are times too; durations stay numbers", "[codec]") {
   capnp::MallocMessageBuilder message;
   auto report = message.initRoot<ledger::schema::JointMeetingReport>();
@@ -101,4 +136,37 @@ TEST_CASE("control characters are escaped so the document stays JSON", "[codec]"
   out.clear();
   codec::AppendJsonString("x\xff楼", &out);
   CHECK(out == "\"x\\ufffd楼\"");
+}
+
+TEST_CASE("which fields are instants is read once per type, safely from many threads", "[codec]") {
+  // Threads race to be first to read each type's fields; each must still see every instant.
+  // The expected text is the one the single-threaded tests above check piece by piece.
+  capnp::MallocMessageBuilder report_message;
+  auto report = report_message.initRoot<ledger::schema::JointMeetingReport>();
+  report.setNow(kMarchFirst1330Utc);
+  capnp::MallocMessageBuilder view_message;
+  auto item = view_message.initRoot<ledger::schema::ComplaintsView>().initItems(1)[0];
+  item.setFiledAt(kMarchFirst1330Utc);
+  item.setFiledSeq(70);
+  auto view = view_message.getRoot<ledger::schema::ComplaintsView>().asReader();
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string a = codec::EncodeResponse(report.asReader());
+        std::string b = codec::EncodeResponse(view);
+        // No Catch2 assertions off the main thread.
+        if (a.find(R"("now":"2025-03-01T13:30:00.000Z")") == std::string::npos ||
+            a.find(R"("periodFrom":null)") == std::string::npos ||
+            b.find(R"("filedAt":"2025-03-01T13:30:00.000Z","acknowledgedAt":null,)") ==
+                std::string::npos ||
+            b.find(R"("filedSeq":70})") == std::string::npos) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == std::vector<int>(4, 0));
 }

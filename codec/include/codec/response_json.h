@@ -23,12 +23,26 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace codec {
 
 // The largest integer a JSON reader that holds numbers as IEEE doubles (JavaScript, most JSON
 // libraries) represents exactly, and so the largest written as a number.
 inline constexpr uint64_t kLargestExactInteger = (uint64_t{1} << 53) - 1;
+
+// The one rule for every integer the codec writes, in responses and in events alike: true if `n`
+// is written as a JSON number (|n| <= kLargestExactInteger), false if as a decimal string.
+template <typename Integer>
+constexpr bool WrittenAsNumber(Integer n) {
+  static_assert(std::is_integral_v<Integer>, "an integer type");
+  constexpr auto kLargest = static_cast<int64_t>(kLargestExactInteger);
+  if constexpr (std::is_signed_v<Integer>) {
+    return static_cast<int64_t>(n) >= -kLargest && static_cast<int64_t>(n) <= kLargest;
+  } else {
+    return static_cast<uint64_t>(n) <= kLargestExactInteger;
+  }
+}
 
 // `value` as a JSON object by the convention above. A reader over malformed bytes throws
 // kj::Exception, as reading it any other way would.
