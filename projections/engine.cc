@@ -15,6 +15,7 @@
 
 #include "applied_waiters.h"
 #include "ledger/rocks.h"
+#include "view_snapshots.h"
 #include "view_store.h"
 
 namespace projections {
@@ -47,6 +48,23 @@ std::string VersionSignature(const ViewSet& views) {
     signature += std::string(view->name()) + ":" + std::to_string(view->version()) + ";";
   }
   return signature;
+}
+
+// Reads every record of the views' tables from `db` into them: Ok(false) if one does not
+// decode (derived data, so the caller rebuilds rather than fails).
+Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views) {
+  for (Projection* view : views->all()) {
+    for (TableBase* table : view->tables()) {
+      std::string prefix = TablePrefix(*view, *table);
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        std::string_view key = it->key().ToStringView().substr(prefix.size());
+        if (!table->LoadRow(key, it->value().ToStringView())) return false;
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), "loading view " + prefix);
+    }
+  }
+  return true;
 }
 
 // The views skip RocksDB's write-ahead log. A batch reaches the disk only with the memtable that
@@ -145,21 +163,12 @@ class Engine::Impl {
     bool behind_ledger = stored.seq <= log_->Head().seq;
     if (!same_versions || !behind_ledger || stored.seq == 0) return ClearStore();
 
-    for (Projection* view : views_->all()) {
-      for (TableBase* table : view->tables()) {
-        std::string prefix = TablePrefix(*view, *table);
-        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-        for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-          std::string_view key = it->key().ToStringView().substr(prefix.size());
-          if (!table->LoadRow(key, it->value().ToStringView())) {
-            // A record that does not decode: derived data, so rebuild rather than fail.
-            return ClearStore();
-          }
-        }
-        if (!it->status().ok()) return FromRocks(it->status(), "loading view " + prefix);
-      }
-    }
+    Result<bool> loaded = LoadRecords(db_.get(), views_.get());
+    if (!loaded.ok()) return loaded.status();
+    if (!*loaded) return ClearStore();  // a record that does not decode
     views_->set_position(stored);
+    auto snapshots = ListViewSnapshots(dir_);
+    last_snapshot_seq_ = snapshots.empty() ? 0 : snapshots.back().seq;
     persisted_seq_ = stored.seq;
     written_seq_ = stored.seq;
     PublishApplied(stored);
@@ -178,6 +187,8 @@ class Engine::Impl {
     batch.Put(kVersionsKey, VersionSignature(*views_));
     auto s = db_->Write(ViewWriteOptions(), &batch);
     if (!s.ok()) return FromRocks(s, "clearing the views");
+    internal::ForgetSnapshots(dir_);
+    last_snapshot_seq_ = 0;
     base::WriterLock lock(views_mu_);
     views_ = MakeViewSet();
     persisted_seq_ = 0;
@@ -222,7 +233,25 @@ class Engine::Impl {
       written = FromRocks(db_->Flush(flush), "writing the views to disk");
       persisted_seq_ = written_seq_;
     }
+    if (written.ok()) MaybeSnapshot();
     return written;
+  }
+
+  // A snapshot for time travel once `snapshot_events` have been written since the last one. A
+  // failure is logged and tried again at the next write: the live views do not depend on it.
+  void MaybeSnapshot() REQUIRES(apply_mu_) {
+    if (options_.snapshot_events == 0 ||
+        written_seq_ < last_snapshot_seq_ + options_.snapshot_events) {
+      return;
+    }
+    Status taken = internal::TakeSnapshot(db_.get(), dir_, written_seq_);
+    if (!taken.ok()) {
+      std::fprintf(stderr, "views %s: %s\n", dir_.c_str(), taken.ToString().c_str());
+      return;
+    }
+    last_snapshot_seq_ = written_seq_;
+    ++snapshots_taken_;
+    internal::PruneSnapshots(dir_, std::max<size_t>(options_.snapshots_kept, 1));
   }
 
   // The records changed since the last write, or after a failed write every record, in one
@@ -502,21 +531,53 @@ class Engine::Impl {
     return result;
   }
 
-  AsOfResult BuildAsOf(uint64_t seq) {
+  // The views as of a snapshot at or before `seq`: an empty set when there is none or it cannot
+  // be read (the build then replays from the first event, as it always could).
+  std::shared_ptr<ViewSet> StartFromSnapshot(uint64_t seq) {
     std::shared_ptr<ViewSet> views = MakeViewSet();
-    Status replayed = Replay(1, seq, [&](const Batch& events) -> Result<bool> {
-      if (events.back().seq() <= seq) {
-        Status applied = views->ApplyBatch(events);
-        if (!applied.ok()) return applied;
-        return true;
-      }
-      for (const auto& e : events) {
-        if (e.seq() > seq) break;
-        Status applied = views->Apply(e);
-        if (!applied.ok()) return applied;
-      }
-      return false;
-    });
+    auto snapshot = internal::NearestSnapshot(dir_, seq);
+    if (!snapshot) return views;
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Options options;
+    if (!rocksdb::DB::OpenForReadOnly(options, snapshot->path, &raw).ok()) return views;
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::string versions, checkpoint;
+    if (!db->Get(rocksdb::ReadOptions(), kVersionsKey, &versions).ok() ||
+        versions != VersionSignature(*views) ||
+        !db->Get(rocksdb::ReadOptions(), kCheckpointKey, &checkpoint).ok()) {
+      return views;
+    }
+    auto position = internal::DecodeCheckpoint(checkpoint);
+    // A snapshot is of this log only if its position's hash is the log's at that position.
+    if (!position || position->seq == 0 || position->seq > seq) return views;
+    auto event = log_->Read(position->seq);
+    if (!event.ok() || event->hash() != position->hash) return views;
+    Result<bool> loaded = LoadRecords(db.get(), views.get());
+    if (!loaded.ok() || !*loaded) return MakeViewSet();
+    views->set_position(*position);
+    ++as_of_from_snapshot_;
+    return views;
+  }
+
+  AsOfResult BuildAsOf(uint64_t seq) {
+    std::shared_ptr<ViewSet> views = StartFromSnapshot(seq);
+    ++as_of_builds_;
+    Status replayed =
+        Replay(views->position().seq + 1, seq, [&](const Batch& events) -> Result<bool> {
+          if (events.back().seq() <= seq) {
+            Status applied = views->ApplyBatch(events);
+            if (!applied.ok()) return applied;
+            as_of_replayed_ += events.size();
+            return true;
+          }
+          for (const auto& e : events) {
+            if (e.seq() > seq) break;
+            Status applied = views->Apply(e);
+            if (!applied.ok()) return applied;
+            ++as_of_replayed_;
+          }
+          return false;
+        });
     if (!replayed.ok()) return replayed;
     if (views->position().seq != seq) {
       return Status::Unavailable("the views as of position " + std::to_string(seq) +
@@ -530,17 +591,10 @@ class Engine::Impl {
   // rule is beyond what the analysis can state, hence the exemption on these two alone.
   const ViewSet* views() const NO_THREAD_SAFETY_ANALYSIS { return views_.get(); }
 
-  std::vector<std::pair<std::string, std::string>> Dump() const {
-    std::vector<std::pair<std::string, std::string>> out;
-    for (const Projection* view : views()->all()) {
-      for (const TableBase* table : view->tables()) {
-        for (auto& [key, bytes] : table->Dump()) {
-          out.emplace_back(std::string(view->name()) + "/" + table->name() + "/" + key,
-                           std::move(bytes));
-        }
-      }
-    }
-    return out;
+  std::vector<std::pair<std::string, std::string>> Dump() const { return DumpViews(*views()); }
+
+  TimeTravelStats TimeTravel() const {
+    return {as_of_builds_, as_of_from_snapshot_, as_of_replayed_, snapshots_taken_};
   }
 
  private:
@@ -564,6 +618,12 @@ class Engine::Impl {
   // The position of the last views written to the store.
   uint64_t written_seq_ GUARDED_BY(apply_mu_) = 0;
   Clock::time_point written_at_ GUARDED_BY(apply_mu_);
+  // The position of the newest snapshot of the store (0: none).
+  uint64_t last_snapshot_seq_ GUARDED_BY(apply_mu_) = 0;
+  std::atomic<uint64_t> snapshots_taken_{0};
+  std::atomic<uint64_t> as_of_builds_{0};
+  std::atomic<uint64_t> as_of_from_snapshot_{0};
+  std::atomic<uint64_t> as_of_replayed_{0};
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> crashed_{false};
@@ -617,6 +677,21 @@ size_t Engine::waiting() const { return impl_->Waiting(); }
 FollowerHealth Engine::Following() const { return impl_->Following(); }
 Status Engine::Rebuild() { return impl_->Rebuild(); }
 Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq) { return impl_->AsOf(seq); }
+TimeTravelStats Engine::TimeTravel() const { return impl_->TimeTravel(); }
+
+std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Projection* view : views.all()) {
+    for (const TableBase* table : view->tables()) {
+      for (auto& [key, bytes] : table->Dump()) {
+        out.emplace_back(std::string(view->name()) + "/" + table->name() + "/" + key,
+                         std::move(bytes));
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {
   base::ReaderLock lock(&views_mu_);
   return impl_->Dump();

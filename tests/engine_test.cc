@@ -227,6 +227,98 @@ TEST_CASE("time travel: views as of an earlier position ignore later events and 
   CHECK(f.engine().Applied().seq == f.log().Head().seq);
 }
 
+TEST_CASE("time travel starts from the nearest snapshot and replays only the events after it",
+          "[engine][snapshots]") {
+  ViewFixture f;
+  projections::EngineOptions options;
+  options.snapshot_events = 3;  // a snapshot once 3 or more events were written since the last
+  options.snapshots_kept = 2;
+  options.write_interval = std::chrono::milliseconds(0);  // each catch-up writes the views
+  options.as_of_cache = 0;
+  f.OpenEngine(options);
+  const std::string views_dir = f.dir().sub("views");
+  // Ten complaints, one event each, each caught up (and written) on its own: snapshots are
+  // taken at positions 3, 6 and 9, and the oldest is pruned.
+  for (int i = 1; i <= 10; ++i) {
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+    REQUIRE(f.log().Head().seq == static_cast<uint64_t>(i));
+    (void)f.views();
+  }
+  std::vector<uint64_t> kept;
+  for (const auto& snapshot : projections::ListViewSnapshots(views_dir)) {
+    kept.push_back(snapshot.seq);
+    CHECK(snapshot.bytes > 0);
+  }
+  CHECK(kept == std::vector<uint64_t>{6, 9});
+  CHECK(f.engine().TimeTravel().snapshots_taken == 3);
+
+  // As of 8: snapshot 6, then events 7 and 8.
+  auto at8 = f.engine().AsOf(8);
+  REQUIRE(at8.ok());
+  CHECK((*at8)->position().seq == 8);
+  CHECK(Total(**at8) == 8);
+  auto stats = f.engine().TimeTravel();
+  CHECK(stats.builds == 1);
+  CHECK(stats.from_snapshot == 1);
+  CHECK(stats.events_replayed == 2);
+
+  // As of the head: snapshot 9 and event 10, which must be exactly the live views.
+  auto at10 = f.engine().AsOf(10);
+  REQUIRE(at10.ok());
+  CHECK(projections::DumpViews(**at10) == f.engine().Dump());
+  CHECK(f.engine().TimeTravel().events_replayed == 3);
+
+  // As of 5: before every snapshot kept, so from the first event.
+  auto at5 = f.engine().AsOf(5);
+  REQUIRE(at5.ok());
+  CHECK(Total(**at5) == 5);
+  stats = f.engine().TimeTravel();
+  CHECK(stats.builds == 3);
+  CHECK(stats.from_snapshot == 2);
+  CHECK(stats.events_replayed == 3 + 5);
+
+  // A rebuild forgets the snapshots of the views it threw away and takes one at its end.
+  REQUIRE(f.engine().Rebuild().ok());
+  kept.clear();
+  for (const auto& snapshot : projections::ListViewSnapshots(views_dir))
+    kept.push_back(snapshot.seq);
+  CHECK(kept == std::vector<uint64_t>{10});
+}
+
+TEST_CASE("a snapshot of another log's views is not used for time travel", "[engine][snapshots]") {
+  ViewFixture f;
+  projections::EngineOptions options;
+  options.snapshot_events = 2;
+  options.write_interval = std::chrono::milliseconds(0);
+  options.as_of_cache = 0;
+  f.OpenEngine(options);
+  for (int i = 1; i <= 4; ++i) {
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+    (void)f.views();
+  }
+  REQUIRE(!projections::ListViewSnapshots(f.dir().sub("views")).empty());
+
+  // The same views copied beside a different log of the same length: the snapshots' chain hash
+  // is not that log's, so its time travel replays from the first event.
+  ViewFixture other;
+  for (int i = 1; i <= 4; ++i)
+    FileComplaint(other, "x-" + std::to_string(i), "water", Cst("2025-01-03"));
+  other.OpenEngine(options);
+  const auto source = projections::ListViewSnapshots(f.dir().sub("views")).back();
+  const std::filesystem::path target = other.dir().sub("views") + "/snapshots";
+  std::filesystem::create_directories(target);
+  std::filesystem::copy(source.path, target / std::filesystem::path(source.path).filename(),
+                        std::filesystem::copy_options::recursive);
+  REQUIRE(projections::ListViewSnapshots(other.dir().sub("views")).size() == 1);
+  auto past = other.engine().AsOf(4);
+  REQUIRE(past.ok());
+  CHECK(other.engine().TimeTravel().from_snapshot == 0);
+  CHECK(other.engine().TimeTravel().events_replayed == 4);
+  projections::Filter water;
+  water.category = "water";
+  CHECK(Total(**past, water) == 4);
+}
+
 TEST_CASE("a correction replaces an event's content in every view it touches", "[engine]") {
   ViewFixture f;
   FileComplaint(f, "c-1", "lift", Cst("2025-01-02"));

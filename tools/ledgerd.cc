@@ -13,7 +13,8 @@
 // LEDGER_SYNC (1/0), LEDGER_THREADS, LEDGER_TOKENS, LEDGER_RESUME_FREE_MB, LEDGER_WEB (the
 // dashboard's folder), and the limits:
 // LEDGER_MAX_CONNECTIONS, LEDGER_WRITE_TIMEOUT, LEDGER_MAX_STREAMS, LEDGER_STREAM_QUEUE_BYTES,
-// LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE, LEDGER_CHECKPOINT_INTERVAL,
+// LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE, LEDGER_VIEWS_SNAPSHOT_EVENTS,
+// LEDGER_VIEWS_SNAPSHOTS, LEDGER_CHECKPOINT_INTERVAL,
 // LEDGER_VERIFY_INTERVAL.
 
 #include <CLI/CLI.hpp>
@@ -122,6 +123,15 @@ void AddOptions(CLI::App& app, Settings* s) {
                  "view sets of earlier positions (asOf) kept for reuse; each about the size of "
                  "the live views")
       ->envname("LEDGER_AS_OF_CACHE")
+      ->capture_default_str();
+  app.add_option("--views-snapshot-events", s->engine_options.snapshot_events,
+                 "events between two snapshots of the views, from which time travel (asOf) "
+                 "starts (0: none)")
+      ->envname("LEDGER_VIEWS_SNAPSHOT_EVENTS")
+      ->capture_default_str();
+  app.add_option("--views-snapshots", s->engine_options.snapshots_kept,
+                 "snapshots of the views kept, the newest (see ledgerctl stats for their size)")
+      ->envname("LEDGER_VIEWS_SNAPSHOTS")
       ->capture_default_str();
   app.add_option("--checkpoint-interval", s->checkpoint_interval_ms,
                  "milliseconds between signed checkpoints of the head (when it moved)")

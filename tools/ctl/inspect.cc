@@ -104,6 +104,21 @@ int PrintStats(const std::string& data) {
   std::cout << "event bytes " << bytes << " (" << (head.seq ? bytes / head.seq : 0)
             << " per event)\n";
   for (const auto& [type, n] : by_type) std::cout << "  " << type << "\t" << n << "\n";
+  // Time travel's starting points (ledgerd --views-snapshot-events, --views-snapshots): what
+  // the retention keeps, and what it costs on disk.
+  auto snapshots = projections::ListViewSnapshots(data + "/views");
+  uint64_t snapshot_bytes = 0;
+  for (const auto& snapshot : snapshots) snapshot_bytes += snapshot.bytes;
+  std::cout << "view snapshots " << snapshots.size();
+  if (!snapshots.empty()) {
+    std::cout << " (positions " << snapshots.front().seq << " to " << snapshots.back().seq << "), "
+              << snapshot_bytes
+              << " bytes of files (shared by hard links with the views while they are current)";
+  }
+  std::cout << "\n";
+  for (const auto& snapshot : snapshots) {
+    std::cout << "  at " << snapshot.seq << "\t" << snapshot.bytes << " bytes\n";
+  }
   return 0;
 }
 

@@ -20,6 +20,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/mutex.h"
 #include "ledger/ledger.h"
@@ -48,9 +50,31 @@ struct EngineOptions {
   // Each view set takes about as much memory as the live views.
   size_t as_of_cache = 2;
   size_t as_of_builds = 1;
+  // Time travel starts from the nearest snapshot of the view store at or before the position
+  // asked for and replays only the events after it. A snapshot is a RocksDB checkpoint in
+  // DIR/snapshots/ (hard links to the store's table files: it costs disk only as the store moves
+  // on, up to a copy of the views each), taken when the views are written `snapshot_events` or
+  // more events after the last one (0: none). The newest `snapshots_kept` are kept.
+  uint64_t snapshot_events = 100000;
+  size_t snapshots_kept = 12;
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).
   std::function<bool()> before_flush;
+};
+
+// One snapshot of the view store (see EngineOptions::snapshot_events).
+struct ViewSnapshot {
+  uint64_t seq = 0;    // the position its views reflect
+  std::string path;    // its folder
+  uint64_t bytes = 0;  // the size of its files, most of them shared with the store by hard links
+};
+
+// What time travel has cost since the engine opened (see Engine::AsOf).
+struct TimeTravelStats {
+  uint64_t builds = 0;           // view sets built for an earlier position
+  uint64_t from_snapshot = 0;    // of them, started from a snapshot
+  uint64_t events_replayed = 0;  // events applied by all of them
+  uint64_t snapshots_taken = 0;  // snapshots of the view store taken
 };
 
 // How the thread that follows the ledger is doing (see Engine::Following). A follower that keeps
@@ -113,11 +137,15 @@ class Engine {
   // Clears every view and applies the whole log again, showing progress.
   ledger::Status Rebuild();
 
-  // A new, unpersisted set of views as of `seq` (clamped to the head), built by replaying the
-  // log. The live views are untouched. Requests for one position share one build (and a cache
-  // of EngineOptions::as_of_cache); Unavailable when EngineOptions::as_of_builds other positions
-  // are being built.
+  // A new, unpersisted set of views as of `seq` (clamped to the head), built from the nearest
+  // snapshot at or before it (or from the first event without one) by replaying the log from
+  // there to `seq`. The live views are untouched. Requests for one position share one build (and a
+  // cache of EngineOptions::as_of_cache); Unavailable when EngineOptions::as_of_builds other
+  // positions are being built.
   ledger::Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq);
+
+  // What time travel has cost so far.
+  TimeTravelStats TimeTravel() const;
 
   // Every stored record of every view, sorted, as (view/table/key, bytes): for comparing a live
   // build with a rebuild.
@@ -137,6 +165,13 @@ class Engine {
 // that check a data folder from outside: an Engine, once open, has already discarded a
 // checkpoint ahead of the ledger.
 ledger::Result<ledger::Position> ReadStoredCheckpoint(const std::string& dir);
+
+// The snapshots of the view store in `dir`, oldest first; none if it has none. For
+// `ledgerctl stats`, and for the engine itself.
+std::vector<ViewSnapshot> ListViewSnapshots(const std::string& dir);
+
+// Every stored record of `views`, sorted, as Engine::Dump gives the live ones.
+std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views);
 
 // Writes the versions signature ("complaints:3;registers:2;...") the stored views in `dir` (not
 // open in an Engine) say they were written by: a signature other than the running views' makes

@@ -1,0 +1,38 @@
+// Snapshots of the view store for time travel (EngineOptions::snapshot_events): RocksDB
+// checkpoints in DIR/snapshots/<seq, 20 digits>/, each a whole view store as of that position.
+// Private to projections/; tools list them through engine.h's ListViewSnapshots.
+#ifndef PROJECTIONS_VIEW_SNAPSHOTS_H_
+#define PROJECTIONS_VIEW_SNAPSHOTS_H_
+
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+
+namespace projections::internal {
+
+// The folder that holds the snapshots of the store in `dir`.
+std::string SnapshotsFolder(const std::string& dir);
+
+// Takes a snapshot of `db` (the store in `dir`, whose views are as of `seq`): RocksDB writes
+// the memtable out and hard-links every table file into a new folder, which appears complete
+// or not at all.
+ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t seq);
+
+// Removes all but the newest `keep` snapshots. Failures are left for the next call.
+void PruneSnapshots(const std::string& dir, size_t keep);
+
+// Removes every snapshot: after a rebuild they are of views that are gone.
+void ForgetSnapshots(const std::string& dir);
+
+// The newest snapshot at or before `seq`, if any.
+std::optional<ViewSnapshot> NearestSnapshot(const std::string& dir, uint64_t seq);
+
+}  // namespace projections::internal
+
+#endif  // PROJECTIONS_VIEW_SNAPSHOTS_H_
