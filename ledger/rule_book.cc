@@ -1,9 +1,10 @@
 // Judging an append by the rule book (rule_book.h): who may append a type, for which estate, as
 // whom; and who may correct what. The table it reads is rule_types.cc's.
 
+#include "ledger/rule_book.h"
+
 #include <algorithm>
 
-#include "ledger/rule_book.h"
 #include "rule_types.h"
 
 namespace ledger {

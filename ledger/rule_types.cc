@@ -1,10 +1,10 @@
 // The rule book's table of event types, and what an event names (rule_types.h).
 
+#include "rule_types.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-
-#include "rule_types.h"
 
 namespace ledger::internal {
 namespace {
