@@ -158,6 +158,8 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Open(Ledger* log, note::Sign
   std::filesystem::create_directories(dir, error);
   if (error) return Status::IOError("cannot create " + dir + ": " + error.message());
   std::unique_ptr<Checkpointer> c(new Checkpointer(log, std::move(key), dir, options));
+  // No other thread knows `c` yet; the lock is for the analysis, and costs nothing here.
+  base::MutexLock lock(&c->mu_);
   c->problem_ = options.halted;
   // The latest kept: the largest size among the files named by size.
   std::optional<uint64_t> largest;
@@ -183,12 +185,9 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Open(Ledger* log, note::Sign
       c->latest_ = std::move(opened).value();
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(c->mu_);
-    if (c->problem_.ok()) {
-      Status s = c->SignHeadLocked();
-      if (!s.ok() && c->problem_.ok()) c->problem_ = s;
-    }
+  if (c->problem_.ok()) {
+    Status s = c->SignHeadLocked();
+    if (!s.ok() && c->problem_.ok()) c->problem_ = s;
   }
   c->thread_ = std::thread([raw = c.get()] { raw->Loop(); });
   return c;
@@ -196,17 +195,19 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Open(Ledger* log, note::Sign
 
 Checkpointer::~Checkpointer() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void Checkpointer::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, options_.interval, [&] { return stopping_; });
+    auto deadline = std::chrono::steady_clock::now() + options_.interval;
+    while (!stopping_ && cv_.WaitUntil(&mu_, deadline)) {
+    }
     if (stopping_) break;
     if (problem_.ok()) {
       Status s = SignHeadLocked();
@@ -250,7 +251,7 @@ Status Checkpointer::SignHeadLocked() {
 }
 
 Result<SignedCheckpoint> Checkpointer::Latest() {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   if (!latest_) {
     if (!problem_.ok()) return problem_;
     Status s = SignHeadLocked();
@@ -275,7 +276,7 @@ Result<SignedCheckpoint> Checkpointer::AtSize(uint64_t size) const {
 }
 
 Result<SignedCheckpoint> Checkpointer::Covering(uint64_t seq) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   // A receipt proves an event against the log as it is now: not while signing has stopped.
   if (!problem_.ok()) return problem_;
   if (!latest_ || latest_->body.size < seq) {
@@ -290,12 +291,12 @@ Result<SignedCheckpoint> Checkpointer::Covering(uint64_t seq) {
 }
 
 void Checkpointer::Halt(const Status& why) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   if (problem_.ok()) problem_ = why;
 }
 
 Status Checkpointer::Problem() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return problem_;
 }
 

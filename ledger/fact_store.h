@@ -8,7 +8,7 @@
 //   authority/checkpoint                         value: the last seq learned (8 bytes, BE)
 //
 // A ledger written before the rule book has no facts; opening it learns them from the log once
-// (FactCatchUp in ledger.cc).
+// (CatchUpFacts in ledger_store.cc).
 
 #pragma once
 

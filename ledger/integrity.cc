@@ -107,15 +107,15 @@ std::unique_ptr<IntegrityWatch> IntegrityWatch::Start(
 
 IntegrityWatch::~IntegrityWatch() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 IntegrityReport IntegrityWatch::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return current_;
 }
 
@@ -129,7 +129,7 @@ void IntegrityWatch::CheckOnce() {
   }
   bool first_failure = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     if (!current_.ok) return;  // a failure stays
     current_ = *report;
     first_failure = !report->ok;
@@ -144,8 +144,10 @@ void IntegrityWatch::CheckOnce() {
 void IntegrityWatch::Loop() {
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, interval_, [&] { return stopping_; });
+      base::MutexLock lock(&mu_);
+      auto deadline = std::chrono::steady_clock::now() + interval_;
+      while (!stopping_ && cv_.WaitUntil(&mu_, deadline)) {
+      }
       if (stopping_) return;
       if (!current_.ok) continue;
     }

@@ -1,250 +1,29 @@
+// Judging an append by the rule book (rule_book.h): who may append a type, for which estate, as
+// whom; and who may correct what. The table it reads is rule_types.cc's.
+
 #include "ledger/rule_book.h"
 
-#include <capnp/dynamic.h>
-
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 
-#include "ledger/validate.h"
+#include "rule_types.h"
 
 namespace ledger {
-
 namespace {
 
 using R = schema::Role;
-
-constexpr uint32_t Bit(R role) { return 1u << static_cast<uint32_t>(role); }
-constexpr uint32_t kResident = Bit(R::RESIDENT);
-constexpr uint32_t kCompany = Bit(R::COMPANY_STAFF);
-constexpr uint32_t kWorker = Bit(R::COMMUNITY_WORKER);
-constexpr uint32_t kAuditor = Bit(R::STREET_AUDITOR);
-constexpr uint32_t kCommittee = Bit(R::OWNERS_COMMITTEE);
-
-// Whether the first event of an entity fixes it, or it may be registered again.
-enum class Creation {
-  kCreates,    // the first event creates it; a second creating event is refused (id taken)
-  kUpserts,    // registered again to change its details, in the same estate
-  kRefers,     // the entity must exist
-  kRefersAny,  // names an entity that need not be known (an appointment of an outside person)
-  kNone,       // binds no entity
-};
-
-// How the estate an event concerns is found.
-enum class Scope {
-  kDistrict,             // district-wide: no estate; for tokens bound to no estate
-  kEstateField,          // its estateId
-  kEstateOrDistrict,     // its estateId if given, else district-wide
-  kEntity,               // the estate of the entity it names
-  kHousehold,            // the estate of its householdId
-  kHouseholdOrDistrict,  // the estate of its householdId if given, else district-wide
-  kClaim,                // its estateId, else the estate of the claimant's household
-  kPayer,                // the estate of the payer's household
-  kSubject,              // the estate of the complaint, repair or visit followed up
-  kMeeting,              // the estate of the meeting that adopted it
-};
-
-// Which payload fields must be the caller, or belong to the caller.
-enum class Identity {
-  kNone,
-  kHousehold,       // householdId: a resident's own household (others: a household of the estate)
-  kPerson,          // personId: a resident's own person id
-  kPayer,           // payerId: a resident pays only from their own account
-  kFiler,           // a resident acts only on what they filed
-  kSubjectFiler,    // a resident follows up only their own complaint, repair or visit
-  kChargedCompany,  // company staff act only on complaints and repairs charged to their company
-  kOwner,           // company staff report only on resolutions their company owns
-};
-
-struct TypeRule {
-  const char* type;
-  const char* kind;   // the entity's kind: its stream prefix
-  const char* field;  // the payload field holding the entity id
-  Creation creation;
-  Scope scope;
-  uint32_t roles;
-  Identity identity;
-  uint32_t supervisors;  // roles that may void the records of others (within their scope)
-};
-
-// The rule book. Admins may do everything; nobody may bend the stream, scope or entity rules.
-const TypeRule kRules[] = {
-    {"estateRegistered", "estate", "estateId", Creation::kUpserts, Scope::kDistrict, kAuditor,
-     Identity::kNone, kAuditor},
-    {"companyRegistered", "company", "companyId", Creation::kUpserts, Scope::kDistrict, kAuditor,
-     Identity::kNone, kAuditor},
-    {"serviceContractStarted", "contract", "contractId", Creation::kCreates, Scope::kEstateField,
-     kAuditor, Identity::kNone, kAuditor},
-    {"serviceContractEnded", "contract", "contractId", Creation::kRefers, Scope::kEntity, kAuditor,
-     Identity::kNone, kAuditor},
-    {"householdRegistered", "household", "householdId", Creation::kUpserts, Scope::kEstateField,
-     kWorker, Identity::kNone, kWorker},
-    {"householdFlagsChanged", "household", "householdId", Creation::kRefers, Scope::kEntity,
-     kWorker, Identity::kNone, kWorker},
-    {"personRegistered", "person", "personId", Creation::kUpserts, Scope::kHouseholdOrDistrict,
-     kWorker, Identity::kNone, kWorker},
-    {"roleAppointed", "person", "personId", Creation::kRefersAny, Scope::kEstateOrDistrict,
-     kWorker | kAuditor, Identity::kNone, kWorker | kAuditor},
-    {"roleEnded", "person", "personId", Creation::kRefersAny, Scope::kEstateOrDistrict,
-     kWorker | kAuditor, Identity::kNone, kWorker | kAuditor},
-    {"ownersCommitteeFormed", "committee", "committeeId", Creation::kUpserts, Scope::kEstateField,
-     kWorker | kAuditor, Identity::kNone, kWorker | kAuditor},
-    {"demandRecorded", "demand", "demandId", Creation::kCreates, Scope::kEstateField,
-     kResident | kWorker | kCommittee, Identity::kHousehold, kWorker},
-    {"demandMet", "demand", "demandId", Creation::kRefers, Scope::kEntity, kWorker, Identity::kNone,
-     kWorker},
-    {"serviceMenuItemOffered", "menu", "menuItemId", Creation::kUpserts, Scope::kEstateOrDistrict,
-     kWorker, Identity::kNone, kWorker},
-    {"policyAdopted", "policy", "policyId", Creation::kUpserts, Scope::kDistrict, kAuditor,
-     Identity::kNone, kAuditor},
-    {"complaintFiled", "complaint", "complaintId", Creation::kCreates, Scope::kEstateField,
-     kResident | kWorker | kCommittee, Identity::kHousehold, kWorker},
-    {"complaintAcknowledged", "complaint", "complaintId", Creation::kRefers, Scope::kEntity,
-     kCompany, Identity::kChargedCompany, kCompany},
-    {"complaintReplied", "complaint", "complaintId", Creation::kRefers, Scope::kEntity, kCompany,
-     Identity::kChargedCompany, kCompany},
-    {"complaintResolved", "complaint", "complaintId", Creation::kRefers, Scope::kEntity, kCompany,
-     Identity::kChargedCompany, kCompany},
-    {"complaintReopened", "complaint", "complaintId", Creation::kRefers, Scope::kEntity,
-     kResident | kWorker, Identity::kFiler, kWorker},
-    {"complaintEscalated", "complaint", "complaintId", Creation::kRefers, Scope::kEntity,
-     kWorker | kAuditor | kCommittee, Identity::kNone, kWorker | kAuditor},
-    {"repairRequested", "repair", "repairId", Creation::kCreates, Scope::kEstateField,
-     kResident | kWorker, Identity::kHousehold, kWorker},
-    {"repairDispatched", "repair", "repairId", Creation::kRefers, Scope::kEntity, kCompany,
-     Identity::kChargedCompany, kCompany},
-    {"repairCompleted", "repair", "repairId", Creation::kRefers, Scope::kEntity, kCompany,
-     Identity::kChargedCompany, kCompany},
-    {"followUpRecorded", "", "", Creation::kRefers, Scope::kSubject,
-     kResident | kWorker | kCommittee, Identity::kSubjectFiler, kWorker},
-    {"visitObligationRaised", "obligation", "obligationId", Creation::kCreates, Scope::kHousehold,
-     kWorker, Identity::kNone, kWorker},
-    {"homeVisitRecorded", "visit", "visitId", Creation::kCreates, Scope::kHousehold, kWorker,
-     Identity::kNone, kWorker},
-    {"surveyResponseRecorded", "survey", "surveyId", Creation::kUpserts, Scope::kEstateField,
-     kResident | kWorker, Identity::kHousehold, kWorker},
-    {"volunteerHoursClaimed", "claim", "claimId", Creation::kCreates, Scope::kClaim,
-     kResident | kWorker, Identity::kPerson, kWorker},
-    {"volunteerHoursVerified", "claim", "claimId", Creation::kRefers, Scope::kEntity, kWorker,
-     Identity::kNone, kWorker},
-    {"volunteerHoursRejected", "claim", "claimId", Creation::kRefers, Scope::kEntity, kWorker,
-     Identity::kNone, kWorker},
-    {"timeBankExchanged", "exchange", "exchangeId", Creation::kCreates, Scope::kPayer,
-     kResident | kWorker, Identity::kPayer, kWorker},
-    {"inspectionRecorded", "sheet", "sheetId", Creation::kCreates, Scope::kEstateOrDistrict,
-     kAuditor, Identity::kNone, kAuditor},
-    {"documentReviewRecorded", "sheet", "sheetId", Creation::kCreates, Scope::kEstateOrDistrict,
-     kAuditor, Identity::kNone, kAuditor},
-    {"starRatingPublished", "rating", "", Creation::kNone, Scope::kDistrict, kAuditor,
-     Identity::kNone, kAuditor},
-    {"jointMeetingHeld", "meeting", "meetingId", Creation::kCreates, Scope::kEstateField,
-     kWorker | kAuditor, Identity::kNone, kWorker | kAuditor},
-    {"resolutionAdopted", "resolution", "resolutionId", Creation::kCreates, Scope::kMeeting,
-     kWorker | kAuditor, Identity::kNone, kWorker | kAuditor},
-    {"resolutionProgressed", "resolution", "resolutionId", Creation::kRefers, Scope::kEntity,
-     kWorker | kAuditor | kCommittee | kCompany, Identity::kOwner, kWorker | kAuditor},
-    {"resolutionCompleted", "resolution", "resolutionId", Creation::kRefers, Scope::kEntity,
-     kWorker | kAuditor, Identity::kNone, kWorker | kAuditor},
-};
-
-const TypeRule* FindRule(std::string_view type) {
-  for (const auto& rule : kRules) {
-    if (type == rule.type) return &rule;
-  }
-  return nullptr;
-}
-
-}  // namespace
-
-const char* RoleName(schema::Role role) {
-  switch (role) {
-    case R::RESIDENT:
-      return "resident";
-    case R::COMPANY_STAFF:
-      return "companyStaff";
-    case R::COMMUNITY_WORKER:
-      return "communityWorker";
-    case R::STREET_AUDITOR:
-      return "streetAuditor";
-    case R::OWNERS_COMMITTEE:
-      return "ownersCommittee";
-    case R::ADMIN:
-      return "admin";
-    default:
-      return "unknown";
-  }
-}
-
-namespace {
-
-std::string RolesText(uint32_t roles) {
-  std::string out;
-  for (R role : {R::RESIDENT, R::COMPANY_STAFF, R::COMMUNITY_WORKER, R::OWNERS_COMMITTEE,
-                 R::STREET_AUDITOR}) {
-    if (roles & Bit(role)) out += (out.empty() ? "" : ", ") + std::string(RoleName(role));
-  }
-  return out.empty() ? "admin only" : out;
-}
-
-// A text field of a struct payload member, or "".
-std::string Field(capnp::DynamicStruct::Reader data, const char* name) {
-  KJ_IF_MAYBE (field, data.getSchema().findFieldByName(name)) {
-    if (field->getType().isText() && data.has(*field)) {
-      return data.get(*field).as<capnp::Text>().cStr();
-    }
-  }
-  return "";
-}
-
-// The payload's member as a dynamic struct; the caller checked it is a struct type.
-capnp::DynamicStruct::Reader Data(schema::Payload::Reader payload) {
-  capnp::DynamicStruct::Reader p = payload;
-  KJ_IF_MAYBE (member, p.which()) {
-    if (member->getType().isStruct()) return p.get(*member).as<capnp::DynamicStruct>();
-  }
-  return capnp::DynamicStruct::Reader();
-}
-
-std::string PayloadType(schema::Payload::Reader payload) {
-  capnp::DynamicStruct::Reader p = payload;
-  KJ_IF_MAYBE (member, p.which()) {
-    return member->getProto().getName().cStr();
-  }
-  return "unknown";
-}
-
-// The entity a follow-up is about.
-std::string SubjectName(schema::FollowUpRecorded::Reader f) {
-  auto subject = f.getSubject();
-  switch (subject.which()) {
-    case schema::FollowUpRecorded::Subject::COMPLAINT_ID:
-      return EntityName("complaint", subject.getComplaintId().cStr());
-    case schema::FollowUpRecorded::Subject::REPAIR_ID:
-      return EntityName("repair", subject.getRepairId().cStr());
-    case schema::FollowUpRecorded::Subject::VISIT_ID:
-      return EntityName("visit", subject.getVisitId().cStr());
-  }
-  return "";
-}
-
-// The entity an event of `rule` names, as a stream name, or "".
-std::string EntityOf(const TypeRule& rule, schema::Payload::Reader payload) {
-  if (payload.isFollowUpRecorded()) return SubjectName(payload.getFollowUpRecorded());
-  if (rule.field[0] == '\0') return "";
-  std::string id = Field(Data(payload), rule.field);
-  return id.empty() ? "" : EntityName(rule.kind, id);
-}
-
-std::string StreamOfPayload(const TypeRule& rule, schema::Payload::Reader payload) {
-  if (payload.isStarRatingPublished()) {
-    return "rating/" + std::to_string(payload.getStarRatingPublished().getYear());
-  }
-  if (payload.isResolutionAdopted()) {
-    // Adopted at a meeting, and appended with it.
-    return EntityName("meeting", payload.getResolutionAdopted().getMeetingId().cStr());
-  }
-  return EntityOf(rule, payload);
-}
+using internal::Bit;
+using internal::Creation;
+using internal::Data;
+using internal::EntityOf;
+using internal::EstateOfPerson;
+using internal::Field;
+using internal::FindRule;
+using internal::Identity;
+using internal::kAuditor;
+using internal::PayloadType;
+using internal::RolesText;
+using internal::Scope;
+using internal::TypeRule;
 
 Verdict Deny(const char* rule, std::string why) {
   return Verdict{rule, Status::PermissionDenied(std::string(rule) + ": " + why)};
@@ -260,17 +39,6 @@ std::string EstatesText(const Caller& who) {
   std::string out;
   for (const auto& e : who.estates) out += (out.empty() ? "" : ", ") + e;
   return out;
-}
-
-// The estate of a person's household, if known.
-std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
-                           std::string* household = nullptr) {
-  if (person_id.empty()) return "";
-  auto person = facts.Entity(EntityName("person", person_id));
-  if (!person || person->household.empty()) return "";
-  if (household) *household = person->household;
-  auto home = facts.Entity(EntityName("household", person->household));
-  return home ? home->estate : "";
 }
 
 // How one act (a new event, or a replacement read as one) is judged.
@@ -426,14 +194,11 @@ Verdict CheckScope(const Act& act, const std::string& estate) {
   return Verdict::Allow();
 }
 
-Verdict CheckIdentity(const Act& act, const std::string& estate,
-                      const std::optional<EntityFacts>& entity) {
-  const Caller& who = act.who;
+// A company an event names must be the one it may name: the company serving the estate for a
+// complaint, a repair or a survey, the one the repair is charged to for a dispatch.
+Verdict CheckNamedCompany(const Act& act, const std::string& estate,
+                          const std::optional<EntityFacts>& entity) {
   auto data = Data(act.payload);
-  bool resident = who.role == R::RESIDENT;
-  std::string own_household;
-  if (resident) EstateOfPerson(act.facts, who.actor_id, &own_household);
-
   // A company named by a complaint, a repair or a survey is the one serving the estate.
   if (act.payload.isComplaintFiled() || act.payload.isRepairRequested() ||
       act.payload.isSurveyResponseRecorded()) {
@@ -457,6 +222,18 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
                       ", not to " + company);
     }
   }
+  return Verdict::Allow();
+}
+
+Verdict CheckIdentity(const Act& act, const std::string& estate,
+                      const std::optional<EntityFacts>& entity) {
+  const Caller& who = act.who;
+  auto data = Data(act.payload);
+  bool resident = who.role == R::RESIDENT;
+  std::string own_household;
+  if (resident) EstateOfPerson(act.facts, who.actor_id, &own_household);
+
+  if (Verdict v = CheckNamedCompany(act, estate, entity); !v.ok()) return v;
 
   switch (act.rule.identity) {
     case Identity::kNone:
@@ -651,50 +428,11 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
 
 }  // namespace
 
-bool Caller::CoversEstate(std::string_view estate) const {
-  return std::find(estates.begin(), estates.end(), estate) != estates.end();
-}
-
-std::string EntityName(std::string_view kind, std::string_view id) {
-  std::string prefix = std::string(kind) + "/";
-  if (id.substr(0, prefix.size()) == prefix) return std::string(id);
-  return prefix + std::string(id);
-}
-
 std::string EstateOfEvent(schema::Payload::Reader payload, const FactSource& facts, bool* known) {
   const TypeRule* rule = FindRule(PayloadType(payload));
   std::string estate = rule ? EstateOfStored(payload, facts) : "";
   *known = !estate.empty() || (rule && rule->scope == Scope::kDistrict);
   return estate;
-}
-
-std::string RecordingDay(int64_t unix_ms) {
-  using namespace std::chrono;
-  auto local = sys_time<milliseconds>(milliseconds(unix_ms)) + hours(8);
-  year_month_day ymd{floor<days>(local)};
-  char out[16];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-  return out;
-}
-
-std::string ServingCompany(const std::vector<ContractFacts>& contracts, std::string_view day) {
-  // The latest contract started on or before the day and not ended before it.
-  const ContractFacts* best = nullptr;
-  for (const auto& c : contracts) {
-    if (c.voided || c.start > day || (!c.end.empty() && c.end < day)) continue;
-    if (!best || c.start > best->start) best = &c;
-  }
-  return best ? best->company : "";
-}
-
-std::string StreamOf(schema::Event::Reader event) {
-  auto payload = event.getPayload();
-  if (payload.isCorrectionRecorded()) {
-    return "correction/" + std::to_string(payload.getCorrectionRecorded().getCorrectsSeq());
-  }
-  const TypeRule* rule = FindRule(PayloadType(payload));
-  return rule ? StreamOfPayload(*rule, payload) : "";
 }
 
 Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader event,
@@ -719,209 +457,6 @@ Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader 
   std::string day = RecordingDay(recorded_ms);
   if (payload.isCorrectionRecorded()) return JudgeCorrection(who, event, day, facts, corrected);
   return JudgeAct(Act{who, *FindRule(type), payload, day, facts, std::nullopt});
-}
-
-std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const FactSource& facts,
-                              const std::optional<CorrectedEvent>& corrected) {
-  std::vector<FactChange> out;
-  auto payload = event.getPayload();
-  std::string day = RecordingDay(event.getRecordedAt());
-  uint64_t at_seq = seq;
-  std::string actor = event.getActorId().cStr();
-  if (payload.isCorrectionRecorded()) {
-    // A correction changes facts only where they decide who serves an estate; the other facts
-    // (an entity's estate and filer) are kept by the rule that a replacement keeps its entity.
-    if (!corrected) return out;
-    auto correction = payload.getCorrectionRecorded();
-    auto original = corrected->event.getPayload();
-    if (!original.isServiceContractStarted() && !original.isServiceContractEnded()) return out;
-    if (correction.getAction().isVoid()) {
-      std::string id = original.isServiceContractStarted()
-                           ? original.getServiceContractStarted().getContractId().cStr()
-                           : original.getServiceContractEnded().getContractId().cStr();
-      std::string estate = original.isServiceContractStarted()
-                               ? original.getServiceContractStarted().getEstateId().cStr()
-                               : original.getServiceContractEnded().getEstateId().cStr();
-      for (const auto& c : facts.Contracts(estate)) {
-        if (c.contract_id != id) continue;
-        FactChange change;
-        change.what = FactChange::What::kContract;
-        change.contract = c;
-        if (original.isServiceContractStarted()) {
-          change.contract.voided = true;
-        } else {
-          change.contract.end.clear();
-        }
-        out.push_back(change);
-      }
-      return out;
-    }
-    payload = correction.getAction().getReplacement();
-    at_seq = corrected->seq;
-    actor = corrected->event.getActorId().cStr();
-  }
-  const TypeRule* rule = FindRule(PayloadType(payload));
-  if (!rule) return out;
-  auto data = Data(payload);
-
-  if (payload.isServiceContractStarted() || payload.isServiceContractEnded()) {
-    FactChange change;
-    change.what = FactChange::What::kContract;
-    ContractFacts& c = change.contract;
-    c.contract_id = Field(data, "contractId");
-    c.estate = Field(data, "estateId");
-    c.company = Field(data, "companyId");
-    for (const auto& known : facts.Contracts(c.estate)) {
-      if (known.contract_id == c.contract_id) c = known;
-    }
-    if (payload.isServiceContractStarted()) {
-      c.start = payload.getServiceContractStarted().getStartDate().cStr();
-      c.company = Field(data, "companyId");
-      c.voided = false;
-    } else {
-      c.end = payload.getServiceContractEnded().getEndDate().cStr();
-    }
-    out.push_back(change);
-  }
-
-  if (rule->creation == Creation::kRefers || rule->creation == Creation::kNone ||
-      rule->creation == Creation::kRefersAny || payload.isServiceContractEnded()) {
-    return out;
-  }
-  FactChange change;
-  change.name = EntityOf(*rule, payload);
-  if (change.name.empty()) return out;
-  EntityFacts& f = change.entity;
-  auto known = facts.Entity(change.name);
-  f.filer = known ? known->filer : actor;
-  f.seq = known ? known->seq : at_seq;
-  f.estate = Field(data, "estateId");
-  std::string household = Field(data, "householdId");
-  switch (rule->scope) {
-    case Scope::kHousehold:
-    case Scope::kHouseholdOrDistrict:
-      if (!household.empty()) {
-        f.household = household;
-        if (auto home = facts.Entity(EntityName("household", household))) f.estate = home->estate;
-      }
-      break;
-    case Scope::kClaim:
-      if (f.estate.empty()) f.estate = EstateOfPerson(facts, Field(data, "personId"));
-      break;
-    case Scope::kPayer:
-      f.estate = EstateOfPerson(facts, Field(data, "payerId"));
-      break;
-    case Scope::kMeeting:
-      if (auto meeting = facts.Entity(EntityName("meeting", Field(data, "meetingId")))) {
-        f.estate = meeting->estate;
-      }
-      f.company = Field(data, "ownerId");
-      break;
-    default:
-      break;
-  }
-  if (payload.isEstateRegistered()) f.estate = change.name;
-  if (payload.isComplaintFiled() || payload.isRepairRequested()) {
-    f.household = household;
-    f.company = Field(data, "companyId");
-    if (f.company.empty()) f.company = ServingCompany(facts.Contracts(f.estate), day);
-  }
-  if (known && !known->estate.empty()) f.estate = known->estate;  // fixed by its first event
-  if (known && f.company.empty()) f.company = known->company;
-  out.push_back(change);
-  return out;
-}
-
-std::vector<RuleRow> RuleTable() {
-  auto scope_text = [](Scope s) -> std::string {
-    switch (s) {
-      case Scope::kDistrict:
-        return "district-wide (tokens bound to no estate)";
-      case Scope::kEstateField:
-        return "its estateId";
-      case Scope::kEstateOrDistrict:
-        return "its estateId, else district-wide";
-      case Scope::kEntity:
-        return "the estate its entity was created in";
-      case Scope::kHousehold:
-        return "the estate of its householdId";
-      case Scope::kHouseholdOrDistrict:
-        return "the estate of its householdId, else district-wide";
-      case Scope::kClaim:
-        return "its estateId, else the claimant's household's estate";
-      case Scope::kPayer:
-        return "the payer's household's estate";
-      case Scope::kSubject:
-        return "the estate of the complaint, repair or visit";
-      case Scope::kMeeting:
-        return "the estate of its meeting";
-    }
-    return "";
-  };
-  auto identity_text = [](Identity i) -> std::string {
-    switch (i) {
-      case Identity::kNone:
-        return "";
-      case Identity::kHousehold:
-        return "householdId: a resident's own; a household of the estate";
-      case Identity::kPerson:
-        return "personId: a resident's own; a person of the estate";
-      case Identity::kPayer:
-        return "payerId: a resident's own; a person of the estate";
-      case Identity::kFiler:
-        return "a resident: the complaint they filed";
-      case Identity::kSubjectFiler:
-        return "a resident: what they filed, or a visit to their household";
-      case Identity::kChargedCompany:
-        return "company staff: charged to their company (or to none)";
-      case Identity::kOwner:
-        return "company staff: owned by their company";
-    }
-    return "";
-  };
-  std::vector<RuleRow> rows;
-  for (const auto& rule : kRules) {
-    RuleRow row;
-    row.type = rule.type;
-    if (std::string_view(rule.type) == "followUpRecorded") {
-      row.stream = "complaint/{complaintId}, repair/{repairId} or visit/{visitId}";
-    } else if (std::string_view(rule.type) == "starRatingPublished") {
-      row.stream = "rating/{year}";
-    } else if (std::string_view(rule.type) == "resolutionAdopted") {
-      row.stream = "meeting/{meetingId}";
-    } else {
-      row.stream = std::string(rule.kind) + "/{" + rule.field + "}";
-    }
-    row.roles = RolesText(rule.roles);
-    row.scope = scope_text(rule.scope);
-    if (rule.creation == Creation::kCreates) row.scope += "; the first event fixes it";
-    if (rule.creation == Creation::kRefers) row.scope += "; must exist";
-    row.identity = identity_text(rule.identity);
-    if (rule.roles & kCompany) {
-      row.identity += std::string(row.identity.empty() ? "" : "; ") +
-                      "company staff: their company serves the estate on the recording day";
-    }
-    row.supervisors = RolesText(rule.supervisors | kAuditor);
-    rows.push_back(row);
-  }
-  rows.push_back({"correctionRecorded", "correction/{correctsSeq}",
-                  "whoever may correct the event (see the last column)",
-                  "that of the corrected event",
-                  "a replacement has the corrected event's type and entity, and is judged as if "
-                  "the corrector appended it",
-                  "the corrected event's own actor, and the roles in its row"});
-  return rows;
-}
-
-std::string RuleTableMarkdown() {
-  std::string out =
-      "| event type | stream | who may append (and admin) | scope: the estate is | identity | "
-      "who may void others' records |\n|---|---|---|---|---|---|\n";
-  for (const auto& row : RuleTable()) {
-    out += "| `" + row.type + "` | `" + row.stream + "` | " + row.roles + " | " + row.scope +
-           " | " + row.identity + " | " + row.supervisors + " |\n";
-  }
-  return out;
 }
 
 }  // namespace ledger

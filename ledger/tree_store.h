@@ -7,7 +7,7 @@
 //   merkle/size                              value: the number of leaves stored (8, BE)
 //
 // About two hashes per event (a leaf, and on average one interior node). A ledger written before
-// the tree has none; opening it builds the tree from the log once (ledger.cc).
+// the tree has none; opening it builds the tree from the log once (ledger_store.cc).
 
 #pragma once
 

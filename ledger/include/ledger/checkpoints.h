@@ -24,14 +24,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/mutex.h"
 #include "ledger/ledger.h"
 #include "ledger/signed_note.h"
 
@@ -102,8 +101,8 @@ class Checkpointer {
 
  private:
   Checkpointer(Ledger* log, note::SigningKey key, std::string dir, CheckpointOptions options);
-  // Signs a checkpoint of the head if it is past the latest; holds mu_.
-  Status SignHeadLocked();
+  // Signs a checkpoint of the head if it is past the latest.
+  Status SignHeadLocked() REQUIRES(mu_);
   void Loop();
 
   Ledger* log_;
@@ -111,11 +110,12 @@ class Checkpointer {
   std::string dir_;
   CheckpointOptions options_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<SignedCheckpoint> latest_;
-  Status problem_;
-  bool stopping_ = false;
+  mutable base::Mutex mu_;
+  base::CondVar cv_;  // signalled when stopping_ is set
+  std::optional<SignedCheckpoint> latest_ GUARDED_BY(mu_);
+  Status problem_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  // Started by Open and joined by the destructor, on the thread that owns the checkpointer.
   std::thread thread_;
 };
 

@@ -20,13 +20,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "base/mutex.h"
 #include "ledger/ledger.h"
 
 namespace ledger {
@@ -64,10 +63,11 @@ class IntegrityWatch {
   const Ledger* log_;
   std::chrono::milliseconds interval_;
   std::function<void(const IntegrityReport&)> on_failure_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  IntegrityReport current_;
-  bool stopping_ = false;
+  mutable base::Mutex mu_;
+  base::CondVar cv_;  // signalled when stopping_ is set
+  IntegrityReport current_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  // Started by Start and joined by the destructor, on the thread that owns the watch.
   std::thread thread_;
 };
 

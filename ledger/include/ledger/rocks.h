@@ -1,7 +1,7 @@
 // RocksDB settings the two stores of a data folder (the ledger and the views) share, and how
 // they tell a full or read-only disk from other storage failures. Public for the views' store
 // (projections/engine.cc), and to be included only by .cc files that use RocksDB themselves:
-// other users see ledger::StorageHealth. Defined in ledger.cc.
+// other users see ledger::StorageHealth. Defined in ledger_store.cc and storage_health.cc.
 
 #pragma once
 
