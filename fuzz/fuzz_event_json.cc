@@ -60,7 +60,7 @@ bool SameWords(kj::ArrayPtr<const capnp::word> a, kj::ArrayPtr<const capnp::word
          std::equal(a.asBytes().begin(), a.asBytes().end(), b.asBytes().begin());
 }
 
-// What Ledger::Append does with one event before it is queued (ledger/ledger.cc, Prepare).
+// What Ledger::Append does with one event before it is queued (ledger/append_request.cc, PrepareAppend).
 void PrepareAndRoundTrip(schema::Event::Reader given) {
   capnp::MallocMessageBuilder message;
   schema::Event::Builder event = nullptr;

@@ -31,7 +31,7 @@ namespace {
 using bench::Clock;
 
 struct Setting {
-  const char* change;  // the option as it would be written in ledger/ledger.cc
+  const char* change;  // the option as it would be written in ledger/ledger_store.cc
   std::function<void(rocksdb::Options&)> apply;
 };
 
