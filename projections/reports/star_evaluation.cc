@@ -304,8 +304,9 @@ void AddCommitteeFigures(const Registers& registers, const YearFacts& facts, con
   if (auto it = facts.survey_by_estate.find(estate);
       !estate.empty() && it != facts.survey_by_estate.end()) {
     survey = it->second;
-    // Every estate with an answer has a response counted.
-    responses = facts.responses_by_estate.at(estate);
+    if (auto n = facts.responses_by_estate.find(estate); n != facts.responses_by_estate.end()) {
+      responses = n->second;
+    }
   }
   row->figures.push_back(
       SatisfactionFigure(kSurvey, survey,
