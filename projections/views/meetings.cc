@@ -200,6 +200,46 @@ void Meetings::FillResolution(const ResolutionRecord& r, const ResolutionState& 
   }
 }
 
+namespace {
+
+// One meeting: who attended (and how many per side, every side listed), its agenda, and the
+// resolutions adopted at it (`adopted`, by id).
+void FillMeeting(const MeetingRecord& m, const std::set<std::string>& adopted,
+                 schema::MeetingItem::Builder item) {
+  item.setMeetingId(m.id);
+  item.setEstateId(m.estate_id);
+  item.setHeldOn(m.held_on);
+  item.setPlace(m.place);
+  item.setMinutes(m.minutes);
+  item.setSeq(m.seq);
+  uint32_t by_side[kSides] = {};
+  auto attendees = item.initAttendees(m.attendees.size());
+  for (size_t k = 0; k < m.attendees.size(); ++k) {
+    const auto& a = m.attendees[k];
+    if (a.side >= 0 && a.side < kSides) ++by_side[a.side];
+    attendees[k].setPersonId(a.person_id);
+    attendees[k].setName(a.name);
+    attendees[k].setSide(SideName(a.side));
+  }
+  item.setAttendeeTotal(static_cast<uint32_t>(m.attendees.size()));
+  auto sides = item.initBySide(kSides);
+  for (int side = 0; side < kSides; ++side) {
+    sides[side].setSide(SideName(side));
+    sides[side].setCount(by_side[side]);
+  }
+  auto agenda = item.initAgenda(m.agenda.size());
+  for (size_t k = 0; k < m.agenda.size(); ++k) {
+    agenda[k].setTitle(m.agenda[k].title);
+    SetTexts(m.agenda[k].complaint_ids,
+             agenda[k].initComplaintIds(m.agenda[k].complaint_ids.size()));
+    SetTexts(m.agenda[k].repair_ids, agenda[k].initRepairIds(m.agenda[k].repair_ids.size()));
+  }
+  SetTexts(std::vector<std::string>(adopted.begin(), adopted.end()),
+           item.initResolutionIds(adopted.size()));
+}
+
+}  // namespace
+
 void Meetings::Query(const Filter& f, int64_t now_ms, schema::MeetingsView::Builder out) const {
   constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
   std::vector<const MeetingRecord*> matched;
@@ -258,40 +298,12 @@ void Meetings::Query(const Filter& f, int64_t now_ms, schema::MeetingsView::Buil
   size_t begin = std::min(f.offset, matched.size());
   size_t end = std::min(matched.size(), begin + f.limit);
   auto meetings = out.initMeetings(end - begin);
+  static const std::set<std::string> kNoneAdopted;
   for (size_t i = begin; i < end; ++i) {
     const MeetingRecord& m = *matched[i];
-    auto item = meetings[i - begin];
-    item.setMeetingId(m.id);
-    item.setEstateId(m.estate_id);
-    item.setHeldOn(m.held_on);
-    item.setPlace(m.place);
-    item.setMinutes(m.minutes);
-    item.setSeq(m.seq);
-    uint32_t by_side[kSides] = {};
-    auto attendees = item.initAttendees(m.attendees.size());
-    for (size_t k = 0; k < m.attendees.size(); ++k) {
-      const auto& a = m.attendees[k];
-      if (a.side >= 0 && a.side < kSides) ++by_side[a.side];
-      attendees[k].setPersonId(a.person_id);
-      attendees[k].setName(a.name);
-      attendees[k].setSide(SideName(a.side));
-    }
-    item.setAttendeeTotal(static_cast<uint32_t>(m.attendees.size()));
-    auto sides = item.initBySide(kSides);
-    for (int side = 0; side < kSides; ++side) {
-      sides[side].setSide(SideName(side));
-      sides[side].setCount(by_side[side]);
-    }
-    auto agenda = item.initAgenda(m.agenda.size());
-    for (size_t k = 0; k < m.agenda.size(); ++k) {
-      agenda[k].setTitle(m.agenda[k].title);
-      SetTexts(m.agenda[k].complaint_ids,
-               agenda[k].initComplaintIds(m.agenda[k].complaint_ids.size()));
-      SetTexts(m.agenda[k].repair_ids, agenda[k].initRepairIds(m.agenda[k].repair_ids.size()));
-    }
-    const auto& adopted = adopted_at_meeting[m.id];
-    SetTexts(std::vector<std::string>(adopted.begin(), adopted.end()),
-             item.initResolutionIds(adopted.size()));
+    auto adopted = adopted_at_meeting.find(m.id);
+    FillMeeting(m, adopted == adopted_at_meeting.end() ? kNoneAdopted : adopted->second,
+                meetings[i - begin]);
   }
 
   out.setResolutionTotal(static_cast<uint32_t>(listed.size()));

@@ -179,6 +179,60 @@ const PublicationRecord* Ratings::Published(int year) const {
   return history && !history->versions.empty() ? &history->versions.back() : nullptr;
 }
 
+namespace {
+
+// One score sheet as it stands, with the seqs of the versions it restated.
+void FillSheet(const SheetHistory& history, schema::RatingsSheet::Builder item) {
+  const ScoreSheetRecord& s = *history.current();
+  item.setKind(ScoreSheetKindName(static_cast<SheetKind>(s.kind)));
+  item.setSheetId(s.sheet_id);
+  item.setSubjectKind(RatingSubjectKindName(s.subject_kind));
+  item.setSubjectId(s.subject_id);
+  item.setEstateId(s.estate_id);
+  item.setYear(static_cast<uint16_t>(s.year));
+  item.setScore(s.Score());
+  item.setMaxScore(s.MaxScore());
+  auto items = item.initItems(s.items.size());
+  for (size_t k = 0; k < s.items.size(); ++k) {
+    items[k].setItem(s.items[k].item);
+    items[k].setScore(s.items[k].score);
+    items[k].setMaxScore(s.items[k].max_score);
+  }
+  auto inspectors = item.initInspectorIds(s.inspector_ids.size());
+  for (size_t k = 0; k < s.inspector_ids.size(); ++k) inspectors.set(k, s.inspector_ids[k]);
+  item.setRecordedAt(s.at);
+  item.setSeq(s.seq);
+  auto superseded = item.initSupersededSeqs(history.versions.size() - 1);
+  for (size_t k = 0; k + 1 < history.versions.size(); ++k) {
+    superseded.set(k, history.versions[k].seq);
+  }
+}
+
+// One publication of the year's ratings; `current` when no later one replaced it.
+void FillPublication(const PublicationRecord& r, bool current,
+                     schema::RatingsPublication::Builder p) {
+  p.setYear(static_cast<uint16_t>(r.year));
+  p.setSeq(r.seq);
+  p.setPublishedAt(r.at);
+  p.setComputedAtSeq(r.computed_at_seq);
+  p.setComputedAtHash(r.computed_at_hash);
+  p.setPolicyId(r.policy_id);
+  p.setPolicyVersion(r.policy_version);
+  p.setCurrent(current);
+  auto rows = p.initRows(r.rows.size());
+  for (size_t n = 0; n < r.rows.size(); ++n) {
+    const PublishedRowRecord& row = r.rows[n];
+    rows[n].setSubjectKind(RatingSubjectKindName(row.subject_kind));
+    rows[n].setSubjectId(row.subject_id);
+    rows[n].setScore(row.score);
+    rows[n].setStars(static_cast<uint8_t>(row.stars));
+    rows[n].setList(RatingListMarkName(row.list));
+    rows[n].setReplacementRecommended(row.replacement_recommended);
+  }
+}
+
+}  // namespace
+
 void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out) const {
   out.setYear(static_cast<uint16_t>(year));
 
@@ -200,33 +254,7 @@ void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out)
   out.setSheetCount(static_cast<uint32_t>(matched.size()));
   out.setOffset(static_cast<uint32_t>(begin));
   auto sheets = out.initSheets(end - begin);
-  for (size_t i = begin; i < end; ++i) {
-    const SheetHistory& history = *matched[i];
-    const ScoreSheetRecord& s = *history.current();
-    auto item = sheets[i - begin];
-    item.setKind(ScoreSheetKindName(static_cast<SheetKind>(s.kind)));
-    item.setSheetId(s.sheet_id);
-    item.setSubjectKind(RatingSubjectKindName(s.subject_kind));
-    item.setSubjectId(s.subject_id);
-    item.setEstateId(s.estate_id);
-    item.setYear(static_cast<uint16_t>(s.year));
-    item.setScore(s.Score());
-    item.setMaxScore(s.MaxScore());
-    auto items = item.initItems(s.items.size());
-    for (size_t k = 0; k < s.items.size(); ++k) {
-      items[k].setItem(s.items[k].item);
-      items[k].setScore(s.items[k].score);
-      items[k].setMaxScore(s.items[k].max_score);
-    }
-    auto inspectors = item.initInspectorIds(s.inspector_ids.size());
-    for (size_t k = 0; k < s.inspector_ids.size(); ++k) inspectors.set(k, s.inspector_ids[k]);
-    item.setRecordedAt(s.at);
-    item.setSeq(s.seq);
-    auto superseded = item.initSupersededSeqs(history.versions.size() - 1);
-    for (size_t k = 0; k + 1 < history.versions.size(); ++k) {
-      superseded.set(k, history.versions[k].seq);
-    }
-  }
+  for (size_t i = begin; i < end; ++i) FillSheet(*matched[i], sheets[i - begin]);
 
   struct Tally {
     uint32_t responses = 0, anonymous = 0, answered = 0;
@@ -265,26 +293,7 @@ void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out)
   size_t count = history ? history->versions.size() : 0;
   auto publications = out.initPublications(count);
   for (size_t k = 0; k < count; ++k) {
-    const PublicationRecord& r = history->versions[k];
-    auto p = publications[k];
-    p.setYear(static_cast<uint16_t>(r.year));
-    p.setSeq(r.seq);
-    p.setPublishedAt(r.at);
-    p.setComputedAtSeq(r.computed_at_seq);
-    p.setComputedAtHash(r.computed_at_hash);
-    p.setPolicyId(r.policy_id);
-    p.setPolicyVersion(r.policy_version);
-    p.setCurrent(k + 1 == count);
-    auto rows = p.initRows(r.rows.size());
-    for (size_t n = 0; n < r.rows.size(); ++n) {
-      const PublishedRowRecord& row = r.rows[n];
-      rows[n].setSubjectKind(RatingSubjectKindName(row.subject_kind));
-      rows[n].setSubjectId(row.subject_id);
-      rows[n].setScore(row.score);
-      rows[n].setStars(static_cast<uint8_t>(row.stars));
-      rows[n].setList(RatingListMarkName(row.list));
-      rows[n].setReplacementRecommended(row.replacement_recommended);
-    }
+    FillPublication(history->versions[k], k + 1 == count, publications[k]);
   }
 }
 

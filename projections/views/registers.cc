@@ -1,6 +1,11 @@
+// The registers view: its events and its lookups. Its query, one list per register, is in
+// registers_query.cc.
+
 #include "projections/views/registers.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "projections/calendar.h"
 
@@ -16,6 +21,160 @@ Flags ReadFlags(schema::HouseholdFlags::Reader f) {
 }
 
 int64_t Day(capnp::Text::Reader text) { return ParseDay(Str(text)).value_or(0); }
+
+// Adds a contract to an estate's list, kept in order of start day.
+void StartContract(schema::ServiceContractStarted::Reader r, uint64_t seq,
+                   std::vector<ContractRecord>* list) {
+  ContractRecord c;
+  c.contract_id = Str(r.getContractId());
+  c.company_id = Str(r.getCompanyId());
+  c.start_day = Day(r.getStartDate());
+  c.start_seq = seq;
+  auto at = std::upper_bound(list->begin(), list->end(), c, [](const auto& a, const auto& b) {
+    return a.start_day < b.start_day;
+  });
+  list->insert(at, std::move(c));
+}
+
+// Ends every contract of the list with the event's contract id.
+void EndContract(schema::ServiceContractEnded::Reader r, uint64_t seq,
+                 std::vector<ContractRecord>* list) {
+  for (auto& c : *list) {
+    if (c.contract_id == Str(r.getContractId())) {
+      c.end_day = Day(r.getEndDate());
+      c.end_reason = Str(r.getReason());
+      c.end_seq = seq;
+    }
+  }
+}
+
+// Registers a household or restates it; a restatement that moves it to another estate moves
+// its count too. The registration's flags join the flag history in seq order.
+void RegisterHousehold(schema::HouseholdRegistered::Reader r, const EventContext& e,
+                       Table<HouseholdRecord>* households, Table<uint32_t>* registered_per_estate) {
+  std::string id = Str(r.getHouseholdId());
+  bool is_new = !households->Contains(id);
+  auto& h = households->Mutable(id);
+  if (!is_new && h.estate_id != Str(r.getEstateId())) {
+    auto& old_count = registered_per_estate->Mutable(h.estate_id);
+    if (old_count > 0) --old_count;
+    is_new = true;
+  }
+  h.id = id;
+  h.estate_id = Str(r.getEstateId());
+  h.building = Str(r.getBuilding());
+  h.unit = Str(r.getUnit());
+  h.room = Str(r.getRoom());
+  h.head_name = Str(r.getHeadName());
+  h.phone = Str(r.getPhone());
+  h.residents.clear();
+  for (auto res : r.getResidents()) {
+    h.residents.push_back({Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
+  }
+  h.flag_history.insert(h.flag_history.begin(),
+                        FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), "registered"});
+  std::stable_sort(h.flag_history.begin(), h.flag_history.end(),
+                   [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  h.seq = e.seq;
+  if (is_new) ++registered_per_estate->Mutable(h.estate_id);
+}
+
+AppointmentRecord AppointmentOf(schema::RoleAppointed::Reader r, uint64_t seq) {
+  AppointmentRecord a;
+  a.role = static_cast<int>(r.getRole());
+  a.estate_id = Str(r.getEstateId());
+  a.company_id = Str(r.getCompanyId());
+  a.team = Str(r.getTeam());
+  a.from_date = Str(r.getFromDate());
+  a.seq = seq;
+  return a;
+}
+
+// Ends the latest open appointment to that role (and estate, when named).
+void EndAppointment(schema::RoleEnded::Reader r, uint64_t seq, PersonRecord* person) {
+  for (auto it = person->appointments.rbegin(); it != person->appointments.rend(); ++it) {
+    if (it->role == static_cast<int>(r.getRole()) && it->end_seq == 0 &&
+        (r.getEstateId().size() == 0 || it->estate_id == Str(r.getEstateId()))) {
+      it->to_date = Str(r.getToDate());
+      it->end_reason = Str(r.getReason());
+      it->end_seq = seq;
+      break;
+    }
+  }
+}
+
+void FormCommittee(schema::OwnersCommitteeFormed::Reader r, uint64_t seq, CommitteeRecord* c) {
+  c->id = Str(r.getCommitteeId());
+  c->estate_id = Str(r.getEstateId());
+  c->chair_person_id = Str(r.getChairPersonId());
+  c->term_start = Str(r.getTermStart());
+  c->term_end = Str(r.getTermEnd());
+  c->member_person_ids.clear();
+  for (auto m : r.getMemberPersonIds()) c->member_person_ids.push_back(Str(m));
+  c->seq = seq;
+}
+
+void RecordDemand(schema::DemandRecorded::Reader r, const EventContext& e, DemandRecord* d) {
+  d->id = Str(r.getDemandId());
+  d->estate_id = Str(r.getEstateId());
+  d->household_id = Str(r.getHouseholdId());
+  d->category = Str(r.getCategory());
+  d->description = Str(r.getDescription());
+  d->recorded_at = e.occurred_at;
+  d->seq = e.seq;
+}
+
+void MeetDemand(schema::DemandMet::Reader r, const EventContext& e, DemandRecord* d) {
+  if (d->id.empty()) d->id = Str(r.getDemandId());
+  d->met_seq = e.seq;
+  d->met_at = e.occurred_at;
+  d->menu_item_id = Str(r.getMenuItemId());
+  d->provider_id = Str(r.getProviderId());
+  d->met_note = Str(r.getNote());
+}
+
+// Takes back the end the event `seq` gave any contract of the list.
+void ReopenContracts(uint64_t seq, std::vector<ContractRecord>* list) {
+  for (auto& c : *list) {
+    if (c.end_seq == seq) {
+      c.end_day.reset();
+      c.end_reason.clear();
+      c.end_seq = 0;
+    }
+  }
+}
+
+// Takes back a person's registration by event `seq`; the person stays while appointed.
+void UnregisterPerson(const std::string& id, uint64_t seq, Table<PersonRecord>* persons) {
+  if (auto* r = persons->Find(id); r && r->seq == seq) {
+    auto& person = persons->Mutable(id);
+    person.name.clear();
+    person.phone.clear();
+    person.household_id.clear();
+    person.seq = 0;
+    if (person.appointments.empty()) persons->Erase(id);
+  }
+}
+
+// Takes back the end the event `seq` gave any of the person's appointments.
+void ReopenAppointments(uint64_t seq, PersonRecord* person) {
+  for (auto& a : person->appointments) {
+    if (a.end_seq == seq) {
+      a.end_seq = 0;
+      a.to_date.clear();
+      a.end_reason.clear();
+    }
+  }
+}
+
+// Takes back how a demand was met.
+void Unmeet(DemandRecord* d) {
+  d->met_seq = 0;
+  d->met_at = 0;
+  d->menu_item_id.clear();
+  d->provider_id.clear();
+  d->met_note.clear();
+}
 
 }  // namespace
 
@@ -42,59 +201,16 @@ void Registers::Apply(const EventContext& e) {
     }
     case P::SERVICE_CONTRACT_STARTED: {
       auto r = p.getServiceContractStarted();
-      auto& list = contracts_.Mutable(Str(r.getEstateId())).contracts;
-      ContractRecord c;
-      c.contract_id = Str(r.getContractId());
-      c.company_id = Str(r.getCompanyId());
-      c.start_day = Day(r.getStartDate());
-      c.start_seq = e.seq;
-      auto at = std::upper_bound(list.begin(), list.end(), c, [](const auto& a, const auto& b) {
-        return a.start_day < b.start_day;
-      });
-      list.insert(at, std::move(c));
+      StartContract(r, e.seq, &contracts_.Mutable(Str(r.getEstateId())).contracts);
       break;
     }
     case P::SERVICE_CONTRACT_ENDED: {
       auto r = p.getServiceContractEnded();
-      auto& list = contracts_.Mutable(Str(r.getEstateId())).contracts;
-      for (auto& c : list) {
-        if (c.contract_id == Str(r.getContractId())) {
-          c.end_day = Day(r.getEndDate());
-          c.end_reason = Str(r.getReason());
-          c.end_seq = e.seq;
-        }
-      }
+      EndContract(r, e.seq, &contracts_.Mutable(Str(r.getEstateId())).contracts);
       break;
     }
     case P::HOUSEHOLD_REGISTERED: {
-      auto r = p.getHouseholdRegistered();
-      std::string id = Str(r.getHouseholdId());
-      bool is_new = !households_.Contains(id);
-      auto& h = households_.Mutable(id);
-      if (!is_new && h.estate_id != Str(r.getEstateId())) {
-        auto& old_count = registered_per_estate_.Mutable(h.estate_id);
-        if (old_count > 0) --old_count;
-        is_new = true;
-      }
-      h.id = id;
-      h.estate_id = Str(r.getEstateId());
-      h.building = Str(r.getBuilding());
-      h.unit = Str(r.getUnit());
-      h.room = Str(r.getRoom());
-      h.head_name = Str(r.getHeadName());
-      h.phone = Str(r.getPhone());
-      h.residents.clear();
-      for (auto res : r.getResidents()) {
-        h.residents.push_back(
-            {Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
-      }
-      h.flag_history.insert(
-          h.flag_history.begin(),
-          FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), "registered"});
-      std::stable_sort(h.flag_history.begin(), h.flag_history.end(),
-                       [](const auto& a, const auto& b) { return a.seq < b.seq; });
-      h.seq = e.seq;
-      if (is_new) ++registered_per_estate_.Mutable(h.estate_id);
+      RegisterHousehold(p.getHouseholdRegistered(), e, &households_, &registered_per_estate_);
       break;
     }
     case P::HOUSEHOLD_FLAGS_CHANGED: {
@@ -120,65 +236,27 @@ void Registers::Apply(const EventContext& e) {
       auto r = p.getRoleAppointed();
       auto& person = persons_.Mutable(Str(r.getPersonId()));
       if (person.id.empty()) person.id = Str(r.getPersonId());
-      AppointmentRecord a;
-      a.role = static_cast<int>(r.getRole());
-      a.estate_id = Str(r.getEstateId());
-      a.company_id = Str(r.getCompanyId());
-      a.team = Str(r.getTeam());
-      a.from_date = Str(r.getFromDate());
-      a.seq = e.seq;
-      person.appointments.push_back(std::move(a));
+      person.appointments.push_back(AppointmentOf(r, e.seq));
       break;
     }
     case P::ROLE_ENDED: {
       auto r = p.getRoleEnded();
-      auto& person = persons_.Mutable(Str(r.getPersonId()));
-      // Ends the latest open appointment to that role (and estate, when named).
-      for (auto it = person.appointments.rbegin(); it != person.appointments.rend(); ++it) {
-        if (it->role == static_cast<int>(r.getRole()) && it->end_seq == 0 &&
-            (r.getEstateId().size() == 0 || it->estate_id == Str(r.getEstateId()))) {
-          it->to_date = Str(r.getToDate());
-          it->end_reason = Str(r.getReason());
-          it->end_seq = e.seq;
-          break;
-        }
-      }
+      EndAppointment(r, e.seq, &persons_.Mutable(Str(r.getPersonId())));
       break;
     }
     case P::OWNERS_COMMITTEE_FORMED: {
       auto r = p.getOwnersCommitteeFormed();
-      auto& c = committees_.Mutable(Str(r.getCommitteeId()));
-      c.id = Str(r.getCommitteeId());
-      c.estate_id = Str(r.getEstateId());
-      c.chair_person_id = Str(r.getChairPersonId());
-      c.term_start = Str(r.getTermStart());
-      c.term_end = Str(r.getTermEnd());
-      c.member_person_ids.clear();
-      for (auto m : r.getMemberPersonIds()) c.member_person_ids.push_back(Str(m));
-      c.seq = e.seq;
+      FormCommittee(r, e.seq, &committees_.Mutable(Str(r.getCommitteeId())));
       break;
     }
     case P::DEMAND_RECORDED: {
       auto r = p.getDemandRecorded();
-      auto& d = demands_.Mutable(Str(r.getDemandId()));
-      d.id = Str(r.getDemandId());
-      d.estate_id = Str(r.getEstateId());
-      d.household_id = Str(r.getHouseholdId());
-      d.category = Str(r.getCategory());
-      d.description = Str(r.getDescription());
-      d.recorded_at = e.occurred_at;
-      d.seq = e.seq;
+      RecordDemand(r, e, &demands_.Mutable(Str(r.getDemandId())));
       break;
     }
     case P::DEMAND_MET: {
       auto r = p.getDemandMet();
-      auto& d = demands_.Mutable(Str(r.getDemandId()));
-      if (d.id.empty()) d.id = Str(r.getDemandId());
-      d.met_seq = e.seq;
-      d.met_at = e.occurred_at;
-      d.menu_item_id = Str(r.getMenuItemId());
-      d.provider_id = Str(r.getProviderId());
-      d.met_note = Str(r.getNote());
+      MeetDemand(r, e, &demands_.Mutable(Str(r.getDemandId())));
       break;
     }
     case P::SERVICE_MENU_ITEM_OFFERED: {
@@ -213,13 +291,7 @@ void Registers::Void(const EventContext& e) {
     }
     case P::SERVICE_CONTRACT_ENDED: {
       auto& list = contracts_.Mutable(Str(p.getServiceContractEnded().getEstateId())).contracts;
-      for (auto& c : list) {
-        if (c.end_seq == e.seq) {
-          c.end_day.reset();
-          c.end_reason.clear();
-          c.end_seq = 0;
-        }
-      }
+      ReopenContracts(e.seq, &list);
       break;
     }
     case P::HOUSEHOLD_REGISTERED: {
@@ -240,15 +312,7 @@ void Registers::Void(const EventContext& e) {
       break;
     }
     case P::PERSON_REGISTERED: {
-      std::string id = Str(p.getPersonRegistered().getPersonId());
-      if (auto* r = persons_.Find(id); r && r->seq == e.seq) {
-        auto& person = persons_.Mutable(id);
-        person.name.clear();
-        person.phone.clear();
-        person.household_id.clear();
-        person.seq = 0;
-        if (person.appointments.empty()) persons_.Erase(id);
-      }
+      UnregisterPerson(Str(p.getPersonRegistered().getPersonId()), e.seq, &persons_);
       break;
     }
     case P::ROLE_APPOINTED: {
@@ -261,15 +325,7 @@ void Registers::Void(const EventContext& e) {
     }
     case P::ROLE_ENDED: {
       std::string id = Str(p.getRoleEnded().getPersonId());
-      if (persons_.Contains(id)) {
-        for (auto& a : persons_.Mutable(id).appointments) {
-          if (a.end_seq == e.seq) {
-            a.end_seq = 0;
-            a.to_date.clear();
-            a.end_reason.clear();
-          }
-        }
-      }
+      if (persons_.Contains(id)) ReopenAppointments(e.seq, &persons_.Mutable(id));
       break;
     }
     case P::OWNERS_COMMITTEE_FORMED: {
@@ -284,14 +340,7 @@ void Registers::Void(const EventContext& e) {
     }
     case P::DEMAND_MET: {
       std::string id = Str(p.getDemandMet().getDemandId());
-      if (auto* r = demands_.Find(id); r && r->met_seq == e.seq) {
-        auto& d = demands_.Mutable(id);
-        d.met_seq = 0;
-        d.met_at = 0;
-        d.menu_item_id.clear();
-        d.provider_id.clear();
-        d.met_note.clear();
-      }
+      if (auto* r = demands_.Find(id); r && r->met_seq == e.seq) Unmeet(&demands_.Mutable(id));
       break;
     }
     case P::SERVICE_MENU_ITEM_OFFERED: {
@@ -344,182 +393,6 @@ uint32_t Registers::HouseholdCount(const std::string& estate_id) const {
 std::string Registers::EstateOfHousehold(const std::string& household_id) const {
   const HouseholdRecord* h = households_.Find(household_id);
   return h ? h->estate_id : "";
-}
-
-namespace {
-
-const char* AppointedRoleName(int role) {
-  static constexpr const char* kNames[] = {
-      "propertyManager", "residentSupervisor", "feedbackReporter", "gridWorker",
-      "buildingHead",    "communityWorker",    "repairWorker"};
-  return role >= 0 && role < 7 ? kNames[role] : "unknown";
-}
-
-template <class V>
-std::vector<const V*> Page(std::vector<const V*> rows, const Filter& f) {
-  size_t begin = std::min(f.offset, rows.size());
-  size_t end = std::min(rows.size(), begin + f.limit);
-  return std::vector<const V*>(rows.begin() + begin, rows.begin() + end);
-}
-
-}  // namespace
-
-void Registers::Query(const Filter& f, int64_t day, bool personal_details,
-                      ledger::schema::RegistersView::Builder out) const {
-  out.setDay(FormatDay(day));
-  out.setOffset(static_cast<uint32_t>(f.offset));
-
-  std::vector<const EstateRecord*> estates;
-  for (const auto& [key, estate] : estates_.Sorted()) {
-    if (!f.Matches(estate->id, f.estate)) continue;
-    if (!f.company.empty() && ServingCompany(estate->id, day) != f.company) continue;
-    estates.push_back(estate);
-  }
-  auto estate_list = out.initEstates(estates.size());
-  for (size_t i = 0; i < estates.size(); ++i) {
-    const EstateRecord& e = *estates[i];
-    auto b = estate_list[i];
-    b.setEstateId(e.id);
-    b.setName(e.name);
-    b.setAddress(e.address);
-    b.setCommunity(e.community);
-    b.setStreet(e.street);
-    b.setHouseholdCount(e.household_count);
-    const uint32_t* registered = registered_per_estate_.Find(e.id);
-    b.setRegisteredHouseholds(registered ? *registered : 0);
-    b.setServingCompanyId(ServingCompany(e.id, day));
-    if (const EstateContracts* list = contracts_.Find(e.id)) {
-      auto contracts = b.initContracts(list->contracts.size());
-      for (size_t k = 0; k < list->contracts.size(); ++k) {
-        const ContractRecord& c = list->contracts[k];
-        contracts[k].setContractId(c.contract_id);
-        contracts[k].setCompanyId(c.company_id);
-        contracts[k].setStartDate(FormatDay(c.start_day));
-        if (c.end_day) contracts[k].setEndDate(FormatDay(*c.end_day));
-        contracts[k].setEndReason(c.end_reason);
-      }
-    }
-  }
-
-  std::vector<const CompanyRecord*> companies;
-  for (const auto& [key, company] : companies_.Sorted()) {
-    if (f.Matches(company->id, f.company)) companies.push_back(company);
-  }
-  auto company_list = out.initCompanies(companies.size());
-  for (size_t i = 0; i < companies.size(); ++i) {
-    company_list[i].setCompanyId(companies[i]->id);
-    company_list[i].setName(companies[i]->name);
-    company_list[i].setLicence(companies[i]->licence);
-    std::vector<std::string> served;
-    for (const auto& [estate, days] : EstatesServed(companies[i]->id, day, day)) {
-      served.push_back(estate);
-    }
-    auto list = company_list[i].initEstatesServed(served.size());
-    for (size_t k = 0; k < served.size(); ++k) list.set(k, served[k]);
-  }
-
-  std::vector<const HouseholdRecord*> households;
-  uint32_t flagged = 0;
-  for (const auto& [key, h] : households_.Sorted()) {
-    if (h->seq == 0 || !f.Matches(h->estate_id, f.estate) || !f.Matches(h->id, f.household)) {
-      continue;
-    }
-    if (!f.company.empty() && ServingCompany(h->estate_id, day) != f.company) continue;
-    if (h->flags().any()) ++flagged;
-    households.push_back(h);
-  }
-  out.setHouseholdTotal(static_cast<uint32_t>(households.size()));
-  out.setFlaggedHouseholds(flagged);
-  auto page = Page(households, f);
-  auto household_list = out.initHouseholds(page.size());
-  for (size_t i = 0; i < page.size(); ++i) {
-    const HouseholdRecord& h = *page[i];
-    auto b = household_list[i];
-    b.setHouseholdId(h.id);
-    b.setEstateId(h.estate_id);
-    b.setBuilding(h.building);
-    b.setUnit(h.unit);
-    b.setRoom(h.room);
-    b.setRetiredCadre(h.flags().retired_cadre);
-    b.setElderlyAlone(h.flags().elderly_alone);
-    b.setHardship(h.flags().hardship);
-    b.setDisability(h.flags().disability);
-    b.setResidents(static_cast<uint32_t>(h.residents.size()));
-    if (personal_details) {
-      b.setHeadName(h.head_name);
-      b.setPhone(h.phone);
-    } else {
-      b.setPersonalDetailsHidden(true);
-    }
-  }
-
-  std::vector<const PersonRecord*> people;
-  for (const auto& [key, p] : persons_.Sorted()) {
-    bool relevant = f.estate.empty() && f.company.empty();
-    for (const auto& a : p->appointments) {
-      if ((!f.estate.empty() && a.estate_id == f.estate) ||
-          (!f.company.empty() && a.company_id == f.company)) {
-        relevant = true;
-      }
-    }
-    if (relevant && !p->appointments.empty()) people.push_back(p);
-  }
-  auto people_page = Page(people, f);
-  auto people_list = out.initPeople(people_page.size());
-  for (size_t i = 0; i < people_page.size(); ++i) {
-    const PersonRecord& p = *people_page[i];
-    people_list[i].setPersonId(p.id);
-    people_list[i].setName(p.name);
-    people_list[i].setPartyMember(p.party_member);
-    auto appointments = people_list[i].initAppointments(p.appointments.size());
-    for (size_t k = 0; k < p.appointments.size(); ++k) {
-      const AppointmentRecord& a = p.appointments[k];
-      appointments[k].setRole(AppointedRoleName(a.role));
-      appointments[k].setEstateId(a.estate_id);
-      appointments[k].setCompanyId(a.company_id);
-      appointments[k].setTeam(a.team);
-      appointments[k].setFromDate(a.from_date);
-      appointments[k].setToDate(a.to_date);
-    }
-  }
-
-  std::vector<const CommitteeRecord*> committees;
-  for (const auto& [key, c] : committees_.Sorted()) {
-    if (f.Matches(c->estate_id, f.estate)) committees.push_back(c);
-  }
-  auto committee_list = out.initCommittees(committees.size());
-  for (size_t i = 0; i < committees.size(); ++i) {
-    committee_list[i].setCommitteeId(committees[i]->id);
-    committee_list[i].setEstateId(committees[i]->estate_id);
-    committee_list[i].setChairPersonId(committees[i]->chair_person_id);
-    committee_list[i].setMembers(static_cast<uint32_t>(committees[i]->member_person_ids.size()));
-    committee_list[i].setTermStart(committees[i]->term_start);
-    committee_list[i].setTermEnd(committees[i]->term_end);
-  }
-
-  std::vector<const DemandRecord*> demands;
-  uint32_t open = 0, met = 0;
-  for (const auto& [key, d] : demands_.Sorted()) {
-    if (d->seq == 0 || !f.Matches(d->estate_id, f.estate) || !f.InPeriod(d->recorded_at)) continue;
-    d->met_seq ? ++met : ++open;
-    demands.push_back(d);
-  }
-  out.setDemandsOpen(open);
-  out.setDemandsMet(met);
-  auto demand_page = Page(demands, f);
-  auto demand_list = out.initDemands(demand_page.size());
-  for (size_t i = 0; i < demand_page.size(); ++i) {
-    const DemandRecord& d = *demand_page[i];
-    demand_list[i].setDemandId(d.id);
-    demand_list[i].setEstateId(d.estate_id);
-    demand_list[i].setCategory(d.category);
-    demand_list[i].setDescription(d.description);
-    demand_list[i].setRecordedAt(d.recorded_at);
-    demand_list[i].setMet(d.met_seq != 0);
-    demand_list[i].setMetAt(d.met_at);
-    demand_list[i].setMenuItemId(d.menu_item_id);
-    demand_list[i].setProviderId(d.provider_id);
-  }
 }
 
 }  // namespace projections

@@ -17,6 +17,7 @@ elseif(CONSUMER STREQUAL "http")
   # The view store's keys, a view's internals, the engine's waiters: the projections' own; the
   # codec's parser, checker and tables: the codec's own.
   set(must_fail projections/view_store.h projections/views/counts.h projections/applied_waiters.h
+                projections/view_snapshots.h projections/reports/star_figures.h
                 ledger/record.h codec/bundle.h codec/event_checker.h codec/json_parser.h)
   set(must_pass projections/engine.h http/api.h)
 else()
