@@ -87,22 +87,7 @@ TEST_CASE("the reports' figures match the views on a simulated district", "[repo
   });
 }
 
-namespace {
-
-std::vector<std::pair<std::string, std::string>> DumpViews(const projections::ViewSet& views) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const projections::Projection* view : views.all()) {
-    for (const projections::TableBase* table : view->tables()) {
-      for (auto& [key, bytes] : table->Dump()) {
-        out.emplace_back(std::string(view->name()) + "/" + table->name() + "/" + key,
-                         std::move(bytes));
-      }
-    }
-  }
-  return out;
-}
-
-}  // namespace
+using projections::DumpViews;
 
 TEST_CASE("views applied in two lanes equal views applied one event at a time", "[reports]") {
   District district(5);
