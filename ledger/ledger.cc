@@ -28,8 +28,6 @@
 namespace ledger {
 namespace {
 
-using internal::StoreReaderLock;
-
 // ReadForward calls asking for this many events or more are treated as a long scan.
 constexpr size_t kLongScanEvents = 1024;
 
@@ -48,8 +46,7 @@ class RocksLedger final : public Ledger {
         health_(options_.clock) {
     {
       // No other thread knows the ledger yet; the lock is for the analysis.
-      shared_.mu.Lock();
-      internal::StoreWriterLock lock(&shared_.mu);
+      base::WriterLock lock(&shared_.mu);
       shared_.store = std::move(store);
     }
     writer_ = std::make_unique<internal::LedgerWriter>(dir_, options_, layout_, &shared_, &head_,
@@ -58,8 +55,7 @@ class RocksLedger final : public Ledger {
 
   ~RocksLedger() override {
     writer_.reset();  // commits what is queued, then stops
-    shared_.mu.Lock();
-    internal::StoreWriterLock lock(&shared_.mu);
+    base::WriterLock lock(&shared_.mu);
     shared_.store.reset();
   }
 
@@ -93,13 +89,13 @@ class RocksLedger final : public Ledger {
   }
 
   std::optional<EntityFacts> FindEntity(std::string_view name) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return std::nullopt;
     return internal::FactOverlay(shared_.store->db.get(), shared_.store->facts()).Entity(name);
   }
 
   std::vector<ContractFacts> ContractsOf(std::string_view estate) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return {};
     return internal::FactOverlay(shared_.store->db.get(), shared_.store->facts()).Contracts(estate);
   }
@@ -113,7 +109,7 @@ class RocksLedger final : public Ledger {
   StorageHealth Storage() const override { return health_.Get(); }
 
   Result<std::vector<RecordedEvent>> ReadForward(uint64_t from_seq, size_t limit) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return Closed();
     rocksdb::ReadOptions options;
     if (limit >= kLongScanEvents) {
@@ -135,7 +131,7 @@ class RocksLedger final : public Ledger {
     while (next <= to_seq) {
       Result<std::vector<RecordedEvent>> chunk = std::vector<RecordedEvent>();
       {
-        StoreReaderLock lock(&shared_.mu);
+        base::ReaderLock lock(&shared_.mu);
         if (!shared_.store) return Closed();
         chunk = internal::ReadForwardIn(*shared_.store, next, internal::kChunkEvents, read_options);
       }
@@ -150,20 +146,20 @@ class RocksLedger final : public Ledger {
   }
 
   Result<RecordedEvent> Read(uint64_t seq) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return Closed();
     return internal::ReadEventIn(*shared_.store, seq, head_);
   }
 
   Result<std::vector<RecordedEvent>> ReadStream(std::string_view stream, uint64_t from_version,
                                                 size_t limit) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return Closed();
     return internal::ReadStreamIn(*shared_.store, stream, from_version, limit, head_);
   }
 
   Result<uint64_t> StreamVersion(std::string_view stream) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return Closed();
     return internal::StreamVersionIn(*shared_.store, stream);
   }
@@ -190,7 +186,7 @@ class RocksLedger final : public Ledger {
     // In chunks, as Scan, so that verifying a long log never holds off a reopen of the store.
     bool more = true;
     while (more && walk.report.ok) {
-      StoreReaderLock lock(&shared_.mu);
+      base::ReaderLock lock(&shared_.mu);
       if (!shared_.store) return Closed();
       auto chunk = internal::VerifyChunk(*shared_.store, &walk, progress);
       if (!chunk.ok()) return chunk.status();
@@ -208,7 +204,7 @@ class RocksLedger final : public Ledger {
   }
 
   Result<Hash> TreeNode(uint32_t level, uint64_t index) const override {
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return Closed();
     return internal::ReadTreeNode(shared_.store->db.get(), shared_.store->facts(), level, index);
   }
@@ -221,7 +217,7 @@ class RocksLedger final : public Ledger {
     auto parent = std::filesystem::path(dir).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, error);
     if (error) return Status::IOError("cannot create " + parent.string() + ": " + error.message());
-    StoreReaderLock lock(&shared_.mu);
+    base::ReaderLock lock(&shared_.mu);
     if (!shared_.store) return Closed();
     return internal::CheckpointIn(*shared_.store, dir);
   }

@@ -46,58 +46,13 @@ struct Store {
 Result<std::unique_ptr<Store>> OpenStore(const std::string& dir, const Options& options,
                                          bool read_only);
 
-// The lock on the shared store: base::SharedMutex's shape, plus the timed exclusive lock the
-// writer needs. Readers take it shared; the writer replaces the store holding it exclusively, and
-// gives up after a while rather than wait behind a long read (it tries again later), so that a
-// steady stream of readers never holds the writer and its queued appends up for good.
-class CAPABILITY("shared mutex") StoreMutex {
- public:
-  StoreMutex() = default;
-  StoreMutex(const StoreMutex&) = delete;
-  StoreMutex& operator=(const StoreMutex&) = delete;
-
-  void Lock() ACQUIRE() { mu_.lock(); }
-  bool TryLockFor(std::chrono::milliseconds timeout) TRY_ACQUIRE(true) {
-    return mu_.try_lock_for(timeout);
-  }
-  void Unlock() RELEASE() { mu_.unlock(); }
-  void ReaderLock() ACQUIRE_SHARED() { mu_.lock_shared(); }
-  void ReaderUnlock() RELEASE_SHARED() { mu_.unlock_shared(); }
-
- private:
-  std::shared_timed_mutex mu_;
-};
-
-// Holds a StoreMutex shared for its scope.
-class SCOPED_CAPABILITY StoreReaderLock {
- public:
-  explicit StoreReaderLock(StoreMutex* mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_->ReaderLock(); }
-  ~StoreReaderLock() RELEASE() { mu_->ReaderUnlock(); }
-  StoreReaderLock(const StoreReaderLock&) = delete;
-  StoreReaderLock& operator=(const StoreReaderLock&) = delete;
-
- private:
-  StoreMutex* const mu_;
-};
-
-// Releases, at the end of its scope, a StoreMutex its caller took exclusively (Lock, or
-// TryLockFor when it succeeded).
-class SCOPED_CAPABILITY StoreWriterLock {
- public:
-  explicit StoreWriterLock(StoreMutex* mu) REQUIRES(mu) : mu_(mu) {}
-  ~StoreWriterLock() RELEASE() { mu_->Unlock(); }
-  StoreWriterLock(const StoreWriterLock&) = delete;
-  StoreWriterLock& operator=(const StoreWriterLock&) = delete;
-
- private:
-  StoreMutex* const mu_;
-};
-
 // The store that readers share with the writer. Readers hold `mu` shared while they use it; the
 // writer thread alone replaces it (after a failed write, and when the disk can take writes
-// again), holding `mu` exclusively.
+// again), holding `mu` exclusively; it takes it with TryLockFor and gives up after a while rather
+// than wait behind a long read (it tries again later), so that a steady stream of readers never
+// holds the writer and its queued appends up for good.
 struct SharedStore {
-  mutable StoreMutex mu;
+  mutable base::SharedMutex mu;
   // Null only after a failed reopen found neither a writable nor a readable store.
   std::unique_ptr<Store> store GUARDED_BY(mu);
 

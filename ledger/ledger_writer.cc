@@ -163,7 +163,7 @@ Status LedgerWriter::Closed() const {
 Result<std::optional<LedgerWriter::IdLocation>> LedgerWriter::FindEventId(
     const std::string& id, const std::unordered_map<std::string, IdLocation>& in_group) {
   if (auto found = in_group.find(id); found != in_group.end()) return {found->second};
-  StoreReaderLock lock(&store_->mu);
+  base::ReaderLock lock(&store_->mu);
   if (!store_->store) return Closed();
   const Store& store = *store_->store;
   std::string value;
@@ -221,7 +221,7 @@ uint64_t LedgerWriter::CurrentVersion(const std::string& stream,
   if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
   Result<uint64_t> stored = uint64_t{0};
   {
-    StoreReaderLock lock(&store_->mu);
+    base::ReaderLock lock(&store_->mu);
     stored = store_->store ? StreamVersionIn(*store_->store, stream) : Result<uint64_t>(Closed());
   }
   if (!stored.ok()) {
@@ -238,7 +238,7 @@ std::optional<RecordedEvent> LedgerWriter::CorrectedBy(schema::Event::Reader eve
   if (!payload.isCorrectionRecorded()) return std::nullopt;
   uint64_t target = payload.getCorrectionRecorded().getCorrectsSeq();
   if (target == 0 || target > head_seq_) return std::nullopt;
-  StoreReaderLock lock(&store_->mu);
+  base::ReaderLock lock(&store_->mu);
   if (!store_->store) return std::nullopt;
   auto read = ReadEventIn(*store_->store, target, *head_);
   if (!read.ok()) return std::nullopt;
@@ -484,7 +484,7 @@ void LedgerWriter::TryRecover() {
   last_attempt_ = now;
   // Readers finish what they are doing first; a long one only postpones this attempt.
   if (!store_->mu.TryLockFor(std::chrono::seconds(2))) return;
-  StoreWriterLock lock(&store_->mu);
+  base::WriterLock lock(&store_->mu, std::adopt_lock);
   store_->store.reset();
   versions_.clear();
   auto writable = OpenStore(dir_, options_, false);
@@ -513,7 +513,7 @@ void LedgerWriter::TryRecover() {
 void LedgerWriter::ReopenReadOnly() {
   // A long read only postpones this to the next recovery attempt, which reopens anyway.
   if (!store_->mu.TryLockFor(std::chrono::seconds(2))) return;
-  StoreWriterLock lock(&store_->mu);
+  base::WriterLock lock(&store_->mu, std::adopt_lock);
   OpenReadOnlyLocked();
 }
 

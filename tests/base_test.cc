@@ -158,3 +158,27 @@ TEST_CASE("a SharedMutex admits readers together and a writer alone", "[base][mu
   base::ReaderLock reader(&mu);
   CHECK(value == 1);
 }
+
+TEST_CASE("a writer gives up on a SharedMutex that readers hold past its timeout",
+          "[base][mutex]") {
+  base::SharedMutex mu;
+  mu.ReaderLock();
+  bool taken = true;
+  std::thread writer([&] {
+    if (mu.TryLockFor(std::chrono::milliseconds(30))) {
+      mu.Unlock();
+    } else {
+      taken = false;
+    }
+  });
+  writer.join();
+  CHECK_FALSE(taken);
+  mu.ReaderUnlock();
+  // Free now: taken at once, and released by the adopting scope.
+  if (mu.TryLockFor(std::chrono::milliseconds(30))) {
+    base::WriterLock adopted(&mu, std::adopt_lock);
+  } else {
+    FAIL("an unheld SharedMutex was not taken");
+  }
+  base::ReaderLock reader(&mu);
+}

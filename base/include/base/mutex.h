@@ -67,13 +67,19 @@ class CAPABILITY("shared mutex") SharedMutex {
   SharedMutex& operator=(const SharedMutex&) = delete;
 
   void Lock() ACQUIRE() { mu_.lock(); }
+  // Takes the lock exclusively if it can within `timeout`: a writer that must not wait behind a
+  // steady stream of readers for ever.
+  template <class Rep, class Period>
+  bool TryLockFor(std::chrono::duration<Rep, Period> timeout) TRY_ACQUIRE(true) {
+    return mu_.try_lock_for(timeout);
+  }
   void Unlock() RELEASE() { mu_.unlock(); }
   void ReaderLock() ACQUIRE_SHARED() { mu_.lock_shared(); }
   void ReaderUnlock() RELEASE_SHARED() { mu_.unlock_shared(); }
   void AssertReaderHeld() const BASE_THREAD_ANNOTATION(assert_shared_capability(this)) {}
 
  private:
-  std::shared_mutex mu_;
+  std::shared_timed_mutex mu_;
 };
 
 // Holds a Mutex for its scope.
@@ -92,6 +98,8 @@ class SCOPED_CAPABILITY MutexLock {
 class SCOPED_CAPABILITY WriterLock {
  public:
   explicit WriterLock(SharedMutex* mu) ACQUIRE(mu) : mu_(mu) { mu_->Lock(); }
+  // Adopts a lock the caller took already (TryLockFor), releasing it at the end of the scope.
+  WriterLock(SharedMutex* mu, std::adopt_lock_t) REQUIRES(mu) : mu_(mu) {}
   ~WriterLock() RELEASE() { mu_->Unlock(); }
   WriterLock(const WriterLock&) = delete;
   WriterLock& operator=(const WriterLock&) = delete;
