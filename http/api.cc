@@ -85,8 +85,10 @@ class Api::Impl {
 
   ~Impl() { Stop(); }
 
+  // Idempotent: the second call (the destructor's, say) touches nothing, for by then the engine
+  // may be gone.
   void Stop() {
-    appends_.Stop();
+    if (!appends_.Stop()) return;
     api_.engine->CancelWaiters(&api_);
     api_.work.Stop();
   }

@@ -47,8 +47,9 @@ Response AppendNow(ApiContext& api, const Call& call, const std::string& stream)
 class AppendGate {
  public:
   explicit AppendGate(ApiContext* api) : api_(api) {}
-  // Waits until every append handed over is answered; refuses new ones from then on.
-  void Stop() EXCLUDES(mu_);
+  // Waits until every append handed over is answered; refuses new ones from then on. False when
+  // it had stopped already.
+  bool Stop() EXCLUDES(mu_);
   // `respond` is called by the writer after its sync (it posts the answer to the connection).
   void Append(const Request& request, const Target& target, Respond respond) EXCLUDES(mu_);
 

@@ -219,11 +219,13 @@ Response AppendNow(ApiContext& api, const Call& call, const std::string& stream)
   return Answer(api, outcome, stream, d.expected, receipt);
 }
 
-void AppendGate::Stop() {
+bool AppendGate::Stop() {
   base::MutexLock lock(&mu_);
+  if (stopped_) return false;
   stopped_ = true;
   // Appends handed to the writer are answered after its sync (or its failure): soon.
   while (in_flight_ > 0) all_done_.Wait(&mu_);
+  return true;
 }
 
 Checked<bool> AppendGate::Admit() {

@@ -2,7 +2,7 @@
 // each Status code's HTTP status and type, the overrides, the members and headers, and the count
 // a refusal leaves in the metrics. Expected documents are written out by hand.
 
-#include <catch2/catch_test_macros.hpp>
+#include <catch2/catch.hpp>
 
 #include "../../http/problem.h"  // private to http/: tested here as a unit
 
