@@ -5,22 +5,22 @@
 namespace http {
 
 void Metrics::CountError(const std::string& kind) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   ++errors_[kind];
 }
 
 void Metrics::CountRefusal(const std::string& rule) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   ++refusals_[rule.empty() ? std::string("unknown") : rule];
 }
 
 void Metrics::CountBusy(const std::string& queue) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   ++busy_[queue];
 }
 
 void Metrics::ObserveRequest(double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   ++requests_;
   request_seconds_ += seconds;
   for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -95,7 +95,7 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   line("# HELP ledger_views_failures_total Attempts of the views to catch up that failed.");
   line("# TYPE ledger_views_failures_total counter");
   line("ledger_views_failures_total " + std::to_string(views.failures));
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   line("# HELP http_busy_total Requests answered 503 at once because their queue was full.");
   line("# TYPE http_busy_total counter");
   for (const char* queue : {"appends", "work"}) {

@@ -37,38 +37,29 @@ Response Json(std::string body) {
 
 }  // namespace
 
-Response Proofs::Problem(int status, const std::string& kind, const std::string& title,
-                         const std::string& detail) {
-  metrics_->CountError(kind);
-  return ProblemResponse(status, kind, title, detail);
-}
-
-Response Proofs::NoKey() {
-  return Problem(404, "not_found", "Not Found",
-                 "this ledger signs no checkpoints: it has no signing key yet (its operator makes "
-                 "one with: ledgerctl init --origin NAME)");
+Problem Proofs::NoKey() {
+  return ledger::Status::NotFound(
+      "this ledger signs no checkpoints: it has no signing key yet (its operator makes one with: "
+      "ledgerctl init --origin NAME)");
 }
 
 Response Proofs::Checkpoint(const Target& target) {
-  if (!checkpoints_) return NoKey();
+  if (!checkpoints_) return Refuse(NoKey());
   std::string size_text = target.Param("size");
   if (size_text.empty()) {
     auto latest = checkpoints_->Latest();
-    if (!latest.ok()) {
-      return Problem(503, "checkpoint", "Service Unavailable", latest.status().message());
-    }
+    if (!latest.ok()) return Refuse(Problem(latest.status()).As(503, "checkpoint"));
     return Text(latest->note);
   }
   uint64_t size = 0;
   if (!ParseNumber(size_text, &size)) {
-    return Problem(400, "bad_request", "Bad Request",
-                   "size: \"" + size_text + "\" is not a tree size; use a number such as 1042");
+    return Refuse(ledger::Status::InvalidArgument(
+        "size: \"" + size_text + "\" is not a tree size; use a number such as 1042"));
   }
   auto at = checkpoints_->AtSize(size);
   if (!at.ok()) {
-    int status = at.status().code() == ledger::Code::kNotFound ? 404 : 503;
-    return Problem(status, status == 404 ? "not_found" : "checkpoint",
-                   status == 404 ? "Not Found" : "Service Unavailable", at.status().message());
+    if (at.status().code() == ledger::Code::kNotFound) return Refuse(at.status());
+    return Refuse(Problem(at.status()).As(503, "checkpoint"));
   }
   return Text(at->note);
 }
@@ -79,17 +70,16 @@ Response Proofs::Inclusion(const Target& target) {
   uint64_t head = log_->Head().seq;
   if (!ParseNumber(seq_text, &seq) || !ParseNumber(size_text, &size) || seq == 0 || seq > size ||
       size > head) {
-    return Problem(400, "bad_request", "Bad Request",
-                   "seq and size: give an event's sequence number and a tree size with 1 <= seq "
-                   "<= size <= the head (" +
-                       std::to_string(head) + "), e.g. ?seq=5&size=" + std::to_string(head));
+    return Refuse(ledger::Status::InvalidArgument(
+        "seq and size: give an event's sequence number and a tree size with 1 <= seq <= size <= "
+        "the head (" +
+        std::to_string(head) + "), e.g. ?seq=5&size=" + std::to_string(head)));
   }
   auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
   auto proof = ledger::merkle::InclusionProof(seq - 1, size, nodes);
   auto root = ledger::merkle::RootOf(size, nodes);
   if (!proof.ok() || !root.ok()) {
-    return Problem(503, "storage", "Service Unavailable",
-                   (proof.ok() ? root.status() : proof.status()).message());
+    return Refuse(Problem(proof.ok() ? root.status() : proof.status()).As(503, "storage"));
   }
   return Json("{\"seq\":" + std::to_string(seq) + ",\"index\":" + std::to_string(seq - 1) +
               ",\"treeSize\":" + std::to_string(size) + ",\"root\":\"" +
@@ -103,16 +93,16 @@ Response Proofs::Consistency(const Target& target) {
   uint64_t head = log_->Head().seq;
   if (!ParseNumber(from_text, &from) || !ParseNumber(to_text, &to) || from == 0 || from > to ||
       to > head) {
-    return Problem(400, "bad_request", "Bad Request",
-                   "from and to: give two tree sizes with 1 <= from <= to <= the head (" +
-                       std::to_string(head) + "), e.g. ?from=1&to=" + std::to_string(head));
+    return Refuse(ledger::Status::InvalidArgument(
+        "from and to: give two tree sizes with 1 <= from <= to <= the head (" +
+        std::to_string(head) + "), e.g. ?from=1&to=" + std::to_string(head)));
   }
   auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
   auto proof = ledger::merkle::ConsistencyProof(from, to, nodes);
   auto root1 = ledger::merkle::RootOf(from, nodes);
   auto root2 = ledger::merkle::RootOf(to, nodes);
   if (!proof.ok() || !root1.ok() || !root2.ok()) {
-    return Problem(503, "storage", "Service Unavailable", "the Merkle tree cannot be read");
+    return Refuse(ledger::Status::IOError("the Merkle tree cannot be read"));
   }
   return Json("{\"size1\":" + std::to_string(from) + ",\"size2\":" + std::to_string(to) +
               ",\"root1\":\"" + ledger::Base64Encode(ledger::merkle::Bytes(*root1)) +
@@ -123,25 +113,19 @@ Response Proofs::Consistency(const Target& target) {
 Response Proofs::Receipt(const std::string& seq_text, const Principal& who) {
   uint64_t seq = 0;
   if (!ParseNumber(seq_text, &seq) || seq == 0) {
-    return Problem(400, "bad_request", "Bad Request",
-                   "\"" + seq_text + "\" is not a sequence number; use /v1/events/42/receipt");
+    return Refuse(ledger::Status::InvalidArgument(
+        "\"" + seq_text + "\" is not a sequence number; use /v1/events/42/receipt"));
   }
-  std::string ignored;
-  return ReceiptOf(seq, who, &ignored);
+  Checked<std::string> receipt = ReceiptOf(seq, who);
+  if (!receipt.ok()) return Refuse(receipt.problem());
+  return Text(std::move(*receipt));
 }
 
-Response Proofs::ReceiptOf(uint64_t seq, const Principal& who, std::string* why) {
-  auto fail = [&](int status, const std::string& kind, const std::string& title,
-                  const std::string& detail) {
-    *why = detail;
-    return Problem(status, kind, title, detail);
-  };
+Checked<std::string> Proofs::ReceiptOf(uint64_t seq, const Principal& who) {
   auto event = log_->Read(seq);
   if (!event.ok()) {
-    if (event.status().code() == ledger::Code::kNotFound) {
-      return fail(404, "not_found", "Not Found", event.status().message());
-    }
-    return fail(503, "storage", "Service Unavailable", event.status().message());
+    if (event.status().code() == ledger::Code::kNotFound) return event.status();
+    return Problem(event.status()).As(503, "storage");
   }
   // The same answer for an event of another estate as for one the caller may not read for
   // another reason: the refusal tells nothing about the event.
@@ -149,66 +133,56 @@ Response Proofs::ReceiptOf(uint64_t seq, const Principal& who, std::string* why)
   bool may_read =
       Permissions::MayReadRawEvents(who) && permissions_->MayReadEvent(who, event->event());
   if (!recorded_it && !may_read) {
-    metrics_->CountRefusal("read.receipt");
-    *why =
-        "read.receipt: a receipt is given for an event this token recorded, or may read in the "
-        "raw log";
-    return ProblemResponse(403, "permission", "Forbidden", *why, ",\"rule\":\"read.receipt\"");
+    return Problem(ledger::Status::PermissionDenied(
+                       "read.receipt: a receipt is given for an event this token recorded, or may "
+                       "read in the raw log"))
+        .Rule("read.receipt");
   }
-  if (!checkpoints_) {
-    *why = "this ledger signs no checkpoints";
-    return NoKey();
-  }
+  if (!checkpoints_) return NoKey();
   auto checkpoint = checkpoints_->Covering(seq);
-  if (!checkpoint.ok()) {
-    return fail(503, "checkpoint", "Service Unavailable", checkpoint.status().message());
-  }
+  if (!checkpoint.ok()) return Problem(checkpoint.status()).As(503, "checkpoint");
   uint64_t size = checkpoint->body.size;
   auto nodes = [this](uint32_t level, uint64_t index) { return log_->TreeNode(level, index); };
   auto proof = ledger::merkle::InclusionProof(seq - 1, size, nodes);
-  if (!proof.ok()) {
-    return fail(503, "storage", "Service Unavailable", proof.status().message());
-  }
+  if (!proof.ok()) return Problem(proof.status()).As(503, "storage");
   std::string body = "c2sp.org/tlog-proof@v1\nextra " +
                      ledger::Base64Encode(ledger::merkle::LeafInput(*event)) + "\nindex " +
                      std::to_string(seq - 1) + "\n";
   for (const auto& h : *proof) body += ledger::Base64Encode(ledger::merkle::Bytes(h)) + "\n";
-  body += "\n" + checkpoint->note;
-  Response r = Text(std::move(body));
-  r.content_type = "text/plain; charset=utf-8";
-  return r;
+  return body + "\n" + checkpoint->note;
 }
 
-std::optional<Response> Proofs::ReceiptWanted(const Target& target, bool* wanted) {
-  *wanted = false;
+Checked<bool> Proofs::ReceiptWanted(const Target& target) {
   std::string value = target.Param("receipt");
-  if (value.empty() || value == "false") return std::nullopt;
+  if (value.empty() || value == "false") return false;
   if (value != "true") {
-    return Problem(400, "bad_request", "Bad Request",
-                   "receipt: \"" + value +
-                       "\" is not allowed; use receipt=true (the answer carries the last event's "
-                       "receipt) or receipt=false");
+    return Problem(ledger::Status::InvalidArgument(
+        "receipt: \"" + value +
+        "\" is not allowed; use receipt=true (the answer carries the last event's receipt) or "
+        "receipt=false"));
   }
   if (!checkpoints_) {
-    return Problem(400, "bad_request", "Bad Request",
-                   "receipt=true: this ledger signs no checkpoints (it has no signing key), so it "
-                   "gives no receipts; nothing was appended. Append without ?receipt=true");
+    return Problem(ledger::Status::InvalidArgument(
+        "receipt=true: this ledger signs no checkpoints (it has no signing key), so it gives no "
+        "receipts; nothing was appended. Append without ?receipt=true"));
   }
   if (ledger::Status stopped = checkpoints_->Problem(); !stopped.ok()) {
-    return Problem(503, "checkpoint", "Service Unavailable",
-                   "receipt=true: this ledger has stopped signing checkpoints (" +
+    return Problem(ledger::Status::Unavailable(
+                       "receipt=true: this ledger has stopped signing checkpoints (" +
                        stopped.message() +
                        "), so it gives no receipts; nothing was appended. Append without "
-                       "?receipt=true");
+                       "?receipt=true"))
+        .Kind("checkpoint");
   }
-  *wanted = true;
-  return std::nullopt;
+  return true;
 }
 
 std::string Proofs::ReceiptMember(uint64_t seq, const Principal& who) {
-  std::string why;
-  Response receipt = ReceiptOf(seq, who, &why);
-  if (receipt.status == 200) return ",\"receipt\":\"" + JsonEscape(receipt.body) + "\"";
+  Checked<std::string> receipt = ReceiptOf(seq, who);
+  if (receipt.ok()) return ",\"receipt\":\"" + JsonEscape(*receipt) + "\"";
+  CountProblem(metrics_, receipt.problem());
+  std::string why = checkpoints_ ? receipt.problem().status.message()
+                                 : std::string("this ledger signs no checkpoints");
   // The events are in the log all the same: the answer says so, and why there is no receipt.
   return ",\"receipt\":null,\"receiptProblem\":\"" +
          JsonEscape(why + "; the events are appended (fetch GET /v1/events/" + std::to_string(seq) +

@@ -28,6 +28,7 @@
 #include "http/routes.h"
 #include "ledger/checkpoints.h"
 #include "ledger/ledger.h"
+#include "problem.h"
 
 namespace http {
 
@@ -44,11 +45,11 @@ class Proofs {
   // `seq_text` is the path's {seq}.
   Response Receipt(const std::string& seq_text, const Principal& who);
 
-  // `?receipt=` on an append, read before anything is appended: sets `*wanted`, or answers the
+  // `?receipt=` on an append, read before anything is appended: whether it is wanted, or the
   // refusal (a value other than true or false; a log that signs nothing, or has stopped
   // signing, cannot give one). Who may have it needs no check here: the events of an append
   // are recorded by the caller's token, and read.receipt gives a receipt for those.
-  std::optional<Response> ReceiptWanted(const Target& target, bool* wanted);
+  Checked<bool> ReceiptWanted(const Target& target);
   // The append answer's ',"receipt":"<tlog-proof>"' for event `seq` (the last appended), in
   // the form of GET /v1/events/{seq}/receipt; or ',"receipt":null,"receiptProblem":"..."' when
   // it cannot be given once the events are in (a duplicate recorded by another token).
@@ -60,11 +61,10 @@ class Proofs {
   std::string PositionMember(uint64_t seq);
 
  private:
-  // The receipt of event `seq` for `who`, or the refusal; `why` is the refusal's detail.
-  Response ReceiptOf(uint64_t seq, const Principal& who, std::string* why);
-  Response Problem(int status, const std::string& kind, const std::string& title,
-                   const std::string& detail);
-  Response NoKey();
+  // The receipt of event `seq` for `who` (a tlog-proof), or the refusal.
+  Checked<std::string> ReceiptOf(uint64_t seq, const Principal& who);
+  Response Refuse(const Problem& problem) { return CountedProblem(metrics_, problem); }
+  static Problem NoKey();
 
   ledger::Ledger* log_;
   ledger::Checkpointer* checkpoints_;

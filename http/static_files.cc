@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "http/routes.h"
+#include "problem.h"
 
 namespace http {
 
@@ -32,19 +33,17 @@ void SecurityHeaders(Response* r) {
   r->headers["X-Frame-Options"] = "DENY";
 }
 
-Response Error(int status, const std::string& kind, const std::string& title,
-               const std::string& detail) {
-  Response r = ProblemResponse(status, kind, title, detail);
+Response Error(const Problem& problem) {
+  Response r = ProblemResponse(problem);
   SecurityHeaders(&r);
   r.headers["Cache-Control"] = "no-store";
   return r;
 }
 
 Response NotFound(const std::string& path) {
-  return Error(404, "not_found", "Not Found",
-               "there is no dashboard file " + path +
-                   "; the dashboard starts at / and the API "
-                   "lives under /v1/");
+  return Error(
+      ledger::Status::NotFound("there is no dashboard file " + path +
+                               "; the dashboard starts at / and the API lives under /v1/"));
 }
 
 bool EndsWith(const std::string& s, const std::string& tail) {
@@ -114,27 +113,29 @@ std::string StaticFiles::ContentType(const std::string& path) {
 }
 
 Response StaticFiles::Serve(const Request& request) const {
-  Target target = ParseTarget(request.target);
+  // Only the path is read: a query string (a cache buster) is ignored.
+  const std::string path = request.target.substr(0, request.target.find('?'));
   if (request.method != "GET" && request.method != "HEAD") {
-    Response r = Error(405, "method", "Method Not Allowed",
-                       "the dashboard's files are read with GET or HEAD, not " + request.method);
-    r.headers["Allow"] = "GET, HEAD";
-    return r;
+    return Error(
+        Problem(ledger::Status::InvalidArgument(
+                    "the dashboard's files are read with GET or HEAD, not " + request.method))
+            .As(405, "method")
+            .Header("Allow", "GET, HEAD"));
   }
-  std::string rel = SafeRelative(target.path);
-  if (rel.empty()) return NotFound(target.path);
+  std::string rel = SafeRelative(path);
+  if (rel.empty()) return NotFound(path);
   std::string type = ContentType(rel);
-  if (type.empty()) return NotFound(target.path);
+  if (type.empty()) return NotFound(path);
 
   // The real path, symbolic links resolved, must still be inside the folder.
   std::error_code ec;
   fs::path real = fs::canonical(fs::path(root_) / rel, ec);
-  if (ec) return NotFound(target.path);
+  if (ec) return NotFound(path);
   std::string real_text = real.string();
-  if (real_text.compare(0, root_.size() + 1, root_ + "/") != 0) return NotFound(target.path);
+  if (real_text.compare(0, root_.size() + 1, root_ + "/") != 0) return NotFound(path);
   struct stat st {};
-  if (::stat(real_text.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return NotFound(target.path);
-  if (static_cast<uintmax_t>(st.st_size) > kMaxFileBytes) return NotFound(target.path);
+  if (::stat(real_text.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return NotFound(path);
+  if (static_cast<uintmax_t>(st.st_size) > kMaxFileBytes) return NotFound(path);
 
   // Size and modification time name a version of the file well enough for revalidation.
   char etag[64];
@@ -155,7 +156,8 @@ Response StaticFiles::Serve(const Request& request) const {
   std::ifstream in(real_text, std::ios::binary);
   std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) {
-    return Error(500, "storage", "Internal Server Error", "the file " + rel + " cannot be read");
+    return Error(
+        Problem(ledger::Status::IOError("the file " + rel + " cannot be read")).As(500, "storage"));
   }
   if (request.method == "GET") r.body = std::move(body);
   return r;

@@ -204,7 +204,7 @@ ledger::Result<std::string> TokenStore::Create(const Principal& who) {
       return ledger::Status::InvalidArgument("ids may not contain tabs, newlines or commas");
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   auto file_lock = FileLock::Take(path_ + ".lock");
   if (!file_lock.ok()) return file_lock.status();
   auto rows = Load();
@@ -232,7 +232,7 @@ ledger::Result<std::vector<Principal>> TokenStore::List() const {
 }
 
 ledger::Status TokenStore::Revoke(const std::string& token_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   auto file_lock = FileLock::Take(path_ + ".lock");
   if (!file_lock.ok()) return file_lock.status();
   auto rows = Load();
@@ -249,7 +249,7 @@ ledger::Status TokenStore::Revoke(const std::string& token_id) {
 }
 
 std::optional<Principal> TokenStore::Lookup(const std::string& secret) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   int64_t mtime = FileVersion(path_);
   if (mtime != loaded_mtime_) {
     auto rows = Load();

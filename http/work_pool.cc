@@ -16,29 +16,29 @@ WorkPool::~WorkPool() { Stop(); }
 
 bool WorkPool::TrySubmit(std::function<void()> work) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     if (stopping_ || queue_.size() >= queue_limit_) return false;
     queue_.push_back(std::move(work));
   }
-  cv_.notify_one();
+  changed_.Signal();
   return true;
 }
 
 void WorkPool::Stop() {
   std::deque<std::function<void()>> dropped;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(&mu_);
     stopping_ = true;
     dropped.swap(queue_);
   }
-  cv_.notify_all();
+  changed_.SignalAll();
   for (auto& t : threads_) {
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
   }
 }
 
 size_t WorkPool::queued() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(&mu_);
   return queue_.size();
 }
 
@@ -46,8 +46,8 @@ void WorkPool::Run() {
   for (;;) {
     std::function<void()> work;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      base::MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) changed_.Wait(&mu_);
       if (stopping_) return;
       work = std::move(queue_.front());
       queue_.pop_front();

@@ -10,13 +10,13 @@
 
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "base/mutex.h"
 
 namespace http {
 
@@ -29,23 +29,24 @@ class WorkPool {
 
   // Queues `work`; false (and `work` is dropped) when `queue_limit` pieces are waiting already
   // or the pool has stopped.
-  [[nodiscard]] bool TrySubmit(std::function<void()> work);
+  [[nodiscard]] bool TrySubmit(std::function<void()> work) EXCLUDES(mu_);
 
   // Drops what is queued, waits for what runs. Idempotent.
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
-  size_t queued() const;
+  size_t queued() const EXCLUDES(mu_);
   size_t queue_limit() const { return queue_limit_; }
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
   std::string name_;
   size_t queue_limit_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  bool stopping_ = false;
+  mutable base::Mutex mu_;
+  base::CondVar changed_;  // signalled when work is queued or the pool stops
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  // Set in the constructor, joined by Stop (called once the pool's users are done with it).
   std::vector<std::thread> threads_;
 };
 

@@ -257,10 +257,11 @@ ledger::Result<json::value> RecomputeReport(ledger::Ledger* log, const std::stri
   q.filter.offset = claim.offset;
   q.filter.limit = claim.limit;
   q.year = claim.year;
+  if (Status s = route->Validate(q); !s.ok()) {
+    return Status::InvalidArgument("the report's parameters: " + s.message());
+  }
   capnp::MallocMessageBuilder message;
-  std::string error;
-  auto reader = route->fill(**views, q, message, &error);
-  if (!error.empty()) return Status::InvalidArgument("the report's parameters: " + error);
+  auto reader = route->fill(**views, q, message);
   // The server's own writer, so that the two documents differ only where the figures do.
   std::string text = codec::EncodeResponse(reader);
   json::error_code ec;

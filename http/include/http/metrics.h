@@ -6,8 +6,8 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
+#include "base/mutex.h"
 
 #include "ledger/ledger.h"
 #include "projections/engine.h"
@@ -49,13 +49,14 @@ class Metrics {
   std::atomic<uint64_t> appends_{0}, appended_events_{0}, duplicates_{0}, conflicts_{0};
   std::atomic<uint64_t> refused_connections_{0}, accept_failures_{0}, slow_clients_{0},
       dropped_subscribers_{0};
-  std::map<std::string, uint64_t> busy_;
-  mutable std::mutex mu_;
-  std::map<std::string, uint64_t> errors_;
-  std::map<std::string, uint64_t> refusals_;
-  std::array<uint64_t, kBuckets.size()> bucket_counts_{};
-  uint64_t requests_ = 0;
-  double request_seconds_ = 0;
+  // Counters of many keys, and the histogram, which a relaxed atomic cannot keep consistent.
+  mutable base::Mutex mu_;
+  std::map<std::string, uint64_t> busy_ GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> errors_ GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> refusals_ GUARDED_BY(mu_);
+  std::array<uint64_t, kBuckets.size()> bucket_counts_ GUARDED_BY(mu_){};
+  uint64_t requests_ GUARDED_BY(mu_) = 0;
+  double request_seconds_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace http

@@ -1,5 +1,5 @@
 // The parts of request handling that are plain functions: targets and query strings, the query
-// a view is asked with, problem documents, and the table of views and reports served.
+// a view is asked with, and the table of views and reports served.
 
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
 #include "http/message.h"
 #include "projections/filter.h"
 #include "projections/view_set.h"
@@ -18,8 +19,6 @@
 namespace http {
 
 struct Target {
-  bool ok = true;
-  std::string error;
   std::string path;                           // percent-encoded, as received
   std::map<std::string, std::string> params;  // decoded
   std::string Param(const std::string& name) const {
@@ -27,7 +26,9 @@ struct Target {
     return it == params.end() ? std::string() : it->second;
   }
 };
-Target ParseTarget(const std::string& target);
+// The path and the decoded query parameters; or why the query string cannot be read (a
+// parameter that is not percent-encoded properly, or not UTF-8 once decoded).
+ledger::Result<Target> ParseTarget(const std::string& target);
 // Decodes %XX; in a query string "+" is a space, in a path (plus_is_space false) it is "+".
 bool PercentDecode(const std::string& in, std::string* out);
 bool PercentDecode(const std::string& in, std::string* out, bool plus_is_space);
@@ -55,12 +56,15 @@ struct Query {
     return it == params.end() ? std::string() : it->second;
   }
 };
-// Reads the query string into `q`; returns "" or a message naming the parameter and what is
-// allowed.
-std::string ParseQuery(const Target& target, int64_t now_ms, Query* q);
+// Reads the query string into `q`; or InvalidArgument naming the parameter and what is allowed.
+ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q);
 
-using Fill = std::function<capnp::DynamicStruct::Reader(
-    const projections::ViewSet&, const Query&, capnp::MallocMessageBuilder&, std::string* error)>;
+// Computes a view or report into `message` from the views; never fails (its Check ran first).
+using Fill = std::function<capnp::DynamicStruct::Reader(const projections::ViewSet&, const Query&,
+                                                        capnp::MallocMessageBuilder&)>;
+// What a route requires of its query once the read scope has narrowed it (a named estate, a
+// period); InvalidArgument naming the parameter, checked before anything is computed.
+using Check = ledger::Status (*)(const Query&);
 struct ViewRoute {
   const char* name;
   const char* about;
@@ -69,6 +73,8 @@ struct ViewRoute {
   // Company staff's company narrows it to what their company was charged with, so they may read
   // it without naming an estate.
   bool company_narrowed = false;
+  Check check = nullptr;  // null: any query will do
+  ledger::Status Validate(const Query& q) const { return check ? check(q) : ledger::Status::Ok(); }
 };
 const ViewRoute* FindViewRoute(const std::string& name);
 const ViewRoute* FindReportRoute(const std::string& name);
@@ -81,10 +87,6 @@ std::string ReportNames();
 std::string ReportParameters(const ViewRoute& report, const Query& q);
 
 std::string JsonEscape(const std::string& text);
-// An application/problem+json response (RFC 9457). `extra` is more members, each starting
-// with a comma.
-Response ProblemResponse(int status, const std::string& kind, const std::string& title,
-                         const std::string& detail, const std::string& extra = "");
 // Whether a JSON object has `key` at its top level (a cheap scan, not a parse).
 bool HasTopLevelKey(const std::string& json, const std::string& key);
 

@@ -12,10 +12,10 @@
 
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+#include "base/mutex.h"
 
 #include "base/status.h"
 #include "schemas/events.capnp.h"
@@ -59,9 +59,11 @@ class TokenStore {
   ledger::Status Save(const std::vector<std::pair<std::string, Principal>>& rows) const;
 
   std::string path_;
-  std::mutex mu_;
-  int64_t loaded_mtime_ = -1;
-  std::vector<std::pair<std::string, Principal>> cache_;  // (hash, principal)
+  // This process's readers and writers of the file and the cache; other processes are kept
+  // apart by the file lock (tokens.cc).
+  base::Mutex mu_;
+  int64_t loaded_mtime_ GUARDED_BY(mu_) = -1;
+  std::vector<std::pair<std::string, Principal>> cache_ GUARDED_BY(mu_);  // (hash, principal)
 };
 
 }  // namespace http

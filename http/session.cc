@@ -1,0 +1,273 @@
+// A connection's requests, read in order, handed to the handler, and answered in the order they
+// came, however the handler's answers arrive.
+
+#include "session.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "beast_message.h"
+
+namespace http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+Response PlainError(int status, const std::string& detail) {
+  return ProblemResponse(Problem(status < 500 ? ledger::Status::InvalidArgument(detail)
+                                              : ledger::Status::Unavailable(detail))
+                             .As(status, "about:blank"));
+}
+
+bool StreamSlots::Acquire() {
+  base::MutexLock lock(&mu_);
+  if (live_ >= limit_) return false;
+  ++live_;
+  return true;
+}
+
+void StreamSlots::Release() {
+  base::MutexLock lock(&mu_);
+  --live_;
+}
+
+Session::Session(const SessionHost& host, tcp::socket&& socket)
+    : host_(host),
+      options_(*host.options),
+      stream_(std::move(socket)),
+      read_timer_(stream_.get_executor()),
+      write_timer_(stream_.get_executor()) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+}
+
+Session::~Session() {
+  if (holds_stream_) host_.streams->Release();
+  Registry* registry = host_.registry.get();
+  base::MutexLock lock(&registry->mu);
+  registry->closers.erase(this);
+  --registry->live;
+  registry->changed.SignalAll();
+}
+
+std::function<void(bool)> Session::Closer() {
+  std::weak_ptr<Session> weak = weak_from_this();
+  return [weak](bool force) {
+    if (auto self = weak.lock()) force ? self->Close() : self->Shutdown();
+  };
+}
+
+void Session::Run() {
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&Session::Read, shared_from_this()));
+}
+
+void Session::Shutdown() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    if (self->streaming_) {
+      self->CloseNow();
+      return;
+    }
+    if (self->reading_ && self->slots_.empty()) self->CloseNow();
+    self->MaybeClose();
+  });
+}
+
+void Session::Close() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+}
+
+// --- reading ---
+
+void Session::Read() {
+  if (reading_ || closing_ || streaming_) return;
+  if (slots_.size() >= options_.max_pipelined) return;  // resumes after a write
+  reading_ = true;
+  parser_.emplace();
+  parser_->body_limit(options_.body_limit);
+  // The idle timeout runs only while no response is owed: a request that takes long to answer
+  // is not cut off by the deadline of the next one (armed again once answered).
+  if (slots_.empty()) ArmReadTimer(options_.idle_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+}
+
+void Session::OnHeader(beast::error_code ec, size_t) {
+  if (ec || parser_->is_done()) {
+    OnRead(ec);
+    return;
+  }
+  // Once begun, the rest of a request must arrive within the read timeout.
+  ArmReadTimer(options_.read_timeout);
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+}
+
+void Session::ArmReadTimer(std::chrono::seconds timeout) {
+  read_timer_.expires_after(timeout);
+  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;  // re-armed or cancelled
+    if (self->reading_) self->CloseNow();
+  });
+}
+
+void Session::OnRead(beast::error_code ec) {
+  reading_ = false;
+  read_timer_.cancel();
+  if (closed_) return;
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || ec == asio::error::eof) {
+    closing_ = true;
+    MaybeClose();
+    return;
+  }
+  if (ec) {
+    AnswerUnreadable(ec);
+    return;
+  }
+  auto message = parser_->release();
+  auto slot = std::make_shared<Slot>();
+  slot->version = message.version();
+  slot->keep_alive = message.keep_alive() && !host_.stopping->load();
+  slots_.push_back(slot);
+  Request request = ToRequest(std::move(message), remote_);
+  // Until the answer comes, the session keeps itself alive.
+  ++owed_;
+  self_hold_ = shared_from_this();
+  Dispatch(std::move(request), Responder(slot));
+  if (!slot->keep_alive) {
+    closing_ = true;
+  } else {
+    Read();
+  }
+}
+
+// A request we cannot parse: answer it and close.
+void Session::AnswerUnreadable(beast::error_code ec) {
+  auto slot = std::make_shared<Slot>();
+  slot->ready = true;
+  slot->keep_alive = false;
+  if (ec == bhttp::error::body_limit) {
+    slot->response = PlainError(
+        413, "the request body is larger than " + std::to_string(options_.body_limit) + " bytes");
+  } else {
+    slot->response = PlainError(400, "the request is not valid HTTP/1.1: " + ec.message());
+  }
+  slots_.push_back(slot);
+  closing_ = true;
+  Write();
+}
+
+// The callback holds the session weakly, so a response that arrives after the connection
+// closed, or the server stopped, is simply dropped.
+Respond Session::Responder(const std::shared_ptr<Slot>& slot) {
+  return [weak = weak_from_this(), registry = host_.registry, slot](Response response) mutable {
+    base::MutexLock lock(&registry->mu);
+    if (!registry->open) return;
+    auto self = weak.lock();
+    if (!self) return;
+    // Moved into the handler: a reference left here could be the last one once the handler has
+    // run on an I/O thread, and ~Session takes the lock held here.
+    auto executor = self->stream_.get_executor();
+    asio::post(executor, [self = std::move(self), slot, response = std::move(response)]() mutable {
+      self->OnResponse(slot, std::move(response));
+    });
+  };
+}
+
+// An exception out of a handler is a bug: answer this request 500 and go on serving.
+void Session::Dispatch(Request request, Respond respond) {
+  std::string method = request.method;
+  try {
+    host_.handler->HandleAsync(std::move(request), respond);
+    return;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "http: a %s request failed: %s\n", method.c_str(), e.what());
+  } catch (...) {
+    std::fprintf(stderr, "http: a %s request failed\n", method.c_str());
+  }
+  respond(PlainError(500, "the server failed on this request"));
+}
+
+void Session::OnResponse(const std::shared_ptr<Slot>& slot, Response response) {
+  if (slot->ready) return;  // answered twice: a bug in the handler; the first one stands
+  slot->response = std::move(response);
+  slot->ready = true;
+  if (owed_ > 0 && --owed_ == 0) {
+    auto keep = std::move(self_hold_);  // `this` lives on in the posted handler
+  }
+  if (closed_) return;
+  Write();
+}
+
+// --- writing ---
+
+void Session::Write() {
+  if (closed_ || writing_ || streaming_ || slots_.empty() || !slots_.front()->ready) return;
+  auto slot = slots_.front();
+  if (slot->response.stream) {
+    StartStream(slot);
+    return;
+  }
+  writing_ = true;
+  auto message = std::make_shared<bhttp::response<bhttp::string_body>>(
+      ToBeast(std::move(slot->response), slot->version, slot->keep_alive));
+  ArmWriteTimer();
+  bhttp::async_write(stream_, *message,
+                     [self = shared_from_this(), message, keep = slot->keep_alive](
+                         beast::error_code ec, size_t) { self->OnWrite(ec, keep); });
+}
+
+// A client that does not take its response within the write timeout is dropped.
+void Session::ArmWriteTimer() {
+  write_timer_.expires_after(options_.write_timeout);
+  write_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    if (!self->writing_) return;
+    if (self->options_.metrics) self->options_.metrics->CountSlowClientDropped();
+    self->CloseNow();
+  });
+}
+
+void Session::OnWrite(beast::error_code ec, bool keep_alive) {
+  writing_ = false;
+  write_timer_.cancel();
+  if (closed_) return;
+  slots_.pop_front();
+  if (ec || !keep_alive) {
+    closing_ = true;
+    CloseNow();
+    return;
+  }
+  if (slots_.empty() && reading_) ArmReadTimer(options_.idle_timeout);
+  Write();
+  Read();
+  MaybeClose();
+}
+
+void Session::MaybeClose() {
+  if (!closing_ || writing_ || streaming_ || closed_) return;
+  // Answer what was already read before closing.
+  if (!slots_.empty()) return;
+  CloseNow();
+}
+
+void Session::CloseNow() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ignored;
+  read_timer_.cancel();
+  write_timer_.cancel();
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+  slots_.clear();  // a write in flight holds its own message; stream pieces stay until it ends
+  owed_ = 0;
+  auto keep = std::move(self_hold_);
+}
+
+}  // namespace http

@@ -1,0 +1,252 @@
+// The table of views and reports the API serves: each one's name, what it shows, what its query
+// must name (checked before anything is computed), and how it is computed from the views.
+
+#include <vector>
+
+#include "codec/response_json.h"
+#include "http/routes.h"
+#include "projections/calendar.h"
+#include "projections/reports/joint_meeting.h"
+#include "projections/reports/star_evaluation.h"
+
+namespace http {
+
+namespace schema = ledger::schema;
+
+namespace {
+
+ledger::Status Bad(std::string message) {
+  return ledger::Status::InvalidArgument(std::move(message));
+}
+
+template <class T>
+capnp::DynamicStruct::Reader Root(capnp::MallocMessageBuilder& message) {
+  return message.getRoot<T>().asReader();
+}
+
+ledger::Status Require(bool present, const char* message) {
+  return present ? ledger::Status::Ok() : ledger::Status::InvalidArgument(message);
+}
+
+// The joint-meeting report's estate and period: named, in order, and at most a year long.
+ledger::Status CheckMeetingPeriod(const Query& q) {
+  const auto& f = q.filter;
+  if (f.estate.empty() || !f.from_ms || !f.to_ms) {
+    return Bad(
+        "estate, from and to are required: "
+        "?estate=estate/e01&from=2025-03-01T00:00:00%2B08:00&to=2025-04-01T00:00:00%2B08:00");
+  }
+  if (*f.to_ms <= *f.from_ms) return Bad("to must be later than from");
+  // The work and the answer grow with the period: a year is what a meeting reads.
+  if (*f.to_ms - *f.from_ms > kMaxReportPeriodMs) {
+    return Bad("from, to: the period is at most 366 days; ask for one year at a time");
+  }
+  return ledger::Status::Ok();
+}
+
+// The local year of the query's instant, unless ?year= says otherwise.
+int YearOf(const Query& q) {
+  return q.year ? q.year : projections::LocalYear(q.now_ms, projections::TimeZone::China());
+}
+
+using projections::ViewSet;
+using Message = capnp::MallocMessageBuilder;
+
+// Complaints, repairs and visits.
+std::vector<ViewRoute> CaseViews() {
+  return {
+      {"complaints", "counts, timings and pages of complaints",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.complaints.Query(q.filter, m.initRoot<schema::ComplaintsView>());
+         return Root<schema::ComplaintsView>(m);
+       },
+       /*audit_only=*/false, /*company_narrowed=*/true},
+      {"reply-board", "the public replies to an estate's complaints, in order",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.complaints.ReplyBoard(q.filter, m.initRoot<schema::ReplyBoard>());
+         return Root<schema::ReplyBoard>(m);
+       },
+       false, false,
+       [](const Query& q) {
+         return Require(!q.filter.estate.empty(),
+                        "estate: the reply board belongs to one estate; name it with ?estate=");
+       }},
+      {"repairs", "repairs, their time limits and compliance by estate, company, category, month",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.repairs.Query(q.filter, q.now_ms, m.initRoot<schema::RepairsView>());
+         return Root<schema::RepairsView>(m);
+       },
+       /*audit_only=*/false, /*company_narrowed=*/true},
+      {"overdue-repairs", "repairs past their time limit at ?at=, oldest first",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.repairs.Overdue(q.filter, q.now_ms, m.initRoot<schema::RepairsOverdue>());
+         return Root<schema::RepairsOverdue>(m);
+       },
+       /*audit_only=*/false, /*company_narrowed=*/true},
+      {"visits", "home visits and the four must-visits: obligations met, due and missed",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.visits.Query(q.filter, q.now_ms, m.initRoot<schema::VisitsView>());
+         return Root<schema::VisitsView>(m);
+       }},
+      {"household-visits", "one household's visits and obligations (?household=)",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.visits.Household(q.filter.household, q.filter, q.now_ms,
+                            m.initRoot<schema::HouseholdVisits>());
+         return Root<schema::HouseholdVisits>(m);
+       },
+       false, false,
+       [](const Query& q) {
+         return Require(!q.filter.household.empty(),
+                        "household: name the household with ?household=");
+       }},
+  };
+}
+
+// The time bank, meetings, ratings, the registers and the audit trail.
+std::vector<ViewRoute> CommunityViews() {
+  return {
+      {"time-bank", "volunteer hours, points, exchanges and the reconciliation",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.time_bank.Summary(q.filter, m.initRoot<schema::TimeBankView>());
+         return Root<schema::TimeBankView>(m);
+       }},
+      {"time-bank-statement", "one account's balance and every movement (?person=)",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         auto out = m.initRoot<schema::TimeBankStatement>();
+         v.time_bank.Statement(q.Param("person"), out);
+         // A name is a personal detail: shown to the roles that need it, and to its owner.
+         if (!q.personal_details && q.Param("person") != q.reader_actor) out.setName("");
+         return Root<schema::TimeBankStatement>(m);
+       },
+       false, false,
+       [](const Query& q) {
+         return Require(!q.Param("person").empty(), "person: name the account with ?person=");
+       }},
+      {"meetings", "joint meetings, attendees by side, agendas and resolutions",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         auto out = m.initRoot<schema::MeetingsView>();
+         v.meetings.Query(q.filter, q.now_ms, out);
+         if (!q.personal_details) {
+           // Who attended stays (their id and side); names are personal details.
+           for (auto meeting : out.getMeetings()) {
+             for (auto attendee : meeting.getAttendees()) {
+               if (q.reader_actor != attendee.getPersonId().cStr()) attendee.setName("");
+             }
+           }
+         }
+         return Root<schema::MeetingsView>(m);
+       }},
+      {"open-resolutions", "resolutions open and overdue at ?at=, and those overdue since ?from=",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.meetings.OpenResolutions(q.filter.estate, q.filter.from_ms.value_or(0), q.now_ms,
+                                    m.initRoot<schema::OpenResolutions>());
+         return Root<schema::OpenResolutions>(m);
+       },
+       false, false,
+       [](const Query& q) {
+         return Require(!q.filter.estate.empty(), "estate: name the estate with ?estate=");
+       }},
+      {"ratings", "inspections, document reviews, surveys and published ratings of ?year=",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.ratings.Query(YearOf(q), q.filter, m.initRoot<schema::RatingsView>());
+         return Root<schema::RatingsView>(m);
+       }},
+      {"registers", "estates, contracts, companies, households, people, committees, demands",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         v.registers.Query(q.filter,
+                           projections::LocalDay(q.now_ms, projections::TimeZone::China()),
+                           q.personal_details, m.initRoot<schema::RegistersView>());
+         return Root<schema::RegistersView>(m);
+       }},
+      {"audit", "every event by ?entity=, ?actor=, ?day=YYYY-MM-DD, or the late entries",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         auto out = m.initRoot<schema::AuditView>();
+         const auto& f = q.filter;
+         if (!q.Param("entity").empty()) {
+           v.audit.ByEntity(q.Param("entity"), f.offset, f.limit, out);
+         } else if (!q.Param("actor").empty()) {
+           v.audit.ByActor(q.Param("actor"), f.offset, f.limit, out);
+         } else if (!q.Param("day").empty()) {
+           v.audit.ByDay(q.Param("day"), f.offset, f.limit, out);
+         } else {
+           v.audit.Late(f.offset, f.limit, out);
+         }
+         return Root<schema::AuditView>(m);
+       },
+       /*audit_only=*/true},
+  };
+}
+
+const std::vector<ViewRoute>& Views() {
+  static const std::vector<ViewRoute> routes = [] {
+    std::vector<ViewRoute> all = CaseViews();
+    for (auto& r : CommunityViews()) all.push_back(std::move(r));
+    return all;
+  }();
+  return routes;
+}
+
+const std::vector<ViewRoute>& Reports() {
+  static const std::vector<ViewRoute> routes = {
+      {"star-evaluation", "the annual star evaluation and red/black list of ?year=",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         projections::ComputeStarEvaluation(v, YearOf(q), m.initRoot<schema::StarEvaluation>());
+         return Root<schema::StarEvaluation>(m);
+       }},
+      {"joint-meeting", "the report before a joint meeting: ?estate=&from=&to=",
+       [](const ViewSet& v, const Query& q, Message& m) {
+         const auto& f = q.filter;
+         projections::ComputeJointMeetingReport(
+             v, f.estate, f.from_ms.value_or(0), f.to_ms.value_or(0),
+             m.initRoot<schema::JointMeetingReport>(), {f.offset, f.limit});
+         return Root<schema::JointMeetingReport>(m);
+       },
+       false, false, CheckMeetingPeriod},
+  };
+  return routes;
+}
+
+}  // namespace
+
+const ViewRoute* FindViewRoute(const std::string& name) {
+  for (const auto& r : Views()) {
+    if (name == r.name) return &r;
+  }
+  return nullptr;
+}
+
+const ViewRoute* FindReportRoute(const std::string& name) {
+  for (const auto& r : Reports()) {
+    if (name == r.name) return &r;
+  }
+  return nullptr;
+}
+
+std::string ViewNames() {
+  std::string out;
+  for (const auto& r : Views()) out += (out.empty() ? "" : ", ") + std::string(r.name);
+  return out;
+}
+
+std::string ReportNames() {
+  std::string out;
+  for (const auto& r : Reports()) out += (out.empty() ? "" : ", ") + std::string(r.name);
+  return out;
+}
+
+std::string ReportParameters(const ViewRoute& report, const Query& q) {
+  std::string name = report.name;
+  std::string out = "{\"name\":\"" + JsonEscape(name) + "\"";
+  if (name == "star-evaluation") {
+    out += ",\"year\":" + std::to_string(YearOf(q));
+  } else {
+    const auto& f = q.filter;
+    out += ",\"estate\":\"" + JsonEscape(f.estate) +
+           "\",\"from\":" + std::to_string(f.from_ms.value_or(0)) +
+           ",\"to\":" + std::to_string(f.to_ms.value_or(0)) +
+           ",\"offset\":" + std::to_string(f.offset) + ",\"limit\":" + std::to_string(f.limit);
+  }
+  return out + "}";
+}
+
+}  // namespace http
