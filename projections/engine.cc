@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
-#include <list>
-#include <map>
 #include <thread>
 
 #include "applied_waiters.h"
+#include "as_of_builder.h"
 #include "ledger/rocks.h"
+#include "log_replay.h"
 #include "view_snapshots.h"
 #include "view_store.h"
 
@@ -29,43 +29,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Keys of the view store: view_store.h.
+using internal::FromRocks;
 using internal::kCheckpointKey;
 using internal::kRecordPrefix;
 using internal::kVersionsKey;
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::Ok();
-  return Status::IOError(what + ": " + s.ToString());
-}
-
-std::string TablePrefix(const Projection& view, const TableBase& table) {
-  return std::string(kRecordPrefix) + view.name() + "/" + table.name() + "/";
-}
-
-std::string VersionSignature(const ViewSet& views) {
-  std::string signature;
-  for (const Projection* view : views.all()) {
-    signature += std::string(view->name()) + ":" + std::to_string(view->version()) + ";";
-  }
-  return signature;
-}
-
-// Reads every record of the views' tables from `db` into them: Ok(false) if one does not
-// decode (derived data, so the caller rebuilds rather than fails).
-Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views) {
-  for (Projection* view : views->all()) {
-    for (TableBase* table : view->tables()) {
-      std::string prefix = TablePrefix(*view, *table);
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        std::string_view key = it->key().ToStringView().substr(prefix.size());
-        if (!table->LoadRow(key, it->value().ToStringView())) return false;
-      }
-      if (!it->status().ok()) return FromRocks(it->status(), "loading view " + prefix);
-    }
-  }
-  return true;
-}
+using internal::LoadRecords;
+using internal::TablePrefix;
+using internal::VersionSignature;
 
 // The views skip RocksDB's write-ahead log. A batch reaches the disk only with the memtable that
 // holds it (flushed when full, every flush_events events, and at a clean close), and a memtable
@@ -127,7 +97,11 @@ class Engine::Impl {
  public:
   Impl(ledger::Ledger* log, std::string dir, std::unique_ptr<rocksdb::DB> db, EngineOptions options,
        base::SharedMutex* views_mu)
-      : log_(log), dir_(std::move(dir)), options_(std::move(options)), views_mu_(views_mu) {
+      : log_(log),
+        dir_(std::move(dir)),
+        options_(std::move(options)),
+        views_mu_(views_mu),
+        as_of_(log_, dir_, options_, &stop_) {
     db_ = std::move(db);
     views_ = MakeViewSet();
   }
@@ -344,29 +318,6 @@ class Engine::Impl {
     return Status::Ok();
   }
 
-  // Reads the log from `from` up to at least `to` in batches, handing each to `apply`, which may
-  // stop early by returning false. The next batch is read and decoded on another thread while
-  // one is applied: on a long replay, reading the log costs a third of applying it.
-  using Batch = std::vector<ledger::RecordedEvent>;
-  Status Replay(uint64_t from, uint64_t to,
-                const std::function<Result<bool>(const Batch&)>& apply) {
-    if (from > to) return Status::Ok();
-    auto read = [this](uint64_t first) { return log_->ReadForward(first, options_.batch_events); };
-    Result<Batch> events = read(from);
-    while (!stop_) {
-      if (!events.ok()) return events.status();
-      if (events->empty()) break;
-      std::future<Result<Batch>> next;
-      uint64_t last = events->back().seq();
-      if (last < to) next = std::async(std::launch::async, read, last + 1);
-      Result<bool> more = apply(*events);
-      if (!more.ok()) return more.status();
-      if (!*more || !next.valid()) break;
-      events = next.get();
-    }
-    return Status::Ok();
-  }
-
   Status CatchUp() EXCLUDES(apply_mu_) {
     base::MutexLock apply_lock(&apply_mu_);
     if (crashed_) return Status::Unavailable("the engine stopped after a simulated crash");
@@ -382,28 +333,30 @@ class Engine::Impl {
     // Views that cannot be written are still applied and served from memory; the write is
     // retried as any unwritten views are, and its error returned meanwhile.
     Status unwritten;
-    Status replayed = Replay(flushed + 1, head, [&](const Batch& events) -> Result<bool> {
-      apply_mu_.AssertHeld();  // by CatchUp, which runs this replay
-      {
-        base::WriterLock lock(views_mu_);
-        Status applied = views_->ApplyBatch(events);
-        if (!applied.ok()) return applied;
-        uint64_t at = views_->position().seq;
-        bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
-        if (unwritten.ok() && (at_head || at - flushed >= options_.flush_events)) {
-          Status written = Flush();
-          if (crashed_) return written;
-          if (written.ok()) {
-            flushed = at;
-          } else {
-            unwritten = written;
+    Status replayed = internal::ReplayLog(
+        log_, flushed + 1, head, options_.batch_events, stop_,
+        [&](const internal::EventBatch& events) -> Result<bool> {
+          apply_mu_.AssertHeld();  // by CatchUp, which runs this replay
+          {
+            base::WriterLock lock(views_mu_);
+            Status applied = views_->ApplyBatch(events);
+            if (!applied.ok()) return applied;
+            uint64_t at = views_->position().seq;
+            bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
+            if (unwritten.ok() && (at_head || at - flushed >= options_.flush_events)) {
+              Status written = Flush();
+              if (crashed_) return written;
+              if (written.ok()) {
+                flushed = at;
+              } else {
+                unwritten = written;
+              }
+            }
           }
-        }
-      }
-      PublishApplied(views_->position());
-      if (options_.progress) options_.progress(views_->position().seq, head);
-      return true;
-    });
+          PublishApplied(views_->position());
+          if (options_.progress) options_.progress(views_->position().seq, head);
+          return true;
+        });
     return replayed.ok() ? unwritten : replayed;
   }
 
@@ -488,104 +441,6 @@ class Engine::Impl {
     return CatchUp();
   }
 
-  // Time travel, bounded: requests for one position share one build; at most
-  // `as_of_builds` positions are built at once (another is refused as Unavailable, at once);
-  // the `as_of_cache` most recently used are kept. So the memory it takes is at most
-  // as_of_builds + as_of_cache view sets, each about the size of the live views.
-  using AsOfResult = Result<std::shared_ptr<const ViewSet>>;
-  AsOfResult AsOf(uint64_t seq) EXCLUDES(as_of_mu_) {
-    seq = std::min(seq, log_->Head().seq);
-    std::shared_ptr<std::promise<AsOfResult>> building;
-    std::shared_future<AsOfResult> shared;
-    {
-      base::MutexLock lock(&as_of_mu_);
-      for (auto it = as_of_.begin(); it != as_of_.end(); ++it) {
-        if (it->first == seq) {
-          auto views = it->second;
-          as_of_.splice(as_of_.begin(), as_of_, it);  // most recently used first
-          return views;
-        }
-      }
-      if (auto it = as_of_building_.find(seq); it != as_of_building_.end()) {
-        shared = it->second;
-      } else if (as_of_building_.size() >= std::max<size_t>(options_.as_of_builds, 1)) {
-        return Status::Unavailable(
-            "busy: the views as of " + std::to_string(as_of_building_.size()) +
-            " other positions are being computed; try again shortly (EngineOptions::as_of_builds)");
-      } else {
-        building = std::make_shared<std::promise<AsOfResult>>();
-        as_of_building_[seq] = building->get_future().share();
-      }
-    }
-    if (!building) return shared.get();
-    AsOfResult result = BuildAsOf(seq);
-    {
-      base::MutexLock lock(&as_of_mu_);
-      as_of_building_.erase(seq);
-      if (result.ok() && options_.as_of_cache > 0) {
-        as_of_.emplace_front(seq, *result);
-        while (as_of_.size() > options_.as_of_cache) as_of_.pop_back();
-      }
-    }
-    building->set_value(result);
-    return result;
-  }
-
-  // The views as of a snapshot at or before `seq`: an empty set when there is none or it cannot
-  // be read (the build then replays from the first event, as it always could).
-  std::shared_ptr<ViewSet> StartFromSnapshot(uint64_t seq) {
-    std::shared_ptr<ViewSet> views = MakeViewSet();
-    auto snapshot = internal::NearestSnapshot(dir_, seq);
-    if (!snapshot) return views;
-    rocksdb::DB* raw = nullptr;
-    rocksdb::Options options;
-    if (!rocksdb::DB::OpenForReadOnly(options, snapshot->path, &raw).ok()) return views;
-    std::unique_ptr<rocksdb::DB> db(raw);
-    std::string versions, checkpoint;
-    if (!db->Get(rocksdb::ReadOptions(), kVersionsKey, &versions).ok() ||
-        versions != VersionSignature(*views) ||
-        !db->Get(rocksdb::ReadOptions(), kCheckpointKey, &checkpoint).ok()) {
-      return views;
-    }
-    auto position = internal::DecodeCheckpoint(checkpoint);
-    // A snapshot is of this log only if its position's hash is the log's at that position.
-    if (!position || position->seq == 0 || position->seq > seq) return views;
-    auto event = log_->Read(position->seq);
-    if (!event.ok() || event->hash() != position->hash) return views;
-    Result<bool> loaded = LoadRecords(db.get(), views.get());
-    if (!loaded.ok() || !*loaded) return MakeViewSet();
-    views->set_position(*position);
-    ++as_of_from_snapshot_;
-    return views;
-  }
-
-  AsOfResult BuildAsOf(uint64_t seq) {
-    std::shared_ptr<ViewSet> views = StartFromSnapshot(seq);
-    ++as_of_builds_;
-    Status replayed =
-        Replay(views->position().seq + 1, seq, [&](const Batch& events) -> Result<bool> {
-          if (events.back().seq() <= seq) {
-            Status applied = views->ApplyBatch(events);
-            if (!applied.ok()) return applied;
-            as_of_replayed_ += events.size();
-            return true;
-          }
-          for (const auto& e : events) {
-            if (e.seq() > seq) break;
-            Status applied = views->Apply(e);
-            if (!applied.ok()) return applied;
-            ++as_of_replayed_;
-          }
-          return false;
-        });
-    if (!replayed.ok()) return replayed;
-    if (views->position().seq != seq) {
-      return Status::Unavailable("the views as of position " + std::to_string(seq) +
-                                 " were not finished: the service is stopping");
-    }
-    return std::shared_ptr<const ViewSet>(std::move(views));
-  }
-
   // For readers: they hold Engine::views_mu_ shared, and the views change, or are replaced,
   // only while the applier holds it exclusively (as well as apply_mu_). That "either lock"
   // rule is beyond what the analysis can state, hence the exemption on these two alone.
@@ -594,8 +449,12 @@ class Engine::Impl {
   std::vector<std::pair<std::string, std::string>> Dump() const { return DumpViews(*views()); }
 
   TimeTravelStats TimeTravel() const {
-    return {as_of_builds_, as_of_from_snapshot_, as_of_replayed_, snapshots_taken_};
+    TimeTravelStats stats = as_of_.Stats();
+    stats.snapshots_taken = snapshots_taken_;
+    return stats;
   }
+
+  Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq) { return as_of_.AsOf(seq); }
 
  private:
   ledger::Ledger* const log_;
@@ -621,9 +480,6 @@ class Engine::Impl {
   // The position of the newest snapshot of the store (0: none).
   uint64_t last_snapshot_seq_ GUARDED_BY(apply_mu_) = 0;
   std::atomic<uint64_t> snapshots_taken_{0};
-  std::atomic<uint64_t> as_of_builds_{0};
-  std::atomic<uint64_t> as_of_from_snapshot_{0};
-  std::atomic<uint64_t> as_of_replayed_{0};
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> crashed_{false};
@@ -635,10 +491,8 @@ class Engine::Impl {
 
   internal::AppliedWaiters waiters_;
 
-  base::Mutex as_of_mu_;
-  // Most recently used first.
-  std::list<std::pair<uint64_t, std::shared_ptr<const ViewSet>>> as_of_ GUARDED_BY(as_of_mu_);
-  std::map<uint64_t, std::shared_future<AsOfResult>> as_of_building_ GUARDED_BY(as_of_mu_);
+  // Time travel: views as of earlier positions, built apart from the live ones.
+  internal::AsOfBuilder as_of_;
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

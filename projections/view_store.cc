@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "projections/engine.h"
+#include "projections/view_set.h"
 
 namespace projections {
 namespace internal {
@@ -27,6 +28,38 @@ std::optional<ledger::Position> DecodeCheckpoint(std::string_view value) {
   for (int i = 0; i < 8; ++i) position.seq = (position.seq << 8) | static_cast<uint8_t>(value[i]);
   std::memcpy(position.hash.data(), value.data() + 8, position.hash.size());
   return position;
+}
+
+ledger::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return ledger::Status::Ok();
+  return ledger::Status::IOError(what + ": " + s.ToString());
+}
+
+std::string TablePrefix(const Projection& view, const TableBase& table) {
+  return std::string(kRecordPrefix) + view.name() + "/" + table.name() + "/";
+}
+
+std::string VersionSignature(const ViewSet& views) {
+  std::string signature;
+  for (const Projection* view : views.all()) {
+    signature += std::string(view->name()) + ":" + std::to_string(view->version()) + ";";
+  }
+  return signature;
+}
+
+ledger::Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views) {
+  for (Projection* view : views->all()) {
+    for (TableBase* table : view->tables()) {
+      std::string prefix = TablePrefix(*view, *table);
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        std::string_view key = it->key().ToStringView().substr(prefix.size());
+        if (!table->LoadRow(key, it->value().ToStringView())) return false;
+      }
+      if (!it->status().ok()) return FromRocks(it->status(), "loading view " + prefix);
+    }
+  }
+  return true;
 }
 
 }  // namespace internal

@@ -14,6 +14,17 @@
 
 #include "ledger/ledger.h"
 
+namespace rocksdb {
+class DB;
+class Status;
+}  // namespace rocksdb
+
+namespace projections {
+class Projection;
+class TableBase;
+class ViewSet;
+}  // namespace projections
+
 namespace projections::internal {
 
 constexpr char kCheckpointKey[] = "m/checkpoint";
@@ -23,5 +34,19 @@ constexpr char kRecordPrefix[] = "v/";
 // The checkpoint's stored value for `position`, and back (nullopt if the value is not 40 bytes).
 std::string EncodeCheckpoint(const ledger::Position& position);
 std::optional<ledger::Position> DecodeCheckpoint(std::string_view value);
+
+// The key prefix of one table's records: "v/<view>/<table>/".
+std::string TablePrefix(const Projection& view, const TableBase& table);
+
+// The names and versions of the views in `views`, as stored under kVersionsKey: stored views of
+// other versions are not loaded.
+std::string VersionSignature(const ViewSet& views);
+
+// Reads every record of the views' tables from `db` into them: Ok(false) if one does not decode
+// (derived data, so the caller rebuilds rather than fails).
+ledger::Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views);
+
+// A RocksDB status as an IOError naming `what`; Ok for ok.
+ledger::Status FromRocks(const rocksdb::Status& s, const std::string& what);
 
 }  // namespace projections::internal

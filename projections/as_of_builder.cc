@@ -1,0 +1,128 @@
+#include "as_of_builder.h"
+
+#include <rocksdb/db.h>
+
+#include <algorithm>
+
+#include "log_replay.h"
+#include "view_snapshots.h"
+#include "view_store.h"
+
+namespace projections::internal {
+
+using ledger::Result;
+using ledger::Status;
+
+AsOfBuilder::AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptions& options,
+                         const std::atomic<bool>* stop)
+    : log_(log),
+      dir_(std::move(dir)),
+      batch_events_(options.batch_events),
+      cache_size_(options.as_of_cache),
+      max_builds_(std::max<size_t>(options.as_of_builds, 1)),
+      stop_(stop) {}
+
+AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
+  seq = std::min(seq, log_->Head().seq);
+  std::shared_ptr<std::promise<AsOfResult>> building;
+  std::shared_future<AsOfResult> shared;
+  {
+    base::MutexLock lock(&mu_);
+    for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+      if (it->first == seq) {
+        auto views = it->second;
+        cache_.splice(cache_.begin(), cache_, it);  // most recently used first
+        return views;
+      }
+    }
+    if (auto it = building_.find(seq); it != building_.end()) {
+      shared = it->second;
+    } else if (building_.size() >= max_builds_) {
+      return Status::Unavailable(
+          "busy: the views as of " + std::to_string(building_.size()) +
+          " other positions are being computed; try again shortly (EngineOptions::as_of_builds)");
+    } else {
+      building = std::make_shared<std::promise<AsOfResult>>();
+      building_[seq] = building->get_future().share();
+    }
+  }
+  if (!building) return shared.get();
+  AsOfResult result = Build(seq);
+  {
+    base::MutexLock lock(&mu_);
+    building_.erase(seq);
+    if (result.ok() && cache_size_ > 0) {
+      cache_.emplace_front(seq, *result);
+      while (cache_.size() > cache_size_) cache_.pop_back();
+    }
+  }
+  building->set_value(result);
+  return result;
+}
+
+TimeTravelStats AsOfBuilder::Stats() const {
+  TimeTravelStats stats;
+  stats.builds = builds_;
+  stats.from_snapshot = from_snapshot_;
+  stats.events_replayed = replayed_;
+  return stats;
+}
+
+std::unique_ptr<ViewSet> AsOfBuilder::MakeViewSet() const {
+  ledger::Ledger* log = log_;
+  return std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); });
+}
+
+std::unique_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
+  std::unique_ptr<ViewSet> views = MakeViewSet();
+  auto snapshot = NearestSnapshot(dir_, seq);
+  if (!snapshot) return views;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), snapshot->path, &raw).ok()) return views;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string versions, checkpoint;
+  if (!db->Get(rocksdb::ReadOptions(), kVersionsKey, &versions).ok() ||
+      versions != VersionSignature(*views) ||
+      !db->Get(rocksdb::ReadOptions(), kCheckpointKey, &checkpoint).ok()) {
+    return views;
+  }
+  auto position = DecodeCheckpoint(checkpoint);
+  // A snapshot is of this log only if its position's hash is the log's at that position.
+  if (!position || position->seq == 0 || position->seq > seq) return views;
+  auto event = log_->Read(position->seq);
+  if (!event.ok() || event->hash() != position->hash) return views;
+  Result<bool> loaded = LoadRecords(db.get(), views.get());
+  if (!loaded.ok() || !*loaded) return MakeViewSet();
+  views->set_position(*position);
+  ++from_snapshot_;
+  return views;
+}
+
+AsOfBuilder::AsOfResult AsOfBuilder::Build(uint64_t seq) {
+  std::shared_ptr<ViewSet> views = StartFromSnapshot(seq);
+  ++builds_;
+  Status replayed = ReplayLog(log_, views->position().seq + 1, seq, batch_events_, *stop_,
+                              [&](const EventBatch& events) -> Result<bool> {
+                                if (events.back().seq() <= seq) {
+                                  Status applied = views->ApplyBatch(events);
+                                  if (!applied.ok()) return applied;
+                                  replayed_ += events.size();
+                                  return true;
+                                }
+                                for (const auto& e : events) {
+                                  if (e.seq() > seq) break;
+                                  Status applied = views->Apply(e);
+                                  if (!applied.ok()) return applied;
+                                  ++replayed_;
+                                }
+                                return false;
+                              });
+  if (!replayed.ok()) return replayed;
+  if (views->position().seq != seq) {
+    return Status::Unavailable("the views as of position " + std::to_string(seq) +
+                               " were not finished: the service is stopping");
+  }
+  return std::shared_ptr<const ViewSet>(std::move(views));
+}
+
+}  // namespace projections::internal

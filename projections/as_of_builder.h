@@ -1,0 +1,65 @@
+// Time travel: view sets as of earlier positions, built apart from the live views and shared.
+// Private to projections/; it is Engine::AsOf.
+#ifndef PROJECTIONS_AS_OF_BUILDER_H_
+#define PROJECTIONS_AS_OF_BUILDER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <future>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/mutex.h"
+#include "ledger/ledger.h"
+#include "projections/engine.h"
+#include "projections/view_set.h"
+
+namespace projections::internal {
+
+// Bounded: requests for one position share one build; at most `as_of_builds` positions are
+// built at once (another is refused as Unavailable, at once); the `as_of_cache` most recently
+// used are kept. So the memory it takes is at most as_of_builds + as_of_cache view sets, each
+// about the size of the live views. A build starts from the nearest snapshot of the view store
+// in `dir` at or before its position (view_snapshots.h) and replays the log from there.
+class AsOfBuilder {
+ public:
+  using AsOfResult = ledger::Result<std::shared_ptr<const ViewSet>>;
+
+  // `stop`, once set, ends builds under way (they answer Unavailable).
+  AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptions& options,
+              const std::atomic<bool>* stop);
+
+  AsOfResult AsOf(uint64_t seq) EXCLUDES(mu_);
+
+  // Builds, how many started from a snapshot, events replayed (snapshots_taken is the engine's).
+  TimeTravelStats Stats() const;
+
+ private:
+  std::unique_ptr<ViewSet> MakeViewSet() const;
+  // The views as of a snapshot at or before `seq`: an empty set when there is none or it cannot
+  // be used (the build then replays from the first event, as it always could).
+  std::unique_ptr<ViewSet> StartFromSnapshot(uint64_t seq);
+  AsOfResult Build(uint64_t seq);
+
+  ledger::Ledger* const log_;
+  const std::string dir_;
+  const size_t batch_events_;
+  const size_t cache_size_;
+  const size_t max_builds_;
+  const std::atomic<bool>* const stop_;
+
+  base::Mutex mu_;
+  // Most recently used first.
+  std::list<std::pair<uint64_t, std::shared_ptr<const ViewSet>>> cache_ GUARDED_BY(mu_);
+  std::map<uint64_t, std::shared_future<AsOfResult>> building_ GUARDED_BY(mu_);
+
+  std::atomic<uint64_t> builds_{0};
+  std::atomic<uint64_t> from_snapshot_{0};
+  std::atomic<uint64_t> replayed_{0};
+};
+
+}  // namespace projections::internal
+
+#endif  // PROJECTIONS_AS_OF_BUILDER_H_
