@@ -18,6 +18,7 @@ elseif(CONSUMER STREQUAL "http")
   # codec's parser, checker and tables: the codec's own.
   set(must_fail projections/view_store.h projections/views/counts.h projections/applied_waiters.h
                 projections/view_snapshots.h projections/reports/star_figures.h
+                projections/as_of_builder.h
                 ledger/record.h codec/bundle.h codec/event_checker.h codec/json_parser.h)
   set(must_pass projections/engine.h http/api.h)
 else()
