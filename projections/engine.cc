@@ -111,7 +111,11 @@ class Engine::Impl {
     if (follower_.joinable()) follower_.join();
     base::MutexLock apply_lock(&apply_mu_);
     // A failure here leaves the store at its last checkpoint, which the next start redoes.
-    if (!crashed_ && written_seq_ < views_->position().seq) (void)Flush();
+    if (crashed_) return;
+    if (written_seq_ < views_->position().seq) (void)Flush();
+    // Without a write-ahead log, a memtable flush asked for without waiting (see Flush) and
+    // still queued at close is dropped: the store would reopen at an older checkpoint.
+    if (db_) (void)db_->Flush(rocksdb::FlushOptions());
   }
 
   std::unique_ptr<ViewSet> MakeViewSet() const {
@@ -172,11 +176,13 @@ class Engine::Impl {
     return Status::Ok();
   }
 
-  // A failed write (a full or read-only disk) closes the store at once; the next flush reopens
-  // it. RocksDB takes no write after a failed one until it recovers, and it may recover by
-  // itself, with the failed batch missing; the tables no longer mark that batch's changes, so
-  // the first batch after a failure rewrites every record. Until then the stored checkpoint is
-  // the last one whose records were all written.
+  // Writes the views' changes with their checkpoint. Only the applier changes the views, and it
+  // is here: writing only reads them, so it runs beside the readers, and the exclusive lock is
+  // taken only to forget the written changes. A failed write (a full or read-only disk) closes
+  // the store at once; the next flush reopens it. RocksDB takes no write after a failed one until
+  // it recovers, and it may recover by itself with the failed batch missing or present: the
+  // tables keep marking the changes until a write succeeds, so the next batch sends them again.
+  // Until then the stored checkpoint is the last one whose records were all written.
   Status Flush() REQUIRES(apply_mu_) {
     if (options_.before_flush && !options_.before_flush()) {
       crashed_ = true;
@@ -186,15 +192,22 @@ class Engine::Impl {
       Status reopened = ReopenStore();
       if (!reopened.ok()) return reopened;
     }
-    bool whole = store_empty_ && !rewrite_all_;
+    // After a failed write into a cleared store, every record is still a change: the batch
+    // through the memtable sends them all, and does not depend on the table files that failed.
+    bool whole = store_empty_ && !last_write_failed_;
     Status written = whole ? WriteWhole() : WriteChanges();
     written_at_ = Clock::now();  // after a failure too: the next attempt waits write_interval
+    last_write_failed_ = !written.ok();
     if (!written.ok()) {
-      rewrite_all_ = true;
       db_.reset();
       return written;
     }
-    rewrite_all_ = false;
+    {
+      base::WriterLock lock(views_mu_);
+      for (Projection* view : views_->all()) {
+        for (TableBase* table : view->tables()) table->ForgetChanges();
+      }
+    }
     store_empty_ = false;
     written_seq_ = views_->position().seq;
     if (whole) {
@@ -228,21 +241,13 @@ class Engine::Impl {
     internal::PruneSnapshots(dir_, std::max<size_t>(options_.snapshots_kept, 1));
   }
 
-  // The records changed since the last write, or after a failed write every record, in one
-  // batch with the checkpoint.
+  // The records changed since the last successful write, in one batch with the checkpoint.
   Status WriteChanges() REQUIRES(apply_mu_) {
     rocksdb::WriteBatch batch;
     BatchSink sink(&batch);
-    if (rewrite_all_) batch.DeleteRange(std::string(kRecordPrefix), std::string("v0"));
     for (Projection* view : views_->all()) {
-      for (TableBase* table : view->tables()) {
-        std::string prefix = TablePrefix(*view, *table);
-        if (rewrite_all_) {
-          table->FlushWhole(prefix, &sink);
-        } else {
-          table->Flush(prefix, &sink);
-        }
-      }
+      for (TableBase* table : view->tables())
+        table->WriteChanges(TablePrefix(*view, *table), &sink);
     }
     batch.Put(kCheckpointKey, CheckpointValue());
     return FromRocks(db_->Write(ViewWriteOptions(), &batch), "writing the views");
@@ -282,7 +287,7 @@ class Engine::Impl {
       if (!s.ok()) return s;
       FileSink sink(&file);
       if (part == 0) sink.Put(kCheckpointKey, checkpoint);
-      for (size_t i = from; i < to; ++i) tables[i].second->FlushWhole(tables[i].first, &sink);
+      for (size_t i = from; i < to; ++i) tables[i].second->WriteWhole(tables[i].first, &sink);
       if (!sink.status().ok()) return sink.status();
       return file.Finish();
     };
@@ -341,16 +346,16 @@ class Engine::Impl {
             base::WriterLock lock(views_mu_);
             Status applied = views_->ApplyBatch(events);
             if (!applied.ok()) return applied;
-            uint64_t at = views_->position().seq;
-            bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
-            if (unwritten.ok() && (at_head || at - flushed >= options_.flush_events)) {
-              Status written = Flush();
-              if (crashed_) return written;
-              if (written.ok()) {
-                flushed = at;
-              } else {
-                unwritten = written;
-              }
+          }
+          uint64_t at = views_->position().seq;
+          bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
+          if (unwritten.ok() && (at_head || at - flushed >= options_.flush_events)) {
+            Status written = Flush();  // beside the readers: see Flush
+            if (crashed_) return written;
+            if (written.ok()) {
+              flushed = at;
+            } else {
+              unwritten = written;
             }
           }
           PublishApplied(views_->position());
@@ -466,8 +471,8 @@ class Engine::Impl {
   base::Mutex apply_mu_;
   // Null after a failed write, until the next flush reopens it.
   std::unique_ptr<rocksdb::DB> db_ GUARDED_BY(apply_mu_);
-  // The last write failed: the next one rewrites every record.
-  bool rewrite_all_ GUARDED_BY(apply_mu_) = false;
+  // The last write failed: the next one goes through the memtable.
+  bool last_write_failed_ GUARDED_BY(apply_mu_) = false;
   // Cleared, and nothing written since: the next write sends every record at once.
   bool store_empty_ GUARDED_BY(apply_mu_) = false;
   // The live views. Changed and replaced with apply_mu_ and *views_mu_ (exclusively) held.

@@ -2,8 +2,11 @@
 //
 // A view changes records through Mutable() and Erase(); the table remembers which keys changed
 // so that the engine writes only those, together with the view's checkpoint, in one batch.
-// Tables are not thread-safe on their own: the engine applies events under an exclusive lock and
-// queries read under a shared one.
+// Writing reads the table and changes nothing, so the engine writes to the disk while queries
+// read; the changes are forgotten (ForgetChanges) only once the store has taken them, so a
+// failed write loses none of them and the next write sends them again.
+// Tables are not thread-safe on their own: the engine applies events and forgets changes under
+// an exclusive lock, and queries and writes read under a shared one.
 
 #pragma once
 
@@ -35,11 +38,16 @@ class TableBase {
   virtual ~TableBase() = default;
   const std::string& name() const { return name_; }
 
-  // Writes every changed record under `prefix` + key, and forgets the changes.
-  virtual void Flush(const std::string& prefix, StateSink* sink) = 0;
-  // Writes every record under `prefix` + key, in ascending key order, and forgets the changes:
-  // for a store that holds none of the table's records, as after a clear.
-  virtual void FlushWhole(const std::string& prefix, StateSink* sink) = 0;
+  // Writes every record changed since the last ForgetChanges() under `prefix` + key (a
+  // deletion for an erased one). Changes nothing.
+  virtual void WriteChanges(const std::string& prefix, StateSink* sink) const = 0;
+  // Writes every record under `prefix` + key, in ascending key order: for a store that holds
+  // none of the table's records, as after a clear. Changes nothing.
+  virtual void WriteWhole(const std::string& prefix, StateSink* sink) const = 0;
+  // The store has taken the changes: forgets them, and the rows of erased records.
+  virtual void ForgetChanges() = 0;
+  // Records changed since the last ForgetChanges().
+  virtual size_t changed() const = 0;
   // Restores one stored record; false if its bytes do not decode.
   virtual bool LoadRow(std::string_view key, std::string_view value) = 0;
   virtual void Clear() = 0;
@@ -100,25 +108,22 @@ class Table final : public TableBase {
     return out;
   }
 
-  void Flush(const std::string& prefix, StateSink* sink) override {
+  void WriteChanges(const std::string& prefix, StateSink* sink) const override {
     std::string key;
     std::string bytes;
     for (uint32_t at : dirty_) {
-      Row& row = RowAt(at);
+      const Row& row = RowAt(at);
       key.assign(prefix).append(row.key);
-      row.dirty = false;
       if (row.erased) {
         sink->Delete(key);
-        FreeRow(at);
       } else {
         bytes.clear();
         SerializeTo(row.value, &bytes);
         sink->Put(key, bytes);
       }
     }
-    dirty_.clear();
   }
-  void FlushWhole(const std::string& prefix, StateSink* sink) override {
+  void WriteWhole(const std::string& prefix, StateSink* sink) const override {
     std::vector<std::pair<std::string_view, const Row*>> order;
     order.reserve(live_);
     ForEachRow([&](const Row& row) { order.emplace_back(row.key, &row); });
@@ -133,6 +138,8 @@ class Table final : public TableBase {
       SerializeTo(row.value, &bytes);
       sink->Put(key, bytes);
     }
+  }
+  void ForgetChanges() override {
     for (uint32_t at : dirty_) {
       Row& row = RowAt(at);
       row.dirty = false;
@@ -140,6 +147,7 @@ class Table final : public TableBase {
     }
     dirty_.clear();
   }
+  size_t changed() const override { return dirty_.size(); }
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
     if (!Deserialize(value, &v)) return false;
