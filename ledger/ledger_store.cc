@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <string_view>
 
 #include "fact_store.h"
 #include "ledger/rocks.h"
@@ -40,11 +41,19 @@ class StderrLogger final : public rocksdb::Logger {
     if (n < 0) return;
     size_t end = std::min(static_cast<size_t>(n), sizeof line - 1);
     while (end > 0 && line[end - 1] == '\n') line[--end] = '\0';
+    if (Harmless(std::string_view(line, end))) return;
     // One write per line, so that lines from several threads do not interleave.
     std::fprintf(stderr, "%s%s\n", prefix_.c_str(), line);
   }
 
  private:
+  // Warnings RocksDB logs on a normal path: a checkpoint (a view snapshot) pauses and resumes
+  // file deletions, and says so at warning level each time.
+  static bool Harmless(std::string_view line) {
+    return line.find("File Deletions Disabled, but already disabled") != std::string_view::npos ||
+           line.find("File Deletions Enable, but not really enabled") != std::string_view::npos;
+  }
+
   std::string prefix_;
 };
 

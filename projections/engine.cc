@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <span>
 #include <thread>
 
 #include "applied_waiters.h"
@@ -74,6 +75,13 @@ class BatchSink final : public StateSink {
  private:
   rocksdb::WriteBatch* batch_;
 };
+
+// The instant at which the month of `unix_ms` (in `zone`) ends: the next month's first day.
+int64_t MonthEndAfter(int64_t unix_ms, base::TimeZone zone) {
+  base::CivilDay day = base::CivilFromDays(base::LocalDay(unix_ms, zone));
+  base::CivilDay next{day.month == 12 ? day.year + 1 : day.year, day.month % 12 + 1, 1};
+  return base::LocalDayStart(base::DaysFromCivil(next), zone);
+}
 
 rocksdb::Options ViewStoreOptions(const std::string& dir) {
   rocksdb::Options db_options;
@@ -145,6 +153,10 @@ class Engine::Impl {
     if (!loaded.ok()) return loaded.status();
     if (!*loaded) return ClearStore();  // a record that does not decode
     views_->set_position(stored);
+    // The month the stored views stand in, so that its end is seen when the next month begins.
+    if (auto last = log_->Read(stored.seq); last.ok()) {
+      month_ends_at_ = MonthEndAfter(last->event().getRecordedAt(), options_.zone);
+    }
     auto snapshots = ListViewSnapshots(dir_);
     last_snapshot_seq_ = snapshots.empty() ? 0 : snapshots.back().seq;
     persisted_seq_ = stored.seq;
@@ -167,6 +179,7 @@ class Engine::Impl {
     if (!s.ok()) return FromRocks(s, "clearing the views");
     internal::ForgetSnapshots(dir_);
     last_snapshot_seq_ = 0;
+    month_ends_at_ = 0;
     base::WriterLock lock(views_mu_);
     views_ = MakeViewSet();
     persisted_seq_ = 0;
@@ -183,7 +196,9 @@ class Engine::Impl {
   // it recovers, and it may recover by itself with the failed batch missing or present: the
   // tables keep marking the changes until a write succeeds, so the next batch sends them again.
   // Until then the stored checkpoint is the last one whose records were all written.
-  Status Flush() REQUIRES(apply_mu_) {
+  // `month_end` names the month that ends at the views' position, if one does: the write is
+  // then followed by a month-end snapshot.
+  Status Flush(const std::string& month_end = "") REQUIRES(apply_mu_) {
     if (options_.before_flush && !options_.before_flush()) {
       crashed_ = true;
       return Status::Unavailable("the engine stopped before writing its views (simulated crash)");
@@ -220,13 +235,23 @@ class Engine::Impl {
       written = FromRocks(db_->Flush(flush), "writing the views to disk");
       persisted_seq_ = written_seq_;
     }
-    if (written.ok()) MaybeSnapshot();
+    if (written.ok()) MaybeSnapshot(month_end);
     return written;
   }
 
   // A snapshot for time travel once `snapshot_events` have been written since the last one. A
   // failure is logged and tried again at the next write: the live views do not depend on it.
-  void MaybeSnapshot() REQUIRES(apply_mu_) {
+  void MaybeSnapshot(const std::string& month_end) REQUIRES(apply_mu_) {
+    if (!month_end.empty()) {
+      Status taken = internal::TakeSnapshot(db_.get(), dir_, written_seq_, month_end);
+      if (taken.ok()) {
+        last_snapshot_seq_ = written_seq_;  // stands for an interval's snapshot too
+        ++snapshots_taken_;
+        internal::PruneSnapshots(dir_, options_.month_end_snapshots_kept, /*month_ends=*/true);
+        return;
+      }
+      std::fprintf(stderr, "views %s: %s\n", dir_.c_str(), taken.ToString().c_str());
+    }
     if (options_.snapshot_events == 0 ||
         written_seq_ < last_snapshot_seq_ + options_.snapshot_events) {
       return;
@@ -314,6 +339,27 @@ class Engine::Impl {
     return FromRocks(s, "writing the rebuilt views");
   }
 
+  // Whether the month that ends at `at` is kept. Each costs a write of the views and a flush of
+  // the store's memtable, which following live is nothing, but which a rebuild would pay at
+  // every month of the past: a catch-up further than `snapshot_events` from `head` keeps a month
+  // end only once that many events passed since the last snapshot, then every one.
+  bool KeepMonthEnd(uint64_t at, uint64_t head) const REQUIRES(apply_mu_) {
+    uint64_t spacing = options_.snapshot_events;
+    return spacing == 0 || head - at <= spacing || at - last_snapshot_seq_ >= spacing;
+  }
+
+  // How many of `events` (not empty) belong to the month of the views' position: all of them
+  // when month-end snapshots are not kept.
+  size_t MonthRun(std::span<const ledger::RecordedEvent> events) REQUIRES(apply_mu_) {
+    if (options_.month_end_snapshots_kept == 0) return events.size();
+    if (month_ends_at_ == 0) {  // the first event: no month ended before it
+      month_ends_at_ = MonthEndAfter(events[0].event().getRecordedAt(), options_.zone);
+    }
+    size_t run = 0;
+    while (run < events.size() && events[run].event().getRecordedAt() < month_ends_at_) ++run;
+    return run;
+  }
+
   Status ReopenStore() REQUIRES(apply_mu_) {
     db_.reset();
     rocksdb::DB* raw = nullptr;
@@ -342,21 +388,36 @@ class Engine::Impl {
         log_, flushed + 1, head, options_.batch_events, stop_,
         [&](const internal::EventBatch& events) -> Result<bool> {
           apply_mu_.AssertHeld();  // by CatchUp, which runs this replay
-          {
-            base::WriterLock lock(views_mu_);
-            Status applied = views_->ApplyBatch(events);
-            if (!applied.ok()) return applied;
-          }
-          uint64_t at = views_->position().seq;
-          bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
-          if (unwritten.ok() && (at_head || at - flushed >= options_.flush_events)) {
-            Status written = Flush();  // beside the readers: see Flush
-            if (crashed_) return written;
-            if (written.ok()) {
-              flushed = at;
-            } else {
-              unwritten = written;
+          // Applied a month at a time, so that the views are written and kept as they stand at
+          // each month's end.
+          std::span<const ledger::RecordedEvent> rest(events);
+          while (!rest.empty()) {
+            size_t run = MonthRun(rest);
+            if (run > 0) {
+              base::WriterLock lock(views_mu_);
+              Status applied = views_->ApplyBatch(rest.first(run));
+              if (!applied.ok()) return applied;
             }
+            uint64_t at = views_->position().seq;
+            std::string month_end;
+            if (run < rest.size()) {  // rest[run] is the first event of a later month
+              if (KeepMonthEnd(at, head)) {
+                month_end = base::LocalMonth(month_ends_at_ - 1, options_.zone);
+              }
+              month_ends_at_ = MonthEndAfter(rest[run].event().getRecordedAt(), options_.zone);
+            }
+            bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
+            if (unwritten.ok() &&
+                (!month_end.empty() || at_head || at - flushed >= options_.flush_events)) {
+              Status written = Flush(month_end);  // beside the readers: see Flush
+              if (crashed_) return written;
+              if (written.ok()) {
+                flushed = at;
+              } else {
+                unwritten = written;
+              }
+            }
+            rest = rest.subspan(run);
           }
           PublishApplied(views_->position());
           if (options_.progress) options_.progress(views_->position().seq, head);
@@ -482,6 +543,8 @@ class Engine::Impl {
   // The position of the last views written to the store.
   uint64_t written_seq_ GUARDED_BY(apply_mu_) = 0;
   Clock::time_point written_at_ GUARDED_BY(apply_mu_);
+  // When the month of the views' position ends (0: not known yet).
+  int64_t month_ends_at_ GUARDED_BY(apply_mu_) = 0;
   // The position of the newest snapshot of the store (0: none).
   uint64_t last_snapshot_seq_ GUARDED_BY(apply_mu_) = 0;
   std::atomic<uint64_t> snapshots_taken_{0};

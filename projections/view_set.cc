@@ -37,7 +37,7 @@ ViewSet::ViewSet(Fetch fetch) : fetch_(std::move(fetch)) {
   }
 }
 
-ledger::Status ViewSet::ApplyBatch(const std::vector<ledger::RecordedEvent>& events) {
+ledger::Status ViewSet::ApplyBatch(std::span<const ledger::RecordedEvent> events) {
   // Below this many events a second thread costs more than it saves.
   constexpr size_t kMinLaneRun = 512;
   size_t i = 0;

@@ -14,21 +14,33 @@ namespace internal {
 
 namespace {
 
-// A snapshot's folder name is its position, zero-padded so that names sort as positions do.
-std::string SnapshotName(uint64_t seq) {
+// A snapshot's folder name is its position, zero-padded so that names sort as positions do,
+// and "-YYYY-MM" after it for a month's end.
+std::string SnapshotName(uint64_t seq, const std::string& month) {
   char name[24];
   std::snprintf(name, sizeof name, "%020llu", static_cast<unsigned long long>(seq));
-  return name;
+  return month.empty() ? std::string(name) : std::string(name) + "-" + month;
 }
 
-// The position a folder name stands for; nullopt for anything else (a checkpoint still being
-// written is in a ".tmp" folder, and not a snapshot yet).
-std::optional<uint64_t> SnapshotSeq(const std::string& name) {
-  if (name.size() != 20 ||
-      !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+bool AllDigits(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// The snapshot a folder name stands for (its path and size not yet filled); nullopt for
+// anything else (a checkpoint still being written is in a ".tmp" folder, and not a snapshot).
+std::optional<ViewSnapshot> SnapshotFromName(const std::string& name) {
+  std::string_view seq = std::string_view(name).substr(0, 20);
+  if (name.size() < 20 || !AllDigits(seq)) return std::nullopt;
+  ViewSnapshot snapshot;
+  snapshot.seq = std::stoull(std::string(seq));
+  if (name.size() == 20) return snapshot;
+  std::string_view month = std::string_view(name).substr(20);
+  if (month.size() != 8 || month[0] != '-' || month[5] != '-' || !AllDigits(month.substr(1, 4)) ||
+      !AllDigits(month.substr(6))) {
     return std::nullopt;
   }
-  return std::stoull(name);
+  snapshot.month = std::string(month.substr(1));
+  return snapshot;
 }
 
 uint64_t FolderBytes(const fs::path& folder) {
@@ -46,14 +58,15 @@ uint64_t FolderBytes(const fs::path& folder) {
 
 std::string SnapshotsFolder(const std::string& dir) { return dir + "/snapshots"; }
 
-ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t seq) {
+ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t seq,
+                            const std::string& month) {
   std::error_code error;
   fs::create_directories(SnapshotsFolder(dir), error);
   if (error) {
     return ledger::Status::IOError("cannot create " + SnapshotsFolder(dir) + ": " +
                                    error.message());
   }
-  const std::string path = SnapshotsFolder(dir) + "/" + SnapshotName(seq);
+  const std::string path = SnapshotsFolder(dir) + "/" + SnapshotName(seq, month);
   if (fs::exists(path, error)) return ledger::Status::Ok();  // taken before a restart
   rocksdb::Checkpoint* raw = nullptr;
   auto s = rocksdb::Checkpoint::Create(db, &raw);
@@ -68,11 +81,14 @@ ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t se
   return ledger::Status::Ok();
 }
 
-void PruneSnapshots(const std::string& dir, size_t keep) {
-  std::vector<ViewSnapshot> all = ListViewSnapshots(dir);
-  for (size_t i = 0; i + keep < all.size(); ++i) {
+void PruneSnapshots(const std::string& dir, size_t keep, bool month_ends) {
+  std::vector<ViewSnapshot> kind;
+  for (auto& snapshot : ListViewSnapshots(dir)) {
+    if (snapshot.month.empty() != month_ends) kind.push_back(std::move(snapshot));
+  }
+  for (size_t i = 0; i + keep < kind.size(); ++i) {
     std::error_code ignored;
-    fs::remove_all(all[i].path, ignored);
+    fs::remove_all(kind[i].path, ignored);
   }
 }
 
@@ -96,9 +112,11 @@ std::vector<ViewSnapshot> ListViewSnapshots(const std::string& dir) {
   std::error_code error;
   const fs::path folder = internal::SnapshotsFolder(dir);
   for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    auto seq = internal::SnapshotSeq(it->path().filename().string());
-    if (!seq || !it->is_directory()) continue;
-    out.push_back({*seq, it->path().string(), internal::FolderBytes(it->path())});
+    auto snapshot = internal::SnapshotFromName(it->path().filename().string());
+    if (!snapshot || !it->is_directory()) continue;
+    snapshot->path = it->path().string();
+    snapshot->bytes = internal::FolderBytes(it->path());
+    out.push_back(std::move(*snapshot));
   }
   std::sort(out.begin(), out.end(),
             [](const ViewSnapshot& a, const ViewSnapshot& b) { return a.seq < b.seq; });

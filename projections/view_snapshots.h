@@ -1,5 +1,6 @@
 // Snapshots of the view store for time travel (EngineOptions::snapshot_events): RocksDB
-// checkpoints in DIR/snapshots/<seq, 20 digits>/, each a whole view store as of that position.
+// checkpoints in DIR/snapshots/<seq, 20 digits>/, each a whole view store as of that position,
+// or <seq>-<YYYY-MM>/ for the one at a month's end.
 // Private to projections/; tools list them through engine.h's ListViewSnapshots.
 #ifndef PROJECTIONS_VIEW_SNAPSHOTS_H_
 #define PROJECTIONS_VIEW_SNAPSHOTS_H_
@@ -21,11 +22,13 @@ std::string SnapshotsFolder(const std::string& dir);
 
 // Takes a snapshot of `db` (the store in `dir`, whose views are as of `seq`): RocksDB writes
 // the memtable out and hard-links every table file into a new folder, which appears complete
-// or not at all.
-ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t seq);
+// or not at all. `month` names the month that ends at `seq`, or is empty.
+ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t seq,
+                            const std::string& month = "");
 
-// Removes all but the newest `keep` snapshots. Failures are left for the next call.
-void PruneSnapshots(const std::string& dir, size_t keep);
+// Removes all but the newest `keep` snapshots of one kind: the month ends, or the others.
+// Failures are left for the next call.
+void PruneSnapshots(const std::string& dir, size_t keep, bool month_ends = false);
 
 // Removes every snapshot: after a rebuild they are of views that are gone.
 void ForgetSnapshots(const std::string& dir);

@@ -330,6 +330,84 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
   CHECK(kept == std::vector<uint64_t>{10});
 }
 
+TEST_CASE("a snapshot is kept at every month end, and time travel to one replays nothing",
+          "[engine][snapshots]") {
+  ViewFixture f;
+  // Recorded in January, February (from midnight in the district's zone, +08:00: still January
+  // 31st in UTC), March and April.
+  FileComplaint(f, "c-1", "lift", Cst("2025-01-05"));
+  FileComplaint(f, "c-2", "lift", Cst("2025-01-31 23:59"));
+  FileComplaint(f, "c-3", "lift", Cst("2025-02-01 00:00"));
+  FileComplaint(f, "c-4", "lift", Cst("2025-02-10"));
+  FileComplaint(f, "c-5", "lift", Cst("2025-03-03"));
+  FileComplaint(f, "c-6", "lift", Cst("2025-04-01"));
+  projections::EngineOptions options;
+  options.rebuild = true;
+  options.batch_events = 2;     // month ends fall between batches (at 2 and 4) and inside one (5)
+  options.snapshot_events = 0;  // no snapshots but the month ends'
+  options.month_end_snapshots_kept = 3;
+  options.write_interval = std::chrono::milliseconds(0);
+  options.as_of_cache = 0;
+  f.OpenEngine(options);
+  REQUIRE(f.engine().CatchUp().ok());
+  const std::string views_dir = f.dir().sub("views");
+  auto month_ends = [&] {
+    std::vector<std::pair<uint64_t, std::string>> out;
+    for (const auto& snapshot : projections::ListViewSnapshots(views_dir)) {
+      out.emplace_back(snapshot.seq, snapshot.month);
+    }
+    return out;
+  };
+  // January ends at 2: c-3 is in February in the district's zone.
+  using Kept = std::vector<std::pair<uint64_t, std::string>>;
+  CHECK(month_ends() == Kept{{2, "2025-01"}, {4, "2025-02"}, {5, "2025-03"}});
+  CHECK(f.engine().TimeTravel().snapshots_taken == 3);
+
+  auto end_of_february = f.engine().AsOf(4);
+  REQUIRE(end_of_february.ok());
+  CHECK(Total(**end_of_february) == 4);
+  CHECK(f.engine().TimeTravel().from_snapshot == 1);
+  CHECK(f.engine().TimeTravel().events_replayed == 0);
+
+  // Following live: May's first event ends April; the oldest of four is pruned.
+  FileComplaint(f, "c-7", "lift", Cst("2025-05-02"));
+  (void)f.views();
+  CHECK(month_ends() == Kept{{4, "2025-02"}, {5, "2025-03"}, {6, "2025-04"}});
+
+  // After a restart, the stored views know their month: June's first event ends May.
+  projections::EngineOptions reopened = options;
+  reopened.rebuild = false;
+  f.OpenEngine(reopened);
+  FileComplaint(f, "c-8", "lift", Cst("2025-06-01"));
+  (void)f.views();
+  CHECK(month_ends() == Kept{{5, "2025-03"}, {6, "2025-04"}, {7, "2025-05"}});
+}
+
+TEST_CASE("a rebuild keeps month ends once per snapshot interval, then every one near the head",
+          "[engine][snapshots]") {
+  ViewFixture f;
+  // One complaint a month, January to August 2025: month ends at positions 1 to 7.
+  for (int month = 1; month <= 8; ++month) {
+    FileComplaint(f, "c-" + std::to_string(month), "lift",
+                  Cst(("2025-0" + std::to_string(month) + "-15").c_str()));
+  }
+  projections::EngineOptions options;
+  options.rebuild = true;
+  options.snapshot_events = 3;
+  options.write_interval = std::chrono::milliseconds(0);
+  f.OpenEngine(options);
+  REQUIRE(f.engine().CatchUp().ok());
+  std::vector<std::pair<uint64_t, std::string>> kept;
+  for (const auto& snapshot : projections::ListViewSnapshots(f.dir().sub("views"))) {
+    kept.emplace_back(snapshot.seq, snapshot.month);
+  }
+  // 1 and 2: fewer than 3 events since the start. 3: kept. 4: one since. From 5 on the head
+  // (8) is 3 or fewer away: every month end. At the head, 8 is one event after 7: no interval
+  // snapshot.
+  using Kept = std::vector<std::pair<uint64_t, std::string>>;
+  CHECK(kept == Kept{{3, "2025-03"}, {5, "2025-05"}, {6, "2025-06"}, {7, "2025-07"}});
+}
+
 TEST_CASE("a snapshot of another log's views is not used for time travel", "[engine][snapshots]") {
   ViewFixture f;
   projections::EngineOptions options;

@@ -14,7 +14,7 @@
 // dashboard's folder), and the limits:
 // LEDGER_MAX_CONNECTIONS, LEDGER_WRITE_TIMEOUT, LEDGER_MAX_STREAMS, LEDGER_STREAM_QUEUE_BYTES,
 // LEDGER_WORK_THREADS, LEDGER_WORK_QUEUE, LEDGER_AS_OF_CACHE, LEDGER_VIEWS_SNAPSHOT_EVENTS,
-// LEDGER_VIEWS_SNAPSHOTS, LEDGER_CHECKPOINT_INTERVAL,
+// LEDGER_VIEWS_SNAPSHOTS, LEDGER_VIEWS_MONTH_SNAPSHOTS, LEDGER_CHECKPOINT_INTERVAL,
 // LEDGER_VERIFY_INTERVAL.
 
 #include <CLI/CLI.hpp>
@@ -132,6 +132,11 @@ void AddOptions(CLI::App& app, Settings* s) {
   app.add_option("--views-snapshots", s->engine_options.snapshots_kept,
                  "snapshots of the views kept, the newest (see ledgerctl stats for their size)")
       ->envname("LEDGER_VIEWS_SNAPSHOTS")
+      ->capture_default_str();
+  app.add_option("--views-month-snapshots", s->engine_options.month_end_snapshots_kept,
+                 "snapshots of the views at month ends (in +08:00) kept, the newest, apart from "
+                 "the ones above (0: none)")
+      ->envname("LEDGER_VIEWS_MONTH_SNAPSHOTS")
       ->capture_default_str();
   app.add_option("--checkpoint-interval", s->checkpoint_interval_ms,
                  "milliseconds between signed checkpoints of the head (when it moved)")

@@ -9,9 +9,11 @@
 //   read     the ledger read forward in batches and every event decoded (the floor of a rebuild)
 //   apply    every view applied to events already in memory, batch by batch
 //   rebuild  what `ledgerctl rebuild` does: read and apply together, then write the views
-//            (the time to close the store after it is printed apart)
-// and prints events per second and the ratios rebuild/read and apply/read. Printed, never
-// asserted: the machine is shared.
+//            (the time to close the store after it is printed apart), with the views written
+//            and kept at every month end, as ledgerd does by default
+//   flat     the same rebuild without month-end snapshots: what they cost
+// and prints events per second and the ratios rebuild/read, apply/read and rebuild/flat.
+// Printed, never asserted: the machine is shared.
 
 #include <CLI/CLI.hpp>
 
@@ -35,6 +37,26 @@ using bench::Clock;
 using bench::Seconds;
 
 constexpr size_t kBatch = 16384;
+
+// One rebuild into a new `views_dir`, timed: the rebuild, then closing the store.
+ledger::Status TimeRebuild(ledger::Ledger* log, const std::string& views_dir,
+                           size_t month_end_snapshots, double* rebuild_s, double* close_s) {
+  fs::remove_all(views_dir);
+  projections::EngineOptions options;
+  options.rebuild = true;
+  options.month_end_snapshots_kept = month_end_snapshots;
+  auto engine = projections::Engine::Open(log, views_dir, options);
+  if (!engine.ok()) return engine.status();
+  auto t0 = Clock::now();
+  auto rebuilt = (*engine)->Rebuild();
+  if (!rebuilt.ok()) return rebuilt;
+  *rebuild_s = Seconds(t0, Clock::now());
+  auto t1 = Clock::now();
+  engine->reset();
+  *close_s = Seconds(t1, Clock::now());
+  fs::remove_all(views_dir);
+  return ledger::Status::Ok();
+}
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "bench_replay: %s\n", what.c_str());
@@ -91,7 +113,7 @@ int main(int argc, char** argv) {
   app.add_option("--data", data, "folder holding the ledger (DIR/ledger)")->required();
   app.add_option("--rounds", rounds, "measured rounds")->check(CLI::Range(1, 20));
   app.add_option("--only", only, "run one phase alone, for a profiler")
-      ->check(CLI::IsMember({"read", "apply", "rebuild", "views"}));
+      ->check(CLI::IsMember({"read", "apply", "rebuild", "flat", "views"}));
   app.add_flag("--simulate", simulate_first, "simulate a district into a new DIR first");
   app.add_option("--estates", estates, "estates to simulate")->check(CLI::Range(4, 100));
   app.add_option("--households", households, "households per estate")->check(CLI::Range(10, 20000));
@@ -111,14 +133,14 @@ int main(int argc, char** argv) {
   auto wanted = [&](const char* phase) { return only.empty() || only == phase; };
   uint64_t events = log->get()->Head().seq;
   // The fastest round of each phase: on a shared machine the others are slowed by neighbours.
-  double best_read = 0, best_apply = 0, best_rebuild = 0, best_write = 0;
+  double best_read = 0, best_apply = 0, best_rebuild = 0, best_write = 0, best_flat = 0;
   auto keep_best = [](double* best, double s) {
     if (s > 0 && (*best == 0 || s < *best)) *best = s;
   };
   auto rate = [&events](double s) { return s > 0 ? static_cast<double>(events) / s : 0.0; };
   auto ratio = [](double base, double s) { return s > 0 ? base / s : 0.0; };
   for (int round = 1; round <= rounds; ++round) {
-    double read_s = 0, apply_s = 0, rebuild_s = 0, write_s = 0;
+    double read_s = 0, apply_s = 0, rebuild_s = 0, write_s = 0, flat_s = 0;
     if (wanted("read")) {
       auto t0 = Clock::now();
       auto read = ReadAll(log->get(), nullptr);
@@ -172,36 +194,37 @@ int main(int argc, char** argv) {
       }
     }
     if (wanted("rebuild")) {
-      fs::remove_all(views_dir);
-      projections::EngineOptions options;
-      options.rebuild = true;
-      auto engine = projections::Engine::Open(log->get(), views_dir, options);
-      if (!engine.ok()) return Fail(engine.status().ToString());
-      auto t2 = Clock::now();
-      auto rebuilt = (*engine)->Rebuild();
-      if (!rebuilt.ok()) return Fail(rebuilt.ToString());
-      rebuild_s = Seconds(t2, Clock::now());
-      auto t3 = Clock::now();
-      engine->reset();
-      write_s = Seconds(t3, Clock::now());
-      fs::remove_all(views_dir);
+      auto s =
+          TimeRebuild(log->get(), views_dir, projections::EngineOptions{}.month_end_snapshots_kept,
+                      &rebuild_s, &write_s);
+      if (!s.ok()) return Fail(s.ToString());
+    }
+    if (wanted("flat")) {
+      double ignored = 0;
+      auto s = TimeRebuild(log->get(), views_dir, 0, &flat_s, &ignored);
+      if (!s.ok()) return Fail(s.ToString());
     }
 
     keep_best(&best_read, read_s);
     keep_best(&best_apply, apply_s);
     keep_best(&best_rebuild, rebuild_s);
     keep_best(&best_write, write_s);
+    keep_best(&best_flat, flat_s);
     std::printf(
         "round %d: %llu events | read %.0f/s | apply %.0f/s | rebuild %.0f/s (then %.2f s "
-        "closing the store) | rebuild/read %.2f | apply/read %.2f\n",
+        "closing the store) | without month-end snapshots %.0f/s | rebuild/read %.2f | "
+        "apply/read %.2f | rebuild/flat %.2f\n",
         round, static_cast<unsigned long long>(events), rate(read_s), rate(apply_s),
-        rate(rebuild_s), write_s, ratio(read_s, rebuild_s), ratio(read_s, apply_s));
+        rate(rebuild_s), write_s, rate(flat_s), ratio(read_s, rebuild_s), ratio(read_s, apply_s),
+        ratio(flat_s, rebuild_s));
     std::fflush(stdout);
   }
   std::printf(
       "best of %d: %llu events | read %.0f/s | apply %.0f/s | rebuild %.0f/s (then %.2f s "
-      "closing the store) | rebuild/read %.2f | apply/read %.2f\n",
+      "closing the store) | without month-end snapshots %.0f/s | rebuild/read %.2f | "
+      "apply/read %.2f | rebuild/flat %.2f\n",
       rounds, static_cast<unsigned long long>(events), rate(best_read), rate(best_apply),
-      rate(best_rebuild), best_write, ratio(best_read, best_rebuild), ratio(best_read, best_apply));
+      rate(best_rebuild), best_write, rate(best_flat), ratio(best_read, best_rebuild),
+      ratio(best_read, best_apply), ratio(best_flat, best_rebuild));
   return 0;
 }

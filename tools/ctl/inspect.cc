@@ -104,8 +104,8 @@ int PrintStats(const std::string& data) {
   std::cout << "event bytes " << bytes << " (" << (head.seq ? bytes / head.seq : 0)
             << " per event)\n";
   for (const auto& [type, n] : by_type) std::cout << "  " << type << "\t" << n << "\n";
-  // Time travel's starting points (ledgerd --views-snapshot-events, --views-snapshots): what
-  // the retention keeps, and what it costs on disk.
+  // Time travel's starting points (ledgerd --views-snapshot-events, --views-snapshots,
+  // --views-month-snapshots): what the retention keeps, and what it costs on disk.
   auto snapshots = projections::ListViewSnapshots(data + "/views");
   uint64_t snapshot_bytes = 0;
   for (const auto& snapshot : snapshots) snapshot_bytes += snapshot.bytes;
@@ -117,7 +117,9 @@ int PrintStats(const std::string& data) {
   }
   std::cout << "\n";
   for (const auto& snapshot : snapshots) {
-    std::cout << "  at " << snapshot.seq << "\t" << snapshot.bytes << " bytes\n";
+    std::cout << "  at " << snapshot.seq << "\t" << snapshot.bytes << " bytes";
+    if (!snapshot.month.empty()) std::cout << "\tthe end of " << snapshot.month;
+    std::cout << "\n";
   }
   return 0;
 }

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/civil_time.h"
 #include "base/mutex.h"
 #include "ledger/ledger.h"
 #include "projections/view_set.h"
@@ -57,6 +58,12 @@ struct EngineOptions {
   // more events after the last one (0: none). The newest `snapshots_kept` are kept.
   uint64_t snapshot_events = 100000;
   size_t snapshots_kept = 12;
+  // And at every month end: the views as of the last event recorded in a month, in `zone` (the
+  // district's, in which the views count days and months), taken when the first event of a
+  // later month is applied. The newest `month_end_snapshots_kept` are kept (0: none taken),
+  // apart from the ones above: time travel to a month's end replays nothing.
+  size_t month_end_snapshots_kept = 24;
+  base::TimeZone zone = base::TimeZone::China();
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).
   std::function<bool()> before_flush;
@@ -65,6 +72,7 @@ struct EngineOptions {
 // One snapshot of the view store (see EngineOptions::snapshot_events).
 struct ViewSnapshot {
   uint64_t seq = 0;    // the position its views reflect
+  std::string month;   // "YYYY-MM" for the snapshot at that month's end, else empty
   std::string path;    // its folder
   uint64_t bytes = 0;  // the size of its files, most of them shared with the store by hard links
 };

@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -43,7 +44,7 @@ class ViewSet {
   // Applies events in order, as Apply() one by one would. Long runs without corrections are
   // applied in two lanes at once: the audit index on a thread of its own, the other views on the
   // calling one. No view reads the audit index, and the audit index reads no other view.
-  ledger::Status ApplyBatch(const std::vector<ledger::RecordedEvent>& events);
+  ledger::Status ApplyBatch(std::span<const ledger::RecordedEvent> events);
 
   // Every view, in the order they are applied (views used by others come first).
   const std::vector<Projection*>& all() const { return all_; }
