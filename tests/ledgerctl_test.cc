@@ -138,7 +138,20 @@ TEST_CASE("verify - rebuild - stats and the reports in every format", "[ledgerct
   INFO(verified.out);
   REQUIRE(verified.exit_code == 0);
   CHECK_THAT(verified.out, Catch::Contains("chain ok") && Catch::Contains("views ok"));
-  CHECK(Ledgerctl("stats --data " + data).exit_code == 0);
+  // Two simulated years from January 2024, so far from the head that every month end but the
+  // last month's is kept, with their snapshots listed.
+  Run stats = Ledgerctl("stats --data " + data);
+  REQUIRE(stats.exit_code == 0);
+  CHECK_THAT(stats.out, Catch::Contains("the end of 2024-01") &&
+                            Catch::Contains("the end of 2025-11") &&
+                            !Catch::Contains("the end of 2025-12"));
+  // The retention is ledgerd's setting of the same name; a rebuild forgets the earlier ones.
+  REQUIRE(Ledgerctl("rebuild --data " + data + " --views-month-snapshots 2").exit_code == 0);
+  stats = Ledgerctl("stats --data " + data);
+  CHECK_THAT(stats.out, !Catch::Contains("the end of 2024-01") &&
+                            !Catch::Contains("the end of 2025-09") &&
+                            Catch::Contains("the end of 2025-10") &&
+                            Catch::Contains("the end of 2025-11"));
 
   Run json = Ledgerctl("report star-evaluation --data " + data + " --year 2025");
   INFO(json.out.substr(0, 500));

@@ -36,7 +36,8 @@ int TailEvents(const std::string& data, size_t count, bool follow);
 
 // --- the views (rebuild.cc) ---
 
-int RebuildViews(const std::string& data);
+// Keeps time travel's starting points as ledgerd would with the same settings.
+int RebuildViews(const std::string& data, uint64_t snapshot_events, size_t month_snapshots);
 
 // --- copies of the folder (backup.cc) ---
 

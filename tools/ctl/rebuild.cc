@@ -11,13 +11,15 @@ namespace ctl {
 
 using Clock = std::chrono::steady_clock;
 
-int RebuildViews(const std::string& data) {
+int RebuildViews(const std::string& data, uint64_t snapshot_events, size_t month_snapshots) {
   auto log = OpenLedger(data, false);
   if (!log.ok()) return Fail(log.status());
   ProgressLine progress("rebuild");
   projections::EngineOptions options;
   options.progress = progress.fn();
   options.rebuild = true;
+  options.snapshot_events = snapshot_events;
+  options.month_end_snapshots_kept = month_snapshots;
   auto engine = projections::Engine::Open(log->get(), data + "/views", options);
   if (!engine.ok()) return Fail(engine.status());
   auto start = Clock::now();
