@@ -345,7 +345,7 @@ class Engine::Impl {
   // end only once that many events passed since the last snapshot, then every one.
   bool KeepMonthEnd(uint64_t at, uint64_t head) const REQUIRES(apply_mu_) {
     uint64_t spacing = options_.snapshot_events;
-    return spacing == 0 || head - at <= spacing || at - last_snapshot_seq_ >= spacing;
+    return spacing == 0 || at + spacing >= head || at - last_snapshot_seq_ >= spacing;
   }
 
   // How many of `events` (not empty) belong to the month of the views' position: all of them

@@ -77,8 +77,8 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# A field of a driver's result line: field "appends ... eps=123 ..." eps -> 123
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1" | head -1; }
+# field, per_event, start_ledgerd
+source tools/bench/lib.sh
 # A free TCP port on loopback (bounded number of tries).
 free_port() {
   for _ in $(seq 1 50); do
@@ -88,7 +88,6 @@ free_port() {
   return 1
 }
 kib_mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
-per_event() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.0f", (n > 0 ? b / n : 0) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 num() { awk -v x="$1" 'BEGIN { s = sprintf("%.0f", x); n = length(s); o = "";
   for (i = 1; i <= n; i++) { o = o substr(s, i, 1); if ((n - i) % 3 == 0 && i < n) o = o "," }
@@ -221,15 +220,8 @@ ADMIN=$("$B/ledgerctl" token create --data "$DATA" --role admin --actor person/b
 # head at most every 10 s, and one at once for each receipt no checkpoint covers yet.
 "$B/ledgerctl" init --data "$DATA" --origin bench.invalid/ledger >/dev/null
 say "starting ledgerd (sync on)"
-"$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$DATA" --sync 1 >"$WORK/ledgerd.log" 2>&1 &
-LEDGERD_PID=$!
-for _ in $(seq 1 600); do
-  grep -q 'listening on' "$WORK/ledgerd.log" && break
-  kill -0 "$LEDGERD_PID" 2>/dev/null || { cat "$WORK/ledgerd.log" >&2; exit 1; }
-  sleep 0.2
-done
-LPORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/ledgerd.log")
-[ -n "$LPORT" ] || { say "ledgerd did not start"; cat "$WORK/ledgerd.log" >&2; exit 1; }
+start_ledgerd "$DATA" "$WORK/ledgerd.log" 600
+LPORT=$LEDGERD_PORT
 
 # --- 4. queries while appends run, before the throughput runs below grow the views ------------
 YEAR=2025

@@ -78,9 +78,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 trap 'say "failed at line $LINENO"' ERR
 
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1" | head -1; }
+# field, per_event, start_ledgerd
+source tools/bench/lib.sh
 kib_mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
-per_event() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.0f", (n > 0 ? b / n : 0) }'; }
 # p50 and p99 (the nearest rank) of the numbers on stdin, in ms with two decimals.
 percentiles() {
   sort -n | awk '{ v[NR] = $1 } END {
@@ -126,15 +126,8 @@ for size in "${SIZES[@]}"; do
   WORKER=$("$B/ledgerctl" token create --data "$DATA" --role communityWorker \
     --actor person/scale-worker --estate estate/e02)
   say "starting ledgerd on $events events"
-  "$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$DATA" --sync 1 >"$WORK/ledgerd.log" 2>&1 &
-  LEDGERD_PID=$!
-  for _ in $(seq 1 1500); do
-    grep -q 'listening on' "$WORK/ledgerd.log" && break
-    kill -0 "$LEDGERD_PID" 2>/dev/null || { cat "$WORK/ledgerd.log" >&2; exit 1; }
-    sleep 0.2
-  done
-  PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/ledgerd.log")
-  [ -n "$PORT" ] || { say "ledgerd did not start"; cat "$WORK/ledgerd.log" >&2; exit 1; }
+  start_ledgerd "$DATA" "$WORK/ledgerd.log" 1500
+  PORT=$LEDGERD_PORT
   URL="http://127.0.0.1:$PORT"
   loaded_hwm=$(kib_mib "$(status_kib VmHWM)"); loaded_rss=$(kib_mib "$(status_kib VmRSS)")
 
