@@ -44,8 +44,10 @@ void Setup(ViewFixture& f, int64_t at) {
     a.setEffectiveFrom("2025-01-01");
     a.getRules().initTimeBank().setPointsPerHourCenti(100);  // one point an hour
   });
+  // The bindings are copied into the lambdas by name: C++20 (and clang 14) cannot capture a
+  // structured binding implicitly.
   for (auto [id, name] : {std::pair{kEstate, "丽水小区"}, std::pair{kOther, "青山小区"}}) {
-    f.Add(id, at, [&](Payload::Builder p) {
+    f.Add(id, at, [&, id = id, name = name](Payload::Builder p) {
       auto e = p.initEstateRegistered();
       e.setEstateId(id);
       e.setName(name);
@@ -54,7 +56,7 @@ void Setup(ViewFixture& f, int64_t at) {
   }
   for (auto [id, name] : {std::pair{"company/hs", "和顺物业"}, std::pair{"company/xf", "幸福物业"},
                           std::pair{"company/qs", "青山物业"}}) {
-    f.Add(id, at, [&](Payload::Builder p) {
+    f.Add(id, at, [&, id = id, name = name](Payload::Builder p) {
       auto c = p.initCompanyRegistered();
       c.setCompanyId(id);
       c.setName(name);
@@ -83,14 +85,14 @@ void Setup(ViewFixture& f, int64_t at) {
   for (auto [id, estate] :
        {std::pair{"household/h-1", kEstate}, std::pair{"household/h-2", kEstate},
         std::pair{"household/h-9", kOther}}) {
-    f.Add(id, at, [&](Payload::Builder p) {
+    f.Add(id, at, [&, id = id, estate = estate](Payload::Builder p) {
       auto h = p.initHouseholdRegistered();
       h.setHouseholdId(id);
       h.setEstateId(estate);
     });
   }
   for (auto [id, party] : {std::pair{"person/p-1", true}, std::pair{"person/p-2", false}}) {
-    f.Add(id, at, [&](Payload::Builder p) {
+    f.Add(id, at, [&, id = id, party = party](Payload::Builder p) {
       auto r = p.initPersonRegistered();
       r.setPersonId(id);
       r.setName(id);
