@@ -148,10 +148,9 @@ TEST_CASE("verify - rebuild - stats and the reports in every format", "[ledgerct
   // The retention is ledgerd's setting of the same name; a rebuild forgets the earlier ones.
   REQUIRE(Ledgerctl("rebuild --data " + data + " --views-month-snapshots 2").exit_code == 0);
   stats = Ledgerctl("stats --data " + data);
-  CHECK_THAT(stats.out, !Catch::Contains("the end of 2024-01") &&
-                            !Catch::Contains("the end of 2025-09") &&
-                            Catch::Contains("the end of 2025-10") &&
-                            Catch::Contains("the end of 2025-11"));
+  CHECK_THAT(stats.out,
+             !Catch::Contains("the end of 2024-01") && !Catch::Contains("the end of 2025-09") &&
+                 Catch::Contains("the end of 2025-10") && Catch::Contains("the end of 2025-11"));
 
   Run json = Ledgerctl("report star-evaluation --data " + data + " --year 2025");
   INFO(json.out.substr(0, 500));
@@ -252,6 +251,13 @@ TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[led
   int pid = 0;
   REQUIRE(fscanf(pipe, "%d", &pid) == 1);
   pclose(pipe);
+  // Stopped however the test ends: a failed REQUIRE below would otherwise leave it running.
+  struct StopOnExit {
+    int pid;
+    ~StopOnExit() {
+      if (pid > 0) kill(pid, SIGTERM);
+    }
+  } server{pid};
   std::string url;
   for (int i = 0; i < 200 && url.empty(); ++i) {
     std::ifstream in(log_file);
@@ -280,6 +286,7 @@ TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[led
   INFO(backup.out);
   CHECK(backup.exit_code == 0);
   kill(pid, SIGTERM);
+  server.pid = 0;
   usleep(500'000);
   Run restored = Ledgerctl("restore --from " + dir.sub("copy") + " --data " + dir.sub("again"));
   INFO(restored.out);
