@@ -6,7 +6,7 @@
 // read; the changes are forgotten (ForgetChanges) only once the store has taken them, so a
 // failed write loses none of them and the next write sends them again.
 // Tables are not thread-safe on their own: the engine applies events and forgets changes under
-// an exclusive lock, and queries and writes read under a shared one.
+// an exclusive lock; queries read under a shared one, and the engine's writes read beside them.
 
 #pragma once
 
@@ -46,8 +46,6 @@ class TableBase {
   virtual void WriteWhole(const std::string& prefix, StateSink* sink) const = 0;
   // The store has taken the changes: forgets them, and the rows of erased records.
   virtual void ForgetChanges() = 0;
-  // Records changed since the last ForgetChanges().
-  virtual size_t changed() const = 0;
   // Restores one stored record; false if its bytes do not decode.
   virtual bool LoadRow(std::string_view key, std::string_view value) = 0;
   virtual void Clear() = 0;
@@ -147,7 +145,6 @@ class Table final : public TableBase {
     }
     dirty_.clear();
   }
-  size_t changed() const override { return dirty_.size(); }
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
     if (!Deserialize(value, &v)) return false;
