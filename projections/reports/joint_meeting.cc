@@ -76,13 +76,6 @@ VolunteerClaimRecord ClaimAt(const VolunteerClaimRecord& claim, int64_t now_ms,
   return at;
 }
 
-// When a claim counts for a period, as the time-bank view decides it: its service day if
-// given, else when it was claimed.
-int64_t ClaimInstant(const VolunteerClaimRecord& claim) {
-  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, kZone);
-  return claim.claimed_at;
-}
-
 void FillRate(uint32_t numerator, uint32_t denominator, schema::JointMeetingRate::Builder out) {
   out.setNumerator(numerator);
   out.setDenominator(denominator);
@@ -135,8 +128,7 @@ void ComplaintsSection(const ViewSet& views, const ItemPage& page, const std::st
   Answers answers;
   uint32_t filed = 0, unresolved = 0, resolved = 0, escalated = 0, reopened = 0, left_out = 0;
   std::vector<std::pair<ComplaintRecord, ComplaintState>> still_open;
-  views.complaints.complaints().ForEach([&](const std::string&, const ComplaintRecord& record) {
-    if (!Complaints::Counts(record, until_now)) return;
+  views.complaints.ForEachCounted(until_now, [&](const ComplaintRecord& record) {
     bool in_period = Complaints::Counts(record, period);
     uint32_t dropped = 0;
     ComplaintRecord c = ComplaintAt(record, to_ms, &dropped);
@@ -204,8 +196,7 @@ void RepairsSection(const ViewSet& views, const ItemPage& page, const std::strin
   std::map<std::string, uint32_t> satisfaction;
   uint32_t completed = 0, open = 0, left_out = 0;
   std::vector<std::pair<RepairRecord, RepairState>> overdue;
-  views.repairs.repairs().ForEach([&](const std::string&, const RepairRecord& record) {
-    if (!Repairs::Counts(record, until_now)) return;
+  views.repairs.ForEachCounted(until_now, [&](const RepairRecord& record) {
     bool in_period = Repairs::Counts(record, period);
     uint32_t dropped = 0;
     RepairRecord r = RepairAt(record, to_ms, &dropped);
@@ -250,10 +241,11 @@ void VolunteeringSection(const ViewSet& views, const std::string& estate_id, int
                          int64_t to_ms, schema::JointMeetingVolunteering::Builder out) {
   HoursTally all, party;
   uint32_t unpriced = 0, ignored = 0, decisions_left_out = 0, claims_left_out = 0;
-  views.time_bank.claims().ForEach([&](const std::string&, const VolunteerClaimRecord& record) {
-    if (record.claim_seq == 0 || record.estate_id != estate_id) return;
-    int64_t instant = ClaimInstant(record);
-    if (instant < from_ms || instant >= to_ms) return;
+  Filter period;
+  period.estate = estate_id;
+  period.from_ms = from_ms;
+  period.to_ms = to_ms;
+  views.time_bank.ForEachCounted(period, [&](const VolunteerClaimRecord& record) {
     if (record.claimed_at > to_ms) {
       ++claims_left_out;
       return;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -63,6 +64,12 @@ struct Evaluation {
 struct YearFacts {
   std::vector<const ComplaintRecord*> complaints;  // filed in the year
   std::vector<const RepairRecord*> repairs;        // requested in the year
+  // The same, by the company they are attributed to and by estate, so that a subject's row
+  // reads its own.
+  std::map<std::string_view, std::vector<const ComplaintRecord*>> complaints_by_company,
+      complaints_by_estate;
+  std::map<std::string_view, std::vector<const RepairRecord*>> repairs_by_company,
+      repairs_by_estate;
   // Follow-up calls made in the year, by the company of the complaint or repair.
   std::map<std::string, SatisfactionTally> complaint_follow_ups, repair_follow_ups;
   // Survey answers given in the year, by the company they count for and by estate.
@@ -76,7 +83,11 @@ struct YearFacts {
 void GatherComplaints(const ViewSet& views, const YearFrame& frame, YearFacts* facts) {
   views.complaints.complaints().ForEach([&](const std::string&, const ComplaintRecord& c) {
     if (c.filed_seq == 0) return;
-    if (frame.Contains(c.filed_at)) facts->complaints.push_back(&c);
+    if (frame.Contains(c.filed_at)) {
+      facts->complaints.push_back(&c);
+      facts->complaints_by_company[c.company_id].push_back(&c);
+      facts->complaints_by_estate[c.estate_id].push_back(&c);
+    }
     for (const auto& fu : c.follow_ups) {
       if (frame.Contains(fu.at)) facts->complaint_follow_ups[c.company_id].Add(fu.satisfaction);
     }
@@ -86,7 +97,11 @@ void GatherComplaints(const ViewSet& views, const YearFrame& frame, YearFacts* f
 void GatherRepairs(const ViewSet& views, const YearFrame& frame, YearFacts* facts) {
   views.repairs.repairs().ForEach([&](const std::string&, const RepairRecord& r) {
     if (r.requested_seq == 0) return;
-    if (frame.Contains(r.requested_at)) facts->repairs.push_back(&r);
+    if (frame.Contains(r.requested_at)) {
+      facts->repairs.push_back(&r);
+      facts->repairs_by_company[r.company_id].push_back(&r);
+      facts->repairs_by_estate[r.estate_id].push_back(&r);
+    }
     for (const auto& fu : r.follow_ups) {
       if (frame.Contains(fu.at)) facts->repair_follow_ups[r.company_id].Add(fu.satisfaction);
     }
@@ -158,6 +173,15 @@ std::vector<Interval> ManagerIntervals(const PersonRecord& person, const YearFra
   return out;
 }
 
+// The records of `key` in a grouping of YearFacts, or none.
+template <class Record>
+const std::vector<const Record*>& Group(
+    const std::map<std::string_view, std::vector<const Record*>>& groups, std::string_view key) {
+  static const std::vector<const Record*> kNone;
+  auto it = groups.find(key);
+  return it == groups.end() ? kNone : it->second;
+}
+
 bool InIntervals(const std::vector<Interval>& intervals, const std::string& estate, int64_t day) {
   for (const auto& i : intervals) {
     if (i.estate == estate && day >= i.first_day && day <= i.last_day) return true;
@@ -216,16 +240,13 @@ void AddCompanyFigures(const Registers& registers, const YearFacts& facts, const
   }
   uint32_t filed = 0;
   std::map<std::string, uint32_t> by_estate;
-  for (const auto* c : facts.complaints) {
-    if (c->company_id != id) continue;
+  for (const auto* c : Group(facts.complaints_by_company, id)) {
     ++filed;
     ++by_estate[c->estate_id];
   }
   ComplaintFigures(filed, by_estate, exposure, frame, rule, "attributed to " + id, &row->figures);
   RepairTally tally;
-  for (const auto* r : facts.repairs) {
-    if (r->company_id == id) tally.Add(*r, frame);
-  }
+  for (const auto* r : Group(facts.repairs_by_company, id)) tally.Add(*r, frame);
   row->figures.push_back(RepairFigure(tally, "attributed to " + id, frame.year));
   SatisfactionTally follow_ups;
   uint32_t from_complaints = 0, from_repairs = 0;
@@ -275,20 +296,24 @@ void AddManagerFigures(const Registers& registers, const YearFacts& facts, const
   }
   std::string whose = "in the estates " + id + " managed (" +
                       (appointed.empty() ? std::string("none") : appointed) + ")";
+  std::set<std::string_view> estates;
+  for (const auto& i : intervals) estates.insert(i.estate);
   uint32_t filed = 0;
   std::map<std::string, uint32_t> by_estate;
-  for (const auto* c : facts.complaints) {
-    if (!InIntervals(intervals, c->estate_id, LocalDay(c->filed_at, frame.zone))) continue;
-    ++filed;
-    ++by_estate[c->estate_id];
-  }
-  ComplaintFigures(filed, by_estate, exposure, frame, rule, whose, &row->figures);
   RepairTally tally;
-  for (const auto* r : facts.repairs) {
-    if (InIntervals(intervals, r->estate_id, LocalDay(r->requested_at, frame.zone))) {
-      tally.Add(*r, frame);
+  for (std::string_view estate : estates) {
+    for (const auto* c : Group(facts.complaints_by_estate, estate)) {
+      if (!InIntervals(intervals, c->estate_id, LocalDay(c->filed_at, frame.zone))) continue;
+      ++filed;
+      ++by_estate[c->estate_id];
+    }
+    for (const auto* r : Group(facts.repairs_by_estate, estate)) {
+      if (InIntervals(intervals, r->estate_id, LocalDay(r->requested_at, frame.zone))) {
+        tally.Add(*r, frame);
+      }
     }
   }
+  ComplaintFigures(filed, by_estate, exposure, frame, rule, whose, &row->figures);
   row->figures.push_back(RepairFigure(tally, whose, frame.year));
 }
 

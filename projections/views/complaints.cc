@@ -194,6 +194,11 @@ void Complaints::Void(const EventContext& e) {
                 [&](const ComplaintStepRecord& s) { return s.seq == e.seq; });
 }
 
+std::optional<OrderKey> Complaints::EstateAndFiled(const ComplaintRecord& c) {
+  if (c.filed_seq == 0) return std::nullopt;
+  return OrderKey{c.estate_id, c.filed_at};
+}
+
 bool Complaints::Counts(const ComplaintRecord& c, const Filter& f) {
   return c.filed_seq != 0 && f.Matches(c.estate_id, f.estate) &&
          f.Matches(c.company_id, f.company) && f.Matches(c.category, f.category) &&
@@ -207,8 +212,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   std::vector<double> to_ack, to_reply, to_resolve;
   std::vector<std::pair<const ComplaintRecord*, ComplaintState>> matched;
   uint32_t total = 0, open = 0, resolved = 0, reopened = 0, escalated = 0;
-  complaints_.ForEach([&](const std::string&, const ComplaintRecord& c) {
-    if (!Counts(c, f)) return;
+  ForEachCounted(f, [&](const ComplaintRecord& c) {
     ComplaintState s = Derive(c);
     if (!f.Matches(s.status, f.status)) return;
     ++total;
@@ -264,8 +268,7 @@ void Complaints::ReplyBoard(const Filter& f, schema::ReplyBoard::Builder out) co
   std::vector<Entry> entries;
   Filter estate_only;
   estate_only.estate = f.estate;
-  complaints_.ForEach([&](const std::string&, const ComplaintRecord& c) {
-    if (!Counts(c, estate_only)) return;
+  ForEachCounted(estate_only, [&](const ComplaintRecord& c) {
     for (const auto& step : c.steps) {
       if (step.kind == static_cast<int>(ComplaintStepKind::kReplied) && f.InPeriod(step.at)) {
         entries.push_back({&c, &step});

@@ -390,6 +390,11 @@ uint32_t Registers::HouseholdCount(const std::string& estate_id) const {
   return registered ? *registered : 0;
 }
 
+std::optional<OrderKey> Registers::EstateOf(const HouseholdRecord& household) {
+  if (household.estate_id.empty()) return std::nullopt;
+  return OrderKey{household.estate_id, 0};
+}
+
 std::string Registers::EstateOfHousehold(const std::string& household_id) const {
   const HouseholdRecord* h = households_.Find(household_id);
   return h ? h->estate_id : "";

@@ -223,6 +223,11 @@ void Repairs::Void(const EventContext& e) {
   ResolveCompany(r);
 }
 
+std::optional<OrderKey> Repairs::EstateAndRequested(const RepairRecord& r) {
+  if (r.requested_seq == 0) return std::nullopt;
+  return OrderKey{r.estate_id, r.requested_at};
+}
+
 bool Repairs::Counts(const RepairRecord& r, const Filter& f) {
   return r.requested_seq != 0 && f.Matches(r.estate_id, f.estate) &&
          f.Matches(r.company_id, f.company) && f.Matches(r.category, f.category) &&
@@ -235,8 +240,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   std::map<std::string, uint32_t> by_status, satisfaction;
   uint32_t open = 0, overdue = 0, done = 0, done_within = 0, done_late = 0, followed_up = 0;
   std::vector<std::pair<const RepairRecord*, RepairState>> matched;
-  repairs_.ForEach([&](const std::string&, const RepairRecord& r) {
-    if (!Counts(r, f)) return;
+  ForEachCounted(f, [&](const RepairRecord& r) {
     RepairState s = Derive(r);
     const char* status = RepairStatus(r, s, now_ms);
     if (!f.Matches(status, f.status)) return;
@@ -293,8 +297,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
 
 void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::Builder out) const {
   std::vector<std::pair<const RepairRecord*, RepairState>> matched;
-  repairs_.ForEach([&](const std::string&, const RepairRecord& r) {
-    if (!Counts(r, f)) return;
+  ForEachCounted(f, [&](const RepairRecord& r) {
     RepairState s = Derive(r);
     if (RepairOverdue(r, s, now_ms)) matched.emplace_back(&r, std::move(s));
   });

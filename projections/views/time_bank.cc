@@ -71,12 +71,6 @@ std::string ExchangeKey(uint64_t seq) {
   return buffer;
 }
 
-// When a claim counts for a period: its service day if given, else when it was claimed.
-int64_t ClaimInstant(const VolunteerClaimRecord& claim) {
-  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, TimeZone::China());
-  return claim.claimed_at;
-}
-
 void AddDecision(VolunteerClaimRecord& claim, VolunteerDecisionRecord decision) {
   // A replacement keeps its original position among the decisions.
   auto at = std::upper_bound(claim.decisions.begin(), claim.decisions.end(), decision,
@@ -234,6 +228,20 @@ void TimeBank::Void(const EventContext& e) {
   }
 }
 
+int64_t TimeBank::ClaimInstant(const VolunteerClaimRecord& claim) {
+  if (auto day = ParseDay(claim.service_date)) return LocalDayStart(*day, TimeZone::China());
+  return claim.claimed_at;
+}
+
+bool TimeBank::Counts(const VolunteerClaimRecord& c, const Filter& f) {
+  return c.claim_seq != 0 && f.Matches(c.estate_id, f.estate) && f.InPeriod(ClaimInstant(c));
+}
+
+std::optional<OrderKey> TimeBank::EstateAndInstant(const VolunteerClaimRecord& claim) {
+  if (claim.claim_seq == 0) return std::nullopt;
+  return OrderKey{claim.estate_id, ClaimInstant(claim)};
+}
+
 TimeBankBook TimeBank::Replay() const {
   // Credits and exchanges interleaved in the order the ledger holds them.
   struct Step {
@@ -324,10 +332,7 @@ TimeBankBook TimeBank::Replay() const {
 void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const {
   HoursTally all, party, others;
   uint32_t unpriced = 0, ignored = 0;
-  claims_.ForEach([&](const std::string&, const VolunteerClaimRecord& c) {
-    if (c.claim_seq == 0 || !f.Matches(c.estate_id, f.estate) || !f.InPeriod(ClaimInstant(c))) {
-      return;
-    }
+  ForEachCounted(f, [&](const VolunteerClaimRecord& c) {
     VolunteerClaimState state = Derive(c);
     ignored += state.ignored_decisions;
     int64_t earned = 0;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -294,6 +295,8 @@ void AddYearly(const Policies& policies, const Registers& registers,
   };
   if (!f.household.empty()) {
     if (const HouseholdRecord* h = registers.households().Find(f.household)) generate(*h);
+  } else if (!f.estate.empty()) {
+    registers.ForEachHouseholdIn(f.estate, generate);
   } else {
     registers.households().ForEach(
         [&](const std::string&, const HouseholdRecord& h) { generate(h); });
@@ -334,17 +337,17 @@ void Judge(ObligationState& o, const std::vector<const VisitRecord*>& visits, in
 
 // Judges every obligation against the visits to its household, and names the team it counts
 // for.
-void JudgeAll(const Table<VisitRecord>& visits, const Registers& registers, int64_t now_ms,
+void JudgeAll(const Visits& visits, const Registers& registers, int64_t now_ms,
               std::vector<ObligationState>* obligations) {
-  std::unordered_map<std::string, std::vector<const VisitRecord*>> by_household;
-  visits.ForEach([&](const std::string&, const VisitRecord& visit) {
-    if (const VisitRecording* v = visit.current()) by_household[v->household_id].push_back(&visit);
-  });
-  static const std::vector<const VisitRecord*> kNoVisits;
+  // Only the households with an obligation are read, each once.
+  std::unordered_map<std::string_view, std::vector<const VisitRecord*>> by_household;
   EstateTeams teams(registers);
   for (auto& o : *obligations) {
     auto it = by_household.find(o.household_id);
-    Judge(o, it == by_household.end() ? kNoVisits : it->second, now_ms);
+    if (it == by_household.end()) {
+      it = by_household.emplace(o.household_id, visits.VisitsTo(o.household_id)).first;
+    }
+    Judge(o, it->second, now_ms);
     // A met obligation counts for the team that made the visit. One not met has no visit to
     // name a team, so it is laid at the door of the team appointed to the household's estate
     // on the window's last day, when exactly one is; otherwise it stays unassigned.
@@ -377,7 +380,7 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
   } else {
     AddYearly(*policies_, *registers_, versions, f, period, &said, &out);
   }
-  JudgeAll(visits_, *registers_, now_ms, &out);
+  JudgeAll(*this, *registers_, now_ms, &out);
 
   std::sort(out.begin(), out.end(), [](const ObligationState& a, const ObligationState& b) {
     return std::tie(a.first_day, a.household_id, a.id) <

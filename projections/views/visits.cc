@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <map>
 #include <string>
 #include <tuple>
@@ -253,6 +254,26 @@ std::map<const VisitRecord*, std::vector<std::string>> MetByVisit(
 
 }  // namespace
 
+std::optional<OrderKey> Visits::HouseholdAndTime(const VisitRecord& visit) {
+  const VisitRecording* v = visit.current();
+  if (!v) return std::nullopt;
+  return OrderKey{v->household_id, v->at};
+}
+
+std::optional<OrderKey> Visits::TimeOnly(const VisitRecord& visit) {
+  const VisitRecording* v = visit.current();
+  if (!v) return std::nullopt;
+  return OrderKey{"", v->at};
+}
+
+std::vector<const VisitRecord*> Visits::VisitsTo(std::string_view household_id) const {
+  std::vector<const VisitRecord*> out;
+  visits_.ForEachInOrder(by_household_, household_id, std::numeric_limits<int64_t>::min(),
+                         std::numeric_limits<int64_t>::max(),
+                         [&](const VisitRecord& visit) { out.push_back(&visit); });
+  return out;
+}
+
 void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder out) const {
   VisitPeriod period = PeriodOf(f, now_ms);
   std::vector<std::string> notes;
@@ -266,9 +287,8 @@ void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder 
   };
   std::vector<Matched> matched;
   std::map<std::string, uint32_t> services, satisfaction;
-  visits_.ForEach([&](const std::string&, const VisitRecord& visit) {
+  auto match = [&](const VisitRecord& visit) {
     const VisitRecording* v = visit.current();
-    if (!v || v->at < period.from_ms || v->at >= period.to_ms) return;
     if (!f.Matches(v->household_id, f.household)) return;
     std::string estate = registers_->EstateOfHousehold(v->household_id);
     if (!f.Matches(estate, f.estate)) return;
@@ -277,7 +297,16 @@ void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder 
       ++satisfaction[SatisfactionName(visit.follow_ups.back().satisfaction)];
     }
     matched.push_back({&visit, std::move(estate)});
-  });
+  };
+  if (!f.household.empty()) {
+    visits_.ForEachInOrder(by_household_, f.household, period.from_ms, period.to_ms, match);
+  } else if (!f.estate.empty()) {
+    registers_->ForEachHouseholdIn(f.estate, [&](const HouseholdRecord& h) {
+      visits_.ForEachInOrder(by_household_, h.id, period.from_ms, period.to_ms, match);
+    });
+  } else {
+    visits_.ForEachInOrder(by_time_, "", period.from_ms, period.to_ms, match);
+  }
   // Newest first; ties by id so that pages are stable.
   std::sort(matched.begin(), matched.end(), [](const Matched& a, const Matched& b) {
     return std::tie(b.visit->current()->at, b.visit->id) <
@@ -346,14 +375,7 @@ void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder 
 void Visits::Household(const std::string& household_id, const Filter& f, int64_t now_ms,
                        schema::HouseholdVisits::Builder out) const {
   const HouseholdRecord* h = registers_->households().Find(household_id);
-  std::vector<const VisitRecord*> visits;
-  visits_.ForEach([&](const std::string&, const VisitRecord& visit) {
-    const VisitRecording* v = visit.current();
-    if (v && v->household_id == household_id) visits.push_back(&visit);
-  });
-  std::sort(visits.begin(), visits.end(), [](const VisitRecord* a, const VisitRecord* b) {
-    return std::tie(a->current()->at, a->id) < std::tie(b->current()->at, b->id);
-  });
+  std::vector<const VisitRecord*> visits = VisitsTo(household_id);
 
   VisitPeriod period;
   if (f.from_ms || f.to_ms) {

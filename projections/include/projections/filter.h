@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -27,5 +28,22 @@ struct Filter {
     return (!from_ms || at >= *from_ms) && (!to_ms || at < *to_ms);
   }
 };
+
+// Calls visit(record) for the records of `table` (a Table) that counts(record, f) accepts. When
+// the filter names an estate, only that estate's records in the filter's period are read,
+// through `by_estate`: an ordering of the table by estate and by the time the period applies to.
+template <class Table, class Counts, class Visit>
+void ForEachCounted(const Table& table, size_t by_estate, const Filter& f, Counts counts,
+                    Visit visit) {
+  auto counted = [&](const auto& record) {
+    if (counts(record, f)) visit(record);
+  };
+  if (f.estate.empty()) {
+    table.ForEach([&](const std::string&, const auto& record) { counted(record); });
+    return;
+  }
+  table.ForEachInOrder(by_estate, f.estate, f.from_ms.value_or(std::numeric_limits<int64_t>::min()),
+                       f.to_ms.value_or(std::numeric_limits<int64_t>::max()), counted);
+}
 
 }  // namespace projections

@@ -5,6 +5,9 @@
 // Writing reads the table and changes nothing, so the engine writes to the disk while queries
 // read; the changes are forgotten (ForgetChanges) only once the store has taken them, so a
 // failed write loses none of them and the next write sends them again.
+// A table may keep orderings of its records (by estate and time, by household): a view declares
+// them, and RefreshOrderings() places the records changed since the last call, so that queries
+// read the records of one estate in a period instead of every record.
 // Tables are not thread-safe on their own: the engine applies events and forgets changes under
 // an exclusive lock; queries read under a shared one, and the engine's writes read beside them.
 
@@ -13,6 +16,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +25,7 @@
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "projections/archive.h"
+#include "projections/ordered_rows.h"
 
 namespace projections {
 
@@ -52,6 +57,9 @@ class TableBase {
   virtual size_t size() const = 0;
   // Every record, serialized, sorted by key: for comparing two builds of a view.
   virtual std::vector<std::pair<std::string, std::string>> Dump() const = 0;
+  // Places the records changed or loaded since the last call in the table's orderings. The
+  // views call it after applying events and after loading, before anyone reads.
+  virtual void RefreshOrderings() = 0;
 
  private:
   std::string name_;
@@ -90,6 +98,25 @@ class Table final : public TableBase {
     row.erased = true;
     --live_;
     MarkDirty(it->row);
+  }
+
+  // Declares an ordering of the records (ordered_rows.h): `where` says where a record stands,
+  // or nullopt to leave it out. Declared before any record is added; returns its number.
+  size_t AddOrdering(std::function<std::optional<OrderKey>(const V&)> where) {
+    orderings_.push_back(Ordering{std::move(where), {}});
+    return orderings_.size() - 1;
+  }
+  // Calls visit(record) for the records of `partition` in ordering `ordering` with
+  // from <= number < to, in (number, key) order.
+  template <class Visit>
+  void ForEachInOrder(size_t ordering, std::string_view partition, int64_t from, int64_t to,
+                      Visit visit) const {
+    orderings_[ordering].rows.Range(partition, from, to,
+                                    [&](uint32_t at) { visit(RowAt(at).value); });
+  }
+  // The partitions of ordering `ordering` that hold a record.
+  std::vector<std::string_view> Partitions(size_t ordering) const {
+    return orderings_[ordering].rows.Partitions();
   }
 
   // Visits records in no particular order.
@@ -148,8 +175,22 @@ class Table final : public TableBase {
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
     if (!Deserialize(value, &v)) return false;
-    RowAt(LiveRow(key)).value = std::move(v);
+    uint32_t at = LiveRow(key);
+    RowAt(at).value = std::move(v);
+    MarkUnordered(at);
     return true;
+  }
+  void RefreshOrderings() override {
+    for (uint32_t at : unordered_) {
+      Row& row = RowAt(at);
+      if (!row.unordered) continue;  // freed, and taken out of the orderings then
+      row.unordered = false;
+      bool live = row.in_use && !row.erased;
+      for (Ordering& o : orderings_) {
+        o.rows.Place(at, row.key, live ? o.where(row.value) : std::nullopt);
+      }
+    }
+    unordered_.clear();
   }
   void Clear() override {
     for (uint32_t i = 0; i < used_; ++i) {
@@ -160,6 +201,9 @@ class Table final : public TableBase {
       MarkDirty(i);
     }
     live_ = 0;
+    for (Ordering& o : orderings_) o.rows.Clear();
+    for (uint32_t at : unordered_) RowAt(at).unordered = false;
+    unordered_.clear();
   }
   size_t size() const override { return live_; }
   std::vector<std::pair<std::string, std::string>> Dump() const override {
@@ -177,8 +221,13 @@ class Table final : public TableBase {
     std::string key;
     V value{};
     bool in_use = false;
-    bool dirty = false;   // listed in dirty_
-    bool erased = false;  // a deletion not yet flushed
+    bool dirty = false;      // listed in dirty_
+    bool erased = false;     // a deletion not yet flushed
+    bool unordered = false;  // listed in unordered_
+  };
+  struct Ordering {
+    std::function<std::optional<OrderKey>(const V&)> where;
+    OrderedRows rows;
   };
   static constexpr uint32_t kChunkBits = 8;
   static constexpr uint32_t kChunkRows = 1u << kChunkBits;
@@ -263,16 +312,24 @@ class Table final : public TableBase {
   // Forgets a row whose deletion is written (or need not be), for reuse.
   void FreeRow(uint32_t at) {
     Row& row = RowAt(at);
+    for (Ordering& o : orderings_) o.rows.Place(at, row.key, std::nullopt);
     index_.erase(std::string_view(row.key));
     row = Row{};
     free_.push_back(at);
   }
 
   void MarkDirty(uint32_t at) {
+    MarkUnordered(at);
     Row& row = RowAt(at);
     if (row.dirty) return;
     row.dirty = true;
     dirty_.push_back(at);
+  }
+  void MarkUnordered(uint32_t at) {
+    Row& row = RowAt(at);
+    if (orderings_.empty() || row.unordered) return;
+    row.unordered = true;
+    unordered_.push_back(at);
   }
 
   std::vector<std::unique_ptr<Row[]>> chunks_;
@@ -280,6 +337,8 @@ class Table final : public TableBase {
   std::vector<uint32_t> free_;  // rows whose deletion was written, to reuse
   boost::unordered_flat_set<Slot, SlotHash, SlotEqual> index_;
   std::vector<uint32_t> dirty_;  // the rows changed since the last flush
+  std::vector<Ordering> orderings_;
+  std::vector<uint32_t> unordered_;  // the rows changed since the last RefreshOrderings()
   size_t live_ = 0;
   uint32_t last_ = UINT32_MAX;  // the row Mutable() returned last
 };

@@ -65,6 +65,7 @@ class Complaints final : public Projection {
  public:
   explicit Complaints(const Registers* registers) : registers_(registers) {
     Register(&complaints_);
+    by_estate_ = complaints_.AddOrdering(EstateAndFiled);
   }
   const char* name() const override { return "complaints"; }
   uint32_t version() const override { return 1; }
@@ -79,10 +80,20 @@ class Complaints final : public Projection {
   const Table<ComplaintRecord>& complaints() const { return complaints_; }
   // Whether this complaint counts (filed, and matching the filter).
   static bool Counts(const ComplaintRecord& c, const Filter& filter);
+  // Calls visit(complaint) for each complaint that counts under the filter; one that names an
+  // estate reads only that estate's complaints filed in its period.
+  template <class Visit>
+  void ForEachCounted(const Filter& filter, Visit visit) const {
+    projections::ForEachCounted(complaints_, by_estate_, filter, Counts, visit);
+  }
 
  private:
+  // Where a filed complaint stands in the ordering by estate: at its filing time.
+  static std::optional<OrderKey> EstateAndFiled(const ComplaintRecord& c);
+
   const Registers* registers_;
   Table<ComplaintRecord> complaints_{"complaints"};
+  size_t by_estate_ = 0;
 };
 
 const char* ChannelName(int channel);

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "projections/filter.h"
@@ -164,6 +165,7 @@ class Registers final : public Projection {
     Register(&demands_);
     Register(&menu_);
     Register(&registered_per_estate_);
+    by_estate_ = households_.AddOrdering(EstateOf);
   }
   const char* name() const override { return "registers"; }
   uint32_t version() const override { return 1; }
@@ -195,8 +197,15 @@ class Registers final : public Projection {
   uint32_t HouseholdCount(const std::string& estate_id) const;
   // The estate of a household, or "".
   std::string EstateOfHousehold(const std::string& household_id) const;
+  // Calls visit(household) for the households whose estate is `estate_id`, by id.
+  template <class Visit>
+  void ForEachHouseholdIn(std::string_view estate_id, Visit visit) const {
+    households_.ForEachInOrder(by_estate_, estate_id, 0, 1, visit);
+  }
 
  private:
+  static std::optional<OrderKey> EstateOf(const HouseholdRecord& household);
+
   Table<EstateRecord> estates_{"estates"};
   Table<CompanyRecord> companies_{"companies"};
   Table<EstateContracts> contracts_{"contracts"};  // by estate
@@ -207,6 +216,7 @@ class Registers final : public Projection {
   Table<MenuItemRecord> menu_{"menu"};
   // Registered households per estate, kept so HouseholdCount needs no scan.
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
+  size_t by_estate_ = 0;  // an ordering of households_ by estate
 };
 
 }  // namespace projections

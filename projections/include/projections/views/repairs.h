@@ -99,6 +99,7 @@ class Repairs final : public Projection {
   Repairs(const Policies* policies, const Registers* registers)
       : policies_(policies), registers_(registers) {
     Register(&repairs_);
+    by_estate_ = repairs_.AddOrdering(EstateAndRequested);
   }
   const char* name() const override { return "repairs"; }
   uint32_t version() const override { return 2; }
@@ -116,14 +117,23 @@ class Repairs final : public Projection {
   const Table<RepairRecord>& repairs() const { return repairs_; }
   // Whether this repair counts (requested, and matching the filter other than its status).
   static bool Counts(const RepairRecord& repair, const Filter& filter);
+  // Calls visit(repair) for each repair that counts under the filter; one that names an estate
+  // reads only that estate's repairs requested in its period.
+  template <class Visit>
+  void ForEachCounted(const Filter& filter, Visit visit) const {
+    projections::ForEachCounted(repairs_, by_estate_, filter, Counts, visit);
+  }
 
  private:
   // company_id from the contract company, else the last dispatch's company.
   static void ResolveCompany(RepairRecord& repair);
+  // Where a requested repair stands in the ordering by estate: at its request time.
+  static std::optional<OrderKey> EstateAndRequested(const RepairRecord& repair);
 
   const Policies* policies_;
   const Registers* registers_;
   Table<RepairRecord> repairs_{"repairs"};
+  size_t by_estate_ = 0;
 };
 
 }  // namespace projections

@@ -175,6 +175,7 @@ class TimeBank final : public Projection {
       : policies_(policies), registers_(registers) {
     Register(&claims_);
     Register(&exchanges_);
+    by_estate_ = claims_.AddOrdering(EstateAndInstant);
   }
   const char* name() const override { return "time_bank"; }
   uint32_t version() const override { return 1; }
@@ -192,14 +193,28 @@ class TimeBank final : public Projection {
   // The replay behind both queries, for reports.
   TimeBankBook Replay() const;
 
+  // When a claim counts for a period: its service day if given, else when it was claimed.
+  static int64_t ClaimInstant(const VolunteerClaimRecord& claim);
+  // Whether a claim counts under the filter (claimed, its estate, its instant in the period).
+  static bool Counts(const VolunteerClaimRecord& claim, const Filter& filter);
+  // Calls visit(claim) for each claim that counts; a filter naming an estate reads only that
+  // estate's claims in its period.
+  template <class Visit>
+  void ForEachCounted(const Filter& filter, Visit visit) const {
+    projections::ForEachCounted(claims_, by_estate_, filter, Counts, visit);
+  }
+
   const Table<VolunteerClaimRecord>& claims() const { return claims_; }
   const Table<TimeBankExchangeRecord>& exchanges() const { return exchanges_; }
 
  private:
+  static std::optional<OrderKey> EstateAndInstant(const VolunteerClaimRecord& claim);
+
   const Policies* policies_;
   const Registers* registers_;
   Table<VolunteerClaimRecord> claims_{"claims"};          // by claim id
   Table<TimeBankExchangeRecord> exchanges_{"exchanges"};  // by seq, zero-padded so keys sort by seq
+  size_t by_estate_ = 0;  // an ordering of claims_ by estate and ClaimInstant
 };
 
 }  // namespace projections

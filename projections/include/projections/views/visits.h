@@ -125,6 +125,8 @@ class Visits final : public Projection {
       : policies_(policies), registers_(registers) {
     Register(&visits_);
     Register(&obligations_);
+    by_household_ = visits_.AddOrdering(HouseholdAndTime);
+    by_time_ = visits_.AddOrdering(TimeOnly);
   }
   const char* name() const override { return "visits"; }
   uint32_t version() const override { return 1; }
@@ -151,16 +153,23 @@ class Visits final : public Projection {
   // The filter's period, or the local year of `now_ms` when it sets none.
   VisitPeriod PeriodOf(const Filter& f, int64_t now_ms) const;
 
+  // The visits to a household, in the order they were made (ties by id).
+  std::vector<const VisitRecord*> VisitsTo(std::string_view household_id) const;
+
   const Table<VisitRecord>& visits() const { return visits_; }
   const Table<RaisedObligationRecord>& raised_obligations() const { return obligations_; }
 
  private:
   TimeZone ZoneOn(int64_t unix_ms) const;
+  // Where a visit stands in the orderings: under its household, and under "", by when made.
+  static std::optional<OrderKey> HouseholdAndTime(const VisitRecord& visit);
+  static std::optional<OrderKey> TimeOnly(const VisitRecord& visit);
 
   const Policies* policies_;
   const Registers* registers_;
   Table<VisitRecord> visits_{"visits"};                       // by visit id
   Table<RaisedObligationRecord> obligations_{"obligations"};  // by obligation id
+  size_t by_household_ = 0, by_time_ = 0;                     // orderings of visits_
 };
 
 }  // namespace projections
