@@ -37,25 +37,7 @@ ViewSet::ViewSet(Fetch fetch) : fetch_(std::move(fetch)) {
   }
 }
 
-void ViewSet::RefreshOrderings() {
-  for (Projection* view : all_) {
-    for (TableBase* table : view->tables()) table->RefreshOrderings();
-  }
-}
-
 ledger::Status ViewSet::ApplyBatch(std::span<const ledger::RecordedEvent> events) {
-  ledger::Status applied = ApplyRuns(events);
-  RefreshOrderings();
-  return applied;
-}
-
-ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
-  ledger::Status applied = ApplyOne(event);
-  RefreshOrderings();
-  return applied;
-}
-
-ledger::Status ViewSet::ApplyRuns(std::span<const ledger::RecordedEvent> events) {
   // Below this many events a second thread costs more than it saves.
   constexpr size_t kMinLaneRun = 512;
   size_t i = 0;
@@ -82,14 +64,14 @@ ledger::Status ViewSet::ApplyRuns(std::span<const ledger::RecordedEvent> events)
     }
     // The short run, or the correction that ended the long one, one event at a time.
     for (size_t stop = std::min(events.size(), std::max(end, i) + 1); i < stop; ++i) {
-      ledger::Status s = ApplyOne(events[i]);
+      ledger::Status s = Apply(events[i]);
       if (!s.ok()) return s;
     }
   }
   return ledger::Status::Ok();
 }
 
-ledger::Status ViewSet::ApplyOne(const ledger::RecordedEvent& event) {
+ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
   EventContext context = ContextOf(event);
   if (context.payload.isCorrectionRecorded()) {
     auto correction = context.payload.getCorrectionRecorded();

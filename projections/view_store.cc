@@ -59,7 +59,6 @@ ledger::Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views) {
       if (!it->status().ok()) return FromRocks(it->status(), "loading view " + prefix);
     }
   }
-  views->RefreshOrderings();
   return true;
 }
 

@@ -1,5 +1,6 @@
 // A table's orderings (table.h, ordered_rows.h) follow its records through every way a record
 // changes: added, moved, left out, erased and its row reused, cleared, and loaded from bytes.
+// The records are placed when an ordering is read, as a query after a batch reads it.
 
 #include <catch2/catch.hpp>
 
@@ -67,9 +68,7 @@ TEST_CASE("an ordering lists a partition's records by number, ties by key", "[or
   items.Set("b", "north", 30);
   items.Set("d", "south", 20);
   items.Set("e", "", 5);  // left out
-  // Not placed until the changes are placed.
-  CHECK(items.In("north").empty());
-  items.table.RefreshOrderings();
+  // Placed when an ordering is first read.
 
   std::vector<std::string> keys;
   items.table.ForEachInOrder(items.by_place, "north", kMin, kMax,
@@ -95,40 +94,32 @@ TEST_CASE("an ordering follows a record that moves, leaves and is erased", "[ord
   Items items;
   items.Set("a", "north", 10);
   items.Set("b", "north", 20);
-  items.table.RefreshOrderings();
 
   // Moved to another partition and time.
   items.Set("a", "south", 40);
-  items.table.RefreshOrderings();
   CHECK(items.In("north") == Keys{"north@20"});
   CHECK(items.In("south") == Keys{"south@40"});
 
   // Left out, then placed again.
   items.Set("b", "", 20);
-  items.table.RefreshOrderings();
   CHECK(items.In("north").empty());
   CHECK(items.Partitions() == Keys{"south"});
   items.Set("b", "north", 25);
-  items.table.RefreshOrderings();
   CHECK(items.In("north") == Keys{"north@25"});
 
   // Erased: gone at once from the ordering, and its row, once written, reused by a new key.
   items.table.Erase("a");
-  items.table.RefreshOrderings();
   CHECK(items.In("south").empty());
   items.table.ForgetChanges();
   items.Set("z", "south", 50);
-  items.table.RefreshOrderings();
   CHECK(items.In("south") == Keys{"south@50"});
   CHECK(items.table.Find("a") == nullptr);
 
   // Erased and its row freed before the orderings were refreshed: still taken out.
   items.table.Erase("z");
   items.table.ForgetChanges();
-  items.table.RefreshOrderings();
   CHECK(items.In("south").empty());
   items.Set("y", "east", 60);
-  items.table.RefreshOrderings();
   CHECK(items.In("east") == Keys{"east@60"});
   CHECK(items.Partitions() == Keys{"east", "north"});
 }
@@ -137,22 +128,17 @@ TEST_CASE("an ordering is emptied by a clear and rebuilt from loaded rows", "[or
   Items items;
   items.Set("a", "north", 10);
   items.Set("b", "south", 20);
-  items.table.RefreshOrderings();
   std::string a_bytes = projections::Serialize(*items.table.Find("a"));
   std::string b_bytes = projections::Serialize(*items.table.Find("b"));
 
   items.table.Clear();
   CHECK(items.In("north").empty());
   CHECK(items.Partitions().empty());
-  items.table.RefreshOrderings();
-  CHECK(items.Partitions().empty());
 
-  // Loaded rows are placed at the next refresh, as the view store does after loading.
+  // Rows loaded from the store are placed when an ordering is read.
   Items loaded;
   REQUIRE(loaded.table.LoadRow("b", b_bytes));
   REQUIRE(loaded.table.LoadRow("a", a_bytes));
-  CHECK(loaded.Partitions().empty());
-  loaded.table.RefreshOrderings();
   CHECK(loaded.In("north") == Keys{"north@10"});
   CHECK(loaded.In("south") == Keys{"south@20"});
 }

@@ -6,8 +6,9 @@
 // read; the changes are forgotten (ForgetChanges) only once the store has taken them, so a
 // failed write loses none of them and the next write sends them again.
 // A table may keep orderings of its records (by estate and time, by household): a view declares
-// them, and RefreshOrderings() places the records changed since the last call, so that queries
-// read the records of one estate in a period instead of every record.
+// them, so that queries read the records of one estate in a period instead of every record. The
+// records changed or loaded since the last reading of an ordering are placed when one is read
+// next: a rebuild or a view set loaded for time travel pays for no ordering it is not asked for.
 // Tables are not thread-safe on their own: the engine applies events and forgets changes under
 // an exclusive lock; queries read under a shared one, and the engine's writes read beside them.
 
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,9 +59,6 @@ class TableBase {
   virtual size_t size() const = 0;
   // Every record, serialized, sorted by key: for comparing two builds of a view.
   virtual std::vector<std::pair<std::string, std::string>> Dump() const = 0;
-  // Places the records changed or loaded since the last call in the table's orderings. The
-  // views call it after applying events and after loading, before anyone reads.
-  virtual void RefreshOrderings() = 0;
 
  private:
   std::string name_;
@@ -111,11 +110,13 @@ class Table final : public TableBase {
   template <class Visit>
   void ForEachInOrder(size_t ordering, std::string_view partition, int64_t from, int64_t to,
                       Visit visit) const {
+    PlaceChanged();
     orderings_[ordering].rows.Range(partition, from, to,
                                     [&](uint32_t at) { visit(RowAt(at).value); });
   }
   // The partitions of ordering `ordering` that hold a record.
   std::vector<std::string_view> Partitions(size_t ordering) const {
+    PlaceChanged();
     return orderings_[ordering].rows.Partitions();
   }
 
@@ -180,7 +181,16 @@ class Table final : public TableBase {
     MarkUnordered(at);
     return true;
   }
-  void RefreshOrderings() override {
+  // Places the records changed or loaded since the last call in the orderings. Readers call it
+  // under the views' shared lock, so it takes a lock of its own; nothing else changes the
+  // orderings but the applier and ForgetChanges(), which hold the views' lock alone.
+  void PlaceChanged() const {
+    std::lock_guard<std::mutex> lock(placing_mu_);
+    const_cast<Table*>(this)->PlaceChangedLocked();
+  }
+
+ private:
+  void PlaceChangedLocked() {
     for (uint32_t at : unordered_) {
       Row& row = RowAt(at);
       if (!row.unordered) continue;  // freed, and taken out of the orderings then
@@ -192,6 +202,8 @@ class Table final : public TableBase {
     }
     unordered_.clear();
   }
+
+ public:
   void Clear() override {
     for (uint32_t i = 0; i < used_; ++i) {
       Row& row = RowAt(i);
@@ -338,7 +350,8 @@ class Table final : public TableBase {
   boost::unordered_flat_set<Slot, SlotHash, SlotEqual> index_;
   std::vector<uint32_t> dirty_;  // the rows changed since the last flush
   std::vector<Ordering> orderings_;
-  std::vector<uint32_t> unordered_;  // the rows changed since the last RefreshOrderings()
+  std::vector<uint32_t> unordered_;  // the rows changed since the last PlaceChanged()
+  mutable std::mutex placing_mu_;
   size_t live_ = 0;
   uint32_t last_ = UINT32_MAX;  // the row Mutable() returned last
 };

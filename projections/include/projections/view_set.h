@@ -46,10 +46,6 @@ class ViewSet {
   // calling one. No view reads the audit index, and the audit index reads no other view.
   ledger::Status ApplyBatch(std::span<const ledger::RecordedEvent> events);
 
-  // Places the records loaded from a store in the views' orderings (table.h); Apply and
-  // ApplyBatch place the records they change themselves.
-  void RefreshOrderings();
-
   // Every view, in the order they are applied (views used by others come first).
   const std::vector<Projection*>& all() const { return all_; }
 
@@ -70,9 +66,6 @@ class ViewSet {
   Corrections corrections;
 
  private:
-  ledger::Status ApplyOne(const ledger::RecordedEvent& event);
-  ledger::Status ApplyRuns(std::span<const ledger::RecordedEvent> events);
-
   Fetch fetch_;
   std::vector<Projection*> all_;
   std::vector<Projection*> all_but_audit_;
