@@ -27,8 +27,6 @@ using testing::ViewFixture;
 
 namespace {
 
-constexpr double kHour = 3'600'000.0;
-
 struct Limit {
   const char* category;
   uint32_t hours;
