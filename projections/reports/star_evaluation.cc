@@ -62,10 +62,8 @@ struct Evaluation {
 
 // What happened in the year, gathered once from the views; every row is counted from it.
 struct YearFacts {
-  std::vector<const ComplaintRecord*> complaints;  // filed in the year
-  std::vector<const RepairRecord*> repairs;        // requested in the year
-  // The same, by the company they are attributed to and by estate, so that a subject's row
-  // reads its own.
+  // Complaints filed and repairs requested in the year, by the company they are attributed to
+  // and by estate, so that a subject's row reads its own.
   std::map<std::string_view, std::vector<const ComplaintRecord*>> complaints_by_company,
       complaints_by_estate;
   std::map<std::string_view, std::vector<const RepairRecord*>> repairs_by_company,
@@ -84,7 +82,6 @@ void GatherComplaints(const ViewSet& views, const YearFrame& frame, YearFacts* f
   views.complaints.complaints().ForEach([&](const std::string&, const ComplaintRecord& c) {
     if (c.filed_seq == 0) return;
     if (frame.Contains(c.filed_at)) {
-      facts->complaints.push_back(&c);
       facts->complaints_by_company[c.company_id].push_back(&c);
       facts->complaints_by_estate[c.estate_id].push_back(&c);
     }
@@ -98,7 +95,6 @@ void GatherRepairs(const ViewSet& views, const YearFrame& frame, YearFacts* fact
   views.repairs.repairs().ForEach([&](const std::string&, const RepairRecord& r) {
     if (r.requested_seq == 0) return;
     if (frame.Contains(r.requested_at)) {
-      facts->repairs.push_back(&r);
       facts->repairs_by_company[r.company_id].push_back(&r);
       facts->repairs_by_estate[r.estate_id].push_back(&r);
     }
@@ -198,8 +194,12 @@ std::set<SubjectKey> RatedSubjects(const Registers& registers, const YearFacts& 
   registers.companies().ForEach([&](const std::string& id, const CompanyRecord&) {
     subjects.insert({kCompany, id});
   });
-  for (const auto* c : facts.complaints) subjects.insert({kCompany, c->company_id});
-  for (const auto* r : facts.repairs) subjects.insert({kCompany, r->company_id});
+  for (const auto& [company, list] : facts.complaints_by_company) {
+    subjects.insert({kCompany, std::string(company)});
+  }
+  for (const auto& [company, list] : facts.repairs_by_company) {
+    subjects.insert({kCompany, std::string(company)});
+  }
   for (const auto& [company, t] : facts.complaint_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.repair_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.survey_by_company) subjects.insert({kCompany, company});

@@ -188,22 +188,6 @@ class Table final : public TableBase {
     std::lock_guard<std::mutex> lock(placing_mu_);
     const_cast<Table*>(this)->PlaceChangedLocked();
   }
-
- private:
-  void PlaceChangedLocked() {
-    for (uint32_t at : unordered_) {
-      Row& row = RowAt(at);
-      if (!row.unordered) continue;  // freed, and taken out of the orderings then
-      row.unordered = false;
-      bool live = row.in_use && !row.erased;
-      for (Ordering& o : orderings_) {
-        o.rows.Place(at, row.key, live ? o.where(row.value) : std::nullopt);
-      }
-    }
-    unordered_.clear();
-  }
-
- public:
   void Clear() override {
     for (uint32_t i = 0; i < used_; ++i) {
       Row& row = RowAt(i);
@@ -336,6 +320,18 @@ class Table final : public TableBase {
     if (row.dirty) return;
     row.dirty = true;
     dirty_.push_back(at);
+  }
+  void PlaceChangedLocked() {
+    for (uint32_t at : unordered_) {
+      Row& row = RowAt(at);
+      if (!row.unordered) continue;  // freed, and taken out of the orderings then
+      row.unordered = false;
+      bool live = row.in_use && !row.erased;
+      for (Ordering& o : orderings_) {
+        o.rows.Place(at, row.key, live ? o.where(row.value) : std::nullopt);
+      }
+    }
+    unordered_.clear();
   }
   void MarkUnordered(uint32_t at) {
     Row& row = RowAt(at);
