@@ -165,19 +165,22 @@ class Engine::Impl {
     return Status::Ok();
   }
 
-  // Forgets every stored view; the next catch-up replays from the first event.
+  // Forgets every stored view; the next catch-up replays from the first event. The store's
+  // files are removed, not their records deleted: a deletion leaves the old records on the disk
+  // until compaction reads and drops them, which cost a rebuild over existing views a fifth of
+  // its time, and kept them in the first snapshot after it. CURRENT goes first, so that a crash
+  // part way leaves no store rather than one missing files: the next open starts an empty
+  // one, and rebuilds. The views' versions are written with the first records. A store that
+  // cannot be created again (a full disk) is retried by the next write, as after a failed one.
   Status ClearStore() REQUIRES(apply_mu_) {
-    if (!db_) {
-      Status reopened = ReopenStore();
-      if (!reopened.ok()) return reopened;
-    }
-    rocksdb::WriteBatch batch;
-    batch.DeleteRange(std::string(kRecordPrefix), std::string("v0"));
-    batch.Delete(kCheckpointKey);
-    batch.Put(kVersionsKey, VersionSignature(*views_));
-    auto s = db_->Write(ViewWriteOptions(), &batch);
-    if (!s.ok()) return FromRocks(s, "clearing the views");
+    db_.reset();
     internal::ForgetSnapshots(dir_);
+    std::error_code error;
+    std::filesystem::remove(dir_ + "/CURRENT", error);
+    if (error) return Status::IOError("clearing the views in " + dir_ + ": " + error.message());
+    auto destroyed = rocksdb::DestroyDB(dir_, ViewStoreOptions(dir_));
+    if (!destroyed.ok()) return FromRocks(destroyed, "clearing the views in " + dir_);
+    (void)ReopenStore();
     last_snapshot_seq_ = 0;
     month_ends_at_ = 0;
     base::WriterLock lock(views_mu_);
@@ -270,6 +273,7 @@ class Engine::Impl {
   Status WriteChanges() REQUIRES(apply_mu_) {
     rocksdb::WriteBatch batch;
     BatchSink sink(&batch);
+    if (store_empty_) batch.Put(kVersionsKey, VersionSignature(*views_));
     for (Projection* view : views_->all()) {
       for (TableBase* table : view->tables())
         table->WriteChanges(TablePrefix(*view, *table), &sink);
@@ -293,7 +297,8 @@ class Engine::Impl {
       for (TableBase* table : view->tables())
         tables.emplace_back(TablePrefix(*view, *table), table);
     }
-    // Keys ascend: the checkpoint ("m/") before the records ("v/"), tables by prefix.
+    // Keys ascend: the checkpoint and the versions ("m/") before the records ("v/"), tables by
+    // prefix.
     std::sort(tables.begin(), tables.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     size_t total_rows = 0;
@@ -306,12 +311,16 @@ class Engine::Impl {
     std::vector<std::string> paths = {base + "-1.sst", base + "-2.sst"};
     // Read here, under apply_mu_: the writers below run on two threads while this one waits.
     const std::string checkpoint = CheckpointValue();
+    const std::string versions = VersionSignature(*views_);
     auto write = [&](size_t part, size_t from, size_t to) -> rocksdb::Status {
       rocksdb::SstFileWriter file(rocksdb::EnvOptions(), ViewStoreOptions(dir_));
       rocksdb::Status s = file.Open(paths[part]);
       if (!s.ok()) return s;
       FileSink sink(&file);
-      if (part == 0) sink.Put(kCheckpointKey, checkpoint);
+      if (part == 0) {
+        sink.Put(kCheckpointKey, checkpoint);
+        sink.Put(kVersionsKey, versions);
+      }
       for (size_t i = from; i < to; ++i) tables[i].second->WriteWhole(tables[i].first, &sink);
       if (!sink.status().ok()) return sink.status();
       return file.Finish();
