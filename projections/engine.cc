@@ -180,6 +180,8 @@ class Engine::Impl {
     if (error) return Status::IOError("clearing the views in " + dir_ + ": " + error.message());
     auto destroyed = rocksdb::DestroyDB(dir_, ViewStoreOptions(dir_));
     if (!destroyed.ok()) return FromRocks(destroyed, "clearing the views in " + dir_);
+    // Left empty, the folder went with the files.
+    std::filesystem::create_directories(dir_, error);
     (void)ReopenStore();
     last_snapshot_seq_ = 0;
     month_ends_at_ = 0;
@@ -213,7 +215,9 @@ class Engine::Impl {
     // After a failed write into a cleared store, every record is still a change: the batch
     // through the memtable sends them all, and does not depend on the table files that failed.
     bool whole = store_empty_ && !last_write_failed_;
-    Status written = whole ? WriteWhole() : WriteChanges();
+    // Many changes (a catch-up's, written at a month end) go straight to table files too.
+    bool files = whole || (!last_write_failed_ && Changes() >= options_.file_write_records);
+    Status written = files ? WriteFiles(whole) : WriteChanges();
     written_at_ = Clock::now();  // after a failure too: the next attempt waits write_interval
     last_write_failed_ = !written.ok();
     if (!written.ok()) {
@@ -228,7 +232,7 @@ class Engine::Impl {
     }
     store_empty_ = false;
     written_seq_ = views_->position().seq;
-    if (whole) {
+    if (files) {
       persisted_seq_ = written_seq_;  // table files are on disk once taken in
     } else if (written_seq_ - persisted_seq_ >= options_.flush_events) {
       // Bounds the work a crash leaves to redo: the memtable would otherwise reach the disk only
@@ -286,12 +290,22 @@ class Engine::Impl {
     return internal::EncodeCheckpoint(views_->position());
   }
 
-  // The first write into a cleared store (a rebuild): every record, sorted, straight into
-  // table files that the store takes in at once. This skips sorting and copying them all
-  // through the memtable; the checkpoint is in the first file, and one ingestion takes all the
-  // files or none, so the records and the checkpoint arrive together. The tables are split in
-  // two runs of consecutive keys, written on two threads.
-  Status WriteWhole() REQUIRES(apply_mu_) {
+  size_t Changes() const REQUIRES(apply_mu_) {
+    size_t changes = 0;
+    for (Projection* view : views_->all()) {
+      for (TableBase* table : view->tables()) changes += table->changes();
+    }
+    return changes;
+  }
+
+  // Records straight into table files, sorted, that the store takes in at once: every record
+  // (`whole`: the first write into a cleared store, a rebuild's), or the changes (many of them,
+  // as a catch-up writes at a month end). This skips sorting and copying them all through the
+  // memtable, and flushing it before a snapshot; the checkpoint is in the first file, and one
+  // ingestion takes all the files or none, so the records and the checkpoint arrive together.
+  // Table files are the newest data once taken in, so deletions in them hide older records.
+  // The tables are split in two runs of consecutive keys, written on two threads.
+  Status WriteFiles(bool whole) REQUIRES(apply_mu_) {
     std::vector<std::pair<std::string, TableBase*>> tables;
     for (Projection* view : views_->all()) {
       for (TableBase* table : view->tables())
@@ -301,17 +315,21 @@ class Engine::Impl {
     // prefix.
     std::sort(tables.begin(), tables.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto rows = [whole](const TableBase* table) {
+      return whole ? table->size() : table->changes();
+    };
     size_t total_rows = 0;
-    for (const auto& entry : tables) total_rows += entry.second->size();
+    for (const auto& entry : tables) total_rows += rows(entry.second);
     size_t split = 0;
-    for (size_t rows = 0; split < tables.size() && 2 * rows < total_rows; ++split) {
-      rows += tables[split].second->size();
+    for (size_t n = 0; split < tables.size() && 2 * n < total_rows; ++split) {
+      n += rows(tables[split].second);
     }
-    std::string base = dir_ + "/rebuilt-" + std::to_string(views_->position().seq);
+    std::string base =
+        dir_ + (whole ? "/rebuilt-" : "/changes-") + std::to_string(views_->position().seq);
     std::vector<std::string> paths = {base + "-1.sst", base + "-2.sst"};
     // Read here, under apply_mu_: the writers below run on two threads while this one waits.
     const std::string checkpoint = CheckpointValue();
-    const std::string versions = VersionSignature(*views_);
+    const std::string versions = store_empty_ ? VersionSignature(*views_) : "";
     auto write = [&](size_t part, size_t from, size_t to) -> rocksdb::Status {
       rocksdb::SstFileWriter file(rocksdb::EnvOptions(), ViewStoreOptions(dir_));
       rocksdb::Status s = file.Open(paths[part]);
@@ -319,9 +337,15 @@ class Engine::Impl {
       FileSink sink(&file);
       if (part == 0) {
         sink.Put(kCheckpointKey, checkpoint);
-        sink.Put(kVersionsKey, versions);
+        if (!versions.empty()) sink.Put(kVersionsKey, versions);
       }
-      for (size_t i = from; i < to; ++i) tables[i].second->WriteWhole(tables[i].first, &sink);
+      for (size_t i = from; i < to; ++i) {
+        if (whole) {
+          tables[i].second->WriteWhole(tables[i].first, &sink);
+        } else {
+          tables[i].second->WriteChanges(tables[i].first, &sink);
+        }
+      }
       if (!sink.status().ok()) return sink.status();
       return file.Finish();
     };
@@ -345,7 +369,7 @@ class Engine::Impl {
       std::error_code ignored;
       std::filesystem::remove(path, ignored);
     }
-    return FromRocks(s, "writing the rebuilt views");
+    return FromRocks(s, whole ? "writing the rebuilt views" : "writing the views");
   }
 
   // Whether the month that ends at `at` is kept. Each costs a write of the views and a flush of

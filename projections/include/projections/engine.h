@@ -37,6 +37,11 @@ struct EngineOptions {
   // commit of the ledger is written through. Rewriting the views is the dominant cost of a
   // rebuild, so a long replay writes them rarely: a crash then redoes more, never less.
   size_t flush_events = 1 << 20;
+  // A write of this many changed records or more goes straight to table files that the store
+  // takes in, rather than through its memtable: a catch-up's writes at month ends, where the
+  // memtable path took twice as long, and then had to be flushed for the snapshot. Following
+  // live, a write holds a few hundred.
+  size_t file_write_records = 16384;
   // Once caught up, the views are written at most this often rather than after every commit of
   // the ledger: a write costs more than applying the handful of events one commit brings. What
   // is not yet written is written at a clean close, and redone from the ledger after a crash.

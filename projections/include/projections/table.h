@@ -46,8 +46,10 @@ class TableBase {
   const std::string& name() const { return name_; }
 
   // Writes every record changed since the last ForgetChanges() under `prefix` + key (a
-  // deletion for an erased one). Changes nothing.
+  // deletion for an erased one), in ascending key order. Changes nothing.
   virtual void WriteChanges(const std::string& prefix, StateSink* sink) const = 0;
+  // How many records WriteChanges() would write.
+  virtual size_t changes() const = 0;
   // Writes every record under `prefix` + key, in ascending key order: for a store that holds
   // none of the table's records, as after a clear. Changes nothing.
   virtual void WriteWhole(const std::string& prefix, StateSink* sink) const = 0;
@@ -135,35 +137,17 @@ class Table final : public TableBase {
   }
 
   void WriteChanges(const std::string& prefix, StateSink* sink) const override {
-    std::string key;
-    std::string bytes;
-    for (uint32_t at : dirty_) {
-      const Row& row = RowAt(at);
-      key.assign(prefix).append(row.key);
-      if (row.erased) {
-        sink->Delete(key);
-      } else {
-        bytes.clear();
-        SerializeTo(row.value, &bytes);
-        sink->Put(key, bytes);
-      }
-    }
+    std::vector<std::pair<std::string_view, const Row*>> order;
+    order.reserve(dirty_.size());
+    for (uint32_t at : dirty_) order.emplace_back(RowAt(at).key, &RowAt(at));
+    WriteSorted(prefix, &order, sink);
   }
+  size_t changes() const override { return dirty_.size(); }
   void WriteWhole(const std::string& prefix, StateSink* sink) const override {
     std::vector<std::pair<std::string_view, const Row*>> order;
     order.reserve(live_);
     ForEachRow([&](const Row& row) { order.emplace_back(row.key, &row); });
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string key;
-    std::string bytes;
-    for (const auto& [name, row_at] : order) {
-      const Row& row = *row_at;
-      key.assign(prefix).append(name);
-      bytes.clear();
-      SerializeTo(row.value, &bytes);
-      sink->Put(key, bytes);
-    }
+    WriteSorted(prefix, &order, sink);
   }
   void ForgetChanges() override {
     for (uint32_t at : dirty_) {
@@ -253,6 +237,26 @@ class Table final : public TableBase {
       return table->RowAt(slot.row).key == key;
     }
   };
+
+  // Writes `rows` in ascending key order: puts, and deletions for erased ones.
+  void WriteSorted(const std::string& prefix,
+                   std::vector<std::pair<std::string_view, const Row*>>* rows,
+                   StateSink* sink) const {
+    std::sort(rows->begin(), rows->end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string key;
+    std::string bytes;
+    for (const auto& [name, row] : *rows) {
+      key.assign(prefix).append(name);
+      if (row->erased) {
+        sink->Delete(key);
+        continue;
+      }
+      bytes.clear();
+      SerializeTo(row->value, &bytes);
+      sink->Put(key, bytes);
+    }
+  }
 
   Row& RowAt(uint32_t at) { return chunks_[at >> kChunkBits][at & (kChunkRows - 1)]; }
   const Row& RowAt(uint32_t at) const { return chunks_[at >> kChunkBits][at & (kChunkRows - 1)]; }
