@@ -605,6 +605,20 @@ Result<std::unique_ptr<Engine>> Engine::Open(ledger::Ledger* log, const std::str
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return Status::IOError("cannot create " + dir + ": " + error.message());
+  // A store without CURRENT but with files of its own is a clear (Impl::ClearStore) that
+  // stopped part way: RocksDB would refuse to create a store beside them, so it is finished.
+  if (!std::filesystem::exists(dir + "/CURRENT", error) && !error) {
+    bool leftovers = false;
+    for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end;
+         it.increment(error)) {
+      leftovers = leftovers || it->path().filename() != "snapshots";
+    }
+    if (leftovers) {
+      auto destroyed = rocksdb::DestroyDB(dir, ViewStoreOptions(dir));
+      if (!destroyed.ok()) return FromRocks(destroyed, "clearing the views in " + dir);
+      std::filesystem::create_directories(dir, error);
+    }
+  }
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(ViewStoreOptions(dir), dir, &raw);
   if (!s.ok()) return FromRocks(s, "opening the views in " + dir);
