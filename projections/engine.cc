@@ -99,6 +99,19 @@ rocksdb::Options ViewStoreOptions(const std::string& dir) {
   db_options.verify_sst_unique_id_in_manifest = false;
   return db_options;
 }
+// Removes the store's own files from `dir` (not its snapshots), CURRENT first: a crash part
+// way leaves files without CURRENT, which Engine::Open recognises and removes.
+Status RemoveStoreFiles(const std::string& dir) {
+  std::error_code error;
+  std::filesystem::remove(dir + "/CURRENT", error);
+  if (error) return Status::IOError("clearing the views in " + dir + ": " + error.message());
+  auto destroyed = rocksdb::DestroyDB(dir, ViewStoreOptions(dir));
+  if (!destroyed.ok()) return FromRocks(destroyed, "clearing the views in " + dir);
+  // Left empty, the folder went with the files.
+  std::filesystem::create_directories(dir, error);
+  return Status::Ok();
+}
+
 }  // namespace
 
 class Engine::Impl {
@@ -175,13 +188,8 @@ class Engine::Impl {
   Status ClearStore() REQUIRES(apply_mu_) {
     db_.reset();
     internal::ForgetSnapshots(dir_);
-    std::error_code error;
-    std::filesystem::remove(dir_ + "/CURRENT", error);
-    if (error) return Status::IOError("clearing the views in " + dir_ + ": " + error.message());
-    auto destroyed = rocksdb::DestroyDB(dir_, ViewStoreOptions(dir_));
-    if (!destroyed.ok()) return FromRocks(destroyed, "clearing the views in " + dir_);
-    // Left empty, the folder went with the files.
-    std::filesystem::create_directories(dir_, error);
+    Status removed = RemoveStoreFiles(dir_);
+    if (!removed.ok()) return removed;
     (void)ReopenStore();
     last_snapshot_seq_ = 0;
     month_ends_at_ = 0;
@@ -329,7 +337,7 @@ class Engine::Impl {
     std::vector<std::string> paths = {base + "-1.sst", base + "-2.sst"};
     // Read here, under apply_mu_: the writers below run on two threads while this one waits.
     const std::string checkpoint = CheckpointValue();
-    const std::string versions = store_empty_ ? VersionSignature(*views_) : "";
+    const std::string versions = whole ? VersionSignature(*views_) : "";
     auto write = [&](size_t part, size_t from, size_t to) -> rocksdb::Status {
       rocksdb::SstFileWriter file(rocksdb::EnvOptions(), ViewStoreOptions(dir_));
       rocksdb::Status s = file.Open(paths[part]);
@@ -337,7 +345,7 @@ class Engine::Impl {
       FileSink sink(&file);
       if (part == 0) {
         sink.Put(kCheckpointKey, checkpoint);
-        if (!versions.empty()) sink.Put(kVersionsKey, versions);
+        if (whole) sink.Put(kVersionsKey, versions);
       }
       for (size_t i = from; i < to; ++i) {
         if (whole) {
@@ -614,9 +622,8 @@ Result<std::unique_ptr<Engine>> Engine::Open(ledger::Ledger* log, const std::str
       leftovers = leftovers || it->path().filename() != "snapshots";
     }
     if (leftovers) {
-      auto destroyed = rocksdb::DestroyDB(dir, ViewStoreOptions(dir));
-      if (!destroyed.ok()) return FromRocks(destroyed, "clearing the views in " + dir);
-      std::filesystem::create_directories(dir, error);
+      Status removed = RemoveStoreFiles(dir);
+      if (!removed.ok()) return removed;
     }
   }
   rocksdb::DB* raw = nullptr;
