@@ -73,8 +73,21 @@ std::unique_ptr<ViewSet> AsOfBuilder::MakeViewSet() const {
   return std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); });
 }
 
-std::unique_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
-  std::unique_ptr<ViewSet> views = MakeViewSet();
+namespace {
+
+// Views that read the records of the tables kept in the store back from a snapshot, which
+// stays open as long as they do.
+struct SnapshotViews {
+  explicit SnapshotViews(ViewSet::Fetch fetch) : views(std::move(fetch)) {}
+  std::unique_ptr<rocksdb::DB> db;
+  StoreRows rows{&db};
+  ViewSet views;
+};
+
+}  // namespace
+
+std::shared_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
+  std::shared_ptr<ViewSet> views = MakeViewSet();
   auto snapshot = NearestSnapshot(dir_, seq);
   if (!snapshot) return views;
   rocksdb::DB* raw = nullptr;
@@ -91,11 +104,18 @@ std::unique_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
   if (!position || position->seq == 0 || position->seq > seq) return views;
   auto event = log_->Read(position->seq);
   if (!event.ok() || event->hash() != position->hash) return views;
-  Result<bool> loaded = LoadRecords(db.get(), views.get());
+  ledger::Ledger* log = log_;
+  auto held = std::make_shared<SnapshotViews>([log](uint64_t at) { return log->Read(at); });
+  held->db = std::move(db);
+  for (Projection* view : held->views.all()) {
+    for (TableBase* table : view->tables())
+      (void)table->KeepInStore(&held->rows, TablePrefix(*view, *table));
+  }
+  Result<bool> loaded = LoadRecords(held->db.get(), &held->views);
   if (!loaded.ok() || !*loaded) return MakeViewSet();
-  views->set_position(*position);
+  held->views.set_position(*position);
   ++from_snapshot_;
-  return views;
+  return std::shared_ptr<ViewSet>(held, &held->views);
 }
 
 AsOfBuilder::AsOfResult AsOfBuilder::Build(uint64_t seq) {

@@ -1,8 +1,10 @@
 #include "projections/engine.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/sst_file_writer.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -35,6 +37,7 @@ using internal::kCheckpointKey;
 using internal::kRecordPrefix;
 using internal::kVersionsKey;
 using internal::LoadRecords;
+using internal::StoreRows;
 using internal::TablePrefix;
 using internal::VersionSignature;
 
@@ -97,6 +100,11 @@ rocksdb::Options ViewStoreOptions(const std::string& dir) {
   db_options.info_log = ledger::internal::NewStderrLogger("views " + dir);
   // A rebuild's table file comes from SstFileWriter, which gives it no unique id to check.
   db_options.verify_sst_unique_id_in_manifest = false;
+  // Records are read back one key at a time (tables kept in the store), and most keys an event
+  // asks for are new: a Bloom filter answers "absent" without reading the table files.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return db_options;
 }
 // Removes the store's own files from `dir` (not its snapshots), CURRENT first: a crash part
@@ -129,19 +137,71 @@ class Engine::Impl {
 
   ~Impl() {
     stop_ = true;
-    if (follower_.joinable()) follower_.join();
+    bool followed = follower_.joinable();
+    if (followed) follower_.join();
     base::MutexLock apply_lock(&apply_mu_);
     // A failure here leaves the store at its last checkpoint, which the next start redoes.
     if (crashed_) return;
+    // The last appends before a clean stop may not have reached the follower: applied here, so
+    // that the views are written at the head, when it is near (a stop does not wait out a long
+    // catch-up; the next start finishes it).
+    if (followed && log_->Head().seq - views_->position().seq <= options_.batch_events) {
+      std::atomic<bool> go_on{false};
+      (void)CatchUpLocked(go_on);
+    }
     if (written_seq_ < views_->position().seq) (void)Flush();
     // Without a write-ahead log, a memtable flush asked for without waiting (see Flush) and
     // still queued at close is dropped: the store would reopen at an older checkpoint.
     if (db_) (void)db_->Flush(rocksdb::FlushOptions());
   }
 
+  // Live views, their tables kept in the store.
   std::unique_ptr<ViewSet> MakeViewSet() const {
     ledger::Ledger* log = log_;
-    return std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); });
+    auto views = std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); });
+    for (Projection* view : views->all()) {
+      for (TableBase* table : view->tables())
+        (void)table->KeepInStore(&store_rows_, TablePrefix(*view, *table));
+    }
+    return views;
+  }
+
+  // Trims the tables kept in the store to the cache's budget, each in proportion to what it
+  // holds. Under the views' exclusive lock: no reader holds a record.
+  void TrimCache() REQUIRES(apply_mu_) {
+    size_t total = CachedBytes();
+    if (total <= options_.cache_bytes) return;
+    for (Projection* view : views_->all()) {
+      for (TableBase* table : view->tables()) {
+        size_t held = table->cached_bytes();
+        table->Trim(static_cast<size_t>(static_cast<double>(held) * options_.cache_bytes / total));
+      }
+    }
+  }
+  size_t CachedBytes() const REQUIRES(apply_mu_) {
+    size_t total = 0;
+    for (Projection* view : views_->all()) {
+      for (TableBase* table : view->tables()) total += table->cached_bytes();
+    }
+    return total;
+  }
+  // Readers' failures to read the store back: their answers missed the records.
+  void LogReadErrors() REQUIRES(apply_mu_) {
+    if (std::string errors = TakeReadErrors(); !errors.empty()) {
+      std::fprintf(stderr, "views %s: reading the store back failed: %s\n", dir_.c_str(),
+                   errors.c_str());
+    }
+  }
+  // The failures of the tables to read the store back since the last call, one line each.
+  std::string TakeReadErrors() REQUIRES(apply_mu_) {
+    std::string errors;
+    for (Projection* view : views_->all()) {
+      for (TableBase* table : view->tables()) {
+        std::string error = table->TakeReadError();
+        if (!error.empty()) errors += (errors.empty() ? "" : "; ") + error;
+      }
+    }
+    return errors;
   }
 
   // Loads the stored views, or decides to rebuild.
@@ -186,6 +246,8 @@ class Engine::Impl {
   // one, and rebuilds. The views' versions are written with the first records. A store that
   // cannot be created again (a full disk) is retried by the next write, as after a failed one.
   Status ClearStore() REQUIRES(apply_mu_) {
+    // Readers read the store back (StoreRows): it goes while none does.
+    base::WriterLock lock(views_mu_);
     db_.reset();
     internal::ForgetSnapshots(dir_);
     Status removed = RemoveStoreFiles(dir_);
@@ -193,7 +255,6 @@ class Engine::Impl {
     (void)ReopenStore();
     last_snapshot_seq_ = 0;
     month_ends_at_ = 0;
-    base::WriterLock lock(views_mu_);
     views_ = MakeViewSet();
     persisted_seq_ = 0;
     written_seq_ = 0;
@@ -216,9 +277,11 @@ class Engine::Impl {
       crashed_ = true;
       return Status::Unavailable("the engine stopped before writing its views (simulated crash)");
     }
-    if (!db_) {
+    if (!db_ || reopen_) {
+      base::WriterLock lock(views_mu_);  // see StoreRows
       Status reopened = ReopenStore();
       if (!reopened.ok()) return reopened;
+      reopen_ = false;
     }
     // After a failed write into a cleared store, every record is still a change: the batch
     // through the memtable sends them all, and does not depend on the table files that failed.
@@ -229,7 +292,8 @@ class Engine::Impl {
     written_at_ = Clock::now();  // after a failure too: the next attempt waits write_interval
     last_write_failed_ = !written.ok();
     if (!written.ok()) {
-      db_.reset();
+      // Closed and opened again by the next write; till then, readers still read it back.
+      reopen_ = true;
       return written;
     }
     {
@@ -237,6 +301,7 @@ class Engine::Impl {
       for (Projection* view : views_->all()) {
         for (TableBase* table : view->tables()) table->ForgetChanges();
       }
+      TrimCache();
     }
     store_empty_ = false;
     written_seq_ = views_->position().seq;
@@ -412,6 +477,11 @@ class Engine::Impl {
 
   Status CatchUp() EXCLUDES(apply_mu_) {
     base::MutexLock apply_lock(&apply_mu_);
+    return CatchUpLocked(stop_);
+  }
+
+  // Applies up to the ledger's head, unless `stop` is set.
+  Status CatchUpLocked(const std::atomic<bool>& stop) REQUIRES(apply_mu_) {
     if (crashed_) return Status::Unavailable("the engine stopped after a simulated crash");
     uint64_t head = log_->Head().seq;
     uint64_t flushed = views_->position().seq;
@@ -420,13 +490,27 @@ class Engine::Impl {
       if (written_seq_ < flushed && Clock::now() - written_at_ >= options_.write_interval) {
         return Flush();
       }
+      // Idle: what readers read back goes once they are done.
+      if (CachedBytes() > options_.cache_bytes) {
+        base::WriterLock lock(views_mu_);
+        TrimCache();
+      }
+      LogReadErrors();
       return Status::Ok();
+    }
+    // The store could not be opened again after a failed write: nothing is applied, as a
+    // record that is not in memory could not be read back.
+    if (!db_) {
+      base::WriterLock lock(views_mu_);  // see StoreRows
+      Status reopened = ReopenStore();
+      if (!reopened.ok()) return reopened;
+      reopen_ = false;
     }
     // Views that cannot be written are still applied and served from memory; the write is
     // retried as any unwritten views are, and its error returned meanwhile.
     Status unwritten;
     Status replayed = internal::ReplayLog(
-        log_, flushed + 1, head, options_.batch_events, stop_,
+        log_, flushed + 1, head, options_.batch_events, stop,
         [&](const internal::EventBatch& events) -> Result<bool> {
           apply_mu_.AssertHeld();  // by CatchUp, which runs this replay
           // Applied a month at a time, so that the views are written and kept as they stand at
@@ -434,10 +518,22 @@ class Engine::Impl {
           std::span<const ledger::RecordedEvent> rest(events);
           while (!rest.empty()) {
             size_t run = MonthRun(rest);
+            std::string errors;
             if (run > 0) {
               base::WriterLock lock(views_mu_);
+              LogReadErrors();  // readers'
               Status applied = views_->ApplyBatch(rest.first(run));
               if (!applied.ok()) return applied;
+              errors = TakeReadErrors();
+            }
+            // A record the applier could not read back was taken as absent, and the views
+            // went wrong from there: they are rebuilt.
+            if (!errors.empty()) {
+              (void)ClearStore();
+              return Status::IOError(
+                  "the views could not read their store back, and are "
+                  "rebuilt from the first event: " +
+                  errors);
             }
             uint64_t at = views_->position().seq;
             std::string month_end;
@@ -573,10 +669,12 @@ class Engine::Impl {
   base::Mutex apply_mu_;
   // Null after a failed write, until the next flush reopens it.
   std::unique_ptr<rocksdb::DB> db_ GUARDED_BY(apply_mu_);
-  // The last write failed: the next one goes through the memtable.
+  // The last write failed: the next one reopens the store, and goes through the memtable.
+  bool reopen_ GUARDED_BY(apply_mu_) = false;
   bool last_write_failed_ GUARDED_BY(apply_mu_) = false;
   // Cleared, and nothing written since: the next write sends every record at once.
   bool store_empty_ GUARDED_BY(apply_mu_) = false;
+  StoreRows store_rows_{&db_};
   // The live views. Changed and replaced with apply_mu_ and *views_mu_ (exclusively) held.
   std::unique_ptr<ViewSet> views_ GUARDED_BY(apply_mu_);
   // The position when a memtable flush was last asked for.
@@ -666,6 +764,15 @@ std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views)
     }
   }
   return out;
+}
+
+size_t Engine::CachedBytes() const {
+  base::ReaderLock lock(&views_mu_);
+  size_t total = 0;
+  for (const Projection* view : current_views()->all()) {
+    for (const TableBase* table : view->tables()) total += table->cached_bytes();
+  }
+  return total;
 }
 
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {

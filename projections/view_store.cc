@@ -30,6 +30,29 @@ std::optional<ledger::Position> DecodeCheckpoint(std::string_view value) {
   return position;
 }
 
+RowSource::Found StoreRows::Get(std::string_view key, std::string* value) const {
+  if (!*db_) {
+    *value = "the view store is closed after a failed write";
+    return Found::kError;
+  }
+  rocksdb::Status s = (*db_)->Get(rocksdb::ReadOptions(), key, value);
+  if (s.ok()) return Found::kYes;
+  if (s.IsNotFound()) return Found::kNo;
+  *value = s.ToString();
+  return Found::kError;
+}
+
+std::string StoreRows::Scan(
+    std::string_view prefix,
+    const std::function<void(std::string_view, std::string_view)>& visit) const {
+  if (!*db_) return "the view store is closed after a failed write";
+  std::unique_ptr<rocksdb::Iterator> it((*db_)->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    visit(it->key().ToStringView(), it->value().ToStringView());
+  }
+  return it->status().ok() ? "" : it->status().ToString();
+}
+
 ledger::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   if (s.ok()) return ledger::Status::Ok();
   return ledger::Status::IOError(what + ": " + s.ToString());
@@ -50,6 +73,7 @@ std::string VersionSignature(const ViewSet& views) {
 ledger::Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views) {
   for (Projection* view : views->all()) {
     for (TableBase* table : view->tables()) {
+      if (table->kept_in_store()) continue;  // read back when asked for
       std::string prefix = TablePrefix(*view, *table);
       std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
       for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

@@ -64,6 +64,7 @@ struct Settings {
   http::ApiOptions api_options;
   uint64_t write_timeout_s = http::ServerOptions().write_timeout.count();
   projections::EngineOptions engine_options;
+  uint64_t views_cache_mb = projections::EngineOptions().cache_bytes >> 20;
   uint64_t checkpoint_interval_ms = 10000;
   uint64_t verify_interval_s = 3600;
 };
@@ -120,9 +121,15 @@ void AddOptions(CLI::App& app, Settings* s) {
       ->envname("LEDGER_WORK_QUEUE")
       ->capture_default_str();
   app.add_option("--as-of-cache", s->engine_options.as_of_cache,
-                 "view sets of earlier positions (asOf) kept for reuse; each about the size of "
-                 "the live views")
+                 "view sets of earlier positions (asOf) kept for reuse; each holds the views "
+                 "kept whole in memory, and what its readers read back from a snapshot")
       ->envname("LEDGER_AS_OF_CACHE")
+      ->capture_default_str();
+  app.add_option("--views-cache-mb", s->views_cache_mb,
+                 "MiB of view records kept in memory beside those changed since the last write, "
+                 "for the views that keep the rest in their store")
+      ->envname("LEDGER_VIEWS_CACHE_MB")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--views-snapshot-events", s->engine_options.snapshot_events,
                  "events between two snapshots of the views, from which time travel (asOf) "
@@ -265,6 +272,7 @@ int main(int argc, char** argv) {
               << "): serving reads, refusing appends until the folder can be written again\n";
   }
   bool tty = isatty(STDERR_FILENO);
+  settings.engine_options.cache_bytes = settings.views_cache_mb << 20;
   settings.engine_options.progress = [tty](uint64_t applied, uint64_t head) {
     if (tty)
       std::fprintf(stderr, "\rviews: %llu of %llu events applied", (unsigned long long)applied,

@@ -29,9 +29,11 @@ if [ ! -f build-sanitize/build.ninja ]; then
     -DLEDGER_SANITIZE=ON "${launcher[@]}" >/dev/null
 fi
 # The unit tests of the store and the end-to-end tests of the server: the code with threads,
-# lifetimes and hostile input. The views' and the simulator's tests run in the build above.
+# lifetimes and hostile input; and the views' tests with no cache, whose records come and go.
+# The simulator's tests run in the build above.
 # crash_drill too: it is not run here, but compiling it checks its locks.
-cmake --build build-sanitize -j "${JOBS:-2}" --target ledger_tests http_tests crash_drill
+cmake --build build-sanitize -j "${JOBS:-2}" --target ledger_tests http_tests projection_tests \
+  crash_drill
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 cd build-sanitize
@@ -39,3 +41,6 @@ for binary in ledger_tests http_tests; do
   echo "test: $binary under AddressSanitizer and UndefinedBehaviorSanitizer" >&2
   ./"$binary"
 done
+# The views with no cache: a record read after the engine dropped it from memory fails here.
+echo "test: the view tests with no cache, under AddressSanitizer" >&2
+LEDGER_TEST_VIEWS_CACHE_BYTES=0 ./projection_tests "~[engine]"

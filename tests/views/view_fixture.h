@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -36,7 +37,14 @@ class ViewFixture {
     OpenEngine();
   }
 
+  // LEDGER_TEST_VIEWS_CACHE_BYTES=N runs the views with a cache of N bytes, writing them at
+  // every catch-up: with 0, every record not changed since the last write is dropped from memory
+  // and read back from the store when next asked for (ctest runs the view tests so, too).
   void OpenEngine(projections::EngineOptions options = {}) {
+    if (const char* bytes = std::getenv("LEDGER_TEST_VIEWS_CACHE_BYTES")) {
+      options.cache_bytes = std::strtoull(bytes, nullptr, 10);
+      options.write_interval = std::chrono::milliseconds(0);
+    }
     engine_.reset();
     auto opened = projections::Engine::Open(log_.get(), dir_.sub("views"), std::move(options));
     REQUIRE(opened.ok());

@@ -11,10 +11,18 @@
 // next: a rebuild or a view set loaded for time travel pays for no ordering it is not asked for.
 // Tables are not thread-safe on their own: the engine applies events and forgets changes under
 // an exclusive lock; queries read under a shared one, and the engine's writes read beside them.
+//
+// A table without orderings may keep its records in the store instead (KeepInStore): it then
+// holds in memory the records changed since the last write, and a cache of others read back
+// from the store, which the engine trims to a budget (Trim) while no reader holds a record.
+// Such a table reads the store on a miss, under a lock of its own, so readers may load records
+// beside one another and beside the engine's writes. A record it hands out stays where it is
+// until the next Trim or ForgetChanges, which the engine calls under its exclusive lock only.
 
 #pragma once
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +45,21 @@ class StateSink {
   virtual ~StateSink() = default;
   virtual void Put(std::string_view key, std::string_view value) = 0;
   virtual void Delete(std::string_view key) = 0;
+};
+
+// Where a table kept in the store reads its records back: the engine's view store.
+class RowSource {
+ public:
+  enum class Found { kYes, kNo, kError };
+  virtual ~RowSource() = default;
+  // The stored bytes under `key` (the table's prefix included); kError with `value` set to
+  // what went wrong.
+  virtual Found Get(std::string_view key, std::string* value) const = 0;
+  // Calls visit(key, bytes) for every stored record whose key starts with `prefix`, in key
+  // order; an error message if reading failed part way, else empty.
+  virtual std::string Scan(
+      std::string_view prefix,
+      const std::function<void(std::string_view, std::string_view)>& visit) const = 0;
 };
 
 class TableBase {
@@ -62,6 +85,20 @@ class TableBase {
   // Every record, serialized, sorted by key: for comparing two builds of a view.
   virtual std::vector<std::pair<std::string, std::string>> Dump() const = 0;
 
+  // Keeps the records in `store` under `prefix` (see the top of this file), holding in memory
+  // only changed ones and a cache: for a table without orderings, which are kept only in
+  // memory; false, and nothing changes, for one with them. Called on an empty table.
+  virtual bool KeepInStore(const RowSource* store, std::string prefix) = 0;
+  virtual bool kept_in_store() const = 0;
+  // Bytes of unchanged records held in memory, roughly: what Trim() may drop.
+  virtual size_t cached_bytes() const = 0;
+  // Drops unchanged records, those read least recently first, until cached_bytes() <= budget.
+  // Only while no reader holds a record: under the engine's exclusive lock.
+  virtual void Trim(size_t budget) = 0;
+  // The first failure to read the store since the last call, and how many there were; empty if
+  // none. A record that could not be read was taken as absent.
+  virtual std::string TakeReadError() = 0;
+
  private:
   std::string name_;
 };
@@ -76,29 +113,28 @@ class Table final : public TableBase {
   Table& operator=(const Table&) = delete;
 
   const V* Find(std::string_view key) const {
-    auto it = index_.find(key);
-    if (it == index_.end()) return nullptr;
-    const Row& row = RowAt(it->row);
-    return row.erased ? nullptr : &row.value;
+    auto lock = LockCache();
+    uint32_t at = const_cast<Table*>(this)->Cached(key);
+    return at == kNone || RowAt(at).erased ? nullptr : &RowAt(at).value;
   }
   bool Contains(std::string_view key) const { return Find(key) != nullptr; }
 
   // The record under `key`, created empty if absent; marked as changed.
   V& Mutable(std::string_view key) {
+    auto lock = LockCache();
     uint32_t at = LiveRow(key);
     MarkDirty(at);
     return RowAt(at).value;
   }
   void Erase(std::string_view key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) return;
-    Row& row = RowAt(it->row);
-    if (row.erased) return;
+    auto lock = LockCache();
+    uint32_t at = Cached(key);
+    if (at == kNone || RowAt(at).erased) return;
     // Kept as a tombstone until the next flush writes the deletion.
-    row.value = V{};
-    row.erased = true;
+    RowAt(at).value = V{};
+    RowAt(at).erased = true;
     --live_;
-    MarkDirty(it->row);
+    MarkDirty(at);
   }
 
   // Declares an ordering of the records (ordered_rows.h): `where` says where a record stands,
@@ -122,21 +158,22 @@ class Table final : public TableBase {
     return orderings_[ordering].rows.Partitions();
   }
 
-  // Visits records in no particular order.
+  // Visits records in no particular order. A table kept in the store reads every record back
+  // into its cache, so that the visited records stay put for the reader.
   void ForEach(const std::function<void(const std::string&, const V&)>& visit) const {
-    ForEachRow([&](const Row& row) { visit(row.key, row.value); });
+    for (const Row* row : LiveRows()) visit(row->key, row->value);
   }
   // Records in key order.
   std::vector<std::pair<const std::string*, const V*>> Sorted() const {
     std::vector<std::pair<const std::string*, const V*>> out;
-    out.reserve(live_);
-    ForEachRow([&](const Row& row) { out.emplace_back(&row.key, &row.value); });
+    for (const Row* row : LiveRows()) out.emplace_back(&row->key, &row->value);
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return *a.first < *b.first; });
     return out;
   }
 
   void WriteChanges(const std::string& prefix, StateSink* sink) const override {
+    auto lock = LockCache();
     std::vector<std::pair<std::string_view, const Row*>> order;
     order.reserve(dirty_.size());
     for (uint32_t at : dirty_) order.emplace_back(RowAt(at).key, &RowAt(at));
@@ -144,16 +181,25 @@ class Table final : public TableBase {
   }
   size_t changes() const override { return dirty_.size(); }
   void WriteWhole(const std::string& prefix, StateSink* sink) const override {
+    auto lock = LockCache();
     std::vector<std::pair<std::string_view, const Row*>> order;
     order.reserve(live_);
     ForEachRow([&](const Row& row) { order.emplace_back(row.key, &row); });
     WriteSorted(prefix, &order, sink);
   }
   void ForgetChanges() override {
+    auto lock = LockCache();
     for (uint32_t at : dirty_) {
       Row& row = RowAt(at);
       row.dirty = false;
-      if (row.erased) FreeRow(at);
+      if (row.erased) {
+        FreeRow(at);
+      } else if (store_ != nullptr) {
+        // Now as stored: cached, and evictable.
+        row.in_store = true;
+        cached_bytes_ += row.bytes;
+        Remember(at);
+      }
     }
     dirty_.clear();
   }
@@ -173,6 +219,7 @@ class Table final : public TableBase {
     const_cast<Table*>(this)->PlaceChangedLocked();
   }
   void Clear() override {
+    auto lock = LockCache();
     for (uint32_t i = 0; i < used_; ++i) {
       Row& row = RowAt(i);
       if (!row.in_use || row.erased) continue;
@@ -185,13 +232,58 @@ class Table final : public TableBase {
     for (uint32_t at : unordered_) RowAt(at).unordered = false;
     unordered_.clear();
   }
-  size_t size() const override { return live_; }
+  size_t size() const override { return store_ == nullptr ? live_ : LiveRows().size(); }
   std::vector<std::pair<std::string, std::string>> Dump() const override {
     std::vector<std::pair<std::string, std::string>> out;
-    out.reserve(live_);
-    ForEachRow([&](const Row& row) { out.emplace_back(row.key, Serialize(row.value)); });
+    for (const Row* row : LiveRows()) out.emplace_back(row->key, Serialize(row->value));
     std::sort(out.begin(), out.end());
     return out;
+  }
+
+  bool KeepInStore(const RowSource* store, std::string prefix) override {
+    if (!orderings_.empty()) return false;
+    store_ = store;
+    prefix_ = std::move(prefix);
+    return true;
+  }
+  bool kept_in_store() const override { return store_ != nullptr; }
+  size_t cached_bytes() const override {
+    auto lock = LockCache();
+    return cached_bytes_;
+  }
+  void Trim(size_t budget) override {
+    auto lock = LockCache();
+    // A clock: a record read since the hand last passed it is passed over once.
+    for (size_t turns = 2 * clock_.size(); cached_bytes_ > budget && turns > 0 && !clock_.empty();
+         --turns) {
+      uint32_t at = clock_.front();
+      clock_.pop_front();
+      Row& row = RowAt(at);
+      if (!row.in_use || !row.in_clock) continue;  // a stale entry
+      if (row.dirty) {                             // changed: back on the clock once written
+        row.in_clock = false;
+        continue;
+      }
+      if (row.referenced) {
+        row.referenced = false;
+        clock_.push_back(at);
+        continue;
+      }
+      cached_bytes_ -= row.bytes;
+      --live_;
+      FreeRow(at);
+    }
+  }
+  std::string TakeReadError() override {
+    auto lock = LockCache();
+    std::string error;
+    if (read_errors_ > 0) {
+      error = std::to_string(read_errors_) + " failed reads of " + prefix_ +
+              ", the first: " + read_error_;
+    }
+    read_errors_ = 0;
+    read_error_.clear();
+    return error;
   }
 
  private:
@@ -204,6 +296,11 @@ class Table final : public TableBase {
     bool dirty = false;      // listed in dirty_
     bool erased = false;     // a deletion not yet flushed
     bool unordered = false;  // listed in unordered_
+    // For a table kept in the store:
+    bool in_store = false;       // the store holds a version of it (so a scan finds it)
+    bool in_clock = false;       // listed in clock_
+    bool referenced = false;     // read since the clock's hand last passed it
+    mutable uint32_t bytes = 0;  // its size in memory, roughly, as of when it was last stored
   };
   struct Ordering {
     std::function<std::optional<OrderKey>(const V&)> where;
@@ -211,6 +308,9 @@ class Table final : public TableBase {
   };
   static constexpr uint32_t kChunkBits = 8;
   static constexpr uint32_t kChunkRows = 1u << kChunkBits;
+  // What a cached row costs beside its key and its stored bytes: the row, its index slot, the
+  // allocations of a decoded record.
+  static constexpr uint32_t kRowOverhead = sizeof(Row) + 64;
 
   // The index holds a row number and its key's hash: probing compares hashes without touching
   // the rows, and growing the index rehashes without reading a key.
@@ -238,6 +338,13 @@ class Table final : public TableBase {
     }
   };
 
+  // The cache's lock, held only by a table kept in the store: in memory alone, readers change
+  // nothing.
+  std::unique_lock<std::mutex> LockCache() const {
+    return store_ != nullptr ? std::unique_lock<std::mutex>(cache_mu_)
+                             : std::unique_lock<std::mutex>();
+  }
+
   // Writes `rows` in ascending key order: puts, and deletions for erased ones.
   void WriteSorted(const std::string& prefix,
                    std::vector<std::pair<std::string_view, const Row*>>* rows,
@@ -254,6 +361,8 @@ class Table final : public TableBase {
       }
       bytes.clear();
       SerializeTo(row->value, &bytes);
+      if (row->dirty)
+        row->bytes = static_cast<uint32_t>(kRowOverhead + row->key.size() + bytes.size());
       sink->Put(key, bytes);
     }
   }
@@ -269,18 +378,93 @@ class Table final : public TableBase {
     }
   }
 
+  // Every live record; for a table kept in the store, read back from it into the cache.
+  std::vector<const Row*> LiveRows() const {
+    auto lock = LockCache();
+    std::vector<const Row*> out;
+    if (store_ == nullptr) {
+      out.reserve(live_);
+      ForEachRow([&](const Row& row) { out.push_back(&row); });
+      return out;
+    }
+    auto* self = const_cast<Table*>(this);
+    std::string failed =
+        store_->Scan(prefix_, [&](std::string_view stored_key, std::string_view bytes) {
+          std::string_view key = stored_key.substr(prefix_.size());
+          uint32_t at = self->Cached(key, &bytes);
+          if (at != kNone && !RowAt(at).erased) out.push_back(&RowAt(at));
+        });
+    if (!failed.empty()) self->NoteReadError(failed);
+    // And the records not stored yet.
+    ForEachRow([&](const Row& row) {
+      if (!row.in_store) out.push_back(&row);
+    });
+    return out;
+  }
+
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // The row under `key`, in memory or read back from the store (from `stored` if the caller
+  // has its bytes); kNone if there is none. Marks it as read, for the clock. In memory alone,
+  // it changes nothing, for readers that share the table without a lock.
+  uint32_t Cached(std::string_view key, const std::string_view* stored = nullptr) {
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      if (store_ != nullptr) RowAt(it->row).referenced = true;
+      return it->row;
+    }
+    if (store_ == nullptr) return kNone;
+    std::string bytes;
+    if (stored == nullptr) {
+      std::string full_key = prefix_;
+      full_key.append(key);
+      RowSource::Found found = store_->Get(full_key, &bytes);
+      if (found == RowSource::Found::kNo) return kNone;
+      if (found == RowSource::Found::kError) {
+        NoteReadError(bytes);
+        return kNone;
+      }
+    }
+    std::string_view value = stored != nullptr ? *stored : std::string_view(bytes);
+    V record{};
+    if (!Deserialize(value, &record)) {
+      NoteReadError("the record " + std::string(key) + " does not decode");
+      return kNone;
+    }
+    uint32_t at = NewRow(key);
+    Row& row = RowAt(at);
+    row.value = std::move(record);
+    row.in_store = true;
+    row.bytes = static_cast<uint32_t>(kRowOverhead + key.size() + value.size());
+    cached_bytes_ += row.bytes;
+    ++live_;
+    Remember(at);
+    return at;
+  }
+
+  void NoteReadError(const std::string& error) {
+    if (read_errors_++ == 0) read_error_ = error;
+  }
+
+  // Puts a stored row on the clock, from which Trim() evicts.
+  void Remember(uint32_t at) {
+    Row& row = RowAt(at);
+    if (row.in_clock) return;
+    row.in_clock = true;
+    clock_.push_back(at);
+  }
+
   // The row under `key`, created if absent, live (not erased) afterwards. Consecutive events
   // often change the same record (a day, a page, an estate): the last row is checked before
   // hashing. A row whose deletion was written is no longer in use.
   uint32_t LiveRow(std::string_view key) {
     if (!(last_ < used_ && RowAt(last_).in_use && RowAt(last_).key == key)) {
-      auto it = index_.find(key);
-      if (it == index_.end()) {
+      last_ = Cached(key);
+      if (last_ == kNone) {
         last_ = NewRow(key);
         ++live_;
         return last_;
       }
-      last_ = it->row;
     }
     Row& row = RowAt(last_);
     if (row.erased) {
@@ -322,6 +506,8 @@ class Table final : public TableBase {
     MarkUnordered(at);
     Row& row = RowAt(at);
     if (row.dirty) return;
+    // A stored row is held until it is written: no longer evictable.
+    if (store_ != nullptr && row.in_store) cached_bytes_ -= row.bytes;
     row.dirty = true;
     dirty_.push_back(at);
   }
@@ -354,6 +540,16 @@ class Table final : public TableBase {
   mutable std::mutex placing_mu_;
   size_t live_ = 0;
   uint32_t last_ = UINT32_MAX;  // the row Mutable() returned last
+
+  // Kept in the store (KeepInStore): where, and the cache. cache_mu_ guards the rows, the index
+  // and what follows, for readers that read records back beside one another.
+  const RowSource* store_ = nullptr;
+  std::string prefix_;
+  mutable std::mutex cache_mu_;
+  std::deque<uint32_t> clock_;  // stored rows in memory, the next to consider for eviction first
+  size_t cached_bytes_ = 0;     // of the rows in memory that are as stored (not changed)
+  size_t read_errors_ = 0;
+  std::string read_error_;
 };
 
 }  // namespace projections
