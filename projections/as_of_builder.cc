@@ -109,10 +109,8 @@ std::shared_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
   held->db = std::move(db);
   for (Projection* view : held->views.all()) {
     for (TableBase* table : view->tables())
-      (void)table->KeepInStore(&held->rows, TablePrefix(*view, *table));
+      table->KeepInStore(&held->rows, TablePrefix(*view, *table));
   }
-  Result<bool> loaded = LoadRecords(held->db.get(), &held->views);
-  if (!loaded.ok() || !*loaded) return MakeViewSet();
   held->views.set_position(*position);
   ++from_snapshot_;
   return std::shared_ptr<ViewSet>(held, &held->views);

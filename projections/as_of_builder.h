@@ -22,8 +22,8 @@ namespace projections::internal {
 // built at once (another is refused as Unavailable, at once); the `as_of_cache` most recently
 // used are kept. So the memory it takes is at most as_of_builds + as_of_cache view sets. A build
 // starts from the nearest snapshot of the view store in `dir` at or before its position
-// (view_snapshots.h) and replays the log from there; such a set holds in memory the tables that
-// are not kept in the store, what the replay changed, and what its readers read back.
+// (view_snapshots.h) and replays the log from there; such a set holds in memory what the replay
+// changed and what its readers read back from the snapshot.
 class AsOfBuilder {
  public:
   using AsOfResult = ledger::Result<std::shared_ptr<const ViewSet>>;
@@ -41,8 +41,8 @@ class AsOfBuilder {
   std::unique_ptr<ViewSet> MakeViewSet() const;
   // The views as of a snapshot at or before `seq`: an empty set when there is none or it cannot
   // be used (the build then replays from the first event, as it always could).
-  // The tables kept in the store read the snapshot back as they are asked (it stays open as
-  // long as the views do): only the others are loaded whole.
+  // The tables read the snapshot back as they are asked (it stays open as long as the views
+  // do).
   std::shared_ptr<ViewSet> StartFromSnapshot(uint64_t seq);
   AsOfResult Build(uint64_t seq);
 

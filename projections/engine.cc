@@ -36,7 +36,6 @@ using internal::FromRocks;
 using internal::kCheckpointKey;
 using internal::kRecordPrefix;
 using internal::kVersionsKey;
-using internal::LoadRecords;
 using internal::StoreRows;
 using internal::TablePrefix;
 using internal::VersionSignature;
@@ -161,7 +160,7 @@ class Engine::Impl {
     auto views = std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); });
     for (Projection* view : views->all()) {
       for (TableBase* table : view->tables())
-        (void)table->KeepInStore(&store_rows_, TablePrefix(*view, *table));
+        table->KeepInStore(&store_rows_, TablePrefix(*view, *table));
     }
     return views;
   }
@@ -222,9 +221,7 @@ class Engine::Impl {
     bool behind_ledger = stored.seq <= log_->Head().seq;
     if (!same_versions || !behind_ledger || stored.seq == 0) return ClearStore();
 
-    Result<bool> loaded = LoadRecords(db_.get(), views_.get());
-    if (!loaded.ok()) return loaded.status();
-    if (!*loaded) return ClearStore();  // a record that does not decode
+    // Nothing is loaded: the tables read their records back as they are asked for.
     views_->set_position(stored);
     // The month the stored views stand in, so that its end is seen when the next month begins.
     if (auto last = log_->Read(stored.seq); last.ok()) {

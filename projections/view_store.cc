@@ -43,12 +43,12 @@ RowSource::Found StoreRows::Get(std::string_view key, std::string* value) const 
 }
 
 std::string StoreRows::Scan(
-    std::string_view prefix,
-    const std::function<void(std::string_view, std::string_view)>& visit) const {
+    std::string_view start, std::string_view prefix,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
   if (!*db_) return "the view store is closed after a failed write";
   std::unique_ptr<rocksdb::Iterator> it((*db_)->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    visit(it->key().ToStringView(), it->value().ToStringView());
+  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
   }
   return it->status().ok() ? "" : it->status().ToString();
 }
@@ -68,22 +68,6 @@ std::string VersionSignature(const ViewSet& views) {
     signature += std::string(view->name()) + ":" + std::to_string(view->version()) + ";";
   }
   return signature;
-}
-
-ledger::Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views) {
-  for (Projection* view : views->all()) {
-    for (TableBase* table : view->tables()) {
-      if (table->kept_in_store()) continue;  // read back when asked for
-      std::string prefix = TablePrefix(*view, *table);
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        std::string_view key = it->key().ToStringView().substr(prefix.size());
-        if (!table->LoadRow(key, it->value().ToStringView())) return false;
-      }
-      if (!it->status().ok()) return FromRocks(it->status(), "loading view " + prefix);
-    }
-  }
-  return true;
 }
 
 }  // namespace internal

@@ -44,10 +44,6 @@ std::string TablePrefix(const Projection& view, const TableBase& table);
 // other versions are not loaded.
 std::string VersionSignature(const ViewSet& views);
 
-// Reads every record of the views' tables from `db` into them, but for tables kept in the store:
-// Ok(false) if one does not decode (derived data, so the caller rebuilds rather than fails).
-ledger::Result<bool> LoadRecords(rocksdb::DB* db, ViewSet* views);
-
 // A view store, as the tables kept in it (Table::KeepInStore) read it back. It reads whatever
 // store `*db` holds when asked: the owner replaces it (reopened after a failed write, cleared)
 // only while no reader reads, under the views' exclusive lock. A null store is an error.
@@ -56,8 +52,8 @@ class StoreRows final : public RowSource {
   explicit StoreRows(const std::unique_ptr<rocksdb::DB>* db) : db_(db) {}
   Found Get(std::string_view key, std::string* value) const override;
   std::string Scan(
-      std::string_view prefix,
-      const std::function<void(std::string_view, std::string_view)>& visit) const override;
+      std::string_view start, std::string_view prefix,
+      const std::function<bool(std::string_view, std::string_view)>& visit) const override;
 
  private:
   const std::unique_ptr<rocksdb::DB>* db_;

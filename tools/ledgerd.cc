@@ -126,8 +126,8 @@ void AddOptions(CLI::App& app, Settings* s) {
       ->envname("LEDGER_AS_OF_CACHE")
       ->capture_default_str();
   app.add_option("--views-cache-mb", s->views_cache_mb,
-                 "MiB of view records kept in memory beside those changed since the last write, "
-                 "for the views that keep the rest in their store")
+                 "MiB of view records kept in memory beside those changed since the last write; "
+                 "the rest are read back from the view store")
       ->envname("LEDGER_VIEWS_CACHE_MB")
       ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30))
       ->capture_default_str();

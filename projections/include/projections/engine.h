@@ -53,8 +53,9 @@ struct EngineOptions {
   bool rebuild = false;
   // Time travel (AsOf): how many view sets of earlier positions are kept for reuse, and how
   // many distinct positions may be computed at once (another is refused with Unavailable).
-  // Each view set holds the tables that are not kept in the store (see cache_bytes), and of the
-  // others what the replay changed and what its readers read back from the snapshot.
+  // A view set started from a snapshot holds what its replay changed and what its readers read
+  // back from the snapshot; one replayed from the first event (no snapshot before its position)
+  // holds every view.
   size_t as_of_cache = 2;
   size_t as_of_builds = 1;
   // Time travel starts from the nearest snapshot of the view store at or before the position
@@ -70,11 +71,11 @@ struct EngineOptions {
   // apart from the ones above: time travel to a month's end replays nothing.
   size_t month_end_snapshots_kept = 24;
   base::TimeZone zone = base::TimeZone::China();
-  // Views whose tables keep no orderings keep their records in the store, and in memory only
-  // the records changed since the last write and a cache of others, read back from the store:
-  // the cache is trimmed to about this many bytes after each write, and while idle. The
-  // records a query reads stay in memory until it ends, so a report over a whole table holds
-  // that table for as long. Tables with orderings are still held whole.
+  // The views keep their records (and orderings) in the store, and in memory only the records
+  // changed since the last write and a cache of others, read back from the store: the cache is
+  // trimmed to about this many bytes after each write, and while idle. The records a query
+  // reads stay in memory until it ends, so a report over a whole table holds that table for as
+  // long.
   size_t cache_bytes = size_t{256} << 20;
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).

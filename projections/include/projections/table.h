@@ -12,9 +12,11 @@
 // Tables are not thread-safe on their own: the engine applies events and forgets changes under
 // an exclusive lock; queries read under a shared one, and the engine's writes read beside them.
 //
-// A table without orderings may keep its records in the store instead (KeepInStore): it then
-// holds in memory the records changed since the last write, and a cache of others read back
-// from the store, which the engine trims to a budget (Trim) while no reader holds a record.
+// A table may keep its records in the store instead (KeepInStore): it then holds in memory the
+// records changed since the last write, and a cache of others read back from the store, which
+// the engine trims to a budget (Trim) while no reader holds a record. Its orderings are then
+// keys in the store too, written in the same batch as the records: an ordering read merges the
+// stored entries with the places of the records changed since the last write.
 // Such a table reads the store on a miss, under a lock of its own, so readers may load records
 // beside one another and beside the engine's writes. A record it hands out stays where it is
 // until the next Trim or ForgetChanges, which the engine calls under its exclusive lock only.
@@ -29,9 +31,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "projections/archive.h"
@@ -55,11 +59,12 @@ class RowSource {
   // The stored bytes under `key` (the table's prefix included); kError with `value` set to
   // what went wrong.
   virtual Found Get(std::string_view key, std::string* value) const = 0;
-  // Calls visit(key, bytes) for every stored record whose key starts with `prefix`, in key
-  // order; an error message if reading failed part way, else empty.
+  // Calls visit(key, bytes) for the stored records from `start` on whose keys start with
+  // `prefix`, in key order, until it returns false; an error message if reading failed part
+  // way, else empty.
   virtual std::string Scan(
-      std::string_view prefix,
-      const std::function<void(std::string_view, std::string_view)>& visit) const = 0;
+      std::string_view start, std::string_view prefix,
+      const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
 };
 
 class TableBase {
@@ -85,11 +90,9 @@ class TableBase {
   // Every record, serialized, sorted by key: for comparing two builds of a view.
   virtual std::vector<std::pair<std::string, std::string>> Dump() const = 0;
 
-  // Keeps the records in `store` under `prefix` (see the top of this file), holding in memory
-  // only changed ones and a cache: for a table without orderings, which are kept only in
-  // memory; false, and nothing changes, for one with them. Called on an empty table.
-  virtual bool KeepInStore(const RowSource* store, std::string prefix) = 0;
-  virtual bool kept_in_store() const = 0;
+  // Keeps the records and the orderings in `store` under `prefix` (see the top of this file),
+  // holding in memory only changed records and a cache. Called on an empty table.
+  virtual void KeepInStore(const RowSource* store, std::string prefix) = 0;
   // Bytes of unchanged records held in memory, roughly: what Trim() may drop.
   virtual size_t cached_bytes() const = 0;
   // Drops unchanged records, those read least recently first, until cached_bytes() <= budget.
@@ -130,11 +133,11 @@ class Table final : public TableBase {
     auto lock = LockCache();
     uint32_t at = Cached(key);
     if (at == kNone || RowAt(at).erased) return;
+    MarkDirty(at);  // first: it notes where the stored record stands in the orderings
     // Kept as a tombstone until the next flush writes the deletion.
     RowAt(at).value = V{};
     RowAt(at).erased = true;
     --live_;
-    MarkDirty(at);
   }
 
   // Declares an ordering of the records (ordered_rows.h): `where` says where a record stands,
@@ -148,11 +151,15 @@ class Table final : public TableBase {
   template <class Visit>
   void ForEachInOrder(size_t ordering, std::string_view partition, int64_t from, int64_t to,
                       Visit visit) const {
-    PlaceChanged();
-    orderings_[ordering].rows.Range(partition, from, to,
-                                    [&](uint32_t at) { visit(RowAt(at).value); });
+    if (store_ == nullptr) {
+      PlaceChanged();
+      orderings_[ordering].rows.Range(partition, from, to,
+                                      [&](uint32_t at) { visit(RowAt(at).value); });
+      return;
+    }
+    for (const Row* row : StoredInOrder(ordering, partition, from, to)) visit(row->value);
   }
-  // The partitions of ordering `ordering` that hold a record.
+  // The partitions of ordering `ordering` that hold a record: of a table held in memory.
   std::vector<std::string_view> Partitions(size_t ordering) const {
     PlaceChanged();
     return orderings_[ordering].rows.Partitions();
@@ -177,6 +184,7 @@ class Table final : public TableBase {
     std::vector<std::pair<std::string_view, const Row*>> order;
     order.reserve(dirty_.size());
     for (uint32_t at : dirty_) order.emplace_back(RowAt(at).key, &RowAt(at));
+    WriteOrderings(prefix, order, /*whole=*/false, sink);
     WriteSorted(prefix, &order, sink);
   }
   size_t changes() const override { return dirty_.size(); }
@@ -185,6 +193,7 @@ class Table final : public TableBase {
     std::vector<std::pair<std::string_view, const Row*>> order;
     order.reserve(live_);
     ForEachRow([&](const Row& row) { order.emplace_back(row.key, &row); });
+    WriteOrderings(prefix, order, /*whole=*/true, sink);
     WriteSorted(prefix, &order, sink);
   }
   void ForgetChanges() override {
@@ -192,6 +201,11 @@ class Table final : public TableBase {
     for (uint32_t at : dirty_) {
       Row& row = RowAt(at);
       row.dirty = false;
+      if (store_ != nullptr) {
+        // As stored now, in the orderings too: out of the places of changed records.
+        for (Ordering& o : orderings_) o.rows.Place(at, row.key, std::nullopt);
+        row.unordered = false;
+      }
       if (row.erased) {
         FreeRow(at);
       } else if (store_ != nullptr) {
@@ -202,6 +216,7 @@ class Table final : public TableBase {
       }
     }
     dirty_.clear();
+    stored_at_.clear();
   }
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
@@ -240,13 +255,10 @@ class Table final : public TableBase {
     return out;
   }
 
-  bool KeepInStore(const RowSource* store, std::string prefix) override {
-    if (!orderings_.empty()) return false;
+  void KeepInStore(const RowSource* store, std::string prefix) override {
     store_ = store;
     prefix_ = std::move(prefix);
-    return true;
   }
-  bool kept_in_store() const override { return store_ != nullptr; }
   size_t cached_bytes() const override {
     auto lock = LockCache();
     return cached_bytes_;
@@ -388,17 +400,131 @@ class Table final : public TableBase {
       return out;
     }
     auto* self = const_cast<Table*>(this);
-    std::string failed =
-        store_->Scan(prefix_, [&](std::string_view stored_key, std::string_view bytes) {
-          std::string_view key = stored_key.substr(prefix_.size());
-          uint32_t at = self->Cached(key, &bytes);
-          if (at != kNone && !RowAt(at).erased) out.push_back(&RowAt(at));
-        });
+    // The records, after the orderings' entries.
+    std::string failed = store_->Scan(prefix_ + kRecordsStart, prefix_,
+                                      [&](std::string_view stored_key, std::string_view bytes) {
+                                        std::string_view key = stored_key.substr(prefix_.size());
+                                        uint32_t at = self->Cached(key, &bytes);
+                                        if (at != kNone && !RowAt(at).erased)
+                                          out.push_back(&RowAt(at));
+                                        return true;
+                                      });
     if (!failed.empty()) self->NoteReadError(failed);
     // And the records not stored yet.
     ForEachRow([&](const Row& row) {
       if (!row.in_store) out.push_back(&row);
     });
+    return out;
+  }
+
+  // A table's stored keys: "\x01" + ordering number + partition + "\0" + number (8 bytes,
+  // big-endian, sign flipped) + record key for an ordering's entry, then the records' keys,
+  // which are text and sort after them.
+  static constexpr char kOrderingMark = '\x01';
+  static constexpr char kRecordsStart[] = "\x02";
+  static std::string OrderingPrefix(size_t ordering, std::string_view partition) {
+    std::string key(1, kOrderingMark);
+    key.push_back(static_cast<char>('0' + ordering));
+    key.append(partition);
+    key.push_back('\0');
+    return key;
+  }
+  static void AppendNumber(int64_t number, std::string* key) {
+    uint64_t bits = static_cast<uint64_t>(number) ^ (uint64_t{1} << 63);
+    for (int shift = 56; shift >= 0; shift -= 8) key->push_back(static_cast<char>(bits >> shift));
+  }
+  static int64_t ReadNumber(std::string_view bytes) {
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<uint8_t>(bytes[i]);
+    return static_cast<int64_t>(bits ^ (uint64_t{1} << 63));
+  }
+
+  // The orderings' entries of `rows`, written before the records (their keys sort first): for a
+  // whole write, every record's places; else, for each changed record whose place changed, a
+  // deletion of the stored place and the new place.
+  void WriteOrderings(const std::string& prefix,
+                      const std::vector<std::pair<std::string_view, const Row*>>& rows, bool whole,
+                      StateSink* sink) const {
+    if (store_ == nullptr || orderings_.empty()) return;
+    std::vector<std::pair<std::string, bool>> entries;  // (key, put or delete)
+    auto entry = [&](size_t n, const OrderKey& where, std::string_view key, bool put) {
+      std::string full = prefix + OrderingPrefix(n, where.partition);
+      AppendNumber(where.order, &full);
+      full.append(key);
+      entries.emplace_back(std::move(full), put);
+    };
+    for (const auto& [key, row] : rows) {
+      auto stored = whole ? stored_at_.end() : stored_at_.find(AtOfRow(row));
+      for (size_t n = 0; n < orderings_.size(); ++n) {
+        std::optional<OrderKey> now = row->erased ? std::nullopt : orderings_[n].where(row->value);
+        std::optional<OrderKey> before =
+            stored == stored_at_.end() ? std::nullopt : stored->second[n];
+        if (before == now) continue;
+        if (before) entry(n, *before, key, false);
+        if (now) entry(n, *now, key, true);
+      }
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& [key, put] : entries) {
+      if (put) {
+        sink->Put(key, "");
+      } else {
+        sink->Delete(key);
+      }
+    }
+  }
+  uint32_t AtOfRow(const Row* row) const { return index_.find(std::string_view(row->key))->row; }
+
+  // The records of `partition` in ordering `ordering` with from <= number < to, in (number,
+  // key) order, read back as needed: the stored entries of the records not changed since the
+  // last write, merged with the places of those changed.
+  std::vector<const Row*> StoredInOrder(size_t ordering, std::string_view partition, int64_t from,
+                                        int64_t to) const {
+    struct Placed {
+      int64_t order;
+      std::string_view key;
+      const Row* row;
+    };
+    // Under the cache's lock, as every reader that reads rows of a table in the store.
+    auto lock = LockCache();
+    auto* self = const_cast<Table*>(this);
+    self->PlaceChangedLocked();
+    std::vector<Placed> changed;
+    orderings_[ordering].rows.Range(partition, from, to, [&](uint32_t at) {
+      const Row& row = RowAt(at);
+      changed.push_back(Placed{orderings_[ordering].where(row.value)->order, row.key, &row});
+    });
+    std::vector<Placed> stored;
+    std::string partition_prefix = prefix_ + OrderingPrefix(ordering, partition);
+    std::string start = partition_prefix;
+    AppendNumber(from, &start);
+    std::vector<std::pair<int64_t, std::string>> entries;
+    std::string failed =
+        store_->Scan(start, partition_prefix, [&](std::string_view stored_key, std::string_view) {
+          std::string_view rest = stored_key.substr(partition_prefix.size());
+          if (rest.size() < 8) return true;
+          int64_t order = ReadNumber(rest);
+          if (order >= to) return false;
+          entries.emplace_back(order, std::string(rest.substr(8)));
+          return true;
+        });
+    if (!failed.empty()) self->NoteReadError(failed);
+    for (const auto& [order, key] : entries) {
+      // A changed record's stored entry is stale: its place is among the changed ones.
+      auto it = index_.find(std::string_view(key));
+      if (it != index_.end() && RowAt(it->row).dirty) continue;
+      uint32_t at = self->Cached(key);
+      if (at == kNone || RowAt(at).erased) continue;
+      stored.push_back(Placed{order, RowAt(at).key, &RowAt(at)});
+    }
+    std::vector<Placed> merged(stored.size() + changed.size());
+    std::merge(stored.begin(), stored.end(), changed.begin(), changed.end(), merged.begin(),
+               [](const Placed& a, const Placed& b) {
+                 return std::tie(a.order, a.key) < std::tie(b.order, b.key);
+               });
+    std::vector<const Row*> out;
+    out.reserve(merged.size());
+    for (const Placed& p : merged) out.push_back(p.row);
     return out;
   }
 
@@ -506,8 +632,15 @@ class Table final : public TableBase {
     MarkUnordered(at);
     Row& row = RowAt(at);
     if (row.dirty) return;
-    // A stored row is held until it is written: no longer evictable.
-    if (store_ != nullptr && row.in_store) cached_bytes_ -= row.bytes;
+    // A stored row is held until it is written: no longer evictable. Where it stands in the
+    // stored orderings is noted, for the write to move it.
+    if (store_ != nullptr && row.in_store) {
+      cached_bytes_ -= row.bytes;
+      if (!orderings_.empty()) {
+        std::vector<std::optional<OrderKey>>& places = stored_at_[at];
+        for (const Ordering& o : orderings_) places.push_back(o.where(row.value));
+      }
+    }
     row.dirty = true;
     dirty_.push_back(at);
   }
@@ -550,6 +683,8 @@ class Table final : public TableBase {
   size_t cached_bytes_ = 0;     // of the rows in memory that are as stored (not changed)
   size_t read_errors_ = 0;
   std::string read_error_;
+  // Of the changed rows that were stored: where the stored version stands in each ordering.
+  boost::unordered_flat_map<uint32_t, std::vector<std::optional<OrderKey>>> stored_at_;
 };
 
 }  // namespace projections

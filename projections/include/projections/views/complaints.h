@@ -68,7 +68,8 @@ class Complaints final : public Projection {
     by_estate_ = complaints_.AddOrdering(EstateAndFiled);
   }
   const char* name() const override { return "complaints"; }
-  uint32_t version() const override { return 1; }
+  // 2: the orderings are stored beside the records.
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

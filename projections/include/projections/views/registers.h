@@ -168,7 +168,8 @@ class Registers final : public Projection {
     by_estate_ = households_.AddOrdering(EstateOf);
   }
   const char* name() const override { return "registers"; }
-  uint32_t version() const override { return 1; }
+  // 2: the orderings are stored beside the records.
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

@@ -178,7 +178,8 @@ class TimeBank final : public Projection {
     by_estate_ = claims_.AddOrdering(EstateAndInstant);
   }
   const char* name() const override { return "time_bank"; }
-  uint32_t version() const override { return 1; }
+  // 2: the orderings are stored beside the records.
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

@@ -129,7 +129,8 @@ class Visits final : public Projection {
     by_time_ = visits_.AddOrdering(TimeOnly);
   }
   const char* name() const override { return "visits"; }
-  uint32_t version() const override { return 1; }
+  // 2: the orderings are stored beside the records.
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
