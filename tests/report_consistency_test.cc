@@ -34,6 +34,18 @@ struct District {
   std::unique_ptr<ledger::Ledger> log;
 };
 
+// Views with no cache, caught up in steps of 500 events, each written: every record not changed
+// since the last write is dropped from memory, and read back from the store when next needed.
+projections::EngineOptions NoCacheInSteps() {
+  projections::EngineOptions options;
+  options.cache_bytes = 0;
+  options.batch_events = 500;
+  options.flush_events = 500;
+  options.month_end_snapshots_kept = 0;
+  options.write_interval = std::chrono::milliseconds(0);
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("the reports' figures match the views on a simulated district", "[reports]") {
@@ -134,14 +146,9 @@ TEST_CASE("views with no cache, read back from their store, equal views held in 
   projections::ViewSet in_memory([&](uint64_t seq) { return log->Read(seq); });
   REQUIRE(in_memory.ApplyBatch(std::move(log->ReadForward(1, log->Head().seq)).value()).ok());
 
-  projections::EngineOptions options;
-  options.cache_bytes = 0;
-  options.batch_events = 500;
-  options.flush_events = 500;
-  options.month_end_snapshots_kept = 0;
-  options.write_interval = std::chrono::milliseconds(0);
   auto engine =
-      std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), options)).value();
+      std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), NoCacheInSteps()))
+          .value();
   REQUIRE(engine->CatchUp().ok());
   // Little is left in memory: only what the last step changed.
   CHECK(engine->CachedBytes() == 0);
@@ -255,14 +262,7 @@ TEST_CASE("narrowed queries find what a reading of the whole view finds", "[repo
 
   // Caught up at once, or in steps of 500 events with no cache: then the orderings' stored
   // entries are moved by later writes, and every record is read back from the store.
-  projections::EngineOptions options;
-  if (GENERATE(false, true)) {
-    options.cache_bytes = 0;
-    options.batch_events = 500;
-    options.flush_events = 500;
-    options.month_end_snapshots_kept = 0;
-    options.write_interval = std::chrono::milliseconds(0);
-  }
+  projections::EngineOptions options = GENERATE(projections::EngineOptions{}, NoCacheInSteps());
   {
     auto engine =
         std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), options)).value();
