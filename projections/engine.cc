@@ -106,6 +106,15 @@ rocksdb::Options ViewStoreOptions(const std::string& dir) {
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return db_options;
 }
+// The bytes of unchanged records the tables of `views` hold in memory.
+size_t CachedBytesOf(const ViewSet& views) {
+  size_t total = 0;
+  for (const Projection* view : views.all()) {
+    for (const TableBase* table : view->tables()) total += table->cached_bytes();
+  }
+  return total;
+}
+
 // Removes the store's own files from `dir` (not its snapshots), CURRENT first: a crash part
 // way leaves files without CURRENT, which Engine::Open recognises and removes.
 Status RemoveStoreFiles(const std::string& dir) {
@@ -177,13 +186,7 @@ class Engine::Impl {
       }
     }
   }
-  size_t CachedBytes() const REQUIRES(apply_mu_) {
-    size_t total = 0;
-    for (Projection* view : views_->all()) {
-      for (TableBase* table : view->tables()) total += table->cached_bytes();
-    }
-    return total;
-  }
+  size_t CachedBytes() const REQUIRES(apply_mu_) { return CachedBytesOf(*views_); }
   // Readers' failures to read the store back: their answers missed the records.
   void LogReadErrors() REQUIRES(apply_mu_) {
     if (std::string errors = TakeReadErrors(); !errors.empty()) {
@@ -275,10 +278,8 @@ class Engine::Impl {
       return Status::Unavailable("the engine stopped before writing its views (simulated crash)");
     }
     if (!db_ || reopen_) {
-      base::WriterLock lock(views_mu_);  // see StoreRows
-      Status reopened = ReopenStore();
+      Status reopened = ReopenBesideReaders();
       if (!reopened.ok()) return reopened;
-      reopen_ = false;
     }
     // After a failed write into a cleared store, every record is still a change: the batch
     // through the memtable sends them all, and does not depend on the table files that failed.
@@ -472,6 +473,15 @@ class Engine::Impl {
     return Status::Ok();
   }
 
+  // Closes the store and opens it again (after a failed write, or a failed reopen) while no
+  // reader reads it back (see StoreRows).
+  Status ReopenBesideReaders() REQUIRES(apply_mu_) {
+    base::WriterLock lock(views_mu_);
+    Status reopened = ReopenStore();
+    if (reopened.ok()) reopen_ = false;
+    return reopened;
+  }
+
   Status CatchUp() EXCLUDES(apply_mu_) {
     base::MutexLock apply_lock(&apply_mu_);
     return CatchUpLocked(stop_);
@@ -498,10 +508,8 @@ class Engine::Impl {
     // The store could not be opened again after a failed write: nothing is applied, as a
     // record that is not in memory could not be read back.
     if (!db_) {
-      base::WriterLock lock(views_mu_);  // see StoreRows
-      Status reopened = ReopenStore();
+      Status reopened = ReopenBesideReaders();
       if (!reopened.ok()) return reopened;
-      reopen_ = false;
     }
     // Views that cannot be written are still applied and served from memory; the write is
     // retried as any unwritten views are, and its error returned meanwhile.
@@ -765,11 +773,7 @@ std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views)
 
 size_t Engine::CachedBytes() const {
   base::ReaderLock lock(&views_mu_);
-  size_t total = 0;
-  for (const Projection* view : current_views()->all()) {
-    for (const TableBase* table : view->tables()) total += table->cached_bytes();
-  }
-  return total;
+  return CachedBytesOf(*current_views());
 }
 
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {

@@ -5,6 +5,8 @@
 //   "m/checkpoint" -> seq (8, big-endian) || chain hash (32)
 //   "m/versions"   -> "name:version;..." of the views that wrote the state
 //   "v/<view>/<table>/<key>" -> a record (projections/archive.h)
+//   "v/<view>/<table>/\x01<n><partition>\0<number><key>" -> "": the record's place in the
+//       table's ordering n (written by the table itself: table.h)
 
 #pragma once
 
