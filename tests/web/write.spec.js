@@ -55,7 +55,11 @@ test('a complaint filed by a resident, resolved by company staff and followed up
   await follow.locator('[name=satisfaction]').selectOption('satisfied');
   await follow.locator('button[type=submit]').click();
   await expect(follow.locator('.ok')).toContainText(`complaint/${id}`);
-  const items = (await api(request, 'admin', 'views/complaints', { estate: 'estate/e01', limit: 200 })).result.items;
+  // Read your writes: the views as of the head after the follow-up, not whatever they have
+  // applied by now.
+  const head = await api(request, 'admin', 'head');
+  const atLeast = (head.head || head).seq;
+  const items = (await api(request, 'admin', 'views/complaints', { estate: 'estate/e01', limit: 200, atLeast })).result.items;
   const mine = items.find((i) => i.complaintId === id);
   expect(mine.status).toBe('resolved');
   expect(mine.satisfaction).toBe('satisfied');
