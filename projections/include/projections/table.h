@@ -417,16 +417,20 @@ class Table final : public TableBase {
     return out;
   }
 
-  // A table's stored keys: "\x01" + ordering number + partition + "\0" + number (8 bytes,
+  // A table's stored keys: "\x01" + ordering number + partition + "\0\x01" + number (8 bytes,
   // big-endian, sign flipped) + record key for an ordering's entry, then the records' keys,
-  // which are text and sort after them.
+  // which are text and sort after them. A NUL within the partition (an id is the client's text)
+  // is written "\0\xff", so that no partition's entries fall within another's prefix.
   static constexpr char kOrderingMark = '\x01';
   static constexpr char kRecordsStart[] = "\x02";
   static std::string OrderingPrefix(size_t ordering, std::string_view partition) {
     std::string key(1, kOrderingMark);
     key.push_back(static_cast<char>('0' + ordering));
-    key.append(partition);
-    key.push_back('\0');
+    for (char c : partition) {
+      key.push_back(c);
+      if (c == '\0') key.push_back('\xff');
+    }
+    key.append("\0\x01", 2);
     return key;
   }
   static void AppendNumber(int64_t number, std::string* key) {

@@ -68,8 +68,8 @@ class Complaints final : public Projection {
     by_estate_ = complaints_.AddOrdering(EstateAndFiled);
   }
   const char* name() const override { return "complaints"; }
-  // 2: the orderings are stored beside the records.
-  uint32_t version() const override { return 2; }
+  // 3: the orderings are stored beside the records (2: their first layout).
+  uint32_t version() const override { return 3; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

@@ -102,8 +102,8 @@ class Repairs final : public Projection {
     by_estate_ = repairs_.AddOrdering(EstateAndRequested);
   }
   const char* name() const override { return "repairs"; }
-  // 3: the orderings are stored beside the records.
-  uint32_t version() const override { return 3; }
+  // 4: the orderings are stored beside the records (3: their first layout).
+  uint32_t version() const override { return 4; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

@@ -178,8 +178,8 @@ class TimeBank final : public Projection {
     by_estate_ = claims_.AddOrdering(EstateAndInstant);
   }
   const char* name() const override { return "time_bank"; }
-  // 2: the orderings are stored beside the records.
-  uint32_t version() const override { return 2; }
+  // 3: the orderings are stored beside the records (2: their first layout).
+  uint32_t version() const override { return 3; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

@@ -129,8 +129,8 @@ class Visits final : public Projection {
     by_time_ = visits_.AddOrdering(TimeOnly);
   }
   const char* name() const override { return "visits"; }
-  // 2: the orderings are stored beside the records.
-  uint32_t version() const override { return 2; }
+  // 3: the orderings are stored beside the records (2: their first layout).
+  uint32_t version() const override { return 3; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
