@@ -5,6 +5,7 @@
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
 
+#include <cstdio>
 #include <string>
 
 namespace ledger {
@@ -31,6 +32,29 @@ bool IsMonthDay(std::string_view t) {
   int day = (t[3] - '0') * 10 + (t[4] - '0');
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month >= 1 && month <= 12 && day >= 1 && day <= kDays[month - 1];
+}
+
+// Ok, or why `text` at `here` is refused: invalid UTF-8; a control character in an identifier;
+// in free text, a control character other than tab, line feed and carriage return.
+Status CheckText(std::string_view text, const std::string& here, bool identifier) {
+  if (!IsValidUtf8(text)) return Status::InvalidArgument(here + " is not valid UTF-8");
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    bool control = c < 0x20 || c == 0x7F;
+    if (!control || (!identifier && (c == '\t' || c == '\n' || c == '\r'))) continue;
+    char code[8];
+    std::snprintf(code, sizeof code, "U+%04X", c);
+    return Status::InvalidArgument(
+        here + " holds the control character " + code + " at byte " + std::to_string(i) +
+        (identifier ? "; an identifier is printable text"
+                    : "; text may hold tab, line feed and carriage return, no other control"));
+  }
+  if (identifier && text.size() > kMaxIdentifierBytes) {
+    return Status::InvalidArgument(here + " is " + std::to_string(text.size()) +
+                                   " bytes; an identifier has at most " +
+                                   std::to_string(kMaxIdentifierBytes));
+  }
+  return Status::Ok();
 }
 
 std::string Join(const std::string& path, kj::StringPtr name) {
@@ -111,7 +135,8 @@ class Walker {
     if (type.isText()) {
       auto text = value.as<capnp::Text>();
       std::string_view view(text.begin(), text.size());
-      if (!IsValidUtf8(view)) return Status::InvalidArgument(here + " is not valid UTF-8");
+      Status s = CheckText(view, here, NamesIdentifierField(proto.getName().cStr()));
+      if (!s.ok()) return s;
       if (HasAnnotation(field, kDate) && !IsCalendarDate(view)) {
         return Status::InvalidArgument(here + " must be a calendar day \"YYYY-MM-DD\", got \"" +
                                        std::string(view) + "\"");
@@ -133,9 +158,9 @@ class Walker {
           if (!s.ok()) return s;
         } else if (element.isText()) {
           auto text = list[i].as<capnp::Text>();
-          if (!IsValidUtf8(std::string_view(text.begin(), text.size()))) {
-            return Status::InvalidArgument(item + " is not valid UTF-8");
-          }
+          Status s = CheckText(std::string_view(text.begin(), text.size()), item,
+                               NamesIdentifierField(proto.getName().cStr()));
+          if (!s.ok()) return s;
         }
       }
       return Status::Ok();
@@ -153,6 +178,10 @@ class Walker {
 
 }  // namespace
 
+bool NamesIdentifierField(std::string_view name) {
+  return name == "id" || name.ends_with("Id") || name.ends_with("Ids");
+}
+
 bool IsCalendarDate(std::string_view t) {
   auto day = base::ParseDay(t);
   return day && base::CivilFromDays(*day).year >= kFirstRecordedYear;
@@ -163,9 +192,10 @@ Status ValidateStreamId(std::string_view stream) {
     return Status::InvalidArgument(
         "the stream id is empty; name the entity, e.g. \"complaint/c-1\"");
   }
-  if (stream.size() > 200) {
+  if (stream.size() > kMaxIdentifierBytes) {
     return Status::InvalidArgument("the stream id is " + std::to_string(stream.size()) +
-                                   " bytes; at most 200 are allowed");
+                                   " bytes; at most " + std::to_string(kMaxIdentifierBytes) +
+                                   " are allowed");
   }
   if (!IsValidUtf8(stream)) return Status::InvalidArgument("the stream id is not valid UTF-8");
   for (unsigned char c : stream) {

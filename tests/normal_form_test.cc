@@ -337,9 +337,12 @@ class Generator {
       return "2025-0" + std::to_string(1 + rng_() % 9) + "-" + std::to_string(10 + rng_() % 18);
     }
     if (HasAnnotation(field, kMonthDay)) return "10-0" + std::to_string(1 + rng_() % 9);
-    static const char* kWords[] = {"水坏不过夜", "estate/e01", "a \"quoted\" word\n", "楼道灯",
-                                   "\\u0000 is not an escape here"};
-    return std::string(kWords[rng_() % std::size(kWords)]) + "-" + std::to_string(++texts_);
+    static const char* kWords[] = {"水坏不过夜", "estate/e01", "楼道灯",
+                                   "\\u0000 is not an escape here", "a \"quoted\" word\n"};
+    // Identifiers hold no control character: the last word is for free text only.
+    size_t words = std::size(kWords) -
+                   (ledger::NamesIdentifierField(field.getProto().getName().cStr()) ? 1 : 0);
+    return std::string(kWords[rng_() % words]) + "-" + std::to_string(++texts_);
   }
 
   std::mt19937 rng_;

@@ -110,3 +110,59 @@ TEST_CASE("stream ids", "[validate]") {
   CHECK(ledger::ValidateStreamId(std::string(201, 'a')).code() == Code::kInvalidArgument);
   CHECK(ledger::ValidateStreamId("a\nb").code() == Code::kInvalidArgument);
 }
+
+TEST_CASE("identifiers hold no control character, so no NUL can cut one short", "[validate]") {
+  auto complaint = [](const std::string& estate, const std::string& summary) {
+    return MakeEvent("c-1", [&](ledger::schema::Payload::Builder p) {
+      auto c = p.initComplaintFiled();
+      c.setComplaintId("complaint/c-1");
+      c.setEstateId(capnp::Text::Reader(estate.data(), estate.size()));
+      c.setCategory("water");
+      c.setSummary(capnp::Text::Reader(summary.data(), summary.size()));
+    });
+  };
+  // "estate/e01\0zz" reads as "estate/e01" to anything that stops at the NUL.
+  auto cut = complaint(std::string("estate/e01\0zz", 13), "漏水");
+  cut.builder().setStream("complaint/c-1");
+  auto s = ledger::ValidateEvent(cut.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("complaintFiled.estateId") && Catch::Contains("U+0000") &&
+                              Catch::Contains("byte 10"));
+
+  auto tab = complaint("estate/e01\t", "漏水");
+  tab.builder().setStream("complaint/c-1");
+  CHECK_THAT(ledger::ValidateEvent(tab.reader()).message(), Catch::Contains("U+0009"));
+
+  auto long_id = complaint("estate/" + std::string(194, 'x'), "漏水");
+  long_id.builder().setStream("complaint/c-1");
+  CHECK_THAT(ledger::ValidateEvent(long_id.reader()).message(),
+             Catch::Contains("201 bytes; an identifier has at most 200"));
+
+  // Free text keeps its lines and tabs, but never a NUL or another control character.
+  auto lines = complaint("estate/e01", "楼道灯坏了\n\t三楼\r\n");
+  lines.builder().setStream("complaint/c-1");
+  CHECK(ledger::ValidateEvent(lines.reader()).ok());
+  auto nul = complaint("estate/e01", std::string("漏水\0", 7));
+  nul.builder().setStream("complaint/c-1");
+  CHECK_THAT(ledger::ValidateEvent(nul.reader()).message(),
+             Catch::Contains("complaintFiled.summary") && Catch::Contains("U+0000"));
+  auto bell = complaint("estate/e01", "漏水\x07");
+  bell.builder().setStream("complaint/c-1");
+  CHECK_THAT(ledger::ValidateEvent(bell.reader()).message(), Catch::Contains("U+0007"));
+}
+
+TEST_CASE("identifiers in lists are checked one by one", "[validate]") {
+  auto e = MakeEvent("v-1", [](ledger::schema::Payload::Builder p) {
+    auto v = p.initHomeVisitRecorded();
+    v.setVisitId("visit/v-1");
+    v.setHouseholdId("household/h-1");
+    auto visitors = v.initVisitorIds(2);
+    visitors.set(0, "person/w-1");
+    std::string cut("person/w-2\0x", 12);
+    visitors.set(1, capnp::Text::Reader(cut.data(), cut.size()));
+  });
+  e.builder().setStream("visit/v-1");
+  auto s = ledger::ValidateEvent(e.reader());
+  REQUIRE(s.code() == Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("visitorIds[1]") && Catch::Contains("U+0000"));
+}

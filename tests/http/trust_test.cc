@@ -258,6 +258,46 @@ TEST_CASE("identities in payloads are the caller's", "[http][rules]") {
       403, "", head);  // the payer's estate, e02, is not the resident's
 }
 
+TEST_CASE("a NUL or control character cannot split an id from the scope it is checked in",
+          "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  // The rule book reads ids as C strings: "estate/e01\u0000zz" would pass as estate/e01 and be
+  // stored as an estate no token reads.
+  for (const char* estate : {R"(estate/e01\u0000zz)", R"(estate/e01\u0000)", R"(estate/e01\n)",
+                             R"(estate/e01\u001f)", R"(estate/e01\u007f)"}) {
+    auto reply =
+        d.Post(d.resident1, "complaint/c50", "complaintFiled",
+               R"({"complaintId":"complaint/c50","estateId":")" + std::string(estate) +
+                   R"(","householdId":"household/h01","category":"water","summary":"漏水"})");
+    d.Refused(reply, 400, "", head);
+    CHECK(reply.body.find("complaintFiled.estateId holds the control character") !=
+          std::string::npos);
+  }
+  // The same through a correction's replacement, an id in a list, and the id itself.
+  d.Refused(d.Post(d.resident1, "correction/" + std::to_string(d.c01), "correctionRecorded",
+                   d.Correction(d.c01, R"({"replacement":{"type":"complaintFiled","data":)" +
+                                           Neighbourhood::Complaint("complaint/c01\\u0000x", "01") +
+                                           "}}")),
+            400, "", head);
+  d.Refused(
+      d.Post(
+          d.worker1, "visit/v1", "homeVisitRecorded",
+          R"({"visitId":"visit/v1","householdId":"household/h01","visitorIds":["person/worker-1\u0000"]})"),
+      400, "", head);
+  auto cut_stream = d.Post(d.resident1, "complaint/c52%00", "complaintFiled",
+                           Neighbourhood::Complaint("complaint/c52", "01"));
+  d.Refused(cut_stream, 400, "", head);
+  CHECK(cut_stream.body.find("control character") != std::string::npos);
+  // A summary keeps its lines; nothing else was written, and the estate reads as before.
+  d.Must(
+      d.resident1, "complaint/c51", "complaintFiled",
+      R"({"complaintId":"complaint/c51","estateId":"estate/e01","category":"water","summary":"三楼\n\t四楼"})");
+  auto listed = d.c.Send("GET", "/v1/views/complaints?estate=estate/e01", d.admin);
+  REQUIRE(listed.status == 200);
+  CHECK(listed.body.find("c50") == std::string::npos);
+}
+
 TEST_CASE("legitimate work is allowed within scope", "[http][rules]") {
   Neighbourhood d;
   // A resident pays for a service from their own account.

@@ -16,10 +16,22 @@ namespace ledger {
 
 // Ok, or InvalidArgument naming the field path ("complaintFiled.summary") and the rule broken.
 // Checks: the payload has a known, set type; every $required field is set; $date / $monthDay
-// text is a real calendar day; text is valid UTF-8.
+// text is a real calendar day; text is valid UTF-8; identifiers (fields named "id", "...Id",
+// lists named "...Ids") hold no control character and at most kMaxIdentifierBytes; other text
+// holds no control character but tab, line feed and carriage return (never a NUL).
 Status ValidateEvent(schema::Event::Reader event);
 
-// Ok, or InvalidArgument: a stream id is 1 to 200 bytes of UTF-8 without control characters.
+// Whether a field of this name holds identifiers: "id", "...Id", or a list named "...Ids" (the
+// schema's convention). The rule book and the views compare identifiers whole, some of them as
+// C strings, so they hold no control character: a NUL would cut the name a C string sees
+// ("estate/e01\0zz" read as "estate/e01") away from the one that is stored.
+bool NamesIdentifierField(std::string_view name);
+
+// The longest identifier or stream id, in bytes.
+constexpr size_t kMaxIdentifierBytes = 200;
+
+// Ok, or InvalidArgument: a stream id is 1 to kMaxIdentifierBytes bytes of UTF-8 without control
+// characters.
 Status ValidateStreamId(std::string_view stream);
 
 // The name of the event's type as written in the schema ("complaintFiled"), or "unknown".
