@@ -45,10 +45,22 @@ RowSource::Found StoreRows::Get(std::string_view key, std::string* value) const 
 std::string StoreRows::Scan(
     std::string_view start, std::string_view prefix,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  return ScanEach(
+      {Range{std::string(start), std::string(prefix)}},
+      [&](size_t, std::string_view key, std::string_view bytes) { return visit(key, bytes); });
+}
+
+std::string StoreRows::ScanEach(
+    const std::vector<Range>& ranges,
+    const std::function<bool(size_t, std::string_view, std::string_view)>& visit) const {
   if (!*db_) return "the view store is closed after a failed write";
+  // One iterator for every range: making one costs more than reading a small range.
   std::unique_ptr<rocksdb::Iterator> it((*db_)->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (!visit(it->key().ToStringView(), it->value().ToStringView())) break;
+  for (size_t i = 0; i < ranges.size() && it->status().ok(); ++i) {
+    for (it->Seek(ranges[i].start); it->Valid() && it->key().starts_with(ranges[i].prefix);
+         it->Next()) {
+      if (!visit(i, it->key().ToStringView(), it->value().ToStringView())) break;
+    }
   }
   return it->status().ok() ? "" : it->status().ToString();
 }

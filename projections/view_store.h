@@ -56,6 +56,9 @@ class StoreRows final : public RowSource {
   std::string Scan(
       std::string_view start, std::string_view prefix,
       const std::function<bool(std::string_view, std::string_view)>& visit) const override;
+  std::string ScanEach(
+      const std::vector<Range>& ranges,
+      const std::function<bool(size_t, std::string_view, std::string_view)>& visit) const override;
 
  private:
   const std::unique_ptr<rocksdb::DB>* db_;

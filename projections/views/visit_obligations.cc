@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <limits>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -122,12 +121,14 @@ class EstateTeams {
   std::optional<std::string> On(const std::string& estate_id, int64_t day) const {
     auto it = spans_.find(estate_id);
     if (it == spans_.end()) return std::nullopt;
-    std::set<std::string> teams;
+    const std::string* team = nullptr;
     for (const auto& span : it->second) {
-      if (span.from <= day && day <= span.to) teams.insert(span.team);
+      if (span.from > day || day > span.to) continue;
+      if (team && *team != span.team) return std::nullopt;
+      team = &span.team;
     }
-    if (teams.size() != 1) return std::nullopt;
-    return *teams.begin();
+    if (!team) return std::nullopt;
+    return *team;
   }
 
  private:
@@ -336,18 +337,21 @@ void Judge(ObligationState& o, const std::vector<const VisitRecord*>& visits, in
 }
 
 // Judges every obligation against the visits to its household, and names the team it counts
-// for.
-void JudgeAll(const Visits& visits, const Registers& registers, int64_t now_ms,
-              std::vector<ObligationState>* obligations) {
-  // Only the households with an obligation are read, each once.
-  std::unordered_map<std::string_view, std::vector<const VisitRecord*>> by_household;
+// for. Every obligation's window opens in `period`, so no visit before it can meet one.
+void JudgeAll(const Visits& visits, const Registers& registers, const VisitPeriod& period,
+              int64_t now_ms, std::vector<ObligationState>* obligations) {
+  // Only the households with an obligation are read, each once, in one pass.
+  std::unordered_map<std::string_view, size_t> household_at;
+  std::vector<std::string_view> households;
+  for (const auto& o : *obligations) {
+    if (household_at.emplace(o.household_id, households.size()).second) {
+      households.push_back(o.household_id);
+    }
+  }
+  auto visits_to = visits.VisitsTo(households, period.from_ms, now_ms);
   EstateTeams teams(registers);
   for (auto& o : *obligations) {
-    auto it = by_household.find(o.household_id);
-    if (it == by_household.end()) {
-      it = by_household.emplace(o.household_id, visits.VisitsTo(o.household_id)).first;
-    }
-    Judge(o, it->second, now_ms);
+    Judge(o, visits_to[household_at.at(o.household_id)], now_ms);
     // A met obligation counts for the team that made the visit. One not met has no visit to
     // name a team, so it is laid at the door of the team appointed to the household's estate
     // on the window's last day, when exactly one is; otherwise it stays unassigned.
@@ -380,7 +384,7 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
   } else {
     AddYearly(*policies_, *registers_, versions, f, period, &said, &out);
   }
-  JudgeAll(*this, *registers_, now_ms, &out);
+  JudgeAll(*this, *registers_, period, now_ms, &out);
 
   std::sort(out.begin(), out.end(), [](const ObligationState& a, const ObligationState& b) {
     return std::tie(a.first_day, a.household_id, a.id) <

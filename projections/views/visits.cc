@@ -274,6 +274,12 @@ std::vector<const VisitRecord*> Visits::VisitsTo(std::string_view household_id) 
   return out;
 }
 
+std::vector<std::vector<const VisitRecord*>> Visits::VisitsTo(
+    std::span<const std::string_view> households, int64_t from_ms, int64_t to_ms) const {
+  int64_t end = to_ms == std::numeric_limits<int64_t>::max() ? to_ms : to_ms + 1;
+  return visits_.InOrderEach(by_household_, households, from_ms, end);
+}
+
 void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder out) const {
   VisitPeriod period = PeriodOf(f, now_ms);
   std::vector<std::string> notes;
@@ -301,9 +307,13 @@ void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder 
   if (!f.household.empty()) {
     visits_.ForEachInOrder(by_household_, f.household, period.from_ms, period.to_ms, match);
   } else if (!f.estate.empty()) {
-    registers_->ForEachHouseholdIn(f.estate, [&](const HouseholdRecord& h) {
-      visits_.ForEachInOrder(by_household_, h.id, period.from_ms, period.to_ms, match);
-    });
+    std::vector<std::string_view> households;
+    registers_->ForEachHouseholdIn(f.estate,
+                                   [&](const HouseholdRecord& h) { households.push_back(h.id); });
+    for (const auto& to_household :
+         visits_.InOrderEach(by_household_, households, period.from_ms, period.to_ms)) {
+      for (const VisitRecord* visit : to_household) match(*visit);
+    }
   } else {
     visits_.ForEachInOrder(by_time_, "", period.from_ms, period.to_ms, match);
   }

@@ -193,3 +193,56 @@ TEST_CASE("a table in the store keeps partitions apart, NULs and all", "[orderin
   CHECK(items.In(forged) == Keys{forged + "@6"});
   CHECK(items.In("north\x01") == Keys{"north\x01@7"});
 }
+
+// Readers that look into many partitions at once (the visits to each household of an estate)
+// read them in one pass: each list is what the partition alone lists, stored and changed rows
+// merged, in the order the partitions were asked for.
+TEST_CASE("many partitions read at once list what each lists alone", "[ordering]") {
+  auto lists = [](const Items& items, std::vector<std::string_view> places, int64_t from,
+                  int64_t to) {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& list : items.table.InOrderEach(items.by_place, places, from, to)) {
+      out.emplace_back();
+      for (const Item* item : list)
+        out.back().push_back(item->place + "@" + std::to_string(item->at));
+    }
+    return out;
+  };
+  using Lists = std::vector<std::vector<std::string>>;
+  auto fill = [](Items* items) {
+    items->Set("a", "north", 5);
+    items->Set("b", "south", 6);
+    items->Set("c", "north", 7);
+    items->Set("d", "south", 1);
+    items->Set("e", "north", 9);
+  };
+  auto change = [](Items* items) {
+    items->Set("c", "south", 3);  // moved out of north
+    items->Set("f", "north", 6);  // new, between stored ones
+    items->table.Erase("d");
+  };
+
+  MapStore store;
+  Items stored;
+  stored.table.KeepInStore(&store, "v/test/items/");
+  Items memory;
+  fill(&stored);
+  fill(&memory);
+  stored.table.WriteChanges("v/test/items/", &store);
+  stored.table.ForgetChanges();
+  stored.table.Trim(0);
+  CHECK(lists(stored, {"south", "north", "east"}, kMin, kMax) ==
+        Lists{{"south@1", "south@6"}, {"north@5", "north@7", "north@9"}, {}});
+
+  change(&stored);
+  change(&memory);
+  // North: a@5, f@6, e@9 (c moved away); south: c@3, b@6 (d erased).
+  const Lists from_6{{"north@6", "north@9"}, {}, {"south@6"}};
+  CHECK(lists(stored, {"north", "east", "south"}, 6, kMax) == from_6);
+  CHECK(lists(memory, {"north", "east", "south"}, 6, kMax) == from_6);
+  const Lists all{{"south@3", "south@6"}, {"north@5", "north@6", "north@9"}};
+  CHECK(lists(stored, {"south", "north"}, kMin, kMax) == all);
+  CHECK(lists(memory, {"south", "north"}, kMin, kMax) == all);
+  CHECK(stored.In("south", 6) == Keys{"south@6"});
+  CHECK(lists(stored, {"south"}, 6, kMax) == Lists{{"south@6"}});
+}

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -65,6 +66,24 @@ class RowSource {
   virtual std::string Scan(
       std::string_view start, std::string_view prefix,
       const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
+
+  struct Range {
+    std::string start, prefix;
+  };
+  // Scan() over each range in turn, calling visit(range's index, key, bytes); false ends that
+  // range. A store overrides it to read every range with one reading position, for readers
+  // that look into thousands of partitions at once (the visits to each household of an estate).
+  virtual std::string ScanEach(
+      const std::vector<Range>& ranges,
+      const std::function<bool(size_t, std::string_view, std::string_view)>& visit) const {
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      std::string failed =
+          Scan(ranges[i].start, ranges[i].prefix,
+               [&](std::string_view key, std::string_view bytes) { return visit(i, key, bytes); });
+      if (!failed.empty()) return failed;
+    }
+    return "";
+  }
 };
 
 class TableBase {
@@ -157,7 +176,31 @@ class Table final : public TableBase {
                                       [&](uint32_t at) { visit(RowAt(at).value); });
       return;
     }
-    for (const Row* row : StoredInOrder(ordering, partition, from, to)) visit(row->value);
+    std::string_view one[] = {partition};
+    auto rows = StoredInOrder(ordering, one, from, to);
+    for (const Row* row : rows[0]) visit(row->value);
+  }
+  // The records of each partition of `partitions` in ordering `ordering` with
+  // from <= number < to, in (number, key) order: one list per partition, in the order given.
+  // The lists stay valid as long as ForEach's records do.
+  std::vector<std::vector<const V*>> InOrderEach(size_t ordering,
+                                                 std::span<const std::string_view> partitions,
+                                                 int64_t from, int64_t to) const {
+    std::vector<std::vector<const V*>> out(partitions.size());
+    if (store_ == nullptr) {
+      PlaceChanged();
+      for (size_t i = 0; i < partitions.size(); ++i) {
+        orderings_[ordering].rows.Range(partitions[i], from, to,
+                                        [&](uint32_t at) { out[i].push_back(&RowAt(at).value); });
+      }
+      return out;
+    }
+    auto rows = StoredInOrder(ordering, partitions, from, to);
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      out[i].reserve(rows[i].size());
+      for (const Row* row : rows[i]) out[i].push_back(&row->value);
+    }
+    return out;
   }
   // The partitions of ordering `ordering` that hold a record: of a table held in memory.
   std::vector<std::string_view> Partitions(size_t ordering) const {
@@ -479,11 +522,13 @@ class Table final : public TableBase {
   }
   uint32_t AtOfRow(const Row* row) const { return index_.find(std::string_view(row->key))->row; }
 
-  // The records of `partition` in ordering `ordering` with from <= number < to, in (number,
-  // key) order, read back as needed: the stored entries of the records not changed since the
-  // last write, merged with the places of those changed.
-  std::vector<const Row*> StoredInOrder(size_t ordering, std::string_view partition, int64_t from,
-                                        int64_t to) const {
+  // The records of each of `partitions` in ordering `ordering` with from <= number < to, in
+  // (number, key) order, read back as needed: the stored entries of the records not changed
+  // since the last write, merged with the places of those changed. One list per partition; the
+  // store is read with one pass over the partitions.
+  std::vector<std::vector<const Row*>> StoredInOrder(size_t ordering,
+                                                     std::span<const std::string_view> partitions,
+                                                     int64_t from, int64_t to) const {
     struct Placed {
       int64_t order;
       std::string_view key;
@@ -493,42 +538,48 @@ class Table final : public TableBase {
     auto lock = LockCache();
     auto* self = const_cast<Table*>(this);
     self->PlaceChangedLocked();
-    std::vector<Placed> changed;
-    orderings_[ordering].rows.Range(partition, from, to, [&](uint32_t at) {
-      const Row& row = RowAt(at);
-      changed.push_back(Placed{orderings_[ordering].where(row.value)->order, row.key, &row});
-    });
-    std::vector<Placed> stored;
-    std::string partition_prefix = prefix_ + OrderingPrefix(ordering, partition);
-    std::string start = partition_prefix;
-    AppendNumber(from, &start);
-    std::vector<std::pair<int64_t, std::string>> entries;
+    std::vector<RowSource::Range> ranges(partitions.size());
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      ranges[i].prefix = prefix_ + OrderingPrefix(ordering, partitions[i]);
+      ranges[i].start = ranges[i].prefix;
+      AppendNumber(from, &ranges[i].start);
+    }
+    std::vector<std::vector<std::pair<int64_t, std::string>>> entries(partitions.size());
     std::string failed =
-        store_->Scan(start, partition_prefix, [&](std::string_view stored_key, std::string_view) {
-          std::string_view rest = stored_key.substr(partition_prefix.size());
+        store_->ScanEach(ranges, [&](size_t i, std::string_view stored_key, std::string_view) {
+          std::string_view rest = stored_key.substr(ranges[i].prefix.size());
           if (rest.size() < 8) return true;
           int64_t order = ReadNumber(rest);
           if (order >= to) return false;
-          entries.emplace_back(order, std::string(rest.substr(8)));
+          entries[i].emplace_back(order, std::string(rest.substr(8)));
           return true;
         });
     if (!failed.empty()) self->NoteReadError(failed);
-    for (const auto& [order, key] : entries) {
-      // A changed record's stored entry is stale: its place is among the changed ones.
-      auto it = index_.find(std::string_view(key));
-      if (it != index_.end() && RowAt(it->row).dirty) continue;
-      uint32_t at = self->Cached(key);
-      if (at == kNone || RowAt(at).erased) continue;
-      stored.push_back(Placed{order, RowAt(at).key, &RowAt(at)});
+    std::vector<std::vector<const Row*>> out(partitions.size());
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      std::vector<Placed> changed;
+      orderings_[ordering].rows.Range(partitions[i], from, to, [&](uint32_t at) {
+        const Row& row = RowAt(at);
+        changed.push_back(Placed{orderings_[ordering].where(row.value)->order, row.key, &row});
+      });
+      std::vector<Placed> stored;
+      stored.reserve(entries[i].size());
+      for (const auto& [order, key] : entries[i]) {
+        // A changed record's stored entry is stale: its place is among the changed ones.
+        auto it = index_.find(std::string_view(key));
+        if (it != index_.end() && RowAt(it->row).dirty) continue;
+        uint32_t at = self->Cached(key);
+        if (at == kNone || RowAt(at).erased) continue;
+        stored.push_back(Placed{order, RowAt(at).key, &RowAt(at)});
+      }
+      std::vector<Placed> merged(stored.size() + changed.size());
+      std::merge(stored.begin(), stored.end(), changed.begin(), changed.end(), merged.begin(),
+                 [](const Placed& a, const Placed& b) {
+                   return std::tie(a.order, a.key) < std::tie(b.order, b.key);
+                 });
+      out[i].reserve(merged.size());
+      for (const Placed& p : merged) out[i].push_back(p.row);
     }
-    std::vector<Placed> merged(stored.size() + changed.size());
-    std::merge(stored.begin(), stored.end(), changed.begin(), changed.end(), merged.begin(),
-               [](const Placed& a, const Placed& b) {
-                 return std::tie(a.order, a.key) < std::tie(b.order, b.key);
-               });
-    std::vector<const Row*> out;
-    out.reserve(merged.size());
-    for (const Placed& p : merged) out.push_back(p.row);
     return out;
   }
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,10 @@ class Visits final : public Projection {
 
   // The visits to a household, in the order they were made (ties by id).
   std::vector<const VisitRecord*> VisitsTo(std::string_view household_id) const;
+  // The visits to each of `households` made in [from_ms, to_ms], in that order: one list per
+  // household, read in one pass.
+  std::vector<std::vector<const VisitRecord*>> VisitsTo(
+      std::span<const std::string_view> households, int64_t from_ms, int64_t to_ms) const;
 
   const Table<VisitRecord>& visits() const { return visits_; }
   const Table<RaisedObligationRecord>& raised_obligations() const { return obligations_; }
