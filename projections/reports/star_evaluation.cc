@@ -78,73 +78,100 @@ struct YearFacts {
   std::map<SubjectKey, std::vector<const ScoreSheetRecord*>> sheets[2];
 };
 
-void GatherComplaints(const ViewSet& views, const YearFrame& frame, YearFacts* facts) {
+// The years being gathered, each with its frame and the facts gathered for it: the year
+// evaluated and, when last year's lists were not published, last year, read in one pass.
+struct Years {
+  std::vector<YearFrame> frames;
+  std::vector<YearFacts> facts;
+  explicit Years(std::vector<YearFrame> f) : frames(std::move(f)), facts(frames.size()) {}
+};
+
+void GatherComplaints(const ViewSet& views, Years* years) {
   views.complaints.complaints().ForEach([&](const std::string&, const ComplaintRecord& c) {
     if (c.filed_seq == 0) return;
-    if (frame.Contains(c.filed_at)) {
-      facts->complaints_by_company[c.company_id].push_back(&c);
-      facts->complaints_by_estate[c.estate_id].push_back(&c);
-    }
-    for (const auto& fu : c.follow_ups) {
-      if (frame.Contains(fu.at)) facts->complaint_follow_ups[c.company_id].Add(fu.satisfaction);
+    for (size_t y = 0; y < years->frames.size(); ++y) {
+      const YearFrame& frame = years->frames[y];
+      YearFacts* facts = &years->facts[y];
+      if (frame.Contains(c.filed_at)) {
+        facts->complaints_by_company[c.company_id].push_back(&c);
+        facts->complaints_by_estate[c.estate_id].push_back(&c);
+      }
+      for (const auto& fu : c.follow_ups) {
+        if (frame.Contains(fu.at)) facts->complaint_follow_ups[c.company_id].Add(fu.satisfaction);
+      }
     }
   });
 }
 
-void GatherRepairs(const ViewSet& views, const YearFrame& frame, YearFacts* facts) {
+void GatherRepairs(const ViewSet& views, Years* years) {
   views.repairs.repairs().ForEach([&](const std::string&, const RepairRecord& r) {
     if (r.requested_seq == 0) return;
-    if (frame.Contains(r.requested_at)) {
-      facts->repairs_by_company[r.company_id].push_back(&r);
-      facts->repairs_by_estate[r.estate_id].push_back(&r);
-    }
-    for (const auto& fu : r.follow_ups) {
-      if (frame.Contains(fu.at)) facts->repair_follow_ups[r.company_id].Add(fu.satisfaction);
+    for (size_t y = 0; y < years->frames.size(); ++y) {
+      const YearFrame& frame = years->frames[y];
+      YearFacts* facts = &years->facts[y];
+      if (frame.Contains(r.requested_at)) {
+        facts->repairs_by_company[r.company_id].push_back(&r);
+        facts->repairs_by_estate[r.estate_id].push_back(&r);
+      }
+      for (const auto& fu : r.follow_ups) {
+        if (frame.Contains(fu.at)) facts->repair_follow_ups[r.company_id].Add(fu.satisfaction);
+      }
     }
   });
 }
 
 // A response that names no company counts for the company serving its estate that day.
-void GatherSurveys(const ViewSet& views, const YearFrame& frame, YearFacts* facts) {
+void GatherSurveys(const ViewSet& views, Years* years) {
   const Registers& registers = views.registers;
   views.ratings.surveys().ForEach([&](const std::string&, const SurveyResponseRecord& r) {
-    if (!frame.Contains(r.at)) return;
-    bool named = !r.company_id.empty();
-    std::string company =
-        named ? r.company_id : registers.ServingCompany(r.estate_id, LocalDay(r.at, frame.zone));
-    ++facts->responses_by_estate[r.estate_id];
-    if (!company.empty()) {
-      auto& counts = facts->responses_by_company[company];
-      ++(named ? counts.first : counts.second);
-    }
-    for (const auto& answer : r.answers) {
-      facts->survey_by_estate[r.estate_id].Add(answer.satisfaction);
-      if (!company.empty()) facts->survey_by_company[company].Add(answer.satisfaction);
+    for (size_t y = 0; y < years->frames.size(); ++y) {
+      const YearFrame& frame = years->frames[y];
+      YearFacts* facts = &years->facts[y];
+      if (!frame.Contains(r.at)) continue;
+      bool named = !r.company_id.empty();
+      std::string company =
+          named ? r.company_id : registers.ServingCompany(r.estate_id, LocalDay(r.at, frame.zone));
+      ++facts->responses_by_estate[r.estate_id];
+      if (!company.empty()) {
+        auto& counts = facts->responses_by_company[company];
+        ++(named ? counts.first : counts.second);
+      }
+      for (const auto& answer : r.answers) {
+        facts->survey_by_estate[r.estate_id].Add(answer.satisfaction);
+        if (!company.empty()) facts->survey_by_company[company].Add(answer.satisfaction);
+      }
     }
   });
 }
 
-void GatherSheets(const ViewSet& views, int year, YearFacts* facts) {
+void GatherSheets(const ViewSet& views, Years* years) {
   views.ratings.sheets().ForEach([&](const std::string&, const SheetHistory& history) {
     const ScoreSheetRecord* s = history.current();
-    if (!s || s->year != year || s->kind < 0 || s->kind > 1) return;
-    facts->sheets[s->kind][{s->subject_kind, s->subject_id}].push_back(s);
+    if (!s || s->kind < 0 || s->kind > 1) return;
+    for (size_t y = 0; y < years->frames.size(); ++y) {
+      if (s->year == years->frames[y].year) {
+        years->facts[y].sheets[s->kind][{s->subject_kind, s->subject_id}].push_back(s);
+      }
+    }
   });
-  for (auto& by_subject : facts->sheets) {
-    for (auto& [key, list] : by_subject) {
-      std::sort(list.begin(), list.end(),
-                [](const auto* a, const auto* b) { return a->sheet_id < b->sheet_id; });
+  for (YearFacts& facts : years->facts) {
+    for (auto& by_subject : facts.sheets) {
+      for (auto& [key, list] : by_subject) {
+        std::sort(list.begin(), list.end(),
+                  [](const auto* a, const auto* b) { return a->sheet_id < b->sheet_id; });
+      }
     }
   }
 }
 
-YearFacts GatherYear(const ViewSet& views, const YearFrame& frame) {
-  YearFacts facts;
-  GatherComplaints(views, frame, &facts);
-  GatherRepairs(views, frame, &facts);
-  GatherSurveys(views, frame, &facts);
-  GatherSheets(views, frame.year, &facts);
-  return facts;
+// Every table the figures count from is read once, whatever the number of years.
+Years GatherYears(const ViewSet& views, std::vector<YearFrame> frames) {
+  Years years(std::move(frames));
+  GatherComplaints(views, &years);
+  GatherRepairs(views, &years);
+  GatherSurveys(views, &years);
+  GatherSheets(views, &years);
+  return years;
 }
 
 std::string CompanyName(const Registers& registers, const std::string& id) {
@@ -340,15 +367,21 @@ void AddCommitteeFigures(const Registers& registers, const YearFacts& facts, con
                              (estate.empty() ? std::string("(not registered)") : estate)));
 }
 
-Evaluation Evaluate(const ViewSet& views, int year) {
+// The policy the year is rated under (in force on its 31 December), and its frame.
+Evaluation Setting(const ViewSet& views, int year) {
   Evaluation ev;
   int64_t dec31 = DaysFromCivil({year, 12, 31});
   ev.policy = views.policies.InForce(PolicyKind::kRating, dec31);
   ev.frame = FrameOf(year, ev.policy ? ev.policy->zone() : TimeZone::China());
+  return ev;
+}
+
+// Rates the subjects of `ev`'s year (from Setting) from the facts gathered for its frame.
+Evaluation Evaluate(const ViewSet& views, Evaluation ev, const YearFacts& facts) {
+  const int year = ev.frame.year;
   const YearFrame& frame = ev.frame;
   const RatingRule* rule = ev.policy ? &ev.policy->rating : nullptr;
   const Registers& registers = views.registers;
-  const YearFacts facts = GatherYear(views, frame);
 
   for (const SubjectKey& key : RatedSubjects(registers, facts, frame)) {
     if (key.id.empty()) continue;
@@ -384,8 +417,9 @@ std::string ListText(int list) {
 // ledger the same way under that year's policy.
 class LastYear {
  public:
-  LastYear(const ViewSet& views, int year) : published_(views.ratings.Published(year - 1)) {
-    if (!published_) computed_ = Evaluate(views, year - 1);
+  // `computed`: last year evaluated from the ledger, needed when no list was published.
+  LastYear(const PublicationRecord* published, std::optional<Evaluation> computed, int year)
+      : published_(published), computed_(std::move(computed)) {
     const std::string last_y = std::to_string(year - 1);
     source_ = published_ ? "published" : "computed";
     where_ = published_ ? last_y + " as published by the street office (seq " +
@@ -540,8 +574,16 @@ void FillTexts(const std::vector<std::string>& ids, capnp::List<capnp::Text>::Bu
 }  // namespace
 
 void ComputeStarEvaluation(const ViewSet& views, int year, schema::StarEvaluation::Builder out) {
-  Evaluation ev = Evaluate(views, year);
-  LastYear last_year(views, year);
+  Evaluation ev = Setting(views, year);
+  const PublicationRecord* published = views.ratings.Published(year - 1);
+  std::optional<Evaluation> last;
+  if (!published) last = Setting(views, year - 1);
+  std::vector<YearFrame> frames{ev.frame};
+  if (last) frames.push_back(last->frame);
+  Years years = GatherYears(views, std::move(frames));
+  ev = Evaluate(views, std::move(ev), years.facts[0]);
+  if (last) last = Evaluate(views, std::move(*last), years.facts[1]);
+  LastYear last_year(published, std::move(last), year);
 
   out.setYear(static_cast<uint16_t>(year));
   out.setPositionSeq(views.position().seq);
