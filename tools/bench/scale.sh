@@ -7,9 +7,8 @@
 #                                                      (default build-bench/scale-results.md)
 #
 # Sizes (ledgerctl simulate --estates E --households H --years 2, seed 7): 12x5000, 60x5000 and
-# 120x5000, about 1M, 5M and 10M events (the full run takes an hour or more; ledgerd holds every
-# view in memory today, about 0.8 KB per event, and time travel up to three more view sets: at
-# 10M events that is more than this machine's 24 GiB); --quick: 12x250 and 12x1000, about 50k
+# 120x5000, about 1M, 5M and 10M events (the full run takes an hour or more: 1M and 5M took
+# about 20 minutes, their simulation included); --quick: 12x250 and 12x1000, about 50k
 # and 200k events (a few minutes). Simulated ledgers are kept in
 # ${LEDGER_BENCH_CACHE:-$HOME/.cache/ledger-bench}/seed<S>-e<E>-h<H>-y<Y>/, so that a rerun does
 # not simulate again; each run works on a copy. ledgerd runs on 127.0.0.1 and is stopped on exit.
