@@ -267,11 +267,10 @@ std::optional<OrderKey> Visits::TimeOnly(const VisitRecord& visit) {
 }
 
 std::vector<const VisitRecord*> Visits::VisitsTo(std::string_view household_id) const {
-  std::vector<const VisitRecord*> out;
-  visits_.ForEachInOrder(by_household_, household_id, std::numeric_limits<int64_t>::min(),
-                         std::numeric_limits<int64_t>::max(),
-                         [&](const VisitRecord& visit) { out.push_back(&visit); });
-  return out;
+  std::string_view one[] = {household_id};
+  auto lists =
+      VisitsTo(one, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+  return std::move(lists[0]);
 }
 
 std::vector<std::vector<const VisitRecord*>> Visits::VisitsTo(
