@@ -60,14 +60,18 @@ struct Evaluation {
   std::vector<Row> rows;
 };
 
-// What happened in the year, gathered once from the views; every row is counted from it.
+// What happened in the year, gathered once from the views; every row is counted from it. The
+// tables are streamed (Table::Stream) and folded into counts as they pass: the facts are as
+// large as the district's companies, estates and days, not its complaints and repairs.
 struct YearFacts {
-  // Complaints filed and repairs requested in the year, by the company they are attributed to
-  // and by estate, so that a subject's row reads its own.
-  std::map<std::string_view, std::vector<const ComplaintRecord*>> complaints_by_company,
-      complaints_by_estate;
-  std::map<std::string_view, std::vector<const RepairRecord*>> repairs_by_company,
-      repairs_by_estate;
+  // Complaints filed in the year: by the company they are attributed to and estate, and by
+  // estate and local day (a manager's count is that of the days of their appointments).
+  std::map<std::string, std::map<std::string, uint32_t>> complaints_by_company;
+  std::map<std::string, std::map<int64_t, uint32_t>> complaints_by_estate_day;
+  // Repairs requested in the year, by how they kept their time limit: by company, and by
+  // estate and local day.
+  std::map<std::string, RepairTally> repairs_by_company;
+  std::map<std::string, std::map<int64_t, RepairTally>> repairs_by_estate_day;
   // Follow-up calls made in the year, by the company of the complaint or repair.
   std::map<std::string, SatisfactionTally> complaint_follow_ups, repair_follow_ups;
   // Survey answers given in the year, by the company they count for and by estate.
@@ -87,14 +91,14 @@ struct Years {
 };
 
 void GatherComplaints(const ViewSet& views, Years* years) {
-  views.complaints.complaints().ForEach([&](const std::string&, const ComplaintRecord& c) {
+  views.complaints.complaints().Stream([&](const std::string&, const ComplaintRecord& c) {
     if (c.filed_seq == 0) return;
     for (size_t y = 0; y < years->frames.size(); ++y) {
       const YearFrame& frame = years->frames[y];
       YearFacts* facts = &years->facts[y];
       if (frame.Contains(c.filed_at)) {
-        facts->complaints_by_company[c.company_id].push_back(&c);
-        facts->complaints_by_estate[c.estate_id].push_back(&c);
+        ++facts->complaints_by_company[c.company_id][c.estate_id];
+        ++facts->complaints_by_estate_day[c.estate_id][LocalDay(c.filed_at, frame.zone)];
       }
       for (const auto& fu : c.follow_ups) {
         if (frame.Contains(fu.at)) facts->complaint_follow_ups[c.company_id].Add(fu.satisfaction);
@@ -104,14 +108,16 @@ void GatherComplaints(const ViewSet& views, Years* years) {
 }
 
 void GatherRepairs(const ViewSet& views, Years* years) {
-  views.repairs.repairs().ForEach([&](const std::string&, const RepairRecord& r) {
+  views.repairs.repairs().Stream([&](const std::string&, const RepairRecord& r) {
     if (r.requested_seq == 0) return;
     for (size_t y = 0; y < years->frames.size(); ++y) {
       const YearFrame& frame = years->frames[y];
       YearFacts* facts = &years->facts[y];
       if (frame.Contains(r.requested_at)) {
-        facts->repairs_by_company[r.company_id].push_back(&r);
-        facts->repairs_by_estate[r.estate_id].push_back(&r);
+        RepairTally one;
+        one.Add(r, frame);
+        facts->repairs_by_company[r.company_id].Add(one);
+        facts->repairs_by_estate_day[r.estate_id][LocalDay(r.requested_at, frame.zone)].Add(one);
       }
       for (const auto& fu : r.follow_ups) {
         if (frame.Contains(fu.at)) facts->repair_follow_ups[r.company_id].Add(fu.satisfaction);
@@ -123,7 +129,7 @@ void GatherRepairs(const ViewSet& views, Years* years) {
 // A response that names no company counts for the company serving its estate that day.
 void GatherSurveys(const ViewSet& views, Years* years) {
   const Registers& registers = views.registers;
-  views.ratings.surveys().ForEach([&](const std::string&, const SurveyResponseRecord& r) {
+  views.ratings.surveys().Stream([&](const std::string&, const SurveyResponseRecord& r) {
     for (size_t y = 0; y < years->frames.size(); ++y) {
       const YearFrame& frame = years->frames[y];
       YearFacts* facts = &years->facts[y];
@@ -196,15 +202,6 @@ std::vector<Interval> ManagerIntervals(const PersonRecord& person, const YearFra
   return out;
 }
 
-// The records of `key` in a grouping of YearFacts, or none.
-template <class Record>
-const std::vector<const Record*>& Group(
-    const std::map<std::string_view, std::vector<const Record*>>& groups, std::string_view key) {
-  static const std::vector<const Record*> kNone;
-  auto it = groups.find(key);
-  return it == groups.end() ? kNone : it->second;
-}
-
 bool InIntervals(const std::vector<Interval>& intervals, const std::string& estate, int64_t day) {
   for (const auto& i : intervals) {
     if (i.estate == estate && day >= i.first_day && day <= i.last_day) return true;
@@ -218,22 +215,21 @@ bool InIntervals(const std::vector<Interval>& intervals, const std::string& esta
 std::set<SubjectKey> RatedSubjects(const Registers& registers, const YearFacts& facts,
                                    const YearFrame& frame) {
   std::set<SubjectKey> subjects;
-  registers.companies().ForEach([&](const std::string& id, const CompanyRecord&) {
+  registers.companies().Stream([&](const std::string& id, const CompanyRecord&) {
     subjects.insert({kCompany, id});
   });
-  for (const auto& [company, list] : facts.complaints_by_company) {
-    subjects.insert({kCompany, std::string(company)});
+  for (const auto& [company, by_estate] : facts.complaints_by_company) {
+    subjects.insert({kCompany, company});
   }
-  for (const auto& [company, list] : facts.repairs_by_company) {
-    subjects.insert({kCompany, std::string(company)});
-  }
+  for (const auto& [company, tally] : facts.repairs_by_company)
+    subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.complaint_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.repair_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.survey_by_company) subjects.insert({kCompany, company});
-  registers.persons().ForEach([&](const std::string& id, const PersonRecord& person) {
+  registers.persons().Stream([&](const std::string& id, const PersonRecord& person) {
     if (!ManagerIntervals(person, frame).empty()) subjects.insert({kManager, id});
   });
-  registers.committees().ForEach([&](const std::string& id, const CommitteeRecord& c) {
+  registers.committees().Stream([&](const std::string& id, const CommitteeRecord& c) {
     int64_t start = ParseDay(c.term_start).value_or(frame.first_day);
     int64_t end = ParseDay(c.term_end).value_or(frame.last_day);
     if (start <= frame.last_day && end >= frame.first_day) subjects.insert({kCommittee, id});
@@ -267,13 +263,15 @@ void AddCompanyFigures(const Registers& registers, const YearFacts& facts, const
   }
   uint32_t filed = 0;
   std::map<std::string, uint32_t> by_estate;
-  for (const auto* c : Group(facts.complaints_by_company, id)) {
-    ++filed;
-    ++by_estate[c->estate_id];
+  if (auto it = facts.complaints_by_company.find(id); it != facts.complaints_by_company.end()) {
+    by_estate = it->second;
+    for (const auto& [estate, n] : by_estate) filed += n;
   }
   ComplaintFigures(filed, by_estate, exposure, frame, rule, "attributed to " + id, &row->figures);
   RepairTally tally;
-  for (const auto* r : Group(facts.repairs_by_company, id)) tally.Add(*r, frame);
+  if (auto it = facts.repairs_by_company.find(id); it != facts.repairs_by_company.end()) {
+    tally = it->second;
+  }
   row->figures.push_back(RepairFigure(tally, "attributed to " + id, frame.year));
   SatisfactionTally follow_ups;
   uint32_t from_complaints = 0, from_repairs = 0;
@@ -329,14 +327,18 @@ void AddManagerFigures(const Registers& registers, const YearFacts& facts, const
   std::map<std::string, uint32_t> by_estate;
   RepairTally tally;
   for (std::string_view estate : estates) {
-    for (const auto* c : Group(facts.complaints_by_estate, estate)) {
-      if (!InIntervals(intervals, c->estate_id, LocalDay(c->filed_at, frame.zone))) continue;
-      ++filed;
-      ++by_estate[c->estate_id];
+    const std::string name(estate);
+    if (auto it = facts.complaints_by_estate_day.find(name);
+        it != facts.complaints_by_estate_day.end()) {
+      for (const auto& [day, n] : it->second) {
+        if (!InIntervals(intervals, name, day)) continue;
+        filed += n;
+        by_estate[name] += n;
+      }
     }
-    for (const auto* r : Group(facts.repairs_by_estate, estate)) {
-      if (InIntervals(intervals, r->estate_id, LocalDay(r->requested_at, frame.zone))) {
-        tally.Add(*r, frame);
+    if (auto it = facts.repairs_by_estate_day.find(name); it != facts.repairs_by_estate_day.end()) {
+      for (const auto& [day, day_tally] : it->second) {
+        if (InIntervals(intervals, name, day)) tally.Add(day_tally);
       }
     }
   }

@@ -131,6 +131,14 @@ double Exposure::Households(int64_t days_in_year) const {
   return sum;
 }
 
+void RepairTally::Add(const RepairTally& o) {
+  on_time += o.on_time;
+  late += o.late;
+  open_overdue += o.open_overdue;
+  open_pending += o.open_pending;
+  no_limit += o.no_limit;
+}
+
 void RepairTally::Add(const RepairRecord& r, const YearFrame& frame) {
   if (r.deadline_ms == 0) {
     ++no_limit;

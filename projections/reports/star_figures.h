@@ -106,6 +106,7 @@ struct Exposure {
 struct RepairTally {
   uint32_t on_time = 0, late = 0, open_overdue = 0, open_pending = 0, no_limit = 0;
   void Add(const RepairRecord& r, const YearFrame& frame);
+  void Add(const RepairTally& o);
 };
 
 // Completed by the deadline / (that + late + open past the deadline) × 100.

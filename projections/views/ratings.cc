@@ -261,7 +261,7 @@ void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out)
     uint32_t by_satisfaction[4] = {0, 0, 0, 0};
   };
   std::map<std::pair<std::string, std::string>, Tally> tallies;
-  surveys_.ForEach([&](const std::string&, const SurveyResponseRecord& r) {
+  surveys_.Stream([&](const std::string&, const SurveyResponseRecord& r) {
     if (LocalYear(r.at, TimeZone::China()) != year) return;
     if (!f.Matches(r.company_id, f.company) || !f.Matches(r.estate_id, f.estate)) return;
     Tally& t = tallies[{r.estate_id, r.company_id}];

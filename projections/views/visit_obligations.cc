@@ -107,7 +107,7 @@ class EstateTeams {
  public:
   explicit EstateTeams(const Registers& registers) {
     constexpr int64_t kOpen = std::numeric_limits<int64_t>::max();
-    registers.persons().ForEach([&](const std::string&, const PersonRecord& person) {
+    registers.persons().Stream([&](const std::string&, const PersonRecord& person) {
       for (const auto& a : person.appointments) {
         if (a.team.empty() || a.estate_id.empty()) continue;
         Span span{a.team, ParseDay(a.from_date).value_or(-kOpen),
@@ -144,7 +144,7 @@ class EstateTeams {
 void AddRaised(const Table<RaisedObligationRecord>& raised, const Policies& policies,
                const Registers& registers, const Filter& f, const VisitPeriod& period, Notes* notes,
                std::vector<ObligationState>* out) {
-  raised.ForEach([&](const std::string& id, const RaisedObligationRecord& record) {
+  raised.Stream([&](const std::string& id, const RaisedObligationRecord& record) {
     const RaisedObligationRecording* r = record.current();
     if (!r || !f.Matches(r->household_id, f.household)) return;
     std::string estate = registers.EstateOfHousehold(r->household_id);

@@ -396,7 +396,7 @@ void Visits::Household(const std::string& household_id, const Filter& f, int64_t
       for (const auto& change : h->flag_history) earliest = std::min(earliest, change.at);
     }
     if (!visits.empty()) earliest = std::min(earliest, visits.front()->current()->at);
-    obligations_.ForEach([&](const std::string&, const RaisedObligationRecord& record) {
+    obligations_.Stream([&](const std::string&, const RaisedObligationRecord& record) {
       const RaisedObligationRecording* r = record.current();
       if (r && r->household_id == household_id) earliest = std::min(earliest, r->raised_at);
     });

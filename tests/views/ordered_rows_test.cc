@@ -246,3 +246,52 @@ TEST_CASE("many partitions read at once list what each lists alone", "[ordering]
   CHECK(stored.In("south", 6) == Keys{"south@6"});
   CHECK(lists(stored, {"south"}, 6, kMax) == Lists{{"south@6"}});
 }
+
+// A reader that folds a whole table into figures (the star evaluation over every complaint)
+// streams it: it sees what ForEach sees (stored records, the changed version of a changed one,
+// new ones, not the erased), and what it read back from the store is not kept in memory.
+TEST_CASE("streaming a table in the store sees what ForEach sees and keeps nothing", "[ordering]") {
+  auto streamed = [](const Items& items) {
+    std::map<std::string, std::string> out;
+    items.table.Stream([&](const std::string& key, const Item& item) {
+      CHECK(out.emplace(key, item.place + "@" + std::to_string(item.at)).second);  // once each
+    });
+    return out;
+  };
+  auto each = [](const Items& items) {
+    std::map<std::string, std::string> out;
+    items.table.ForEach([&](const std::string& key, const Item& item) {
+      out.emplace(key, item.place + "@" + std::to_string(item.at));
+    });
+    return out;
+  };
+  using Seen = std::map<std::string, std::string>;
+  MapStore store;
+  Items items;
+  items.table.KeepInStore(&store, "v/test/items/");
+  items.Set("a", "north", 5);
+  items.Set("b", "south", 6);
+  items.Set("c", "north", 7);
+  items.Set("d", "", 8);  // in no ordering, still a record
+  items.table.WriteChanges("v/test/items/", &store);
+  items.table.ForgetChanges();
+  items.table.Trim(0);
+  REQUIRE(items.table.cached_bytes() == 0);
+
+  const Seen stored{{"a", "north@5"}, {"b", "south@6"}, {"c", "north@7"}, {"d", "@8"}};
+  CHECK(streamed(items) == stored);
+  CHECK(items.table.cached_bytes() == 0);  // nothing read back was kept
+
+  items.Set("b", "east", 2);  // changed: its stored bytes are stale
+  items.table.Erase("c");     // erased, its deletion not written yet
+  items.Set("e", "west", 1);  // new, not stored yet
+  const Seen changed{{"a", "north@5"}, {"b", "east@2"}, {"d", "@8"}, {"e", "west@1"}};
+  CHECK(streamed(items) == changed);
+  CHECK(each(items) == changed);
+
+  Items memory;  // a table held in memory streams its records as they are
+  memory.Set("x", "north", 1);
+  memory.Set("y", "south", 2);
+  memory.table.Erase("y");
+  CHECK(streamed(memory) == Seen{{"x", "north@1"}});
+}

@@ -213,6 +213,57 @@ class Table final : public TableBase {
   void ForEach(const std::function<void(const std::string&, const V&)>& visit) const {
     for (const Row* row : LiveRows()) visit(row->key, row->value);
   }
+  // Visits every live record in no particular order, as ForEach does, but keeps none that it
+  // reads back from the store: a record not in memory is decoded into a value that lives only
+  // during its visit. For readers that fold the records into figures and hold no reference
+  // past a visit: one that reads a whole table holds one record at a time, not the table.
+  void Stream(const std::function<void(const std::string&, const V&)>& visit) const {
+    if (store_ == nullptr) {
+      ForEachRow([&](const Row& row) { visit(row.key, row.value); });
+      return;
+    }
+    std::string key;
+    V passing{};
+    std::string failed = store_->Scan(
+        prefix_ + kRecordsStart, prefix_, [&](std::string_view stored_key, std::string_view bytes) {
+          std::string_view name = stored_key.substr(prefix_.size());
+          const Row* held = nullptr;
+          {
+            auto lock = LockCache();
+            auto it = index_.find(name);
+            if (it != index_.end()) held = &RowAt(it->row);
+          }
+          // A record in memory is the current one (a changed record's stored bytes are stale);
+          // it stays put while the reader holds the views, as ForEach's do.
+          if (held != nullptr) {
+            if (!held->erased) visit(held->key, held->value);
+            return true;
+          }
+          passing = V{};
+          if (!Deserialize(bytes, &passing)) {
+            auto lock = LockCache();
+            const_cast<Table*>(this)->NoteReadError("the record " + std::string(name) +
+                                                    " does not decode");
+            return true;
+          }
+          key.assign(name);
+          visit(key, passing);
+          return true;
+        });
+    if (!failed.empty()) {
+      auto lock = LockCache();
+      const_cast<Table*>(this)->NoteReadError(failed);
+    }
+    // And the records not stored yet.
+    std::vector<const Row*> unstored;
+    {
+      auto lock = LockCache();
+      ForEachRow([&](const Row& row) {
+        if (!row.in_store) unstored.push_back(&row);
+      });
+    }
+    for (const Row* row : unstored) visit(row->key, row->value);
+  }
   // Records in key order.
   std::vector<std::pair<const std::string*, const V*>> Sorted() const {
     std::vector<std::pair<const std::string*, const V*>> out;
