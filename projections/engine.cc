@@ -18,6 +18,7 @@
 #include "as_of_builder.h"
 #include "ledger/rocks.h"
 #include "log_replay.h"
+#include "store_compactor.h"
 #include "view_snapshots.h"
 #include "view_store.h"
 
@@ -148,6 +149,7 @@ class Engine::Impl {
     bool followed = follower_.joinable();
     if (followed) follower_.join();
     base::MutexLock apply_lock(&apply_mu_);
+    compactor_.Stop(db_.get());
     // A failure here leaves the store at its last checkpoint, which the next start redoes.
     if (crashed_) return;
     // The last appends before a clean stop may not have reached the follower: applied here, so
@@ -248,6 +250,7 @@ class Engine::Impl {
   Status ClearStore() REQUIRES(apply_mu_) {
     // Readers read the store back (StoreRows): it goes while none does.
     base::WriterLock lock(views_mu_);
+    compactor_.Stop(db_.get());
     db_.reset();
     internal::ForgetSnapshots(dir_);
     Status removed = RemoveStoreFiles(dir_);
@@ -435,6 +438,7 @@ class Engine::Impl {
       rocksdb::IngestExternalFileOptions ingest;
       ingest.move_files = true;
       s = db_->IngestExternalFile(written, ingest);
+      if (s.ok()) levels_unchecked_ = true;
     }
     for (const auto& path : written) {
       std::error_code ignored;
@@ -465,6 +469,7 @@ class Engine::Impl {
   }
 
   Status ReopenStore() REQUIRES(apply_mu_) {
+    compactor_.Stop(db_.get());
     db_.reset();
     rocksdb::DB* raw = nullptr;
     auto s = rocksdb::DB::Open(ViewStoreOptions(dir_), dir_, &raw);
@@ -497,7 +502,11 @@ class Engine::Impl {
       if (written_seq_ < flushed && Clock::now() - written_at_ >= options_.write_interval) {
         return Flush();
       }
-      // Idle: what readers read back goes once they are done.
+      // Idle: a catch-up that wrote table files left them on many levels of the store.
+      if (levels_unchecked_ && db_ && compactor_.MaybeStart(db_.get())) {
+        levels_unchecked_ = false;
+      }
+      // What readers read back goes once they are done.
       if (CachedBytes() > options_.cache_bytes) {
         base::WriterLock lock(views_mu_);
         TrimCache();
@@ -664,6 +673,14 @@ class Engine::Impl {
 
   Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq) { return as_of_.AsOf(seq); }
 
+  StoreLayout Layout() EXCLUDES(apply_mu_) {
+    base::MutexLock apply_lock(&apply_mu_);
+    StoreLayout layout;
+    if (db_) layout.levels = internal::LevelsWithFiles(db_.get());
+    layout.compactions = compactor_.finished();
+    return layout;
+  }
+
  private:
   ledger::Ledger* const log_;
   const std::string dir_;
@@ -692,6 +709,10 @@ class Engine::Impl {
   // The position of the newest snapshot of the store (0: none).
   uint64_t last_snapshot_seq_ GUARDED_BY(apply_mu_) = 0;
   std::atomic<uint64_t> snapshots_taken_{0};
+  // Whether the store's levels are to be looked at once caught up: after table files were
+  // taken in, and once opened (a rebuild by another process leaves them spread).
+  bool levels_unchecked_ GUARDED_BY(apply_mu_) = true;
+  internal::StoreCompactor compactor_{dir_};
 
   std::atomic<bool> stop_{false};
   std::atomic<bool> crashed_{false};
@@ -757,6 +778,7 @@ FollowerHealth Engine::Following() const { return impl_->Following(); }
 Status Engine::Rebuild() { return impl_->Rebuild(); }
 Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq) { return impl_->AsOf(seq); }
 TimeTravelStats Engine::TimeTravel() const { return impl_->TimeTravel(); }
+StoreLayout Engine::Layout() const { return impl_->Layout(); }
 
 std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views) {
   std::vector<std::pair<std::string, std::string>> out;

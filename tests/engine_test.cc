@@ -227,6 +227,45 @@ TEST_CASE("changes written as table files, deletions included, reload as they we
   CHECK(f.engine().Dump() == live);
 }
 
+// A catch-up takes in a table file at each month end, and each lands on a level of its own; a
+// reader's every seek looks into all of them. Once caught up, the engine compacts them into one,
+// on a thread of its own, and the views read the same.
+TEST_CASE("table files a catch-up spread over the store's levels are compacted once caught up",
+          "[engine]") {
+  ViewFixture f;
+  for (int month = 1; month <= 8; ++month) {
+    FileComplaint(f, "c-" + std::to_string(month), "lift",
+                  Cst(("2025-0" + std::to_string(month) + "-05").c_str()));
+  }
+  projections::EngineOptions options;
+  options.rebuild = true;
+  options.batch_events = 1;
+  options.snapshot_events = 0;
+  options.month_end_snapshots_kept = 1;  // a write at each month end
+  options.write_interval = std::chrono::milliseconds(0);
+  options.file_write_records = 1;  // each write into table files, as a long catch-up's
+  f.OpenEngine(options);
+  REQUIRE(f.engine().CatchUp().ok());
+  auto live = f.engine().Dump();
+  REQUIRE(f.engine().Layout().levels > 2);  // else there is nothing to show
+  CHECK(f.engine().Layout().compactions == 0);
+
+  REQUIRE(f.engine().CatchUp().ok());  // at the head: the compaction starts
+  for (int i = 0; i < 600 && f.engine().Layout().compactions == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(f.engine().Layout().compactions == 1);
+  CHECK(f.engine().Layout().levels == 1);
+  CHECK(f.engine().Dump() == live);
+  CHECK(Total(f.views()) == 8);
+
+  options.rebuild = false;
+  f.OpenEngine(options);  // reopened compacted: nothing more to do
+  REQUIRE(f.engine().CatchUp().ok());
+  CHECK(f.engine().Layout().levels == 1);
+  CHECK(f.engine().Dump() == live);
+}
+
 TEST_CASE("a rebuild's records and checkpoint land together, or every record is rewritten",
           "[engine]") {
   ViewFixture f;

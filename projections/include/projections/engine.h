@@ -74,8 +74,8 @@ struct EngineOptions {
   // The views keep their records (and orderings) in the store, and in memory only the records
   // changed since the last write and a cache of others, read back from the store: the cache is
   // trimmed to about this many bytes after each write, and while idle. The records a query
-  // reads stay in memory until it ends, so a report over a whole table holds that table for as
-  // long.
+  // reads stay in memory until it ends; a report that folds a whole table into figures streams
+  // it instead (Table::Stream), holding one record at a time.
   size_t cache_bytes = size_t{256} << 20;
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).
@@ -105,6 +105,14 @@ struct FollowerHealth {
   uint64_t failures = 0;    // failed attempts since the engine opened
   uint64_t recoveries = 0;  // times an attempt succeeded after one failed
   std::string last_error;   // the most recent failure, kept after a recovery; empty if none
+};
+
+// How the view store's table files lie. A catch-up that writes table files spreads them over
+// many levels, each of which a reader's seek must look into; once caught up, the engine
+// compacts them on a thread of its own (logged to stderr) while readers go on.
+struct StoreLayout {
+  int levels = 0;            // levels holding files (0: the store is closed, or empty)
+  uint64_t compactions = 0;  // compactions of the whole store finished since the engine opened
 };
 
 class Engine {
@@ -167,6 +175,8 @@ class Engine {
 
   // What time travel has cost so far.
   TimeTravelStats TimeTravel() const;
+  // How the view store's files lie now.
+  StoreLayout Layout() const;
 
   // Bytes of view records held in memory that are as stored, roughly: the cache that
   // EngineOptions::cache_bytes bounds (records changed since the last write come on top).
