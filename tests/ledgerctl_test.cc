@@ -242,7 +242,8 @@ TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[led
   token.erase(token.find_last_not_of("\n") + 1);
   std::string expected_head = HeadOf(data);
 
-  // ledgerd in the background on a free port, its first line telling which.
+  // ledgerd in the background on a free port, its line "listening on" telling which (the
+  // engine's log lines, on stderr, may come before it).
   std::string log_file = dir.sub("ledgerd.out");
   std::string start =
       std::string(LEDGERD_PATH) + " --port 0 --data " + data + " > " + log_file + " 2>&1 & echo $!";
@@ -261,10 +262,13 @@ TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[led
   std::string url;
   for (int i = 0; i < 200 && url.empty(); ++i) {
     std::ifstream in(log_file);
-    std::string line;
-    std::getline(in, line);
-    auto at = line.find("http://");
-    if (at != std::string::npos) url = line.substr(at, line.find(' ', at) - at);
+    for (std::string line; url.empty() && std::getline(in, line);) {
+      auto at = line.find("listening on http://");
+      if (at != std::string::npos) {
+        at = line.find("http://", at);
+        url = line.substr(at, line.find(' ', at) - at);
+      }
+    }
     if (url.empty()) usleep(50'000);
   }
   REQUIRE_FALSE(url.empty());

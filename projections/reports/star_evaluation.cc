@@ -226,8 +226,8 @@ std::set<SubjectKey> RatedSubjects(const Registers& registers, const YearFacts& 
   for (const auto& [company, t] : facts.complaint_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.repair_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.survey_by_company) subjects.insert({kCompany, company});
-  registers.persons().Stream([&](const std::string& id, const PersonRecord& person) {
-    if (!ManagerIntervals(person, frame).empty()) subjects.insert({kManager, id});
+  registers.ForEachAppointedPerson([&](const PersonRecord& person) {
+    if (!ManagerIntervals(person, frame).empty()) subjects.insert({kManager, person.id});
   });
   registers.committees().Stream([&](const std::string& id, const CommitteeRecord& c) {
     int64_t start = ParseDay(c.term_start).value_or(frame.first_day);

@@ -395,6 +395,11 @@ std::optional<OrderKey> Registers::EstateOf(const HouseholdRecord& household) {
   return OrderKey{household.estate_id, 0};
 }
 
+std::optional<OrderKey> Registers::AppointedOf(const PersonRecord& person) {
+  if (person.appointments.empty()) return std::nullopt;
+  return OrderKey{"", 0};
+}
+
 std::string Registers::EstateOfHousehold(const std::string& household_id) const {
   const HouseholdRecord* h = households_.Find(household_id);
   return h ? h->estate_id : "";

@@ -107,7 +107,7 @@ class EstateTeams {
  public:
   explicit EstateTeams(const Registers& registers) {
     constexpr int64_t kOpen = std::numeric_limits<int64_t>::max();
-    registers.persons().Stream([&](const std::string&, const PersonRecord& person) {
+    registers.ForEachAppointedPerson([&](const PersonRecord& person) {
       for (const auto& a : person.appointments) {
         if (a.team.empty() || a.estate_id.empty()) continue;
         Span span{a.team, ParseDay(a.from_date).value_or(-kOpen),
@@ -141,10 +141,11 @@ class EstateTeams {
 
 // The obligations raised by events, for households matching the filter, whose window opens in
 // the period.
-void AddRaised(const Table<RaisedObligationRecord>& raised, const Policies& policies,
-               const Registers& registers, const Filter& f, const VisitPeriod& period, Notes* notes,
+void AddRaised(const Visits& visits, const Policies& policies, const Registers& registers,
+               const Filter& f, const VisitPeriod& period, Notes* notes,
                std::vector<ObligationState>* out) {
-  raised.Stream([&](const std::string& id, const RaisedObligationRecord& record) {
+  visits.ForEachRaisedFrom(f, period.from_ms, [&](const RaisedObligationRecord& record) {
+    const std::string& id = record.id;
     const RaisedObligationRecording* r = record.current();
     if (!r || !f.Matches(r->household_id, f.household)) return;
     std::string estate = registers.EstateOfHousehold(r->household_id);
@@ -376,7 +377,7 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
   Notes said(notes);
 
   std::vector<ObligationState> out;
-  AddRaised(obligations_, *policies_, *registers_, f, period, &said, &out);
+  AddRaised(*this, *policies_, *registers_, f, period, &said, &out);
   std::vector<PolicyVersion> versions = policies_->History(PolicyKind::kVisits);
   if (versions.empty()) {
     said.Add(

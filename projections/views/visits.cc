@@ -260,6 +260,36 @@ std::optional<OrderKey> Visits::HouseholdAndTime(const VisitRecord& visit) {
   return OrderKey{v->household_id, v->at};
 }
 
+std::optional<OrderKey> Visits::HouseholdAndRaised(const RaisedObligationRecord& record) {
+  const RaisedObligationRecording* r = record.current();
+  if (!r) return std::nullopt;
+  return OrderKey{r->household_id, r->raised_at};
+}
+
+void Visits::ForEachRaisedFrom(
+    const Filter& f, int64_t from_ms,
+    const std::function<void(const RaisedObligationRecord&)>& visit) const {
+  constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
+  if (!f.household.empty()) {
+    obligations_.ForEachInOrder(by_household_raised_, f.household, from_ms, kEnd, visit);
+    return;
+  }
+  if (f.estate.empty()) {
+    obligations_.Stream([&](const std::string&, const RaisedObligationRecord& r) {
+      const RaisedObligationRecording* current = r.current();
+      if (current && current->raised_at >= from_ms) visit(r);
+    });
+    return;
+  }
+  std::vector<std::string> ids;
+  registers_->ForEachHouseholdIn(f.estate, [&](const HouseholdRecord& h) { ids.push_back(h.id); });
+  std::vector<std::string_view> households(ids.begin(), ids.end());
+  auto lists = obligations_.InOrderEach(by_household_raised_, households, from_ms, kEnd);
+  for (const auto& list : lists) {
+    for (const RaisedObligationRecord* r : list) visit(*r);
+  }
+}
+
 std::optional<OrderKey> Visits::TimeOnly(const VisitRecord& visit) {
   const VisitRecording* v = visit.current();
   if (!v) return std::nullopt;
@@ -396,10 +426,11 @@ void Visits::Household(const std::string& household_id, const Filter& f, int64_t
       for (const auto& change : h->flag_history) earliest = std::min(earliest, change.at);
     }
     if (!visits.empty()) earliest = std::min(earliest, visits.front()->current()->at);
-    obligations_.Stream([&](const std::string&, const RaisedObligationRecord& record) {
-      const RaisedObligationRecording* r = record.current();
-      if (r && r->household_id == household_id) earliest = std::min(earliest, r->raised_at);
-    });
+    obligations_.ForEachInOrder(
+        by_household_raised_, household_id, std::numeric_limits<int64_t>::min(),
+        std::numeric_limits<int64_t>::max(), [&](const RaisedObligationRecord& record) {
+          earliest = std::min(earliest, record.current()->raised_at);
+        });
     Filter from_only;
     from_only.from_ms = PeriodOf(Filter{}, earliest).from_ms;
     from_only.to_ms = PeriodOf(Filter{}, now_ms).to_ms;

@@ -4,6 +4,7 @@
 #include "projections/views/visits.h"
 
 #include <capnp/message.h>
+#include <algorithm>
 
 #include <catch2/catch.hpp>
 #include <memory>
@@ -555,4 +556,53 @@ TEST_CASE("visits: without visit rules only raised obligations are judged", "[vi
   CHECK(q.view.getNotes().size() == 1);
   // Nothing closed yet: no rate.
   CheckCompliance(q.view.getCompliance(), 0, 0, 1);
+}
+
+// An estate's raised obligations are read through its households, from the period's start: the
+// ones raised before it are left out (their window opened before it), one recorded after its
+// due day is in (its window is that day), and a correction that moves an obligation to another
+// household moves it to that household's estate.
+TEST_CASE("visits: an estate's raised obligations are its households', as corrected", "[visits]") {
+  ViewFixture f;
+  RegisterHousehold(f, "h-a", "estate/a", false, {}, Cst("2024-06-01 09:00"));
+  RegisterHousehold(f, "h-a2", "estate/a", false, {}, Cst("2024-06-01 09:00"));
+  RegisterHousehold(f, "h-b", "estate/b", false, {}, Cst("2024-06-01 09:00"));
+  Raise(f, "ob-before", "h-a", VisitReason::HOSPITAL, "2025-01-05", Cst("2024-12-30 10:00"));
+  Raise(f, "ob-a", "h-a2", VisitReason::HOSPITAL, "2025-03-10", Cst("2025-03-03 10:00"));
+  Raise(f, "ob-late", "h-a", VisitReason::HARDSHIP, "2025-03-15", Cst("2025-03-20 10:00"));
+  uint64_t moved =
+      Raise(f, "ob-b", "h-b", VisitReason::HOSPITAL, "2025-03-11", Cst("2025-03-04 10:00"));
+  Raise(f, "ob-stays", "h-b", VisitReason::HOSPITAL, "2025-04-11", Cst("2025-04-04 10:00"));
+
+  auto ids = [&](const std::string& estate) {
+    projections::Filter filter;
+    filter.estate = estate;
+    auto q = Query(f, Cst("2025-06-01 12:00"), filter);  // the period: 2025
+    std::vector<std::string> out;
+    for (auto o : q.view.getObligations()) out.emplace_back(o.getObligationId().cStr());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using Ids = std::vector<std::string>;
+  CHECK(ids("estate/a") == Ids{"ob-a", "ob-late"});
+  CHECK(ids("estate/b") == Ids{"ob-b", "ob-stays"});
+
+  f.Add("correction/ob-b", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(moved);
+    c.setReason("recorded for the wrong household");
+    auto o = c.getAction().initReplacement().initVisitObligationRaised();
+    o.setObligationId("ob-b");
+    o.setHouseholdId("h-a");
+    o.setReason(VisitReason::HOSPITAL);
+    o.setDueBy("2025-03-11");
+  });
+  CHECK(ids("estate/a") == Ids{"ob-a", "ob-b", "ob-late"});
+  CHECK(ids("estate/b") == Ids{"ob-stays"});
+  // One household's page reads its own, of every year.
+  auto page = Household(f, "h-a", Cst("2025-06-01 12:00"));
+  std::vector<std::string> mine;
+  for (auto o : page.view.getObligations()) mine.emplace_back(o.getObligationId().cStr());
+  std::sort(mine.begin(), mine.end());
+  CHECK(mine == Ids{"ob-b", "ob-before", "ob-late"});
 }

@@ -166,10 +166,12 @@ class Registers final : public Projection {
     Register(&menu_);
     Register(&registered_per_estate_);
     by_estate_ = households_.AddOrdering(EstateOf);
+    appointed_ = persons_.AddOrdering(AppointedOf);
   }
   const char* name() const override { return "registers"; }
-  // 3: the orderings are stored beside the records (2: their first layout).
-  uint32_t version() const override { return 3; }
+  // 4: persons with an appointment are an ordering of their own (3: orderings stored beside the
+  // records; 2: their first layout).
+  uint32_t version() const override { return 4; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -203,9 +205,16 @@ class Registers final : public Projection {
   void ForEachHouseholdIn(std::string_view estate_id, Visit visit) const {
     households_.ForEachInOrder(by_estate_, estate_id, 0, 1, visit);
   }
+  // Calls visit(person) for the persons with an appointment (to a team, or a role in an estate),
+  // by id: a few hundred among a district's hundreds of thousands of residents.
+  template <class Visit>
+  void ForEachAppointedPerson(Visit visit) const {
+    persons_.ForEachInOrder(appointed_, "", 0, 1, visit);
+  }
 
  private:
   static std::optional<OrderKey> EstateOf(const HouseholdRecord& household);
+  static std::optional<OrderKey> AppointedOf(const PersonRecord& person);
 
   Table<EstateRecord> estates_{"estates"};
   Table<CompanyRecord> companies_{"companies"};
@@ -218,6 +227,7 @@ class Registers final : public Projection {
   // Registered households per estate, kept so HouseholdCount needs no scan.
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
   size_t by_estate_ = 0;  // an ordering of households_ by estate
+  size_t appointed_ = 0;  // an ordering of persons_: those with an appointment
 };
 
 }  // namespace projections

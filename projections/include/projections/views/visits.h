@@ -128,10 +128,12 @@ class Visits final : public Projection {
     Register(&obligations_);
     by_household_ = visits_.AddOrdering(HouseholdAndTime);
     by_time_ = visits_.AddOrdering(TimeOnly);
+    by_household_raised_ = obligations_.AddOrdering(HouseholdAndRaised);
   }
   const char* name() const override { return "visits"; }
-  // 3: the orderings are stored beside the records (2: their first layout).
-  uint32_t version() const override { return 3; }
+  // 4: raised obligations are ordered by household (3: orderings stored beside the records;
+  // 2: their first layout).
+  uint32_t version() const override { return 4; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -162,6 +164,13 @@ class Visits final : public Projection {
   std::vector<std::vector<const VisitRecord*>> VisitsTo(
       std::span<const std::string_view> households, int64_t from_ms, int64_t to_ms) const;
 
+  // Calls visit(record) for the raised obligations of the households matching `f.household`
+  // and `f.estate` that were raised at or after `from_ms`, each household's by when raised:
+  // the only ones whose window may open then or later, as a window opens no later than the day
+  // the obligation was raised. An estate's are read through its registered households.
+  void ForEachRaisedFrom(const Filter& f, int64_t from_ms,
+                         const std::function<void(const RaisedObligationRecord&)>& visit) const;
+
   const Table<VisitRecord>& visits() const { return visits_; }
   const Table<RaisedObligationRecord>& raised_obligations() const { return obligations_; }
 
@@ -170,12 +179,14 @@ class Visits final : public Projection {
   // Where a visit stands in the orderings: under its household, and under "", by when made.
   static std::optional<OrderKey> HouseholdAndTime(const VisitRecord& visit);
   static std::optional<OrderKey> TimeOnly(const VisitRecord& visit);
+  static std::optional<OrderKey> HouseholdAndRaised(const RaisedObligationRecord& record);
 
   const Policies* policies_;
   const Registers* registers_;
   Table<VisitRecord> visits_{"visits"};                       // by visit id
   Table<RaisedObligationRecord> obligations_{"obligations"};  // by obligation id
   size_t by_household_ = 0, by_time_ = 0;                     // orderings of visits_
+  size_t by_household_raised_ = 0;                            // an ordering of obligations_
 };
 
 }  // namespace projections
