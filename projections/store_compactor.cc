@@ -29,6 +29,8 @@ bool StoreCompactor::MaybeStart(rocksdb::DB* db, int max_levels) {
   int levels = LevelsWithFiles(db);
   if (levels <= max_levels) return true;
   running_ = true;
+  std::fprintf(stderr, "views %s: compacting the store, its files on %d levels\n", name_.c_str(),
+               levels);
   thread_ = std::thread([this, db, levels] {
     auto started = std::chrono::steady_clock::now();
     rocksdb::CompactRangeOptions options;
