@@ -2,7 +2,6 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/memtablerep.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -89,11 +88,10 @@ int64_t MonthEndAfter(int64_t unix_ms, base::TimeZone zone) {
 rocksdb::Options ViewStoreOptions(const std::string& dir) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
-  // The views are written in large batches and read back only whole, at start: an unsorted
-  // memtable takes a batch in linear time (a skip list spent most of a rebuild inserting), and
-  // is sorted once when flushed.
-  db_options.memtable_factory.reset(new rocksdb::VectorRepFactory);
-  db_options.allow_concurrent_memtable_write = false;
+  // The memtable is a skip list: the tables read records back one key at a time, and most keys
+  // an event asks for are new, so every one is looked up in the memtable. An unsorted one
+  // (VectorRep, once chosen for bulk writes, which now go to table files) sorted a copy of
+  // itself on each lookup: following 16 appending connections, the applier fell minutes behind.
   db_options.write_buffer_size = 256 << 20;
   // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
   // process (see ledger/rocks.h).
@@ -502,11 +500,7 @@ class Engine::Impl {
       if (written_seq_ < flushed && Clock::now() - written_at_ >= options_.write_interval) {
         return Flush();
       }
-      // Idle: a catch-up that wrote table files left them on many levels of the store.
-      if (levels_unchecked_ && db_ && compactor_.MaybeStart(db_.get())) {
-        levels_unchecked_ = false;
-      }
-      // What readers read back goes once they are done.
+      // Idle: what readers read back goes once they are done.
       if (CachedBytes() > options_.cache_bytes) {
         base::WriterLock lock(views_mu_);
         TrimCache();
@@ -583,6 +577,7 @@ class Engine::Impl {
       while (!stop_) {
         Status s = CatchUp();
         NoteFollowing(s);
+        if (s.ok()) CompactIfSpread();
         if (!s.ok()) {
           if (crashed_) return;
           // A store that cannot be written is tried again after a pause, not in a busy loop.
@@ -596,6 +591,14 @@ class Engine::Impl {
         log_->WaitForHeadAbove(Applied().seq, std::chrono::milliseconds(200));
       }
     });
+  }
+
+  // Following, once caught up: a catch-up that wrote table files left them on many levels of
+  // the store, which are compacted in the background. Only a following engine (ledgerd's)
+  // does: a one-off command would stop the compaction as it closes.
+  void CompactIfSpread() EXCLUDES(apply_mu_) {
+    base::MutexLock apply_lock(&apply_mu_);
+    if (levels_unchecked_ && db_ && compactor_.MaybeStart(db_.get())) levels_unchecked_ = false;
   }
 
   // Counts and logs the outcome of one attempt of the follower to catch up.
