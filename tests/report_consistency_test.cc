@@ -181,6 +181,40 @@ TEST_CASE("views with no cache, read back from their store, equal views held in 
   CHECK(engine->CachedBytes() == 0);
 }
 
+// The star evaluation counts complaints, repairs and surveys from the day tallies the views keep
+// as events arrive (with the simulator's corrections among them): the figures must be those
+// counted from the records, in every year, from views in memory and from views read back from
+// their store.
+TEST_CASE("the star evaluation from the day tallies is the one from the records",
+          "[reports][cache]") {
+  District district(7);
+  auto& log = district.log;
+  projections::ViewSet in_memory([&](uint64_t seq) { return log->Read(seq); });
+  REQUIRE(in_memory.ApplyBatch(std::move(log->ReadForward(1, log->Head().seq)).value()).ok());
+  auto engine =
+      std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), NoCacheInSteps()))
+          .value();
+  REQUIRE(engine->CatchUp().ok());
+
+  auto evaluation = [](const projections::ViewSet& views, int year,
+                       projections::StarCounting counting) {
+    capnp::MallocMessageBuilder message;
+    projections::ComputeStarEvaluation(
+        views, year, message.initRoot<ledger::schema::StarEvaluation>(), counting);
+    auto words = capnp::messageToFlatArray(message);
+    return std::string(words.asChars().begin(), words.asChars().end());
+  };
+  engine->Read([&](const projections::ViewSet& stored) {
+    for (int year = 2023; year <= 2026; ++year) {
+      INFO(year);
+      std::string expected = evaluation(in_memory, year, projections::StarCounting::kFromRecords);
+      CHECK(evaluation(in_memory, year, projections::StarCounting::kFromDayTallies) == expected);
+      CHECK(evaluation(stored, year, projections::StarCounting::kFromDayTallies) == expected);
+    }
+    return 0;
+  });
+}
+
 // A query narrowed to an estate or a household reads through the views' orderings: it must find
 // exactly the records a reading of the whole view finds, here after two years of a district with
 // its corrections, and again after the views are opened again on their store.

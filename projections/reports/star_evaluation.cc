@@ -170,12 +170,117 @@ void GatherSheets(const ViewSet& views, Years* years) {
   }
 }
 
-// Every table the figures count from is read once, whatever the number of years.
-Years GatherYears(const ViewSet& views, std::vector<YearFrame> frames) {
+SatisfactionTally TallyOf(const SatisfactionCounts& counts) {
+  SatisfactionTally t;
+  t.satisfied = counts.satisfied;
+  t.basically = counts.basically;
+  t.dissatisfied = counts.dissatisfied;
+  t.unanswered = counts.unanswered;
+  return t;
+}
+
+// Calls visit(day's key parts, day's counts, year's index) for each day of `table` within a year
+// being gathered: one range of keys, from the first year's first day to the last one's last.
+template <class Day, class Visit>
+void ForEachDayOfYears(const Table<Day>& table, const Years& years, Visit visit) {
+  int64_t first = years.frames[0].first_day, last = years.frames[0].last_day;
+  for (const YearFrame& frame : years.frames) {
+    first = std::min(first, frame.first_day);
+    last = std::max(last, frame.last_day);
+  }
+  table.StreamRange(DayStart(first), DayStart(last + 1),
+                    [&](const std::string& key, const Day& day) {
+                      std::optional<DayTallyKeyParts> parts = ParseDayTallyKey(key);
+                      if (!parts) return;
+                      for (size_t y = 0; y < years.frames.size(); ++y) {
+                        const YearFrame& frame = years.frames[y];
+                        if (parts->day >= frame.first_day && parts->day <= frame.last_day)
+                          visit(*parts, day, y);
+                      }
+                    });
+}
+
+// GatherComplaints, GatherRepairs and GatherSurveys from the views' day tallies: the same facts,
+// for years whose zone is the tallies'.
+void GatherComplaintDays(const ViewSet& views, Years* years) {
+  ForEachDayOfYears(views.complaints.days(), *years,
+                    [&](const DayTallyKeyParts& at, const ComplaintDay& day, size_t y) {
+                      YearFacts* facts = &years->facts[y];
+                      const std::string estate(at.estate), company(at.company);
+                      if (day.filed) {
+                        facts->complaints_by_company[company][estate] += day.filed;
+                        facts->complaints_by_estate_day[estate][at.day] += day.filed;
+                      }
+                      if (!day.follow_ups.empty()) {
+                        facts->complaint_follow_ups[company].Add(TallyOf(day.follow_ups));
+                      }
+                    });
+}
+
+void GatherRepairDays(const ViewSet& views, Years* years) {
+  ForEachDayOfYears(views.repairs.days(), *years,
+                    [&](const DayTallyKeyParts& at, const RepairDay& day, size_t y) {
+                      YearFacts* facts = &years->facts[y];
+                      const std::string estate(at.estate), company(at.company);
+                      if (day.requested()) {
+                        RepairTally tally;
+                        tally.on_time = day.on_time;
+                        tally.late = day.late;
+                        tally.no_limit = day.no_limit;
+                        // Open past the deadline at the year's end if it fell within the year.
+                        for (const RepairDay::Open& open : day.open) {
+                          (open.deadline_year <= years->frames[y].year ? tally.open_overdue
+                                                                       : tally.open_pending) +=
+                              open.count;
+                        }
+                        facts->repairs_by_company[company].Add(tally);
+                        facts->repairs_by_estate_day[estate][at.day].Add(tally);
+                      }
+                      if (!day.follow_ups.empty()) {
+                        facts->repair_follow_ups[company].Add(TallyOf(day.follow_ups));
+                      }
+                    });
+}
+
+void GatherSurveyDays(const ViewSet& views, Years* years) {
+  const Registers& registers = views.registers;
+  ForEachDayOfYears(views.ratings.survey_days(), *years,
+                    [&](const DayTallyKeyParts& at, const SurveyDay& day, size_t y) {
+                      YearFacts* facts = &years->facts[y];
+                      const std::string estate(at.estate);
+                      bool named = !at.company.empty();
+                      std::string company = named ? std::string(at.company)
+                                                  : registers.ServingCompany(estate, at.day);
+                      facts->responses_by_estate[estate] += day.responses;
+                      if (!company.empty()) {
+                        auto& counts = facts->responses_by_company[company];
+                        (named ? counts.first : counts.second) += day.responses;
+                      }
+                      if (!day.answers.empty()) {
+                        facts->survey_by_estate[estate].Add(TallyOf(day.answers));
+                        if (!company.empty())
+                          facts->survey_by_company[company].Add(TallyOf(day.answers));
+                      }
+                    });
+}
+
+// Every table the figures count from is read once, whatever the number of years: the day
+// tallies when every year counts days in their zone, else the records.
+Years GatherYears(const ViewSet& views, std::vector<YearFrame> frames, StarCounting counting) {
   Years years(std::move(frames));
-  GatherComplaints(views, &years);
-  GatherRepairs(views, &years);
-  GatherSurveys(views, &years);
+  bool tallied = counting == StarCounting::kFromDayTallies;
+  for (const YearFrame& frame : years.frames) {
+    tallied = tallied && frame.zone.offset_minutes() == TallyZone().offset_minutes();
+  }
+  if (tallied) {
+    GatherComplaintDays(views, &years);
+    GatherRepairDays(views, &years);
+    GatherSurveyDays(views, &years);
+  } else {
+    GatherComplaints(views, &years);
+    GatherRepairs(views, &years);
+    GatherSurveys(views, &years);
+  }
   GatherSheets(views, &years);
   return years;
 }
@@ -575,14 +680,15 @@ void FillTexts(const std::vector<std::string>& ids, capnp::List<capnp::Text>::Bu
 
 }  // namespace
 
-void ComputeStarEvaluation(const ViewSet& views, int year, schema::StarEvaluation::Builder out) {
+void ComputeStarEvaluation(const ViewSet& views, int year, schema::StarEvaluation::Builder out,
+                           StarCounting counting) {
   Evaluation ev = Setting(views, year);
   const PublicationRecord* published = views.ratings.Published(year - 1);
   std::optional<Evaluation> last;
   if (!published) last = Setting(views, year - 1);
   std::vector<YearFrame> frames{ev.frame};
   if (last) frames.push_back(last->frame);
-  Years years = GatherYears(views, std::move(frames));
+  Years years = GatherYears(views, std::move(frames), counting);
   ev = Evaluate(views, std::move(ev), years.facts[0]);
   if (last) last = Evaluate(views, std::move(*last), years.facts[1]);
   LastYear last_year(published, std::move(last), year);

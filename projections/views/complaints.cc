@@ -122,7 +122,47 @@ void FillComplaintItem(const ComplaintRecord& c, const ComplaintState& s,
   item.setFiledSeq(c.filed_seq);
 }
 
+std::optional<std::string> Complaints::TalliedComplaint(P::Reader p) {
+  if (p.isComplaintFiled()) return Str(p.getComplaintFiled().getComplaintId());
+  if (p.isFollowUpRecorded() && p.getFollowUpRecorded().getSubject().isComplaintId()) {
+    return Str(p.getFollowUpRecorded().getSubject().getComplaintId());
+  }
+  return std::nullopt;  // a step: it changes no count
+}
+
+DayShare<ComplaintDay> Complaints::ShareOf(const ComplaintRecord* c) {
+  DayShare<ComplaintDay> share;
+  if (c == nullptr || c->filed_seq == 0) return share;
+  ComplaintDay filed;
+  filed.filed = 1;
+  share.emplace_back(DayTallyKey(LocalDay(c->filed_at, TallyZone()), c->estate_id, c->company_id),
+                     filed);
+  for (const auto& fu : c->follow_ups) {
+    ComplaintDay call;
+    call.follow_ups.Add(fu.satisfaction);
+    share.emplace_back(DayTallyKey(LocalDay(fu.at, TallyZone()), c->estate_id, c->company_id),
+                       call);
+  }
+  return share;
+}
+
 void Complaints::Apply(const EventContext& e) {
+  std::optional<std::string> id = TalliedComplaint(e.payload);
+  if (!id) return ApplyToRecord(e);
+  DayShare<ComplaintDay> before = ShareOf(complaints_.Find(*id));
+  ApplyToRecord(e);
+  MoveShare(before, ShareOf(complaints_.Find(*id)), &days_);
+}
+
+void Complaints::Void(const EventContext& e) {
+  std::optional<std::string> id = TalliedComplaint(e.payload);
+  if (!id) return VoidInRecord(e);
+  DayShare<ComplaintDay> before = ShareOf(complaints_.Find(*id));
+  VoidInRecord(e);
+  MoveShare(before, ShareOf(complaints_.Find(*id)), &days_);
+}
+
+void Complaints::ApplyToRecord(const EventContext& e) {
   auto p = e.payload;
   if (p.isComplaintFiled()) {
     auto r = p.getComplaintFiled();
@@ -162,7 +202,7 @@ void Complaints::Apply(const EventContext& e) {
   c.steps.insert(at, std::move(record));
 }
 
-void Complaints::Void(const EventContext& e) {
+void Complaints::VoidInRecord(const EventContext& e) {
   auto p = e.payload;
   std::string id;
   if (p.isComplaintFiled()) {

@@ -84,7 +84,31 @@ void InsertBySeq(std::vector<Record>& list, Record record) {
 
 }  // namespace
 
+DayShare<SurveyDay> Ratings::ShareOf(const SurveyResponseRecord* r) {
+  DayShare<SurveyDay> share;
+  if (r == nullptr) return share;
+  SurveyDay day;
+  day.responses = 1;
+  for (const auto& answer : r->answers) day.answers.Add(answer.satisfaction);
+  share.emplace_back(DayTallyKey(LocalDay(r->at, TallyZone()), r->estate_id, r->company_id), day);
+  return share;
+}
+
 void Ratings::Apply(const EventContext& e) {
+  if (!e.payload.isSurveyResponseRecorded()) return ApplyToRecord(e);
+  DayShare<SurveyDay> before = ShareOf(surveys_.Find(SeqKey(e.seq)));
+  ApplyToRecord(e);
+  MoveShare(before, ShareOf(surveys_.Find(SeqKey(e.seq))), &survey_days_);
+}
+
+void Ratings::Void(const EventContext& e) {
+  if (!e.payload.isSurveyResponseRecorded()) return VoidInRecord(e);
+  DayShare<SurveyDay> before = ShareOf(surveys_.Find(SeqKey(e.seq)));
+  VoidInRecord(e);
+  MoveShare(before, ShareOf(surveys_.Find(SeqKey(e.seq))), &survey_days_);
+}
+
+void Ratings::ApplyToRecord(const EventContext& e) {
   auto p = e.payload;
   if (auto sheet = SheetFrom(p)) {
     auto r = sheet->sheet;
@@ -151,7 +175,7 @@ void Ratings::Apply(const EventContext& e) {
   }
 }
 
-void Ratings::Void(const EventContext& e) {
+void Ratings::VoidInRecord(const EventContext& e) {
   auto p = e.payload;
   if (auto sheet = SheetFrom(p)) {
     std::string key = SheetKey(sheet->kind, Str(sheet->sheet.getSheetId()));

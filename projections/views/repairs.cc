@@ -132,7 +132,57 @@ void Repairs::ResolveCompany(RepairRecord& r) {
       r.contract_company_id.empty() ? Derive(r).dispatched_company_id : r.contract_company_id;
 }
 
+std::optional<std::string> Repairs::TalliedRepair(P::Reader p) {
+  if (p.isRepairRequested()) return Str(p.getRepairRequested().getRepairId());
+  if (p.isFollowUpRecorded()) {
+    auto subject = p.getFollowUpRecorded().getSubject();
+    if (subject.isRepairId()) return Str(subject.getRepairId());
+    return std::nullopt;
+  }
+  if (auto step = StepFrom(p)) return std::move(step->repair_id);
+  return std::nullopt;
+}
+
+DayShare<RepairDay> Repairs::ShareOf(const RepairRecord* r) {
+  DayShare<RepairDay> share;
+  if (r == nullptr || r->requested_seq == 0) return share;
+  RepairDay requested;
+  if (!r->has_limit()) {
+    requested.no_limit = 1;
+  } else if (RepairState s = Derive(*r); s.completed()) {
+    (s.completed_at <= r->deadline_ms ? requested.on_time : requested.late) = 1;
+  } else {
+    int year = CivilFromDays(LocalDay(r->deadline_ms, TallyZone())).year;
+    requested.open.push_back({static_cast<int32_t>(year), 1});
+  }
+  share.emplace_back(
+      DayTallyKey(LocalDay(r->requested_at, TallyZone()), r->estate_id, r->company_id), requested);
+  for (const auto& fu : r->follow_ups) {
+    RepairDay call;
+    call.follow_ups.Add(fu.satisfaction);
+    share.emplace_back(DayTallyKey(LocalDay(fu.at, TallyZone()), r->estate_id, r->company_id),
+                       call);
+  }
+  return share;
+}
+
 void Repairs::Apply(const EventContext& e) {
+  std::optional<std::string> id = TalliedRepair(e.payload);
+  if (!id) return;  // not about a repair
+  DayShare<RepairDay> before = ShareOf(repairs_.Find(*id));
+  ApplyToRecord(e);
+  MoveShare(before, ShareOf(repairs_.Find(*id)), &days_);
+}
+
+void Repairs::Void(const EventContext& e) {
+  std::optional<std::string> id = TalliedRepair(e.payload);
+  if (!id) return;
+  DayShare<RepairDay> before = ShareOf(repairs_.Find(*id));
+  VoidInRecord(e);
+  MoveShare(before, ShareOf(repairs_.Find(*id)), &days_);
+}
+
+void Repairs::ApplyToRecord(const EventContext& e) {
   auto p = e.payload;
   if (p.isRepairRequested()) {
     auto req = p.getRepairRequested();
@@ -181,7 +231,7 @@ void Repairs::Apply(const EventContext& e) {
   ResolveCompany(r);
 }
 
-void Repairs::Void(const EventContext& e) {
+void Repairs::VoidInRecord(const EventContext& e) {
   auto p = e.payload;
   if (p.isRepairRequested()) {
     std::string id = Str(p.getRepairRequested().getRepairId());

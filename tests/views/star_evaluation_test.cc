@@ -26,6 +26,7 @@ struct RatingPolicy {
   double inspection = 0, review = 0, complaints = 0, repairs = 0, follow_ups = 0, survey = 0;
   std::vector<double> stars = {60, 70, 80, 90, 95};
   double red = 90, black = 60, ceiling = 10;
+  std::string time_zone;  // empty: Asia/Shanghai
 };
 
 uint64_t AdoptRating(ViewFixture& f, uint32_t version, const std::string& effective,
@@ -35,6 +36,7 @@ uint64_t AdoptRating(ViewFixture& f, uint32_t version, const std::string& effect
     a.setPolicyId("star-rating");
     a.setVersion(version);
     a.setEffectiveFrom(effective);
+    a.setTimeZone(r.time_zone);
     auto rules = a.getRules().initRating();
     auto w = rules.initWeights();
     w.setInspection(r.inspection);
@@ -128,8 +130,8 @@ uint64_t FileComplaint(ViewFixture& f, const std::string& id, const std::string&
   });
 }
 
-void ComplaintFollowUp(ViewFixture& f, const std::string& id, Satisfaction s, int64_t at) {
-  f.Add("complaint/" + id, at, [&](Payload::Builder p) {
+uint64_t ComplaintFollowUp(ViewFixture& f, const std::string& id, Satisfaction s, int64_t at) {
+  return f.Add("complaint/" + id, at, [&](Payload::Builder p) {
     auto r = p.initFollowUpRecorded();
     r.getSubject().setComplaintId(id);
     r.setSatisfaction(s);
@@ -146,8 +148,9 @@ void RequestRepair(ViewFixture& f, const std::string& id, const std::string& est
   });
 }
 
-void CompleteRepair(ViewFixture& f, const std::string& id, int64_t at) {
-  f.Add("repair/" + id, at, [&](Payload::Builder p) { p.initRepairCompleted().setRepairId(id); });
+uint64_t CompleteRepair(ViewFixture& f, const std::string& id, int64_t at) {
+  return f.Add("repair/" + id, at,
+               [&](Payload::Builder p) { p.initRepairCompleted().setRepairId(id); });
 }
 
 void RepairFollowUp(ViewFixture& f, const std::string& id, Satisfaction s, int64_t at) {
@@ -158,9 +161,9 @@ void RepairFollowUp(ViewFixture& f, const std::string& id, Satisfaction s, int64
   });
 }
 
-void Survey(ViewFixture& f, const std::string& estate, const std::string& company,
-            const std::vector<Satisfaction>& answers, int64_t at) {
-  f.Add("survey/2024", at, [&](Payload::Builder p) {
+uint64_t Survey(ViewFixture& f, const std::string& estate, const std::string& company,
+                const std::vector<Satisfaction>& answers, int64_t at) {
+  return f.Add("survey/2024", at, [&](Payload::Builder p) {
     auto s = p.initSurveyResponseRecorded();
     s.setSurveyId("survey/2024");
     s.setEstateId(estate);
@@ -230,10 +233,12 @@ ledger::schema::EvaluationFigure::Reader FigureOf(ledger::schema::StarEvaluation
   return row.getFigures()[0];
 }
 
-std::unique_ptr<Report> Evaluate(const projections::ViewSet& views, int year) {
+std::unique_ptr<Report> Evaluate(
+    const projections::ViewSet& views, int year,
+    projections::StarCounting counting = projections::StarCounting::kFromDayTallies) {
   auto report = std::make_unique<Report>();
   auto out = report->message.initRoot<ledger::schema::StarEvaluation>();
-  projections::ComputeStarEvaluation(views, year, out);
+  projections::ComputeStarEvaluation(views, year, out, counting);
   report->r = out.asReader();
   return report;
 }
@@ -746,4 +751,89 @@ TEST_CASE("a voided score sheet leaves the evaluation and a replacement corrects
   auto e = Evaluate(f.views(), 2024);
   CHECK(e->Row("company/a").getScore() == Approx(90));
   CHECK_FALSE(FigureOf(e->Row("company/a"), "inspection").getHasData());
+}
+
+// The complaints, repairs and surveys are counted from the day tallies the views keep as events
+// arrive; corrections move a record's counts from one day, estate or company to another.
+TEST_CASE("the day tallies count what the records count, through corrections",
+          "[star_evaluation]") {
+  Scenario s;
+  s.Add2025();
+  ViewFixture& f = s.f;
+  // Filed by mistake, voided: company/bad keeps its ten complaints of 2025.
+  f.Void(FileComplaint(f, "c25-x", "estate/bad-1", Cst("2025-06-01 09:00")));
+  // Filed against bad-1, then corrected to good-1: it is company/good's, with its follow-up.
+  uint64_t filed = FileComplaint(f, "c25-y", "estate/bad-1", Cst("2025-06-02 09:00"));
+  ComplaintFollowUp(f, "c25-y", S::SATISFIED, Cst("2025-06-05 09:00"));
+  f.Add("correction/c25-y", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(filed);
+    c.setReason("the complaint was about good-1");
+    auto r = c.getAction().initReplacement().initComplaintFiled();
+    r.setComplaintId("c25-y");
+    r.setEstateId("estate/good-1");
+    r.setCategory("环境卫生");
+    r.setSummary("垃圾未清运 (rubbish not collected)");
+  });
+  // r25-1 water 03-01 10:00, deadline 03-02 08:00, its completion voided: open past the deadline.
+  RequestRepair(f, "r25-1", "estate/bad-1", "water", Cst("2025-03-01 10:00"));
+  f.Void(CompleteRepair(f, "r25-1", Cst("2025-03-01 12:00")));
+  // r25-2 electricity 12-31 12:00, deadline 2026-01-01 12:00, open: not counted in 2025.
+  RequestRepair(f, "r25-2", "estate/bad-1", "electricity", Cst("2025-12-31 12:00"));
+  // A survey naming company/bad, voided; one naming nobody in bad-2, which company/bad serves.
+  f.Void(Survey(f, "estate/bad-1", "company/bad", {S::SATISFIED, S::SATISFIED},
+                Cst("2025-05-01 10:00")));
+  Survey(f, "estate/bad-2", "", {S::DISSATISFIED, S::DISSATISFIED}, Cst("2025-05-02 10:00"));
+
+  const auto& views = f.views();
+  auto bad = Evaluate(views, 2025);
+  // Households served: bad-1 100 + bad-2 100, all year. 10 complaints / 200 × 100 = 5.
+  auto bad_row = bad->Row("company/bad");
+  CHECK(FigureOf(bad_row, "complaintsPer100Households").getNumerator() == 10);
+  CHECK(FigureOf(bad_row, "complaintsPer100Households").getValue() == Approx(5));
+  // r25-1 open past its deadline, r25-2 pending: 0 / (0 + 0 + 1).
+  auto repairs = FigureOf(bad_row, "repairCompliance");
+  CHECK(repairs.getNumerator() == 0);
+  CHECK(repairs.getDenominator() == 1);
+  CHECK(Str(repairs.getInputs()).find("1 still open with the deadline after") != std::string::npos);
+  // Only bad-2's two dissatisfied answers: 0 / 2.
+  CHECK(FigureOf(bad_row, "surveySatisfaction").getDenominator() == 2);
+  CHECK(FigureOf(bad_row, "surveySatisfaction").getValue() == 0);
+  CHECK_FALSE(FigureOf(bad_row, "followUpSatisfaction").getHasData());
+  // company/good: c25-y and its satisfied follow-up. 1 / 200 × 100 = 0.5.
+  auto good_row = bad->Row("company/good");
+  CHECK(FigureOf(good_row, "complaintsPer100Households").getValue() == Approx(0.5));
+  CHECK(FigureOf(good_row, "followUpSatisfaction").getValue() == Approx(100));
+
+  // Every figure, counted from the records, is the same, in both years.
+  for (int year : {2024, 2025, 2026}) {
+    INFO(year);
+    CHECK(Evaluate(views, year)->Text() ==
+          Evaluate(views, year, projections::StarCounting::kFromRecords)->Text());
+  }
+  // And the tallies built live, with the counts moved and the emptied days erased, are the
+  // tallies a rebuild makes.
+  auto live = f.engine().Dump();
+  REQUIRE(f.engine().Rebuild().ok());
+  CHECK(f.engine().Dump() == live);
+}
+
+// The tallies count China Standard Time's days: a policy in another zone is counted from the
+// records, its year starting at its own midnight.
+TEST_CASE("a rating policy in another time zone counts its own year", "[star_evaluation]") {
+  ViewFixture f;
+  RatingPolicy policy;
+  policy.complaints = 1;
+  policy.time_zone = "UTC";
+  AdoptRating(f, 1, "2024-01-01", policy, Cst("2023-12-01 09:00"));
+  Estate(f, "estate/e", 100);
+  Company(f, "company/a", "甲物业");
+  Contract(f, "estate/e", "company/a", "2024-01-01");
+  // 2024-12-31 20:00 UTC: still 2024 under this policy, 2025 in China.
+  FileComplaint(f, "c-1", "estate/e", Cst("2025-01-01 04:00"));
+  const auto& views = f.views();
+  CHECK(FigureOf(Evaluate(views, 2024)->Row("company/a"), "complaintsPer100Households")
+            .getNumerator() == 1);
+  CHECK(FigureOf(Evaluate(views, 2025)->Row("company/a"), "complaintsPer100Households")
+            .getNumerator() == 0);
 }

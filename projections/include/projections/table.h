@@ -218,15 +218,30 @@ class Table final : public TableBase {
   // during its visit. For readers that fold the records into figures and hold no reference
   // past a visit: one that reads a whole table holds one record at a time, not the table.
   void Stream(const std::function<void(const std::string&, const V&)>& visit) const {
+    StreamRange("", "", visit);
+  }
+  // Stream() over the records whose keys are in [first, last) (no end if `last` is empty): a
+  // table kept in the store reads only that range of it.
+  void StreamRange(std::string_view first, std::string_view last,
+                   const std::function<void(const std::string&, const V&)>& visit) const {
+    auto in_range = [&](std::string_view key) {
+      return key >= first && (last.empty() || key < last);
+    };
     if (store_ == nullptr) {
-      ForEachRow([&](const Row& row) { visit(row.key, row.value); });
+      ForEachRow([&](const Row& row) {
+        if (in_range(row.key)) visit(row.key, row.value);
+      });
       return;
     }
     std::string key;
     V passing{};
-    std::string failed = store_->Scan(
-        prefix_ + kRecordsStart, prefix_, [&](std::string_view stored_key, std::string_view bytes) {
+    // Records' keys sort after the orderings' entries.
+    std::string start = prefix_;
+    start.append(std::max(first, std::string_view(kRecordsStart)));
+    std::string failed =
+        store_->Scan(start, prefix_, [&](std::string_view stored_key, std::string_view bytes) {
           std::string_view name = stored_key.substr(prefix_.size());
+          if (!last.empty() && name >= last) return false;
           const Row* held = nullptr;
           {
             auto lock = LockCache();
@@ -259,7 +274,7 @@ class Table final : public TableBase {
     {
       auto lock = LockCache();
       ForEachRow([&](const Row& row) {
-        if (!row.in_store) unstored.push_back(&row);
+        if (!row.in_store && in_range(row.key)) unstored.push_back(&row);
       });
     }
     for (const Row* row : unstored) visit(row->key, row->value);

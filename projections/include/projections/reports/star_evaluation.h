@@ -47,7 +47,15 @@
 
 namespace projections {
 
+// Where the complaint, repair and survey figures are counted from. The day tallies the views
+// keep (day_tallies.h) give the same figures in time proportional to the days of the years
+// evaluated; they count days in their own zone, so a year whose policy counts in another zone
+// is counted from the records whatever is asked. Counting from the records reads every
+// complaint, repair and survey response: the tests compare the two.
+enum class StarCounting { kFromDayTallies, kFromRecords };
+
 void ComputeStarEvaluation(const ViewSet& views, int year,
-                           ledger::schema::StarEvaluation::Builder out);
+                           ledger::schema::StarEvaluation::Builder out,
+                           StarCounting counting = StarCounting::kFromDayTallies);
 
 }  // namespace projections

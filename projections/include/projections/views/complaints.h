@@ -8,6 +8,7 @@
 
 #include "projections/filter.h"
 #include "projections/projection.h"
+#include "projections/views/day_tallies.h"
 #include "projections/views/registers.h"
 #include "schemas/view_complaints.capnp.h"
 
@@ -65,11 +66,12 @@ class Complaints final : public Projection {
  public:
   explicit Complaints(const Registers* registers) : registers_(registers) {
     Register(&complaints_);
+    Register(&days_);
     by_estate_ = complaints_.AddOrdering(EstateAndFiled);
   }
   const char* name() const override { return "complaints"; }
-  // 3: the orderings are stored beside the records (2: their first layout).
-  uint32_t version() const override { return 3; }
+  // 4: complaints and follow-ups tallied by day (3: the orderings stored beside the records).
+  uint32_t version() const override { return 4; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -79,6 +81,8 @@ class Complaints final : public Projection {
   void ReplyBoard(const Filter& filter, ledger::schema::ReplyBoard::Builder out) const;
 
   const Table<ComplaintRecord>& complaints() const { return complaints_; }
+  // Complaints filed and follow-up calls made, by local day, estate and company.
+  const Table<ComplaintDay>& days() const { return days_; }
   // Whether this complaint counts (filed, and matching the filter).
   static bool Counts(const ComplaintRecord& c, const Filter& filter);
   // Calls visit(complaint) for each complaint that counts under the filter; one that names an
@@ -91,9 +95,16 @@ class Complaints final : public Projection {
  private:
   // Where a filed complaint stands in the ordering by estate: at its filing time.
   static std::optional<OrderKey> EstateAndFiled(const ComplaintRecord& c);
+  // The complaint whose share of the day tallies the event may change, if any.
+  static std::optional<std::string> TalliedComplaint(ledger::schema::Payload::Reader p);
+  // What a complaint adds to the day tallies: nothing until it is filed.
+  static DayShare<ComplaintDay> ShareOf(const ComplaintRecord* c);
+  void ApplyToRecord(const EventContext& event);
+  void VoidInRecord(const EventContext& event);
 
   const Registers* registers_;
   Table<ComplaintRecord> complaints_{"complaints"};
+  Table<ComplaintDay> days_{"complaint_days"};
   size_t by_estate_ = 0;
 };
 

@@ -12,6 +12,7 @@
 
 #include "projections/filter.h"
 #include "projections/projection.h"
+#include "projections/views/day_tallies.h"
 #include "schemas/view_ratings.capnp.h"
 
 namespace projections {
@@ -142,9 +143,11 @@ class Ratings final : public Projection {
     Register(&sheets_);
     Register(&surveys_);
     Register(&publications_);
+    Register(&survey_days_);
   }
   const char* name() const override { return "ratings"; }
-  uint32_t version() const override { return 1; }
+  // 2: survey responses tallied by day.
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -158,13 +161,21 @@ class Ratings final : public Projection {
   const Table<SheetHistory>& sheets() const { return sheets_; }
   // By seq (zero-padded, so in recording order).
   const Table<SurveyResponseRecord>& surveys() const { return surveys_; }
+  // Survey responses and their answers, by local day, estate and the company they name.
+  const Table<SurveyDay>& survey_days() const { return survey_days_; }
   // The publication for `year` that counts (the latest), or nullptr if none was published.
   const PublicationRecord* Published(int year) const;
 
  private:
+  // What a survey response adds to the day tallies.
+  static DayShare<SurveyDay> ShareOf(const SurveyResponseRecord* response);
+  void ApplyToRecord(const EventContext& event);
+  void VoidInRecord(const EventContext& event);
+
   Table<SheetHistory> sheets_{"sheets"};
   Table<SurveyResponseRecord> surveys_{"surveys"};
   Table<PublicationHistory> publications_{"publications"};  // by year
+  Table<SurveyDay> survey_days_{"survey_days"};
 };
 
 }  // namespace projections

@@ -14,6 +14,7 @@
 #include "projections/filter.h"
 #include "projections/projection.h"
 #include "projections/views/complaints.h"
+#include "projections/views/day_tallies.h"
 #include "projections/views/policies.h"
 #include "projections/views/registers.h"
 #include "schemas/view_repairs.capnp.h"
@@ -99,11 +100,12 @@ class Repairs final : public Projection {
   Repairs(const Policies* policies, const Registers* registers)
       : policies_(policies), registers_(registers) {
     Register(&repairs_);
+    Register(&days_);
     by_estate_ = repairs_.AddOrdering(EstateAndRequested);
   }
   const char* name() const override { return "repairs"; }
-  // 4: the orderings are stored beside the records (3: their first layout).
-  uint32_t version() const override { return 4; }
+  // 5: repairs and follow-ups tallied by day (4: the orderings stored beside the records).
+  uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -116,6 +118,8 @@ class Repairs final : public Projection {
                ledger::schema::RepairsOverdue::Builder out) const;
 
   const Table<RepairRecord>& repairs() const { return repairs_; }
+  // Repairs requested and follow-up calls made, by local day, estate and company.
+  const Table<RepairDay>& days() const { return days_; }
   // Whether this repair counts (requested, and matching the filter other than its status).
   static bool Counts(const RepairRecord& repair, const Filter& filter);
   // Calls visit(repair) for each repair that counts under the filter; one that names an estate
@@ -130,10 +134,18 @@ class Repairs final : public Projection {
   static void ResolveCompany(RepairRecord& repair);
   // Where a requested repair stands in the ordering by estate: at its request time.
   static std::optional<OrderKey> EstateAndRequested(const RepairRecord& repair);
+  // The repair an event is about, if any: every step may change its share of the tallies (a
+  // completion its class, a dispatch its company).
+  static std::optional<std::string> TalliedRepair(ledger::schema::Payload::Reader p);
+  // What a repair adds to the day tallies: nothing until it is requested.
+  static DayShare<RepairDay> ShareOf(const RepairRecord* repair);
+  void ApplyToRecord(const EventContext& event);
+  void VoidInRecord(const EventContext& event);
 
   const Policies* policies_;
   const Registers* registers_;
   Table<RepairRecord> repairs_{"repairs"};
+  Table<RepairDay> days_{"repair_days"};
   size_t by_estate_ = 0;
 };
 

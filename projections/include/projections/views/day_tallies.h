@@ -1,0 +1,131 @@
+// Day tallies: counts that views keep as events arrive, by local day, estate and company, so
+// that a yearly report reads a year's days instead of every record behind them.
+//
+// A view that keeps a tally takes the share of a record in it before an event changes the
+// record and after, and moves the difference (MoveShare): a correction that voids or replaces
+// an event moves its record's share like any other change. A day whose counts fall to zero is
+// erased, so that the tallies built live equal the tallies of a rebuild, record for record.
+//
+// Days are local days in China Standard Time, the zone the views already use to attribute a
+// complaint or repair to the company serving its estate that day. A report whose policy counts
+// days in another zone reads the records instead.
+
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "projections/calendar.h"
+#include "projections/table.h"
+
+namespace projections {
+
+// The zone of the tallies' days.
+inline TimeZone TallyZone() { return TimeZone::China(); }
+
+// A tally's key: the day (fixed width, in order), then the estate and the company, so that a
+// period's days are one range of keys. Keys are text, as the store's record keys must be.
+std::string DayTallyKey(int64_t day, std::string_view estate, std::string_view company);
+// The first key of `day`: the range [DayStart(a), DayStart(b)) holds the days a to b - 1.
+std::string DayStart(int64_t day);
+
+struct DayTallyKeyParts {
+  int64_t day = 0;
+  std::string_view estate, company;  // within the key parsed
+};
+// The parts of a key DayTallyKey made; nullopt for any other text.
+std::optional<DayTallyKeyParts> ParseDayTallyKey(std::string_view key);
+
+// Answers by satisfaction (schema::Satisfaction), anything else counted as unanswered.
+struct SatisfactionCounts {
+  uint32_t unanswered = 0, satisfied = 0, basically = 0, dissatisfied = 0;
+  void Add(int satisfaction, int sign = 1);
+  void Add(const SatisfactionCounts& o, int sign = 1);
+  bool empty() const { return !unanswered && !satisfied && !basically && !dissatisfied; }
+  bool operator==(const SatisfactionCounts&) const = default;
+  template <class A>
+  void Fields(A& a) {
+    a(unanswered, satisfied, basically, dissatisfied);
+  }
+};
+
+// Complaints filed on the day, and follow-up calls made on it about complaints, by the estate
+// and company the complaint is attributed to.
+struct ComplaintDay {
+  uint32_t filed = 0;
+  SatisfactionCounts follow_ups;
+  void Add(const ComplaintDay& o, int sign);
+  bool empty() const { return !filed && follow_ups.empty(); }
+  bool operator==(const ComplaintDay&) const = default;
+  template <class A>
+  void Fields(A& a) {
+    a(filed, follow_ups);
+  }
+};
+
+// Repairs requested on the day, by how they kept their time limit: a completed repair is on
+// time or late for good; an open one is overdue for the years from its deadline's on, so it is
+// counted by the local year of its deadline. And follow-up calls made on the day about repairs.
+struct RepairDay {
+  struct Open {
+    int32_t deadline_year = 0;
+    uint32_t count = 0;
+    bool operator==(const Open&) const = default;
+    template <class A>
+    void Fields(A& a) {
+      a(deadline_year, count);
+    }
+  };
+  uint32_t on_time = 0, late = 0, no_limit = 0;
+  std::vector<Open> open;  // by deadline_year, none with a zero count
+  SatisfactionCounts follow_ups;
+  void Add(const RepairDay& o, int sign);
+  bool requested() const { return on_time || late || no_limit || !open.empty(); }
+  bool empty() const { return !requested() && follow_ups.empty(); }
+  bool operator==(const RepairDay&) const = default;
+  template <class A>
+  void Fields(A& a) {
+    a(on_time, late, no_limit, open, follow_ups);
+  }
+};
+
+// Survey responses given on the day in the estate, by the company they name ("" for none:
+// the company serving the estate that day is found when they are counted).
+struct SurveyDay {
+  uint32_t responses = 0;
+  SatisfactionCounts answers;
+  void Add(const SurveyDay& o, int sign);
+  bool empty() const { return !responses && answers.empty(); }
+  bool operator==(const SurveyDay&) const = default;
+  template <class A>
+  void Fields(A& a) {
+    a(responses, answers);
+  }
+};
+
+// A record's share of a tally: the counts it adds to each day's key.
+template <class Day>
+using DayShare = std::vector<std::pair<std::string, Day>>;
+
+// Moves a record's share in `table` from `before` to `after` (each as its share function made
+// it from the record): subtracts the one, adds the other, erasing the days left empty.
+template <class Day>
+void MoveShare(const DayShare<Day>& before, const DayShare<Day>& after, Table<Day>* table) {
+  if (before == after) return;
+  for (const auto& [key, counts] : before) {
+    Day& day = table->Mutable(key);
+    day.Add(counts, -1);
+    if (day.empty()) table->Erase(key);
+  }
+  for (const auto& [key, counts] : after) {
+    Day& day = table->Mutable(key);
+    day.Add(counts, 1);
+    if (day.empty()) table->Erase(key);
+  }
+}
+
+}  // namespace projections
