@@ -14,13 +14,14 @@ using ledger::Result;
 using ledger::Status;
 
 AsOfBuilder::AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptions& options,
-                         const std::atomic<bool>* stop)
+                         const std::atomic<bool>* stop, std::shared_ptr<rocksdb::Cache> blocks)
     : log_(log),
       dir_(std::move(dir)),
       batch_events_(options.batch_events),
       cache_size_(options.as_of_cache),
       max_builds_(std::max<size_t>(options.as_of_builds, 1)),
-      stop_(stop) {}
+      stop_(stop),
+      blocks_(std::move(blocks)) {}
 
 AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
   seq = std::min(seq, log_->Head().seq);
@@ -91,7 +92,12 @@ std::shared_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
   auto snapshot = NearestSnapshot(dir_, seq);
   if (!snapshot) return views;
   rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), snapshot->path, &raw).ok()) return views;
+  // With the store's own options: a snapshot opened without its Bloom filters seeks every
+  // level's index for each new key a replayed event asks for (a replay of 190k events took 5.6 s).
+  if (!rocksdb::DB::OpenForReadOnly(ViewStoreOptions(snapshot->path, blocks_), snapshot->path, &raw)
+           .ok()) {
+    return views;
+  }
   std::unique_ptr<rocksdb::DB> db(raw);
   std::string versions, checkpoint;
   if (!db->Get(rocksdb::ReadOptions(), kVersionsKey, &versions).ok() ||

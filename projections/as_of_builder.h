@@ -16,6 +16,10 @@
 #include "projections/engine.h"
 #include "projections/view_set.h"
 
+namespace rocksdb {
+class Cache;
+}  // namespace rocksdb
+
 namespace projections::internal {
 
 // Bounded: requests for one position share one build; at most `as_of_builds` positions are
@@ -29,8 +33,9 @@ class AsOfBuilder {
   using AsOfResult = ledger::Result<std::shared_ptr<const ViewSet>>;
 
   // `stop`, once set, ends builds under way (they answer Unavailable).
+  // `blocks`: the block cache the snapshots are read with.
   AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptions& options,
-              const std::atomic<bool>* stop);
+              const std::atomic<bool>* stop, std::shared_ptr<rocksdb::Cache> blocks);
 
   AsOfResult AsOf(uint64_t seq) EXCLUDES(mu_);
 
@@ -52,6 +57,7 @@ class AsOfBuilder {
   const size_t cache_size_;
   const size_t max_builds_;
   const std::atomic<bool>* const stop_;
+  const std::shared_ptr<rocksdb::Cache> blocks_;
 
   base::Mutex mu_;
   // Most recently used first.

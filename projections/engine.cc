@@ -39,6 +39,7 @@ using internal::kVersionsKey;
 using internal::StoreRows;
 using internal::TablePrefix;
 using internal::VersionSignature;
+using internal::ViewStoreOptions;
 
 // The views skip RocksDB's write-ahead log. A batch reaches the disk only with the memtable that
 // holds it (flushed when full, every flush_events events, and at a clean close), and a memtable
@@ -85,26 +86,6 @@ int64_t MonthEndAfter(int64_t unix_ms, base::TimeZone zone) {
   return base::LocalDayStart(base::DaysFromCivil(next), zone);
 }
 
-rocksdb::Options ViewStoreOptions(const std::string& dir) {
-  rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  // The memtable is a skip list: the tables read records back one key at a time, and most keys
-  // an event asks for are new, so every one is looked up in the memtable. An unsorted one
-  // (VectorRep, once chosen for bulk writes, which now go to table files) sorted a copy of
-  // itself on each lookup: following 16 appending connections, the applier fell minutes behind.
-  db_options.write_buffer_size = 256 << 20;
-  // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
-  // process (see ledger/rocks.h).
-  db_options.info_log = ledger::internal::NewStderrLogger("views " + dir);
-  // A rebuild's table file comes from SstFileWriter, which gives it no unique id to check.
-  db_options.verify_sst_unique_id_in_manifest = false;
-  // Records are read back one key at a time (tables kept in the store), and most keys an event
-  // asks for are new: a Bloom filter answers "absent" without reading the table files.
-  rocksdb::BlockBasedTableOptions table;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  return db_options;
-}
 // The bytes of unchanged records the tables of `views` hold in memory.
 size_t CachedBytesOf(const ViewSet& views) {
   size_t total = 0;
@@ -131,13 +112,15 @@ Status RemoveStoreFiles(const std::string& dir) {
 
 class Engine::Impl {
  public:
-  Impl(ledger::Ledger* log, std::string dir, std::unique_ptr<rocksdb::DB> db, EngineOptions options,
-       base::SharedMutex* views_mu)
+  // `blocks`: the block cache `db` was opened with.
+  Impl(ledger::Ledger* log, std::string dir, std::unique_ptr<rocksdb::DB> db,
+       std::shared_ptr<rocksdb::Cache> blocks, EngineOptions options, base::SharedMutex* views_mu)
       : log_(log),
         dir_(std::move(dir)),
         options_(std::move(options)),
+        blocks_(std::move(blocks)),
         views_mu_(views_mu),
-        as_of_(log_, dir_, options_, &stop_) {
+        as_of_(log_, dir_, options_, &stop_, blocks_) {
     db_ = std::move(db);
     views_ = MakeViewSet();
   }
@@ -470,7 +453,7 @@ class Engine::Impl {
     compactor_.Stop(db_.get());
     db_.reset();
     rocksdb::DB* raw = nullptr;
-    auto s = rocksdb::DB::Open(ViewStoreOptions(dir_), dir_, &raw);
+    auto s = rocksdb::DB::Open(ViewStoreOptions(dir_, blocks_), dir_, &raw);
     if (!s.ok()) return FromRocks(s, "reopening the views in " + dir_);
     db_.reset(raw);
     return Status::Ok();
@@ -688,6 +671,8 @@ class Engine::Impl {
   ledger::Ledger* const log_;
   const std::string dir_;
   const EngineOptions options_;
+  // The store's block cache, shared with the snapshots time travel reads.
+  const std::shared_ptr<rocksdb::Cache> blocks_;
   base::SharedMutex* const views_mu_;  // Engine's: readers hold it shared
 
   // One applier at a time: the follower, CatchUp, Rebuild, Load, and the last flush at close.
@@ -754,11 +739,12 @@ Result<std::unique_ptr<Engine>> Engine::Open(ledger::Ledger* log, const std::str
     }
   }
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(ViewStoreOptions(dir), dir, &raw);
+  std::shared_ptr<rocksdb::Cache> blocks = internal::NewViewBlockCache();
+  auto s = rocksdb::DB::Open(ViewStoreOptions(dir, blocks), dir, &raw);
   if (!s.ok()) return FromRocks(s, "opening the views in " + dir);
   std::unique_ptr<Engine> engine(new Engine(nullptr));
   engine->impl_ = std::make_unique<Impl>(log, dir, std::unique_ptr<rocksdb::DB>(raw),
-                                         std::move(options), &engine->views_mu_);
+                                         std::move(blocks), std::move(options), &engine->views_mu_);
   Status loaded = engine->impl_->Load();
   if (!loaded.ok()) return loaded;
   return engine;

@@ -1,10 +1,14 @@
 #include "view_store.h"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 
 #include <cstring>
 #include <memory>
 
+#include "ledger/rocks.h"
 #include "projections/engine.h"
 #include "projections/view_set.h"
 
@@ -28,6 +32,32 @@ std::optional<ledger::Position> DecodeCheckpoint(std::string_view value) {
   for (int i = 0; i < 8; ++i) position.seq = (position.seq << 8) | static_cast<uint8_t>(value[i]);
   std::memcpy(position.hash.data(), value.data() + 8, position.hash.size());
   return position;
+}
+
+std::shared_ptr<rocksdb::Cache> NewViewBlockCache() {
+  return rocksdb::NewLRUCache(kBlockCacheBytes);
+}
+
+rocksdb::Options ViewStoreOptions(const std::string& dir, std::shared_ptr<rocksdb::Cache> blocks) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  // The memtable is a skip list: the tables read records back one key at a time, and most keys
+  // an event asks for are new, so every one is looked up in the memtable. An unsorted one
+  // (VectorRep, once chosen for bulk writes, which now go to table files) sorted a copy of
+  // itself on each lookup: following 16 appending connections, the applier fell minutes behind.
+  db_options.write_buffer_size = 256 << 20;
+  // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
+  // process (see ledger/rocks.h).
+  db_options.info_log = ledger::internal::NewStderrLogger("views " + dir);
+  // A rebuild's table file comes from SstFileWriter, which gives it no unique id to check.
+  db_options.verify_sst_unique_id_in_manifest = false;
+  // Records are read back one key at a time (tables kept in the store), and most keys an event
+  // asks for are new: a Bloom filter answers "absent" without reading the table files.
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_cache = std::move(blocks);  // null: RocksDB's own, of 8 MiB
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return db_options;
 }
 
 RowSource::Found StoreRows::Get(std::string_view key, std::string* value) const {
