@@ -46,6 +46,22 @@ projections::EngineOptions NoCacheInSteps() {
   return options;
 }
 
+// A district's views built twice: whole in memory, event by event, and by an engine with no
+// cache that caught up in steps (NoCacheInSteps), its records read back from its store.
+struct BuiltTwice {
+  explicit BuiltTwice(District& district)
+      : in_memory([log = district.log.get()](uint64_t seq) { return log->Read(seq); }) {
+    auto& log = district.log;
+    REQUIRE(in_memory.ApplyBatch(std::move(log->ReadForward(1, log->Head().seq)).value()).ok());
+    engine =
+        std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), NoCacheInSteps()))
+            .value();
+    REQUIRE(engine->CatchUp().ok());
+  }
+  projections::ViewSet in_memory;
+  std::unique_ptr<projections::Engine> engine;
+};
+
 }  // namespace
 
 TEST_CASE("the reports' figures match the views on a simulated district", "[reports]") {
@@ -142,14 +158,9 @@ TEST_CASE("views applied in two lanes equal views applied one event at a time", 
 TEST_CASE("views with no cache, read back from their store, equal views held in memory",
           "[reports][cache]") {
   District district(5);
-  auto& log = district.log;
-  projections::ViewSet in_memory([&](uint64_t seq) { return log->Read(seq); });
-  REQUIRE(in_memory.ApplyBatch(std::move(log->ReadForward(1, log->Head().seq)).value()).ok());
-
-  auto engine =
-      std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), NoCacheInSteps()))
-          .value();
-  REQUIRE(engine->CatchUp().ok());
+  BuiltTwice built(district);
+  auto& in_memory = built.in_memory;
+  auto& engine = built.engine;
   // Little is left in memory: only what the last step changed.
   CHECK(engine->CachedBytes() == 0);
 
@@ -188,13 +199,7 @@ TEST_CASE("views with no cache, read back from their store, equal views held in 
 TEST_CASE("the star evaluation from the day tallies is the one from the records",
           "[reports][cache]") {
   District district(7);
-  auto& log = district.log;
-  projections::ViewSet in_memory([&](uint64_t seq) { return log->Read(seq); });
-  REQUIRE(in_memory.ApplyBatch(std::move(log->ReadForward(1, log->Head().seq)).value()).ok());
-  auto engine =
-      std::move(projections::Engine::Open(log.get(), district.dir.sub("views"), NoCacheInSteps()))
-          .value();
-  REQUIRE(engine->CatchUp().ok());
+  BuiltTwice built(district);
 
   auto evaluation = [](const projections::ViewSet& views, int year,
                        projections::StarCounting counting) {
@@ -204,7 +209,8 @@ TEST_CASE("the star evaluation from the day tallies is the one from the records"
     auto words = capnp::messageToFlatArray(message);
     return std::string(words.asChars().begin(), words.asChars().end());
   };
-  engine->Read([&](const projections::ViewSet& stored) {
+  const projections::ViewSet& in_memory = built.in_memory;
+  built.engine->Read([&](const projections::ViewSet& stored) {
     for (int year = 2023; year <= 2026; ++year) {
       INFO(year);
       std::string expected = evaluation(in_memory, year, projections::StarCounting::kFromRecords);
