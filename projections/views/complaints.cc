@@ -137,29 +137,20 @@ DayShare<ComplaintDay> Complaints::ShareOf(const ComplaintRecord* c) {
   filed.filed = 1;
   share.emplace_back(DayTallyKey(LocalDay(c->filed_at, TallyZone()), c->estate_id, c->company_id),
                      filed);
-  for (const auto& fu : c->follow_ups) {
-    ComplaintDay call;
-    call.follow_ups.Add(fu.satisfaction);
-    share.emplace_back(DayTallyKey(LocalDay(fu.at, TallyZone()), c->estate_id, c->company_id),
-                       call);
-  }
+  AddFollowUpCalls(c->follow_ups, c->estate_id, c->company_id, &share);
   return share;
 }
 
 void Complaints::Apply(const EventContext& e) {
   std::optional<std::string> id = TalliedComplaint(e.payload);
   if (!id) return ApplyToRecord(e);
-  DayShare<ComplaintDay> before = ShareOf(complaints_.Find(*id));
-  ApplyToRecord(e);
-  MoveShare(before, ShareOf(complaints_.Find(*id)), &days_);
+  ChangeMovingShare(complaints_, *id, ShareOf, &days_, [&] { ApplyToRecord(e); });
 }
 
 void Complaints::Void(const EventContext& e) {
   std::optional<std::string> id = TalliedComplaint(e.payload);
   if (!id) return VoidInRecord(e);
-  DayShare<ComplaintDay> before = ShareOf(complaints_.Find(*id));
-  VoidInRecord(e);
-  MoveShare(before, ShareOf(complaints_.Find(*id)), &days_);
+  ChangeMovingShare(complaints_, *id, ShareOf, &days_, [&] { VoidInRecord(e); });
 }
 
 void Complaints::ApplyToRecord(const EventContext& e) {

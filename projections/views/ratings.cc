@@ -96,16 +96,12 @@ DayShare<SurveyDay> Ratings::ShareOf(const SurveyResponseRecord* r) {
 
 void Ratings::Apply(const EventContext& e) {
   if (!e.payload.isSurveyResponseRecorded()) return ApplyToRecord(e);
-  DayShare<SurveyDay> before = ShareOf(surveys_.Find(SeqKey(e.seq)));
-  ApplyToRecord(e);
-  MoveShare(before, ShareOf(surveys_.Find(SeqKey(e.seq))), &survey_days_);
+  ChangeMovingShare(surveys_, SeqKey(e.seq), ShareOf, &survey_days_, [&] { ApplyToRecord(e); });
 }
 
 void Ratings::Void(const EventContext& e) {
   if (!e.payload.isSurveyResponseRecorded()) return VoidInRecord(e);
-  DayShare<SurveyDay> before = ShareOf(surveys_.Find(SeqKey(e.seq)));
-  VoidInRecord(e);
-  MoveShare(before, ShareOf(surveys_.Find(SeqKey(e.seq))), &survey_days_);
+  ChangeMovingShare(surveys_, SeqKey(e.seq), ShareOf, &survey_days_, [&] { VoidInRecord(e); });
 }
 
 void Ratings::ApplyToRecord(const EventContext& e) {

@@ -157,29 +157,20 @@ DayShare<RepairDay> Repairs::ShareOf(const RepairRecord* r) {
   }
   share.emplace_back(
       DayTallyKey(LocalDay(r->requested_at, TallyZone()), r->estate_id, r->company_id), requested);
-  for (const auto& fu : r->follow_ups) {
-    RepairDay call;
-    call.follow_ups.Add(fu.satisfaction);
-    share.emplace_back(DayTallyKey(LocalDay(fu.at, TallyZone()), r->estate_id, r->company_id),
-                       call);
-  }
+  AddFollowUpCalls(r->follow_ups, r->estate_id, r->company_id, &share);
   return share;
 }
 
 void Repairs::Apply(const EventContext& e) {
   std::optional<std::string> id = TalliedRepair(e.payload);
   if (!id) return;  // not about a repair
-  DayShare<RepairDay> before = ShareOf(repairs_.Find(*id));
-  ApplyToRecord(e);
-  MoveShare(before, ShareOf(repairs_.Find(*id)), &days_);
+  ChangeMovingShare(repairs_, *id, ShareOf, &days_, [&] { ApplyToRecord(e); });
 }
 
 void Repairs::Void(const EventContext& e) {
   std::optional<std::string> id = TalliedRepair(e.payload);
   if (!id) return;
-  DayShare<RepairDay> before = ShareOf(repairs_.Find(*id));
-  VoidInRecord(e);
-  MoveShare(before, ShareOf(repairs_.Find(*id)), &days_);
+  ChangeMovingShare(repairs_, *id, ShareOf, &days_, [&] { VoidInRecord(e); });
 }
 
 void Repairs::ApplyToRecord(const EventContext& e) {

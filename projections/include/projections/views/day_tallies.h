@@ -128,4 +128,26 @@ void MoveShare(const DayShare<Day>& before, const DayShare<Day>& after, Table<Da
   }
 }
 
+// Calls change(), which changes the record under `key` in `records`, and moves that record's
+// share of `days` (as `share` makes it) from what it was before to what it is after.
+template <class Record, class Day, class Change>
+void ChangeMovingShare(const Table<Record>& records, std::string_view key,
+                       DayShare<Day> (*share)(const Record*), Table<Day>* days, Change change) {
+  DayShare<Day> before = share(records.Find(key));
+  change();
+  MoveShare(before, share(records.Find(key)), days);
+}
+
+// Adds to `share` each follow-up call of `calls` (each with .at and .satisfaction) on its day,
+// for the estate and company of the record called about.
+template <class Day, class Calls>
+void AddFollowUpCalls(const Calls& calls, std::string_view estate, std::string_view company,
+                      DayShare<Day>* share) {
+  for (const auto& call : calls) {
+    Day day;
+    day.follow_ups.Add(call.satisfaction);
+    share->emplace_back(DayTallyKey(LocalDay(call.at, TallyZone()), estate, company), day);
+  }
+}
+
 }  // namespace projections
