@@ -170,15 +170,6 @@ void GatherSheets(const ViewSet& views, Years* years) {
   }
 }
 
-SatisfactionTally TallyOf(const SatisfactionCounts& counts) {
-  SatisfactionTally t;
-  t.satisfied = counts.satisfied;
-  t.basically = counts.basically;
-  t.dissatisfied = counts.dissatisfied;
-  t.unanswered = counts.unanswered;
-  return t;
-}
-
 // Calls visit(day's key parts, day's counts, year's index) for each day of `table` within a year
 // being gathered: one range of keys, from the first year's first day to the last one's last.
 template <class Day, class Visit>
@@ -212,7 +203,7 @@ void GatherComplaintDays(const ViewSet& views, Years* years) {
                         facts->complaints_by_estate_day[estate][at.day] += day.filed;
                       }
                       if (!day.follow_ups.empty()) {
-                        facts->complaint_follow_ups[company].Add(TallyOf(day.follow_ups));
+                        facts->complaint_follow_ups[company].Add(day.follow_ups);
                       }
                     });
 }
@@ -237,7 +228,7 @@ void GatherRepairDays(const ViewSet& views, Years* years) {
                         facts->repairs_by_estate_day[estate][at.day].Add(tally);
                       }
                       if (!day.follow_ups.empty()) {
-                        facts->repair_follow_ups[company].Add(TallyOf(day.follow_ups));
+                        facts->repair_follow_ups[company].Add(day.follow_ups);
                       }
                     });
 }
@@ -257,9 +248,8 @@ void GatherSurveyDays(const ViewSet& views, Years* years) {
                         (named ? counts.first : counts.second) += day.responses;
                       }
                       if (!day.answers.empty()) {
-                        facts->survey_by_estate[estate].Add(TallyOf(day.answers));
-                        if (!company.empty())
-                          facts->survey_by_company[company].Add(TallyOf(day.answers));
+                        facts->survey_by_estate[estate].Add(day.answers);
+                        if (!company.empty()) facts->survey_by_company[company].Add(day.answers);
                       }
                     });
 }

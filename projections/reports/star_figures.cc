@@ -6,8 +6,6 @@
 
 namespace projections::star {
 
-namespace schema = ledger::schema;
-
 double Weight(const RatingRule& rule, Component c) {
   switch (c) {
     case kInspection:
@@ -48,30 +46,6 @@ YearFrame FrameOf(int year, TimeZone zone) {
   f.start_ms = LocalDayStart(f.first_day, zone);
   f.end_ms = LocalDayStart(f.last_day + 1, zone);
   return f;
-}
-
-void SatisfactionTally::Add(int satisfaction) {
-  switch (static_cast<schema::Satisfaction>(satisfaction)) {
-    case schema::Satisfaction::SATISFIED:
-      ++satisfied;
-      break;
-    case schema::Satisfaction::BASICALLY_SATISFIED:
-      ++basically;
-      break;
-    case schema::Satisfaction::DISSATISFIED:
-      ++dissatisfied;
-      break;
-    default:
-      ++unanswered;
-      break;
-  }
-}
-
-void SatisfactionTally::Add(const SatisfactionTally& o) {
-  satisfied += o.satisfied;
-  basically += o.basically;
-  dissatisfied += o.dissatisfied;
-  unanswered += o.unanswered;
 }
 
 std::string SatisfactionTally::Describe() const {
@@ -146,7 +120,7 @@ void RepairTally::Add(const RepairRecord& r, const YearFrame& frame) {
   }
   RepairState s = Derive(r);
   if (s.completed()) {
-    s.completed_at <= r.deadline_ms ? ++on_time : ++late;
+    RepairMetLimit(r, s) ? ++on_time : ++late;
   } else if (r.deadline_ms < frame.end_ms) {
     ++open_overdue;
   } else {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "projections/calendar.h"
+#include "projections/views/day_tallies.h"
 #include "projections/views/policies.h"
 #include "projections/views/ratings.h"
 #include "projections/views/repairs.h"
@@ -76,11 +77,9 @@ struct YearFrame {
 
 YearFrame FrameOf(int year, TimeZone zone);
 
-// Answers to follow-up calls or survey questions, by satisfaction.
-struct SatisfactionTally {
-  uint32_t satisfied = 0, basically = 0, dissatisfied = 0, unanswered = 0;
-  void Add(int satisfaction);  // a schema::Satisfaction
-  void Add(const SatisfactionTally& o);
+// Answers to follow-up calls or survey questions, by satisfaction: the counts the day tallies
+// keep (day_tallies.h), and how the figures read them.
+struct SatisfactionTally : SatisfactionCounts {
   uint32_t answered() const { return satisfied + basically + dissatisfied; }
   std::string Describe() const;
 };

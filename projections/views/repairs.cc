@@ -150,7 +150,7 @@ DayShare<RepairDay> Repairs::ShareOf(const RepairRecord* r) {
   if (!r->has_limit()) {
     requested.no_limit = 1;
   } else if (RepairState s = Derive(*r); s.completed()) {
-    (s.completed_at <= r->deadline_ms ? requested.on_time : requested.late) = 1;
+    (RepairMetLimit(*r, s) ? requested.on_time : requested.late) = 1;
   } else {
     int year = CivilFromDays(LocalDay(r->deadline_ms, TallyZone())).year;
     requested.open.push_back({static_cast<int32_t>(year), 1});
