@@ -314,8 +314,7 @@ class Engine::Impl {
       }
       std::fprintf(stderr, "views %s: %s\n", dir_.c_str(), taken.ToString().c_str());
     }
-    if (options_.snapshot_events == 0 ||
-        written_seq_ < last_snapshot_seq_ + options_.snapshot_events) {
+    if (options_.snapshot_events == 0 || written_seq_ < last_snapshot_seq_ + snapshot_spacing_) {
       return;
     }
     Status taken = internal::TakeSnapshot(db_.get(), dir_, written_seq_);
@@ -437,6 +436,34 @@ class Engine::Impl {
     return spacing == 0 || at + spacing >= head || at - last_snapshot_seq_ >= spacing;
   }
 
+  // Events between two snapshots, for a log of `head` events: `snapshot_events`, or more once
+  // `snapshots_kept` of them would not cover the history, so that a rebuild takes about as many
+  // as are kept rather than thinning out most of what it took.
+  uint64_t SnapshotSpacing(uint64_t head) const {
+    return std::max<uint64_t>(options_.snapshot_events,
+                              head / std::max<size_t>(options_.snapshots_kept, 1));
+  }
+
+  // How many of `events` to apply before the next snapshot is due, so that one is taken every
+  // snapshot_spacing_ through the whole history, a rebuild's included: time travel then never
+  // replays more than that from one (about twice that once thinned: PruneSnapshots). All of
+  // them when none is due within them, or when one due could not be taken (it is tried again
+  // at each later write).
+  size_t SnapshotRun(std::span<const ledger::RecordedEvent> events) const REQUIRES(apply_mu_) {
+    if (options_.snapshot_events == 0) return events.size();
+    uint64_t at = views_->position().seq;
+    uint64_t due = last_snapshot_seq_ + snapshot_spacing_;
+    if (due <= at) return events.size();
+    return static_cast<size_t>(std::min<uint64_t>(events.size(), due - at));
+  }
+
+  // Whether the views stand where SnapshotRun stopped: a write then takes the snapshot. Only
+  // there, so that one that fails does not turn every later commit into a write.
+  bool AtSnapshotDue() const REQUIRES(apply_mu_) {
+    return options_.snapshot_events != 0 &&
+           views_->position().seq == last_snapshot_seq_ + snapshot_spacing_;
+  }
+
   // How many of `events` (not empty) belong to the month of the views' position: all of them
   // when month-end snapshots are not kept.
   size_t MonthRun(std::span<const ledger::RecordedEvent> events) REQUIRES(apply_mu_) {
@@ -477,6 +504,7 @@ class Engine::Impl {
   Status CatchUpLocked(const std::atomic<bool>& stop) REQUIRES(apply_mu_) {
     if (crashed_) return Status::Unavailable("the engine stopped after a simulated crash");
     uint64_t head = log_->Head().seq;
+    snapshot_spacing_ = SnapshotSpacing(head);
     uint64_t flushed = views_->position().seq;
     if (flushed >= head) {
       // Caught up: write what the last commits brought once the interval has passed.
@@ -508,7 +536,8 @@ class Engine::Impl {
           // each month's end.
           std::span<const ledger::RecordedEvent> rest(events);
           while (!rest.empty()) {
-            size_t run = MonthRun(rest);
+            size_t month_run = MonthRun(rest);
+            size_t run = std::min(month_run, SnapshotRun(rest));
             std::string errors;
             if (run > 0) {
               base::WriterLock lock(views_mu_);
@@ -528,15 +557,15 @@ class Engine::Impl {
             }
             uint64_t at = views_->position().seq;
             std::string month_end;
-            if (run < rest.size()) {  // rest[run] is the first event of a later month
+            if (run == month_run && run < rest.size()) {  // rest[run] begins a later month
               if (KeepMonthEnd(at, head)) {
                 month_end = base::LocalMonth(month_ends_at_ - 1, options_.zone);
               }
               month_ends_at_ = MonthEndAfter(rest[run].event().getRecordedAt(), options_.zone);
             }
             bool at_head = at >= head && Clock::now() - written_at_ >= options_.write_interval;
-            if (unwritten.ok() &&
-                (!month_end.empty() || at_head || at - flushed >= options_.flush_events)) {
+            if (unwritten.ok() && (!month_end.empty() || AtSnapshotDue() || at_head ||
+                                   at - flushed >= options_.flush_events)) {
               Status written = Flush(month_end);  // beside the readers: see Flush
               if (crashed_) return written;
               if (written.ok()) {
@@ -696,6 +725,8 @@ class Engine::Impl {
   int64_t month_ends_at_ GUARDED_BY(apply_mu_) = 0;
   // The position of the newest snapshot of the store (0: none).
   uint64_t last_snapshot_seq_ GUARDED_BY(apply_mu_) = 0;
+  // SnapshotSpacing, set at each catch-up.
+  uint64_t snapshot_spacing_ GUARDED_BY(apply_mu_) = options_.snapshot_events;
   std::atomic<uint64_t> snapshots_taken_{0};
   // Whether the store's levels are to be looked at once caught up: after table files were
   // taken in, and once opened (a rebuild by another process leaves them spread).

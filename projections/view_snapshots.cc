@@ -86,10 +86,43 @@ void PruneSnapshots(const std::string& dir, size_t keep, bool month_ends) {
   for (auto& snapshot : ListViewSnapshots(dir)) {
     if (snapshot.month.empty() != month_ends) kind.push_back(std::move(snapshot));
   }
-  for (size_t i = 0; i + keep < kind.size(); ++i) {
+  std::vector<size_t> going;
+  if (month_ends) {
+    for (size_t i = 0; i + keep < kind.size(); ++i) going.push_back(i);
+  } else {
+    std::vector<uint64_t> positions;
+    for (const auto& snapshot : kind) positions.push_back(snapshot.seq);
+    going = SnapshotsToThin(std::move(positions), keep);
+  }
+  for (size_t i : going) {
     std::error_code ignored;
     fs::remove_all(kind[i].path, ignored);
   }
+}
+
+std::vector<size_t> SnapshotsToThin(std::vector<uint64_t> positions, size_t keep) {
+  std::vector<size_t> index(positions.size());
+  for (size_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::vector<size_t> thinned;
+  while (positions.size() > keep) {
+    // With fewer than three, there is no inner one to choose: the oldest goes.
+    size_t drop = 0;
+    if (keep >= 2) {
+      uint64_t narrowest = UINT64_MAX;
+      for (size_t i = 1; i + 1 < positions.size(); ++i) {
+        uint64_t gap = positions[i + 1] - positions[i - 1];
+        if (gap < narrowest) {
+          narrowest = gap;
+          drop = i;
+        }
+      }
+    }
+    thinned.push_back(index[drop]);
+    positions.erase(positions.begin() + static_cast<std::ptrdiff_t>(drop));
+    index.erase(index.begin() + static_cast<std::ptrdiff_t>(drop));
+  }
+  std::sort(thinned.begin(), thinned.end());
+  return thinned;
 }
 
 void ForgetSnapshots(const std::string& dir) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ledger/ledger.h"
 #include "projections/engine.h"
@@ -26,9 +27,16 @@ std::string SnapshotsFolder(const std::string& dir);
 ledger::Status TakeSnapshot(rocksdb::DB* db, const std::string& dir, uint64_t seq,
                             const std::string& month = "");
 
-// Removes all but the newest `keep` snapshots of one kind: the month ends, or the others.
-// Failures are left for the next call.
+// Removes snapshots of one kind beyond `keep`: of the month ends, the oldest; of the others
+// (taken every EngineOptions::snapshot_events), as SnapshotsToThin chooses. Failures are left
+// for the next call.
 void PruneSnapshots(const std::string& dir, size_t keep, bool month_ends = false);
+
+// Which of the snapshots at `positions` (ascending) go so that `keep` remain spread over the
+// whole history: while there are too many, the inner one whose neighbours are nearest each other
+// goes, so the oldest and the newest stay, and no gap grows to more than about twice the mean
+// (history / keep). Time travel replays at most one gap. Indexes into `positions`, ascending.
+std::vector<size_t> SnapshotsToThin(std::vector<uint64_t> positions, size_t keep);
 
 // Removes every snapshot: after a rebuild they are of views that are gone.
 void ForgetSnapshots(const std::string& dir);

@@ -433,14 +433,14 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
           "[engine][snapshots]") {
   ViewFixture f;
   projections::EngineOptions options;
-  options.snapshot_events = 3;  // a snapshot once 3 or more events were written since the last
-  options.snapshots_kept = 2;
+  options.snapshot_events = 3;  // a snapshot every 3 events
+  options.snapshots_kept = 3;
   options.write_interval = std::chrono::milliseconds(0);  // each catch-up writes the views
   options.as_of_cache = 0;
   f.OpenEngine(options);
   const std::string views_dir = f.dir().sub("views");
   // Ten complaints, one event each, each caught up (and written) on its own: snapshots are
-  // taken at positions 3, 6 and 9, and the oldest is pruned.
+  // taken at positions 3, 6 and 9.
   for (int i = 1; i <= 10; ++i) {
     FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
     REQUIRE(f.log().Head().seq == static_cast<uint64_t>(i));
@@ -451,7 +451,7 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
     kept.push_back(snapshot.seq);
     CHECK(snapshot.bytes > 0);
   }
-  CHECK(kept == std::vector<uint64_t>{6, 9});
+  CHECK(kept == std::vector<uint64_t>{3, 6, 9});
   CHECK(f.engine().TimeTravel().snapshots_taken == 3);
 
   // As of 8: snapshot 6, then events 7 and 8.
@@ -470,21 +470,92 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
   CHECK(projections::DumpViews(**at10) == f.engine().Dump());
   CHECK(f.engine().TimeTravel().events_replayed == 3);
 
-  // As of 5: before every snapshot kept, so from the first event.
-  auto at5 = f.engine().AsOf(5);
-  REQUIRE(at5.ok());
-  CHECK(Total(**at5) == 5);
+  // As of 2: before every snapshot, so from the first event.
+  auto at2 = f.engine().AsOf(2);
+  REQUIRE(at2.ok());
+  CHECK(Total(**at2) == 2);
   stats = f.engine().TimeTravel();
   CHECK(stats.builds == 3);
   CHECK(stats.from_snapshot == 2);
-  CHECK(stats.events_replayed == 3 + 5);
+  CHECK(stats.events_replayed == 3 + 2);
 
-  // A rebuild forgets the snapshots of the views it threw away and takes one at its end.
+  // A rebuild forgets the snapshots of the views it threw away, and takes its own every 3
+  // events through the history it replays, not only where it ends.
   REQUIRE(f.engine().Rebuild().ok());
   kept.clear();
   for (const auto& snapshot : projections::ListViewSnapshots(views_dir))
     kept.push_back(snapshot.seq);
-  CHECK(kept == std::vector<uint64_t>{10});
+  CHECK(kept == std::vector<uint64_t>{3, 6, 9});
+}
+
+TEST_CASE("the snapshots kept stay spread over the whole history as it grows",
+          "[engine][snapshots]") {
+  ViewFixture f;
+  projections::EngineOptions options;
+  options.snapshot_events = 2;
+  options.snapshots_kept = 3;
+  options.write_interval = std::chrono::milliseconds(0);
+  options.as_of_cache = 0;
+  f.OpenEngine(options);
+  const std::string views_dir = f.dir().sub("views");
+  auto kept = [&] {
+    std::vector<uint64_t> out;
+    for (const auto& snapshot : projections::ListViewSnapshots(views_dir))
+      out.push_back(snapshot.seq);
+    return out;
+  };
+  // Followed one event at a time. The spacing is 2, or the history over 3 once that is more:
+  // 3 from 9 events, 4 from 12.
+  for (int i = 1; i <= 8; ++i) {
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+    (void)f.views();
+    // Taken at 2, 4 and 6.
+    if (i == 6) CHECK(kept() == std::vector<uint64_t>{2, 4, 6});
+  }
+  // Taken at 8, one too many: of the inner ones, 4 has the nearest neighbours (2 and 6, as 6
+  // has 4 and 8: the first goes), so 4 goes and the oldest stays.
+  CHECK(kept() == std::vector<uint64_t>{2, 6, 8});
+  for (int i = 9; i <= 12; ++i) {
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+    (void)f.views();
+  }
+  // Taken at 11 (8 + 3): 8's neighbours (6, 11) are nearer than 6's (2, 8). At 12 the next is
+  // due at 15.
+  CHECK(kept() == std::vector<uint64_t>{2, 6, 11});
+  CHECK(f.engine().TimeTravel().snapshots_taken == 5);
+
+  // As of 10: from 6, four events replayed.
+  auto at10 = f.engine().AsOf(10);
+  REQUIRE(at10.ok());
+  CHECK(Total(**at10) == 10);
+  CHECK(f.engine().TimeTravel().from_snapshot == 1);
+  CHECK(f.engine().TimeTravel().events_replayed == 4);
+}
+
+TEST_CASE("a rebuild takes about as many snapshots as are kept, spread over its history",
+          "[engine][snapshots]") {
+  ViewFixture f;
+  for (int i = 1; i <= 10; ++i)
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+  projections::EngineOptions options;
+  options.rebuild = true;
+  options.snapshot_events = 3;
+  options.snapshots_kept = 2;  // 10 events over 2: one every 5, not every 3
+  options.month_end_snapshots_kept = 0;
+  options.write_interval = std::chrono::milliseconds(0);
+  options.as_of_cache = 0;
+  f.OpenEngine(options);
+  REQUIRE(f.engine().CatchUp().ok());
+  std::vector<uint64_t> kept;
+  for (const auto& snapshot : projections::ListViewSnapshots(f.dir().sub("views")))
+    kept.push_back(snapshot.seq);
+  CHECK(kept == std::vector<uint64_t>{5, 10});
+  CHECK(f.engine().TimeTravel().snapshots_taken == 2);
+
+  auto at8 = f.engine().AsOf(8);
+  REQUIRE(at8.ok());
+  CHECK(Total(**at8) == 8);
+  CHECK(f.engine().TimeTravel().events_replayed == 3);
 }
 
 TEST_CASE("a snapshot is kept at every month end, and time travel to one replays nothing",

@@ -40,6 +40,7 @@ struct Flags {
   std::string server, server_token;
   // Time travel's starting points a rebuild keeps, as ledgerd's settings of the same names.
   uint64_t snapshot_events = projections::EngineOptions{}.snapshot_events;
+  size_t snapshots = projections::EngineOptions{}.snapshots_kept;
   size_t month_snapshots = projections::EngineOptions{}.month_end_snapshots_kept;
 };
 
@@ -72,11 +73,17 @@ void AddFolderCommands(CLI::App& app, Flags& f, Commands& c) {
   data_option(c.verify);
   c.rebuild = app.add_subcommand("rebuild", "rebuild every view from the first event");
   data_option(c.rebuild);
-  c.rebuild->add_option("--views-snapshot-events", f.snapshot_events,
-                        "events between two snapshots of the views kept (0: none; as ledgerd's)")
+  c.rebuild
+      ->add_option("--views-snapshot-events", f.snapshot_events,
+                   "events between two snapshots of the views kept (0: none; as ledgerd's)")
       ->capture_default_str();
-  c.rebuild->add_option("--views-month-snapshots", f.month_snapshots,
-                        "month-end snapshots of the views kept (0: none; as ledgerd's)")
+  c.rebuild
+      ->add_option("--views-snapshots", f.snapshots,
+                   "of those, how many are kept, spread over the history (as ledgerd's)")
+      ->capture_default_str();
+  c.rebuild
+      ->add_option("--views-month-snapshots", f.month_snapshots,
+                   "month-end snapshots of the views kept (0: none; as ledgerd's)")
       ->capture_default_str();
   c.stats = app.add_subcommand("stats", "counts by event type and bytes per event");
   data_option(c.stats);
@@ -214,7 +221,8 @@ int Run(const Flags& f, const Commands& c) {
   if (*c.key_show) return ctl::ShowKey(f.data);
   if (*c.head) return ctl::PrintHead(f.data);
   if (*c.verify) return ctl::VerifyFolder(f.data);
-  if (*c.rebuild) return ctl::RebuildViews(f.data, f.snapshot_events, f.month_snapshots);
+  if (*c.rebuild)
+    return ctl::RebuildViews(f.data, {f.snapshot_events, f.snapshots, f.month_snapshots});
   if (*c.stats) return ctl::PrintStats(f.data);
   if (*c.tail) return ctl::TailEvents(f.data, f.count, f.follow);
   if (*c.backup) return ctl::BackupFolder(f.data, f.to);

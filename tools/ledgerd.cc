@@ -137,7 +137,8 @@ void AddOptions(CLI::App& app, Settings* s) {
       ->envname("LEDGER_VIEWS_SNAPSHOT_EVENTS")
       ->capture_default_str();
   app.add_option("--views-snapshots", s->engine_options.snapshots_kept,
-                 "snapshots of the views kept, the newest (see ledgerctl stats for their size)")
+                 "snapshots of the views kept, spread over the whole history (see ledgerctl "
+                 "stats for their size)")
       ->envname("LEDGER_VIEWS_SNAPSHOTS")
       ->capture_default_str();
   app.add_option("--views-month-snapshots", s->engine_options.month_end_snapshots_kept,

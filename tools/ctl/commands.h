@@ -36,8 +36,15 @@ int TailEvents(const std::string& data, size_t count, bool follow);
 
 // --- the views (rebuild.cc) ---
 
+// Time travel's starting points a rebuild keeps, as ledgerd's settings of the same names
+// (projections::EngineOptions).
+struct SnapshotRetention {
+  uint64_t snapshot_events = 0;
+  size_t snapshots_kept = 0;
+  size_t month_end_snapshots_kept = 0;
+};
 // Keeps time travel's starting points as ledgerd would with the same settings.
-int RebuildViews(const std::string& data, uint64_t snapshot_events, size_t month_snapshots);
+int RebuildViews(const std::string& data, const SnapshotRetention& retention);
 
 // --- copies of the folder (backup.cc) ---
 

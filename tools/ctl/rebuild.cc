@@ -11,15 +11,16 @@ namespace ctl {
 
 using Clock = std::chrono::steady_clock;
 
-int RebuildViews(const std::string& data, uint64_t snapshot_events, size_t month_snapshots) {
+int RebuildViews(const std::string& data, const SnapshotRetention& retention) {
   auto log = OpenLedger(data, false);
   if (!log.ok()) return Fail(log.status());
   ProgressLine progress("rebuild");
   projections::EngineOptions options;
   options.progress = progress.fn();
   options.rebuild = true;
-  options.snapshot_events = snapshot_events;
-  options.month_end_snapshots_kept = month_snapshots;
+  options.snapshot_events = retention.snapshot_events;
+  options.snapshots_kept = retention.snapshots_kept;
+  options.month_end_snapshots_kept = retention.month_end_snapshots_kept;
   auto engine = projections::Engine::Open(log->get(), data + "/views", options);
   if (!engine.ok()) return Fail(engine.status());
   auto start = Clock::now();

@@ -61,10 +61,12 @@ struct EngineOptions {
   // Time travel starts from the nearest snapshot of the view store at or before the position
   // asked for and replays only the events after it. A snapshot is a RocksDB checkpoint in
   // DIR/snapshots/ (hard links to the store's table files: it costs disk only as the store moves
-  // on, up to a copy of the views each), taken when the views are written `snapshot_events` or
-  // more events after the last one (0: none). The newest `snapshots_kept` are kept.
-  uint64_t snapshot_events = 100000;
-  size_t snapshots_kept = 12;
+  // on, up to a copy of the views each). One is taken every `snapshot_events` (0: none) through
+  // the whole history, a rebuild's too, or every history / `snapshots_kept` once that is more.
+  // `snapshots_kept` are kept, spread over the history: beyond that, the one whose neighbours
+  // are nearest each other goes, so a replay is at most about 2 * history / snapshots_kept.
+  uint64_t snapshot_events = 50000;
+  size_t snapshots_kept = 100;
   // And at every month end: the views as of the last event recorded in a month, in `zone` (the
   // district's, in which the views count days and months), taken when the first event of a
   // later month is applied. The newest `month_end_snapshots_kept` are kept (0: none taken),
