@@ -65,12 +65,54 @@ std::vector<uint64_t> SeqList::Decode(size_t offset, size_t limit) const {
   return out;
 }
 
+namespace {
+
+// The key of one page of a list: the list's key, then the page number in fixed width, so that
+// no two (key, page) pairs share a stored key whatever the key holds.
+void PageKey(std::string_view key, uint64_t page, std::string* out) {
+  out->assign(key);
+  out->push_back('/');
+  out->append(FixedWidthKey(page));
+}
+
+}  // namespace
+
+void PagedSeqLists::Append(std::string_view key, uint64_t seq) {
+  SeqListHead& head = heads_.Mutable(key);
+  if (head.count > 0 && seq <= head.last) return;
+  PageKey(key, head.count / kSeqsPerPage, &scratch_key_);
+  pages_.Mutable(scratch_key_).Append(seq);
+  head.last = seq;
+  ++head.count;
+}
+
+uint64_t PagedSeqLists::Count(std::string_view key) const {
+  const SeqListHead* head = heads_.Find(key);
+  return head ? head->count : 0;
+}
+
+std::vector<uint64_t> PagedSeqLists::Read(std::string_view key, size_t offset, size_t limit) const {
+  std::vector<uint64_t> out;
+  uint64_t count = Count(key);
+  std::string page_key;
+  for (uint64_t at = offset; at < count && out.size() < limit;) {
+    uint64_t page = at / kSeqsPerPage;
+    PageKey(key, page, &page_key);
+    const SeqList* list = pages_.Find(page_key);
+    if (!list) break;  // a read error, reported by the table
+    std::vector<uint64_t> seqs = list->Decode(at % kSeqsPerPage, limit - out.size());
+    out.insert(out.end(), seqs.begin(), seqs.end());
+    at = (page + 1) * kSeqsPerPage;
+  }
+  return out;
+}
+
 AuditIndex::AuditIndex(int64_t late_threshold_ms) : late_threshold_ms_(late_threshold_ms) {
   Register(&pages_);
-  Register(&by_entity_);
-  Register(&by_actor_);
-  Register(&by_day_);
-  Register(&late_);
+  for (PagedSeqLists* lists : {&by_entity_, &by_actor_, &by_day_, &late_}) {
+    Register(lists->heads());
+    Register(lists->pages());
+  }
   Register(&touched_);
 }
 
@@ -213,10 +255,6 @@ const AuditEntryRecord* AuditIndex::Entry(uint64_t seq) const {
   return it != page->entries.end() && it->seq == seq ? &*it : nullptr;
 }
 
-void AuditIndex::Index(Table<SeqList>& table, std::string_view key, uint64_t seq) {
-  table.Mutable(key).Append(seq);
-}
-
 void AuditIndex::Apply(const EventContext& e) {
   FindEntities(e);
   // Seqs only grow, so the event's page already holding this seq or a later one means the
@@ -253,15 +291,15 @@ void AuditIndex::Apply(const EventContext& e) {
   // Indexed before the entry joins its page: found_ may view text in that page (a corrected
   // event's stream), which growing the page would move.
   bool late = e.recorded_at - e.occurred_at > late_threshold_ms_;
-  for (std::string_view entity : found_) Index(by_entity_, entity, e.seq);
-  Index(by_actor_, e.actor_id, e.seq);
+  for (std::string_view entity : found_) by_entity_.Append(entity, e.seq);
+  by_actor_.Append(e.actor_id, e.seq);
   int64_t day = LocalDay(e.recorded_at, TimeZone::China());
   if (day != cached_day_) {
     cached_day_ = day;
     cached_day_key_ = FormatDay(day);
   }
-  by_day_.Mutable(cached_day_key_).Append(e.seq);
-  if (late) late_.Mutable(kLateKey).Append(e.seq);
+  by_day_.Append(cached_day_key_, e.seq);
+  if (late) late_.Append(kLateKey, e.seq);
 
   AuditEntryRecord entry;
   entry.seq = e.seq;
@@ -283,14 +321,15 @@ void AuditIndex::Void(const EventContext& e) {
   RememberTouched(e.seq);
 }
 
-void AuditIndex::Fill(const SeqList* list, const std::string& key, size_t offset, size_t limit,
-                      schema::AuditView::Builder out) const {
-  out.setKey(key);
+void AuditIndex::Fill(const PagedSeqLists& lists, std::string_view key, std::string_view shown_key,
+                      size_t offset, size_t limit, schema::AuditView::Builder out) const {
+  out.setKey({shown_key.data(), shown_key.size()});
   out.setLateThresholdMs(late_threshold_ms_);
   out.setOffset(static_cast<uint32_t>(offset));
-  if (!list) return;
-  out.setTotal(static_cast<uint32_t>(list->count));
-  std::vector<uint64_t> seqs = list->Decode(offset, limit);
+  uint64_t total = lists.Count(key);
+  if (total == 0) return;
+  out.setTotal(static_cast<uint32_t>(total));
+  std::vector<uint64_t> seqs = lists.Read(key, offset, limit);
   std::vector<const AuditEntryRecord*> entries;
   for (uint64_t seq : seqs) {
     if (const AuditEntryRecord* entry = Entry(seq)) entries.push_back(entry);
@@ -317,21 +356,21 @@ void AuditIndex::Fill(const SeqList* list, const std::string& key, size_t offset
 
 void AuditIndex::ByEntity(const std::string& entity_id, size_t offset, size_t limit,
                           schema::AuditView::Builder out) const {
-  Fill(by_entity_.Find(entity_id), entity_id, offset, limit, out);
+  Fill(by_entity_, entity_id, entity_id, offset, limit, out);
 }
 
 void AuditIndex::ByActor(const std::string& actor_id, size_t offset, size_t limit,
                          schema::AuditView::Builder out) const {
-  Fill(by_actor_.Find(actor_id), actor_id, offset, limit, out);
+  Fill(by_actor_, actor_id, actor_id, offset, limit, out);
 }
 
 void AuditIndex::ByDay(const std::string& day, size_t offset, size_t limit,
                        schema::AuditView::Builder out) const {
-  Fill(by_day_.Find(day), day, offset, limit, out);
+  Fill(by_day_, day, day, offset, limit, out);
 }
 
 void AuditIndex::Late(size_t offset, size_t limit, schema::AuditView::Builder out) const {
-  Fill(late_.Find(kLateKey), "", offset, limit, out);
+  Fill(late_, kLateKey, "", offset, limit, out);
 }
 
 }  // namespace projections

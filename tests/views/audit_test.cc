@@ -342,3 +342,57 @@ TEST_CASE("corrections stay beside what they correct in the audit trail", "[audi
   REQUIRE(f.engine().Rebuild().ok());
   CHECK(f.engine().Dump() == live);
 }
+
+TEST_CASE("a long list is read page by page across its stored pages", "[audit]") {
+  // 600 visits by one worker: the actor's list is stored as pages of 256, 256 and 88 seqs.
+  // An actor named like a page of the first ("…/000000000001") keeps a list of its own.
+  ViewFixture f;
+  Recorder rec(f);
+  static_assert(projections::PagedSeqLists::kSeqsPerPage == 256);
+  const std::string worker = "person/cw-9", lookalike = "person/cw-9/000000000001";
+  Seqs visits, other;
+  for (int i = 0; i < 600; ++i) {
+    std::string id = "visit/v-" + std::to_string(i);
+    visits.push_back(rec.Add(worker, Role::COMMUNITY_WORKER, id, Cst("2025-03-01 10:00"),
+                             [&](Payload::Builder p) {
+                               auto v = p.initHomeVisitRecorded();
+                               v.setVisitId(id);
+                               v.setHouseholdId("household/h-1");
+                             }));
+    if (i % 200 == 0) {
+      other.push_back(rec.Add(lookalike, Role::COMMUNITY_WORKER, "visit/x", Cst("2025-03-01 10:00"),
+                              [](Payload::Builder p) {
+                                auto v = p.initHomeVisitRecorded();
+                                v.setVisitId("visit/x");
+                                v.setHouseholdId("household/h-2");
+                              }));
+    }
+  }
+  const auto& audit = f.views().audit;
+  auto page = [&](const std::string& actor, size_t offset, size_t limit) {
+    capnp::MallocMessageBuilder message;
+    auto out = message.initRoot<ledger::schema::AuditView>();
+    audit.ByActor(actor, offset, limit, out);
+    CHECK(out.getTotal() == (actor == worker ? 600u : 3u));
+    Seqs seqs;
+    for (auto entry : out.getEntries()) seqs.push_back(entry.getSeq());
+    return seqs;
+  };
+  auto slice = [&](size_t from, size_t to) {
+    return Seqs(visits.begin() + static_cast<long>(from), visits.begin() + static_cast<long>(to));
+  };
+  CHECK(page(worker, 250, 10) == slice(250, 260));  // across the first page's end
+  CHECK(page(worker, 255, 2) == slice(255, 257));
+  CHECK(page(worker, 200, 400) == slice(200, 600));  // three pages' worth
+  CHECK(page(worker, 512, 100) == slice(512, 600));  // the last page's 88
+  CHECK(page(worker, 0, 600) == visits);
+  CHECK(page(worker, 600, 10).empty());
+  CHECK(page(lookalike, 0, 10) == other);
+  // The household and the day hold every visit; the day the look-alike's too.
+  CHECK(Entity(audit, "household/h-1") == visits);
+  CHECK(Find(audit, By::kDay, "2025-03-01").size() == 603);
+
+  auto live = f.engine().Dump();
+  REQUIRE(f.engine().Rebuild().ok());
+  CHECK(f.engine().Dump() == live);
+}

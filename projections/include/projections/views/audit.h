@@ -61,8 +61,8 @@ struct AuditPage {
   }
 };
 
-// An ascending list of seqs, stored as varint deltas (one or two bytes a seq instead of eight):
-// the index of a busy estate holds a large share of the log.
+// An ascending list of seqs, stored as varint deltas (one or two bytes a seq instead of eight).
+// One record holds one page of a PagedSeqLists list.
 struct SeqList {
   uint64_t count = 0;
   uint64_t last = 0;
@@ -74,6 +74,40 @@ struct SeqList {
   void Fields(A& a) {
     a(count, last, deltas);
   }
+};
+
+// How many seqs a paged list holds, and its last.
+struct SeqListHead {
+  uint64_t count = 0;
+  uint64_t last = 0;
+  template <class A>
+  void Fields(A& a) {
+    a(count, last);
+  }
+};
+
+// Ascending seq lists by key, kept in pages of kSeqsPerPage under (key, page number) beside a
+// small head per key. An actor or a busy estate holds a large share of the log: as one record,
+// its list was read whole by every replay that touched it and rewritten whole at every write of
+// the views. Paged, an append touches the head and the last page, and a read the pages it shows.
+class PagedSeqLists {
+ public:
+  static constexpr uint64_t kSeqsPerPage = 256;
+  explicit PagedSeqLists(const std::string& name)
+      : heads_(name + "_head"), pages_(name + "_page") {}
+  TableBase* heads() { return &heads_; }
+  TableBase* pages() { return &pages_; }
+
+  // Appends `seq` to `key`'s list if it is above the list's last.
+  void Append(std::string_view key, uint64_t seq);
+  uint64_t Count(std::string_view key) const;
+  // Up to `limit` seqs of `key`'s list from the `offset`th, in order.
+  std::vector<uint64_t> Read(std::string_view key, size_t offset, size_t limit) const;
+
+ private:
+  Table<SeqListHead> heads_;
+  Table<SeqList> pages_;
+  std::string scratch_key_;  // reused between appends to spare allocations
 };
 
 // The entities of an event that was corrected or that is a correction: kept only for those (rare)
@@ -95,7 +129,7 @@ class AuditIndex final : public Projection {
   // other views (see ViewSet::ApplyBatch), which is safe only while it reads none of them.
   explicit AuditIndex(int64_t late_threshold_ms = kDefaultLateThresholdMs);
   const char* name() const override { return "audit"; }
-  uint32_t version() const override { return 1; }
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -137,17 +171,16 @@ class AuditIndex final : public Projection {
   void RememberTouched(uint64_t seq);
 
   AuditPage* MutablePage(uint64_t seq);
-  void Index(Table<SeqList>& table, std::string_view key, uint64_t seq);
-  void Fill(const SeqList* list, const std::string& key, size_t offset, size_t limit,
-            ledger::schema::AuditView::Builder out) const;
+  void Fill(const PagedSeqLists& lists, std::string_view key, std::string_view shown_key,
+            size_t offset, size_t limit, ledger::schema::AuditView::Builder out) const;
 
   const int64_t late_threshold_ms_;
 
   Table<AuditPage> pages_{"pages"};
-  Table<SeqList> by_entity_{"by_entity"};
-  Table<SeqList> by_actor_{"by_actor"};
-  Table<SeqList> by_day_{"by_day"};
-  Table<SeqList> late_{"late"};                // one row, kLateKey
+  PagedSeqLists by_entity_{"by_entity"};
+  PagedSeqLists by_actor_{"by_actor"};
+  PagedSeqLists by_day_{"by_day"};
+  PagedSeqLists late_{"late"};                 // one list, kLateKey
   Table<TouchedEntities> touched_{"touched"};  // by seq
 
   // Derived from the schema, not from events: not stored, rebuilt on demand.
