@@ -80,10 +80,14 @@ void PageKey(std::string_view key, uint64_t page, std::string* out) {
 void PagedSeqLists::Append(std::string_view key, uint64_t seq) {
   SeqListHead& head = heads_.Mutable(key);
   if (head.count > 0 && seq <= head.last) return;
-  PageKey(key, head.count / kSeqsPerPage, &scratch_key_);
-  pages_.Mutable(scratch_key_).Append(seq);
+  head.tail.Append(seq);
   head.last = seq;
   ++head.count;
+  if (head.tail.count == kSeqsPerPage) {
+    PageKey(key, (head.count - 1) / kSeqsPerPage, &scratch_key_);
+    pages_.Mutable(scratch_key_) = std::move(head.tail);
+    head.tail = SeqList{};
+  }
 }
 
 uint64_t PagedSeqLists::Count(std::string_view key) const {
@@ -93,13 +97,18 @@ uint64_t PagedSeqLists::Count(std::string_view key) const {
 
 std::vector<uint64_t> PagedSeqLists::Read(std::string_view key, size_t offset, size_t limit) const {
   std::vector<uint64_t> out;
-  uint64_t count = Count(key);
+  const SeqListHead* head = heads_.Find(key);
+  if (!head) return out;
+  const uint64_t full_pages = head->count / kSeqsPerPage;
   std::string page_key;
-  for (uint64_t at = offset; at < count && out.size() < limit;) {
+  for (uint64_t at = offset; at < head->count && out.size() < limit;) {
     uint64_t page = at / kSeqsPerPage;
-    PageKey(key, page, &page_key);
-    const SeqList* list = pages_.Find(page_key);
-    if (!list) break;  // a read error, reported by the table
+    const SeqList* list = &head->tail;
+    if (page < full_pages) {
+      PageKey(key, page, &page_key);
+      list = pages_.Find(page_key);
+      if (!list) break;  // a read error, reported by the table
+    }
     std::vector<uint64_t> seqs = list->Decode(at % kSeqsPerPage, limit - out.size());
     out.insert(out.end(), seqs.begin(), seqs.end());
     at = (page + 1) * kSeqsPerPage;

@@ -344,7 +344,7 @@ TEST_CASE("corrections stay beside what they correct in the audit trail", "[audi
 }
 
 TEST_CASE("a long list is read page by page across its stored pages", "[audit]") {
-  // 600 visits by one worker: the actor's list is stored as pages of 256, 256 and 88 seqs.
+  // 600 visits by one worker: two full pages of 256 seqs stored apart, 88 in the list's record.
   // An actor named like a page of the first ("…/000000000001") keeps a list of its own.
   ViewFixture f;
   Recorder rec(f);

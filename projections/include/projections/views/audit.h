@@ -76,20 +76,24 @@ struct SeqList {
   }
 };
 
-// How many seqs a paged list holds, and its last.
+// A paged list's own record: how many seqs it holds, its last, and the seqs of its last page
+// until that page is full.
 struct SeqListHead {
   uint64_t count = 0;
   uint64_t last = 0;
+  SeqList tail;
   template <class A>
   void Fields(A& a) {
-    a(count, last);
+    a(count, last, tail);
   }
 };
 
-// Ascending seq lists by key, kept in pages of kSeqsPerPage under (key, page number) beside a
-// small head per key. An actor or a busy estate holds a large share of the log: as one record,
-// its list was read whole by every replay that touched it and rewritten whole at every write of
-// the views. Paged, an append touches the head and the last page, and a read the pages it shows.
+// Ascending seq lists by key. An actor or a busy estate holds a large share of the log: as one
+// record, its list was rewritten whole at every write of the views and read whole by every
+// time-travel replay that touched it. Here a list's record holds its count and its last
+// kSeqsPerPage seqs at most; each full page moves to a record of its own under (key, page
+// number). An append reads one record, as before, and writes a page once per kSeqsPerPage; a
+// small list (most are) stays one record; a read takes the pages it shows.
 class PagedSeqLists {
  public:
   static constexpr uint64_t kSeqsPerPage = 256;
@@ -106,7 +110,7 @@ class PagedSeqLists {
 
  private:
   Table<SeqListHead> heads_;
-  Table<SeqList> pages_;
+  Table<SeqList> pages_;     // full pages only
   std::string scratch_key_;  // reused between appends to spare allocations
 };
 
@@ -129,7 +133,7 @@ class AuditIndex final : public Projection {
   // other views (see ViewSet::ApplyBatch), which is safe only while it reads none of them.
   explicit AuditIndex(int64_t late_threshold_ms = kDefaultLateThresholdMs);
   const char* name() const override { return "audit"; }
-  uint32_t version() const override { return 2; }
+  uint32_t version() const override { return 3; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
