@@ -295,3 +295,56 @@ TEST_CASE("streaming a table in the store sees what ForEach sees and keeps nothi
   memory.table.Erase("y");
   CHECK(streamed(memory) == Seen{{"x", "north@1"}});
 }
+
+namespace {
+
+struct Numbers {
+  std::string name;
+  std::vector<uint64_t> values;
+  std::map<std::string, std::string> notes;
+  template <class A>
+  void Fields(A& a) {
+    a(name, values, notes);
+  }
+};
+
+}  // namespace
+
+// The cache's budget is memory: a record read back costs what it holds once decoded (a list of
+// small numbers takes a byte each stored and eight in memory), not its stored bytes, or a cache
+// of such records holds several times its budget.
+TEST_CASE("a table in the store counts its cached records by what they hold in memory",
+          "[ordering][cache]") {
+  MapStore store;
+  projections::Table<Numbers> table("numbers");
+  table.KeepInStore(&store, "v/test/numbers/");
+  for (int i = 0; i < 3; ++i) {
+    Numbers& n = table.Mutable("list-" + std::to_string(i));
+    n.name = "a name longer than fifteen characters";
+    n.values.assign(1000, 7);  // one byte each stored
+    for (int j = 0; j < 10; ++j) n.notes["k" + std::to_string(j)] = "v";
+  }
+  table.WriteChanges("v/test/numbers/", &store);
+  table.ForgetChanges();
+  table.Trim(0);
+  REQUIRE(table.cached_bytes() == 0);
+
+  const Numbers* read = table.Find("list-1");
+  REQUIRE(read != nullptr);
+  CHECK(read->values.size() == 1000);
+  std::string stored;
+  REQUIRE(store.Get("v/test/numbers/list-1", &stored) == projections::RowSource::Found::kYes);
+  CHECK(stored.size() < 1200);
+  // 8,000 bytes of numbers, the name's 38, ten map nodes of at least 32 + 64 bytes each.
+  CHECK(table.cached_bytes() >= 8000 + 38 + 10 * 96);
+  CHECK(table.cached_bytes() < 8000 + 4000);
+  CHECK(projections::HeapBytesOf(*read) + sizeof(Numbers) <= table.cached_bytes());
+
+  // Counted once, and let go to the budget: two records read back, one kept.
+  CHECK(table.Find("list-1") == read);
+  const size_t one = table.cached_bytes();
+  REQUIRE(table.Find("list-2") != nullptr);
+  CHECK(table.cached_bytes() == 2 * one);
+  table.Trim(one);
+  CHECK(table.cached_bytes() == one);
+}

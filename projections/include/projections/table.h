@@ -326,6 +326,11 @@ class Table final : public TableBase {
     }
     dirty_.clear();
     stored_at_.clear();
+    if (store_ != nullptr) {
+      // The rows written are out of the places of changed records: with no ordering read since
+      // (a rebuild reads none through the whole history), their entries would pile up.
+      std::erase_if(unordered_, [this](uint32_t at) { return !RowAt(at).unordered; });
+    }
   }
   bool LoadRow(std::string_view key, std::string_view value) override {
     V v{};
@@ -429,9 +434,14 @@ class Table final : public TableBase {
   };
   static constexpr uint32_t kChunkBits = 8;
   static constexpr uint32_t kChunkRows = 1u << kChunkBits;
-  // What a cached row costs beside its key and its stored bytes: the row, its index slot, the
-  // allocations of a decoded record.
-  static constexpr uint32_t kRowOverhead = sizeof(Row) + 64;
+  // What a row costs in memory: itself in its chunk, what its key and record allocate
+  // (HeapBytesOf: several times the stored bytes for records of lists), its index slot (the
+  // index is kept at most 7/8 full) and its place on the clock.
+  static uint32_t RowCost(const Row& row) {
+    size_t bytes = sizeof(Row) + 2 * sizeof(uint64_t) + sizeof(uint32_t) +
+                   ArchiveSizer::HeapOf(row.key) + HeapBytesOf(row.value);
+    return static_cast<uint32_t>(std::min<size_t>(bytes, UINT32_MAX));
+  }
 
   // The index holds a row number and its key's hash: probing compares hashes without touching
   // the rows, and growing the index rehashes without reading a key.
@@ -482,8 +492,7 @@ class Table final : public TableBase {
       }
       bytes.clear();
       SerializeTo(row->value, &bytes);
-      if (row->dirty)
-        row->bytes = static_cast<uint32_t>(kRowOverhead + row->key.size() + bytes.size());
+      if (row->dirty) row->bytes = RowCost(*row);
       sink->Put(key, bytes);
     }
   }
@@ -682,7 +691,7 @@ class Table final : public TableBase {
     Row& row = RowAt(at);
     row.value = std::move(record);
     row.in_store = true;
-    row.bytes = static_cast<uint32_t>(kRowOverhead + key.size() + value.size());
+    row.bytes = RowCost(row);
     cached_bytes_ += row.bytes;
     ++live_;
     Remember(at);
