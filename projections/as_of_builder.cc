@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "log_replay.h"
 #include "view_snapshots.h"
@@ -19,6 +20,7 @@ AsOfBuilder::AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptio
       dir_(std::move(dir)),
       batch_events_(options.batch_events),
       cache_size_(options.as_of_cache),
+      cache_bytes_(options.as_of_cache_bytes),
       max_builds_(std::max<size_t>(options.as_of_builds, 1)),
       stop_(stop),
       blocks_(std::move(blocks)) {}
@@ -27,6 +29,7 @@ AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
   seq = std::min(seq, log_->Head().seq);
   std::shared_ptr<std::promise<AsOfResult>> building;
   std::shared_future<AsOfResult> shared;
+  std::vector<std::shared_ptr<const ViewSet>> evicted;
   {
     base::MutexLock lock(&mu_);
     for (auto it = cache_.begin(); it != cache_.end(); ++it) {
@@ -45,16 +48,26 @@ AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
     } else {
       building = std::make_shared<std::promise<AsOfResult>>();
       building_[seq] = building->get_future().share();
+      // The set built will take the place of the least recently used, which goes now rather
+      // than after the build: the sets held at once are as_of_cache, not one more.
+      if (cache_size_ > 0 && cache_.size() >= cache_size_) {
+        evicted.push_back(std::move(cache_.back().second));
+        cache_.pop_back();
+      }
     }
   }
   if (!building) return shared.get();
+  evicted.clear();  // freed here, outside the lock: freeing a set takes a while
   AsOfResult result = Build(seq);
   {
     base::MutexLock lock(&mu_);
     building_.erase(seq);
     if (result.ok() && cache_size_ > 0) {
       cache_.emplace_front(seq, *result);
-      while (cache_.size() > cache_size_) cache_.pop_back();
+      while (cache_.size() > cache_size_) {
+        evicted.push_back(std::move(cache_.back().second));
+        cache_.pop_back();
+      }
     }
   }
   building->set_value(result);
@@ -134,6 +147,8 @@ AsOfBuilder::AsOfResult AsOfBuilder::Build(uint64_t seq) {
                                   Status applied = views->ApplyBatch(events);
                                   if (!applied.ok()) return applied;
                                   replayed_ += events.size();
+                                  // What the replay read back and no longer changes.
+                                  TrimViews(*views, cache_bytes_);
                                   return true;
                                 }
                                 for (const auto& e : events) {
@@ -149,6 +164,7 @@ AsOfBuilder::AsOfResult AsOfBuilder::Build(uint64_t seq) {
     return Status::Unavailable("the views as of position " + std::to_string(seq) +
                                " were not finished: the service is stopping");
   }
+  TrimViews(*views, cache_bytes_);
   return std::shared_ptr<const ViewSet>(std::move(views));
 }
 

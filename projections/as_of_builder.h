@@ -24,10 +24,13 @@ namespace projections::internal {
 
 // Bounded: requests for one position share one build; at most `as_of_builds` positions are
 // built at once (another is refused as Unavailable, at once); the `as_of_cache` most recently
-// used are kept. So the memory it takes is at most as_of_builds + as_of_cache view sets. A build
+// used are kept, and a build takes the place of the least recently used as it starts. So the
+// memory it takes is about as_of_cache view sets (as_of_cache + as_of_builds - 1 at most, and
+// those that readers still hold). A build
 // starts from the nearest snapshot of the view store in `dir` at or before its position
 // (view_snapshots.h) and replays the log from there; such a set holds in memory what the replay
-// changed and what its readers read back from the snapshot.
+// changed, and of what it and its readers read back from the snapshot, about
+// EngineOptions::as_of_cache_bytes once built (its readers may hold more while they read).
 class AsOfBuilder {
  public:
   using AsOfResult = ledger::Result<std::shared_ptr<const ViewSet>>;
@@ -55,6 +58,7 @@ class AsOfBuilder {
   const std::string dir_;
   const size_t batch_events_;
   const size_t cache_size_;
+  const size_t cache_bytes_;  // of each set: EngineOptions::as_of_cache_bytes
   const size_t max_builds_;
   const std::atomic<bool>* const stop_;
   const std::shared_ptr<rocksdb::Cache> blocks_;

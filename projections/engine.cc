@@ -86,15 +86,6 @@ int64_t MonthEndAfter(int64_t unix_ms, base::TimeZone zone) {
   return base::LocalDayStart(base::DaysFromCivil(next), zone);
 }
 
-// The bytes of unchanged records the tables of `views` hold in memory.
-size_t CachedBytesOf(const ViewSet& views) {
-  size_t total = 0;
-  for (const Projection* view : views.all()) {
-    for (const TableBase* table : view->tables()) total += table->cached_bytes();
-  }
-  return total;
-}
-
 // Removes the store's own files from `dir` (not its snapshots), CURRENT first: a crash part
 // way leaves files without CURRENT, which Engine::Open recognises and removes.
 Status RemoveStoreFiles(const std::string& dir) {
@@ -159,17 +150,8 @@ class Engine::Impl {
 
   // Trims the tables kept in the store to the cache's budget, each in proportion to what it
   // holds. Under the views' exclusive lock: no reader holds a record.
-  void TrimCache() REQUIRES(apply_mu_) {
-    size_t total = CachedBytes();
-    if (total <= options_.cache_bytes) return;
-    for (Projection* view : views_->all()) {
-      for (TableBase* table : view->tables()) {
-        size_t held = table->cached_bytes();
-        table->Trim(static_cast<size_t>(static_cast<double>(held) * options_.cache_bytes / total));
-      }
-    }
-  }
-  size_t CachedBytes() const REQUIRES(apply_mu_) { return CachedBytesOf(*views_); }
+  void TrimCache() REQUIRES(apply_mu_) { internal::TrimViews(*views_, options_.cache_bytes); }
+  size_t CachedBytes() const REQUIRES(apply_mu_) { return internal::CachedBytesOf(*views_); }
   // Readers' failures to read the store back: their answers missed the records.
   void LogReadErrors() REQUIRES(apply_mu_) {
     if (std::string errors = TakeReadErrors(); !errors.empty()) {
@@ -815,7 +797,7 @@ std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views)
 
 size_t Engine::CachedBytes() const {
   base::ReaderLock lock(&views_mu_);
-  return CachedBytesOf(*current_views());
+  return internal::CachedBytesOf(*current_views());
 }
 
 std::vector<std::pair<std::string, std::string>> Engine::Dump() const {

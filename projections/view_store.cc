@@ -131,6 +131,25 @@ std::string VersionSignature(const ViewSet& views) {
   return signature;
 }
 
+size_t CachedBytesOf(const ViewSet& views) {
+  size_t total = 0;
+  for (const Projection* view : views.all()) {
+    for (const TableBase* table : view->tables()) total += table->cached_bytes();
+  }
+  return total;
+}
+
+void TrimViews(ViewSet& views, size_t budget) {
+  size_t total = CachedBytesOf(views);
+  if (total <= budget) return;
+  for (Projection* view : views.all()) {
+    for (TableBase* table : view->tables()) {
+      size_t held = table->cached_bytes();
+      table->Trim(static_cast<size_t>(static_cast<double>(held) * budget / total));
+    }
+  }
+}
+
 }  // namespace internal
 
 ledger::Result<ledger::Position> ReadStoredCheckpoint(const std::string& dir) {

@@ -61,6 +61,14 @@ std::string TablePrefix(const Projection& view, const TableBase& table);
 // other versions are not loaded.
 std::string VersionSignature(const ViewSet& views);
 
+// The bytes of unchanged records the tables of `views` hold in memory (TableBase::cached_bytes).
+size_t CachedBytesOf(const ViewSet& views);
+
+// Drops unchanged records of the tables of `views` kept in a store until they hold about
+// `budget` bytes, each table in proportion to what it holds, the least recently read first
+// (TableBase::Trim). No reader may hold a record of theirs meanwhile.
+void TrimViews(ViewSet& views, size_t budget);
+
 // A view store, as the tables kept in it (Table::KeepInStore) read it back. It reads whatever
 // store `*db` holds when asked: the owner replaces it (reopened after a failed write, cleared)
 // only while no reader reads, under the views' exclusive lock. A null store is an error.

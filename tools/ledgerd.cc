@@ -65,6 +65,7 @@ struct Settings {
   uint64_t write_timeout_s = http::ServerOptions().write_timeout.count();
   projections::EngineOptions engine_options;
   uint64_t views_cache_mb = projections::EngineOptions().cache_bytes >> 20;
+  uint64_t as_of_cache_mb = projections::EngineOptions().as_of_cache_bytes >> 20;
   uint64_t checkpoint_interval_ms = 10000;
   uint64_t verify_interval_s = 3600;
 };
@@ -124,6 +125,12 @@ void AddOptions(CLI::App& app, Settings* s) {
                  "view sets of earlier positions (asOf) kept for reuse; each holds the views "
                  "kept whole in memory, and what its readers read back from a snapshot")
       ->envname("LEDGER_AS_OF_CACHE")
+      ->capture_default_str();
+  app.add_option("--as-of-cache-mb", s->as_of_cache_mb,
+                 "MiB of records read back from a snapshot that each such set keeps once built, "
+                 "beside what its replay changed")
+      ->envname("LEDGER_AS_OF_CACHE_MB")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 30))
       ->capture_default_str();
   app.add_option("--views-cache-mb", s->views_cache_mb,
                  "MiB of view records kept in memory beside those changed since the last write; "
@@ -274,6 +281,7 @@ int main(int argc, char** argv) {
   }
   bool tty = isatty(STDERR_FILENO);
   settings.engine_options.cache_bytes = settings.views_cache_mb << 20;
+  settings.engine_options.as_of_cache_bytes = settings.as_of_cache_mb << 20;
   settings.engine_options.progress = [tty](uint64_t applied, uint64_t head) {
     if (tty)
       std::fprintf(stderr, "\rviews: %llu of %llu events applied", (unsigned long long)applied,
