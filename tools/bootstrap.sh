@@ -14,6 +14,7 @@ packages=(
   catch2                                  # tests
   libssl-dev                              # SHA-256
   libcli11-dev                            # ledgerctl's argument parsing
+  libjemalloc-dev                         # ledgerd's allocator, which gives freed memory back
   golang-go golang-golang-x-mod-dev       # the independent verifier in tests/verifier (sumdb)
   rocksdb-tools                           # ldb: the tamper test alters a stored event with it
   "$@"
