@@ -429,14 +429,25 @@ TEST_CASE("time travel: views as of an earlier position ignore later events and 
   CHECK(f.engine().Applied().seq == f.log().Head().seq);
 }
 
+namespace {
+
+// A snapshot every `events` events, `kept` of them kept; each catch-up writes the views (and so
+// takes the snapshots due), and no time-travel set is cached, so that each is built.
+projections::EngineOptions SnapshotEvery(uint64_t events, size_t kept) {
+  projections::EngineOptions options;
+  options.snapshot_events = events;
+  options.snapshots_kept = kept;
+  options.write_interval = std::chrono::milliseconds(0);
+  options.as_of_cache = 0;
+  return options;
+}
+
+}  // namespace
+
 TEST_CASE("time travel starts from the nearest snapshot and replays only the events after it",
           "[engine][snapshots]") {
   ViewFixture f;
-  projections::EngineOptions options;
-  options.snapshot_events = 3;  // a snapshot every 3 events
-  options.snapshots_kept = 3;
-  options.write_interval = std::chrono::milliseconds(0);  // each catch-up writes the views
-  options.as_of_cache = 0;
+  projections::EngineOptions options = SnapshotEvery(3, 3);
   f.OpenEngine(options);
   const std::string views_dir = f.dir().sub("views");
   // Ten complaints, one event each, each caught up (and written) on its own: snapshots are
@@ -503,11 +514,7 @@ size_t CachedBytes(const projections::ViewSet& views) {
 TEST_CASE("a set built for time travel keeps no more than its budget of records read back",
           "[engine][snapshots]") {
   ViewFixture f;
-  projections::EngineOptions options;
-  options.snapshot_events = 6;
-  options.snapshots_kept = 3;
-  options.write_interval = std::chrono::milliseconds(0);
-  options.as_of_cache = 0;
+  projections::EngineOptions options = SnapshotEvery(6, 3);
   const size_t budget = GENERATE(size_t{0}, size_t{64} << 20);
   options.as_of_cache_bytes = budget;
   f.OpenEngine(options);
@@ -552,11 +559,7 @@ TEST_CASE("a set built for time travel keeps no more than its budget of records 
 TEST_CASE("the snapshots kept stay spread over the whole history as it grows",
           "[engine][snapshots]") {
   ViewFixture f;
-  projections::EngineOptions options;
-  options.snapshot_events = 2;
-  options.snapshots_kept = 3;
-  options.write_interval = std::chrono::milliseconds(0);
-  options.as_of_cache = 0;
+  projections::EngineOptions options = SnapshotEvery(2, 3);
   f.OpenEngine(options);
   const std::string views_dir = f.dir().sub("views");
   auto kept = [&] {
