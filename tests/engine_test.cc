@@ -442,6 +442,15 @@ projections::EngineOptions SnapshotEvery(uint64_t events, size_t kept) {
   return options;
 }
 
+// The bytes of unchanged records the tables of `views` hold in memory.
+size_t CachedBytes(const projections::ViewSet& views) {
+  size_t total = 0;
+  for (const projections::Projection* view : views.all()) {
+    for (const projections::TableBase* table : view->tables()) total += table->cached_bytes();
+  }
+  return total;
+}
+
 }  // namespace
 
 TEST_CASE("time travel starts from the nearest snapshot and replays only the events after it",
@@ -498,18 +507,6 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
     kept.push_back(snapshot.seq);
   CHECK(kept == std::vector<uint64_t>{3, 6, 9});
 }
-
-namespace {
-
-size_t CachedBytes(const projections::ViewSet& views) {
-  size_t total = 0;
-  for (const projections::Projection* view : views.all()) {
-    for (const projections::TableBase* table : view->tables()) total += table->cached_bytes();
-  }
-  return total;
-}
-
-}  // namespace
 
 TEST_CASE("a set built for time travel keeps no more than its budget of records read back",
           "[engine][snapshots]") {
