@@ -210,7 +210,7 @@ class ArchiveReader {
 
 // What a record holds on the heap beside its own size: strings past their inline buffer, the
 // storage of vectors and maps, and what their items hold in turn, each allocation as glibc
-// rounds it. A cache that counts its records by their stored bytes instead holds two to three
+// rounds it. A cache that counts its records by their stored bytes instead holds two to four
 // times what it counts: a list of numbers takes a byte or two each stored, eight in memory.
 class ArchiveSizer {
  public:

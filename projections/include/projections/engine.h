@@ -61,7 +61,8 @@ struct EngineOptions {
   // What one such set may hold of the records it read back from its snapshot, unchanged: they
   // are dropped, least recently read first, as its replay goes and once it is built (they can
   // be read back again). What the replay changed stays: it is the set's difference from the
-  // snapshot. The memory freed as a set goes is handed back to the system.
+  // snapshot. (ledgerd's allocator hands the memory a set frees back to the system:
+  // tools/allocator_settings.cc.)
   size_t as_of_cache_bytes = size_t{32} << 20;
   // Time travel starts from the nearest snapshot of the view store at or before the position
   // asked for and replays only the events after it. A snapshot is a RocksDB checkpoint in
