@@ -108,9 +108,11 @@ std::shared_ptr<ViewSet> AsOfBuilder::StartFromSnapshot(uint64_t seq) {
   // With the store's own options: a snapshot opened without its Bloom filters seeks every
   // level's index for each new key a replayed event asks for (a replay of 190k events took 5.6 s).
   rocksdb::Options options = ViewStoreOptions(snapshot->path, blocks_);
-  // A replay reads back tens of thousands of records, each from a different block: mapped, a
-  // block is read where it lies rather than copied out of the page cache into a fresh buffer.
-  options.allow_mmap_reads = true;
+  // Read into the block cache that the live store shares, not mapped: mapped, every block a
+  // replay touched stayed in the process's resident memory as long as the set was held (a
+  // worst-case replay at ten million events mapped about 130 MiB of each snapshot), and with
+  // this cache of 64 MiB it replays as fast (2.0 against 1.9 s for 101,000 events).
+  options.allow_mmap_reads = false;
   if (!rocksdb::DB::OpenForReadOnly(options, snapshot->path, &raw).ok()) {
     return views;
   }

@@ -122,8 +122,8 @@ void AddOptions(CLI::App& app, Settings* s) {
       ->envname("LEDGER_WORK_QUEUE")
       ->capture_default_str();
   app.add_option("--as-of-cache", s->engine_options.as_of_cache,
-                 "view sets of earlier positions (asOf) kept for reuse; each holds the views "
-                 "kept whole in memory, and what its readers read back from a snapshot")
+                 "view sets of earlier positions (asOf) kept for reuse; each holds what its "
+                 "replay changed, a snapshot's index and filters, and what it read back")
       ->envname("LEDGER_AS_OF_CACHE")
       ->capture_default_str();
   app.add_option("--as-of-cache-mb", s->as_of_cache_mb,

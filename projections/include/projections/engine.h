@@ -55,8 +55,11 @@ struct EngineOptions {
   // many distinct positions may be computed at once (another is refused with Unavailable).
   // A view set started from a snapshot holds what its replay changed and what its readers read
   // back from the snapshot; one replayed from the first event (no snapshot before its position)
-  // holds every view.
-  size_t as_of_cache = 2;
+  // holds every view. One is kept: at ten million events a set holds about 130 MiB (the
+  // snapshot's index and filters, what its replay changed, what it read back), and a build
+  // takes the place of the set kept as it starts, so that at most one set and one build are
+  // held (a request holding a set keeps it until it is answered).
+  size_t as_of_cache = 1;
   size_t as_of_builds = 1;
   // What one such set may hold of the records it read back from its snapshot, unchanged: they
   // are dropped, least recently read first, as its replay goes and once it is built (they can
