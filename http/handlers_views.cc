@@ -27,6 +27,33 @@ Checked<ViewCall> Prepare(ApiContext& api, const Call& call, const ViewRoute* ro
   return v;
 }
 
+// The figures as of `seq` from the live views read up to it (ViewRoute::as_of_from_live), once
+// they have applied it: a position just appended may not be applied yet.
+Checked<std::pair<std::string, ledger::Position>> ComputeFromLive(ApiContext& api,
+                                                                  const ViewCall& v, uint64_t seq) {
+  seq = std::min(seq, api.log->Head().seq);
+  ledger::Position at;
+  if (seq > 0) {
+    auto event = api.log->Read(seq);
+    if (!event.ok()) return Problem(event.status()).As(503, "storage");
+    at = ledger::Position{seq, event->hash()};
+  }
+  auto wait = std::min(api.options.max_wait, v.query.wait.value_or(api.options.default_wait));
+  if (ledger::Status s = api.engine->WaitFor(seq, wait); !s.ok()) {
+    return Problem(s).As(503, "timeout").Header("Retry-After", "1");
+  }
+  Query resolved = v.query;
+  resolved.as_of = seq;
+  resolved.as_of_is_time = false;
+  std::pair<std::string, ledger::Position> out;
+  api.engine->Read([&](const projections::ViewSet& views) {
+    capnp::MallocMessageBuilder message;
+    out.first = codec::EncodeResponse(v.route->fill(views, resolved, message));
+  });
+  out.second = at;
+  return out;
+}
+
 // The figures at the position the query names: "asOf" (a position or a time), or the views as
 // they are, once they have applied "atLeast".
 Checked<std::pair<std::string, ledger::Position>> Compute(ApiContext& api, const ViewCall& v) {
@@ -52,6 +79,7 @@ Checked<std::pair<std::string, ledger::Position>> Compute(ApiContext& api, const
     if (!at.ok()) return Problem(at.status()).As(503, "storage");
     seq = *at;
   }
+  if (v.route->as_of_from_live) return ComputeFromLive(api, v, seq);
   auto views = api.engine->AsOf(seq);
   if (!views.ok()) return Problem(views.status()).As(503, "storage").Header("Retry-After", "1");
   render(**views);

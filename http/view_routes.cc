@@ -162,18 +162,21 @@ std::vector<ViewRoute> CommunityViews() {
        [](const ViewSet& v, const Query& q, Message& m) {
          auto out = m.initRoot<schema::AuditView>();
          const auto& f = q.filter;
+         // The live index, read up to the position asked for (as_of_from_live below).
+         uint64_t up_to = q.as_of.value_or(projections::AuditIndex::kNow);
          if (!q.Param("entity").empty()) {
-           v.audit.ByEntity(q.Param("entity"), f.offset, f.limit, out);
+           v.audit.ByEntity(q.Param("entity"), f.offset, f.limit, up_to, out);
          } else if (!q.Param("actor").empty()) {
-           v.audit.ByActor(q.Param("actor"), f.offset, f.limit, out);
+           v.audit.ByActor(q.Param("actor"), f.offset, f.limit, up_to, out);
          } else if (!q.Param("day").empty()) {
-           v.audit.ByDay(q.Param("day"), f.offset, f.limit, out);
+           v.audit.ByDay(q.Param("day"), f.offset, f.limit, up_to, out);
          } else {
-           v.audit.Late(f.offset, f.limit, out);
+           v.audit.Late(f.offset, f.limit, up_to, out);
          }
          return Root<schema::AuditView>(m);
        },
-       /*audit_only=*/true},
+       /*audit_only=*/true, /*company_narrowed=*/false, /*check=*/nullptr,
+       /*as_of_from_live=*/true},
   };
 }
 

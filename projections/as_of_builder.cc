@@ -84,7 +84,9 @@ TimeTravelStats AsOfBuilder::Stats() const {
 
 std::unique_ptr<ViewSet> AsOfBuilder::MakeViewSet() const {
   ledger::Ledger* log = log_;
-  return std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); });
+  // Without the audit index, which the live one answers as of any position (see ViewSet).
+  return std::make_unique<ViewSet>([log](uint64_t seq) { return log->Read(seq); },
+                                   ViewSet::AuditIndexing::kLeftOut);
 }
 
 namespace {
@@ -92,7 +94,8 @@ namespace {
 // Views that read the records of the tables kept in the store back from a snapshot, which
 // stays open as long as they do.
 struct SnapshotViews {
-  explicit SnapshotViews(ViewSet::Fetch fetch) : views(std::move(fetch)) {}
+  explicit SnapshotViews(ViewSet::Fetch fetch)
+      : views(std::move(fetch), ViewSet::AuditIndexing::kLeftOut) {}
   std::unique_ptr<rocksdb::DB> db;
   StoreRows rows{&db};
   ViewSet views;

@@ -784,7 +784,7 @@ StoreLayout Engine::Layout() const { return impl_->Layout(); }
 
 std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (const Projection* view : views.all()) {
+  for (const Projection* view : views.applied()) {
     for (const TableBase* table : view->tables()) {
       for (auto& [key, bytes] : table->Dump()) {
         out.emplace_back(std::string(view->name()) + "/" + table->name() + "/" + key,

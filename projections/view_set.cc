@@ -29,12 +29,14 @@ EventContext ContextOf(const ledger::RecordedEvent& recorded) {
   return ContextOf(recorded.seq(), recorded.event());
 }
 
-ViewSet::ViewSet(Fetch fetch) : fetch_(std::move(fetch)) {
+ViewSet::ViewSet(Fetch fetch, AuditIndexing audit_indexing)
+    : fetch_(std::move(fetch)), audit_applied_(audit_indexing == AuditIndexing::kApplied) {
   all_ = {&policies,  &registers, &complaints, &repairs, &visits,
           &time_bank, &ratings,   &meetings,   &audit,   &corrections};
   for (Projection* view : all_) {
     if (view != &audit) all_but_audit_.push_back(view);
   }
+  applied_ = audit_applied_ ? all_ : all_but_audit_;
 }
 
 ledger::Status ViewSet::ApplyBatch(std::span<const ledger::RecordedEvent> events) {
@@ -44,7 +46,8 @@ ledger::Status ViewSet::ApplyBatch(std::span<const ledger::RecordedEvent> events
   while (i < events.size()) {
     size_t end = i;
     while (end < events.size() && !events[end].event().getPayload().isCorrectionRecorded()) ++end;
-    if (end - i >= kMinLaneRun) {
+    // Without the audit index there is one lane: the run is applied one event at a time below.
+    if (audit_applied_ && end - i >= kMinLaneRun) {
       auto audit_lane = std::async(std::launch::async, [&, from = i, to = end] {
         for (size_t k = from; k < to; ++k) {
           // A reader of its own: a message reader counts what is read through it, and is not
@@ -103,18 +106,18 @@ ledger::Status ViewSet::Apply(const ledger::RecordedEvent& event) {
           }
         }
         if (applied) {
-          for (Projection* view : all_) view->Void(before);
+          for (Projection* view : applied_) view->Void(before);
         }
         if (correction.getAction().isReplacement()) {
           EventContext replaced = before;
           replaced.payload = correction.getAction().getReplacement();
-          for (Projection* view : all_) view->Apply(replaced);
+          for (Projection* view : applied_) view->Apply(replaced);
         }
         corrections.Record(target, event.seq(), correction);
       }
     }
   }
-  for (Projection* view : all_) view->Apply(context);
+  for (Projection* view : applied_) view->Apply(context);
   position_ = ledger::Position{event.seq(), event.hash()};
   return ledger::Status::Ok();
 }

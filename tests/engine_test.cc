@@ -442,6 +442,14 @@ projections::EngineOptions SnapshotEvery(uint64_t events, size_t kept) {
   return options;
 }
 
+// The live views' records but the audit index's: a set built for time travel leaves it out, and
+// the audit tests compare the live index read up to a position with one replayed to it.
+std::vector<std::pair<std::string, std::string>> WithoutAudit(
+    std::vector<std::pair<std::string, std::string>> dump) {
+  std::erase_if(dump, [](const auto& record) { return record.first.starts_with("audit/"); });
+  return dump;
+}
+
 // The bytes of unchanged records the tables of `views` hold in memory.
 size_t CachedBytes(const projections::ViewSet& views) {
   size_t total = 0;
@@ -487,7 +495,7 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
   // As of the head: snapshot 9 and event 10, which must be exactly the live views.
   auto at10 = f.engine().AsOf(10);
   REQUIRE(at10.ok());
-  CHECK(projections::DumpViews(**at10) == f.engine().Dump());
+  CHECK(projections::DumpViews(**at10) == WithoutAudit(f.engine().Dump()));
   CHECK(f.engine().TimeTravel().events_replayed == 3);
 
   // As of 2: before every snapshot, so from the first event.
@@ -550,7 +558,7 @@ TEST_CASE("a set built for time travel keeps no more than its budget of records 
   CHECK(Resolved(**past) == 4);
   auto head = f.engine().AsOf(12);
   REQUIRE(head.ok());
-  CHECK(projections::DumpViews(**head) == f.engine().Dump());
+  CHECK(projections::DumpViews(**head) == WithoutAudit(f.engine().Dump()));
 }
 
 TEST_CASE("the snapshots kept stay spread over the whole history as it grows",

@@ -95,6 +95,39 @@ uint64_t PagedSeqLists::Count(std::string_view key) const {
   return head ? head->count : 0;
 }
 
+uint64_t PagedSeqLists::CountUpTo(std::string_view key, uint64_t up_to) const {
+  const SeqListHead* head = heads_.Find(key);
+  if (!head || head->count == 0) return 0;
+  if (head->last <= up_to) return head->count;
+  auto count_in = [up_to](const SeqList& list) {
+    uint64_t n = 0;
+    for (uint64_t seq : list.Decode(0, list.count)) n += seq <= up_to ? 1 : 0;
+    return n;
+  };
+  const uint64_t full_pages = head->count / kSeqsPerPage;
+  uint64_t in_tail = count_in(head->tail);
+  if (in_tail > 0 || full_pages == 0) return full_pages * kSeqsPerPage + in_tail;
+  // The first full page whose last is above `up_to` holds the boundary: the pages before it
+  // are whole. Found by halving, reading about log2(pages) of them.
+  std::string page_key;
+  uint64_t low = 0, high = full_pages;  // the boundary page is in [low, high)
+  while (low < high) {
+    uint64_t mid = low + (high - low) / 2;
+    PageKey(key, mid, &page_key);
+    const SeqList* page = pages_.Find(page_key);
+    if (!page) return low * kSeqsPerPage;  // a read error, reported by the table
+    if (page->last <= up_to) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  if (low == full_pages) return full_pages * kSeqsPerPage;
+  PageKey(key, low, &page_key);
+  const SeqList* page = pages_.Find(page_key);
+  return low * kSeqsPerPage + (page ? count_in(*page) : 0);
+}
+
 std::vector<uint64_t> PagedSeqLists::Read(std::string_view key, size_t offset, size_t limit) const {
   std::vector<uint64_t> out;
   const SeqListHead* head = heads_.Find(key);
@@ -331,14 +364,17 @@ void AuditIndex::Void(const EventContext& e) {
 }
 
 void AuditIndex::Fill(const PagedSeqLists& lists, std::string_view key, std::string_view shown_key,
-                      size_t offset, size_t limit, schema::AuditView::Builder out) const {
+                      size_t offset, size_t limit, uint64_t up_to,
+                      schema::AuditView::Builder out) const {
   out.setKey({shown_key.data(), shown_key.size()});
   out.setLateThresholdMs(late_threshold_ms_);
   out.setOffset(static_cast<uint32_t>(offset));
-  uint64_t total = lists.Count(key);
+  uint64_t total = up_to == kNow ? lists.Count(key) : lists.CountUpTo(key, up_to);
   if (total == 0) return;
   out.setTotal(static_cast<uint32_t>(total));
-  std::vector<uint64_t> seqs = lists.Read(key, offset, limit);
+  std::vector<uint64_t> seqs =
+      offset < total ? lists.Read(key, offset, std::min<uint64_t>(limit, total - offset))
+                     : std::vector<uint64_t>();
   std::vector<const AuditEntryRecord*> entries;
   for (uint64_t seq : seqs) {
     if (const AuditEntryRecord* entry = Entry(seq)) entries.push_back(entry);
@@ -356,30 +392,33 @@ void AuditIndex::Fill(const PagedSeqLists& lists, std::string_view key, std::str
     item.setOccurredAt(entry.occurred_at);
     item.setLate(entry.late);
     item.setLateByMs(entry.recorded_at - entry.occurred_at);
-    auto corrected_by = item.initCorrectedBy(entry.corrected_by.size());
-    for (size_t k = 0; k < entry.corrected_by.size(); ++k)
-      corrected_by.set(k, entry.corrected_by[k]);
+    // In ledger order: the marks of corrections recorded after `up_to` are the last ones.
+    size_t marks = std::upper_bound(entry.corrected_by.begin(), entry.corrected_by.end(), up_to) -
+                   entry.corrected_by.begin();
+    auto corrected_by = item.initCorrectedBy(marks);
+    for (size_t k = 0; k < marks; ++k) corrected_by.set(k, entry.corrected_by[k]);
     item.setCorrects(entry.corrects);
   }
 }
 
-void AuditIndex::ByEntity(const std::string& entity_id, size_t offset, size_t limit,
+void AuditIndex::ByEntity(const std::string& entity_id, size_t offset, size_t limit, uint64_t up_to,
                           schema::AuditView::Builder out) const {
-  Fill(by_entity_, entity_id, entity_id, offset, limit, out);
+  Fill(by_entity_, entity_id, entity_id, offset, limit, up_to, out);
 }
 
-void AuditIndex::ByActor(const std::string& actor_id, size_t offset, size_t limit,
+void AuditIndex::ByActor(const std::string& actor_id, size_t offset, size_t limit, uint64_t up_to,
                          schema::AuditView::Builder out) const {
-  Fill(by_actor_, actor_id, actor_id, offset, limit, out);
+  Fill(by_actor_, actor_id, actor_id, offset, limit, up_to, out);
 }
 
-void AuditIndex::ByDay(const std::string& day, size_t offset, size_t limit,
+void AuditIndex::ByDay(const std::string& day, size_t offset, size_t limit, uint64_t up_to,
                        schema::AuditView::Builder out) const {
-  Fill(by_day_, day, day, offset, limit, out);
+  Fill(by_day_, day, day, offset, limit, up_to, out);
 }
 
-void AuditIndex::Late(size_t offset, size_t limit, schema::AuditView::Builder out) const {
-  Fill(late_, kLateKey, "", offset, limit, out);
+void AuditIndex::Late(size_t offset, size_t limit, uint64_t up_to,
+                      schema::AuditView::Builder out) const {
+  Fill(late_, kLateKey, "", offset, limit, up_to, out);
 }
 
 }  // namespace projections

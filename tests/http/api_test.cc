@@ -301,6 +301,21 @@ TEST_CASE("views over HTTP - as of an earlier position - and at least a position
   CHECK(before.json().at("position").at("seq").as_int64() == 2);
   CHECK(before.json().at("asOf").as_bool());
 
+  // The audit trail as of a position is the live index read up to it, at that position: the
+  // same position, hash included, as the views replayed to it.
+  auto trail = c.Send("GET", "/v1/views/audit?entity=estate%2Fe-1&asOf=2", f.admin);
+  REQUIRE(trail.status == 200);
+  CHECK(trail.json().at("position") == before.json().at("position"));
+  CHECK(trail.json().at("asOf").as_bool());
+  CHECK(trail.json().at("result").at("total").as_int64() == 2);
+  auto entries = trail.json().at("result").at("entries").as_array();
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].at("seq").as_int64() == 1);
+  CHECK(entries[1].at("seq").as_int64() == 2);
+  auto trail_now = c.Send("GET", "/v1/views/audit?entity=estate%2Fe-1", f.admin);
+  REQUIRE(trail_now.status == 200);
+  CHECK(trail_now.json().at("result").at("total").as_int64() == 3);
+
   auto later = c.Send("GET", "/v1/views/complaints?atLeast=99&wait=50", f.admin);
   REQUIRE(later.status == 503);
   CHECK_THAT(std::string(later.json().at("detail").as_string()), Catch::Contains("not 99"));

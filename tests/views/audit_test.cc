@@ -4,7 +4,9 @@
 
 #include <capnp/message.h>
 
+#include <kj/string.h>
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -142,13 +144,13 @@ Seqs Find(const projections::AuditIndex& audit, By by, const std::string& key) {
   auto out = message.initRoot<ledger::schema::AuditView>();
   switch (by) {
     case By::kEntity:
-      audit.ByEntity(key, 0, 1000, out);
+      audit.ByEntity(key, 0, 1000, projections::AuditIndex::kNow, out);
       break;
     case By::kActor:
-      audit.ByActor(key, 0, 1000, out);
+      audit.ByActor(key, 0, 1000, projections::AuditIndex::kNow, out);
       break;
     case By::kDay:
-      audit.ByDay(key, 0, 1000, out);
+      audit.ByDay(key, 0, 1000, projections::AuditIndex::kNow, out);
       break;
   }
   Seqs seqs;
@@ -208,7 +210,8 @@ TEST_CASE("every event touching a household is found across complaints repairs a
 
   capnp::MallocMessageBuilder message;
   auto out = message.initRoot<ledger::schema::AuditView>();
-  audit.ByEntity("household/h-1", 1, 2, out);  // paging: the 2nd and 3rd of 4
+  audit.ByEntity("household/h-1", 1, 2, projections::AuditIndex::kNow,
+                 out);  // paging: the 2nd and 3rd of 4
   CHECK(out.getTotal() == 4);
   CHECK(out.getOffset() == 1);
   REQUIRE(out.getEntries().size() == 2);
@@ -265,7 +268,7 @@ TEST_CASE("an entry recorded more than seven days after it happened is late", "[
 
   capnp::MallocMessageBuilder message;
   auto out = message.initRoot<ledger::schema::AuditView>();
-  audit.Late(0, 100, out);
+  audit.Late(0, 100, projections::AuditIndex::kNow, out);
   REQUIRE(out.getTotal() == 1);
   auto late = out.getEntries()[0];
   CHECK(late.getSeq() == ten);
@@ -299,7 +302,7 @@ TEST_CASE("corrections stay beside what they correct in the audit trail", "[audi
 
     capnp::MallocMessageBuilder message;
     auto out = message.initRoot<ledger::schema::AuditView>();
-    audit.ByEntity("complaint/c-1", 0, 10, out);
+    audit.ByEntity("complaint/c-1", 0, 10, projections::AuditIndex::kNow, out);
     auto original = out.getEntries()[0];
     CHECK(std::string(original.getType().cStr()) == "complaintFiled");
     REQUIRE(original.getCorrectedBy().size() == 1);
@@ -372,7 +375,7 @@ TEST_CASE("a long list is read page by page across its stored pages", "[audit]")
   auto page = [&](const std::string& actor, size_t offset, size_t limit) {
     capnp::MallocMessageBuilder message;
     auto out = message.initRoot<ledger::schema::AuditView>();
-    audit.ByActor(actor, offset, limit, out);
+    audit.ByActor(actor, offset, limit, projections::AuditIndex::kNow, out);
     CHECK(out.getTotal() == (actor == worker ? 600u : 3u));
     Seqs seqs;
     for (auto entry : out.getEntries()) seqs.push_back(entry.getSeq());
@@ -395,4 +398,123 @@ TEST_CASE("a long list is read page by page across its stored pages", "[audit]")
   auto live = f.engine().Dump();
   REQUIRE(f.engine().Rebuild().ok());
   CHECK(f.engine().Dump() == live);
+}
+
+namespace {
+
+// One page of the index as a message's text, for comparing two indexes whole.
+std::string Shown(const projections::AuditIndex& audit, const std::string& kind,
+                  const std::string& key, size_t offset, size_t limit, uint64_t up_to) {
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<ledger::schema::AuditView>();
+  if (kind == "entity") audit.ByEntity(key, offset, limit, up_to, out);
+  if (kind == "actor") audit.ByActor(key, offset, limit, up_to, out);
+  if (kind == "day") audit.ByDay(key, offset, limit, up_to, out);
+  if (kind == "late") audit.Late(offset, limit, up_to, out);
+  return kj::str(out.asReader()).cStr();
+}
+
+}  // namespace
+
+TEST_CASE("the audit index read up to a position is the index replayed to that position",
+          "[audit]") {
+  // Time travel does not replay the audit index (ViewSet::AuditIndexing): it reads the live one
+  // up to the position asked for. Every position of a history with a late entry, a replacement,
+  // voids and a void of a void is read both ways, whole and by page.
+  ViewFixture f;
+  Scenario s = Build(f);
+  f.now = Cst("2025-03-20 09:00");
+  f.Add("visit/v-9", Cst("2025-03-05 10:00"), [](Payload::Builder p) {
+    auto v = p.initHomeVisitRecorded();
+    v.setVisitId("visit/v-9");
+    v.setHouseholdId("household/h-1");
+  });
+  Replace(f, s.repair, [](Payload::Builder p) { FillRepair(p, "household/h-3"); });
+  uint64_t voided = f.Void(s.complaint);
+  f.Void(voided, "voided by mistake");
+  f.Void(s.repair);
+  const uint64_t head = f.log().Head().seq;
+  const auto& live = f.views().audit;
+
+  std::set<std::pair<std::string, std::string>> keys = {
+      {"entity", "household/h-1"}, {"entity", "household/h-3"}, {"entity", "complaint/c-1"},
+      {"entity", "repair/r-1"},    {"entity", "estate/e-1"},    {"late", ""}};
+  for (uint64_t seq = 1; seq <= head; ++seq) {
+    const auto* entry = live.Entry(seq);
+    REQUIRE(entry != nullptr);
+    keys.insert({"entity", entry->stream});
+    keys.insert({"actor", entry->actor});
+    keys.insert({"day", projections::FormatDay(projections::LocalDay(
+                            entry->recorded_at, projections::TimeZone::China()))});
+  }
+
+  projections::ViewSet replayed([&](uint64_t at) { return f.log().Read(at); });
+  for (uint64_t position = 1; position <= head; ++position) {
+    auto event = f.log().Read(position);
+    REQUIRE(event.ok());
+    REQUIRE(replayed.Apply(*event).ok());
+    for (const auto& [kind, key] : keys) {
+      INFO("position " << position << ", " << kind << " " << key);
+      CHECK(Shown(live, kind, key, 0, 100, position) ==
+            Shown(replayed.audit, kind, key, 0, 100, projections::AuditIndex::kNow));
+      CHECK(Shown(live, kind, key, 1, 2, position) ==
+            Shown(replayed.audit, kind, key, 1, 2, projections::AuditIndex::kNow));
+    }
+  }
+  // Before the first event, nothing; at the head, the index as it is.
+  CHECK(Entity(live, "household/h-1").size() > 0);
+  CHECK(Shown(live, "entity", "household/h-1", 0, 100, 0) ==
+        Shown(projections::AuditIndex(), "entity", "household/h-1", 0, 100,
+              projections::AuditIndex::kNow));
+}
+
+TEST_CASE("a long list is counted up to a position across its stored pages", "[audit]") {
+  // 600 visits: two full pages of 256 seqs stored apart and 88 in the list's record. Read up to
+  // a position, the count and the page come from the right stored page, found by halving.
+  ViewFixture f;
+  Recorder rec(f);
+  Seqs visits;
+  rec.Add("person/cw-1", Role::COMMUNITY_WORKER, "household/h-0", Cst("2025-03-01 10:00"),
+          [](Payload::Builder p) {
+            auto h = p.initHouseholdRegistered();
+            h.setHouseholdId("household/h-0");
+            h.setEstateId("estate/e-1");
+          });
+  for (int i = 0; i < 600; ++i) {
+    std::string id = "visit/v-" + std::to_string(i);
+    visits.push_back(rec.Add("person/cw-9", Role::COMMUNITY_WORKER, id, Cst("2025-03-01 10:00"),
+                             [&](Payload::Builder p) {
+                               auto v = p.initHomeVisitRecorded();
+                               v.setVisitId(id);
+                               v.setHouseholdId("household/h-1");
+                             }));
+  }
+  const auto& audit = f.views().audit;
+  auto read = [&](uint64_t up_to, size_t offset, size_t limit, uint32_t* total) {
+    capnp::MallocMessageBuilder message;
+    auto out = message.initRoot<ledger::schema::AuditView>();
+    audit.ByActor("person/cw-9", offset, limit, up_to, out);
+    *total = out.getTotal();
+    Seqs seqs;
+    for (auto entry : out.getEntries()) seqs.push_back(entry.getSeq());
+    return seqs;
+  };
+  // Up to just before the first visit, the first visit, the first page's last and the second's
+  // first, inside the second page, the last full page's last, inside the record's own, the last.
+  for (size_t shown : {0, 1, 256, 257, 300, 512, 513, 599, 600}) {
+    INFO("up to the " << shown << "th visit");
+    uint64_t up_to = shown == 0 ? visits[0] - 1 : visits[shown - 1];
+    uint32_t total = 0;
+    Seqs all = read(up_to, 0, 1000, &total);
+    CHECK(total == shown);
+    CHECK(all == Seqs(visits.begin(), visits.begin() + static_cast<long>(shown)));
+    // A page that runs past the position stops there.
+    if (shown >= 10) {
+      CHECK(read(up_to, shown - 4, 10, &total) ==
+            Seqs(visits.begin() + static_cast<long>(shown - 4),
+                 visits.begin() + static_cast<long>(shown)));
+      CHECK(total == shown);
+    }
+    CHECK(read(up_to, shown, 10, &total).empty());
+  }
 }

@@ -74,6 +74,10 @@ struct ViewRoute {
   // it without naming an estate.
   bool company_narrowed = false;
   Check check = nullptr;  // null: any query will do
+  // Answers ?asOf= from the live views read up to the position (the query's as_of, resolved to
+  // a position), rather than from views replayed to it: for the audit trail, which only grows,
+  // and which time travel does not replay (see projections::ViewSet::AuditIndexing).
+  bool as_of_from_live = false;
   ledger::Status Validate(const Query& q) const { return check ? check(q) : ledger::Status::Ok(); }
 };
 const ViewRoute* FindViewRoute(const std::string& name);

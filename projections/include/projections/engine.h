@@ -179,9 +179,10 @@ class Engine {
 
   // A new, unpersisted set of views as of `seq` (clamped to the head), built from the nearest
   // snapshot at or before it (or from the first event without one) by replaying the log from
-  // there to `seq`. The live views are untouched. Requests for one position share one build (and a
-  // cache of EngineOptions::as_of_cache); Unavailable when EngineOptions::as_of_builds other
-  // positions are being built.
+  // there to `seq`, without the audit index (read the live one up to `seq` instead: see
+  // ViewSet::AuditIndexing). The live views are untouched. Requests for one position share one
+  // build (and a cache of EngineOptions::as_of_cache); Unavailable when EngineOptions::as_of_builds
+  // other positions are being built.
   ledger::Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq);
 
   // What time travel has cost so far.
@@ -216,7 +217,8 @@ ledger::Result<ledger::Position> ReadStoredCheckpoint(const std::string& dir);
 // `ledgerctl stats`, and for the engine itself.
 std::vector<ViewSnapshot> ListViewSnapshots(const std::string& dir);
 
-// Every stored record of `views`, sorted, as Engine::Dump gives the live ones.
+// Every stored record of the views `views` applies (a set built for time travel leaves the audit
+// index out), sorted, as Engine::Dump gives the live ones.
 std::vector<std::pair<std::string, std::string>> DumpViews(const ViewSet& views);
 
 // Writes the versions signature ("complaints:3;registers:2;...") the stored views in `dir` (not

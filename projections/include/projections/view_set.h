@@ -33,7 +33,12 @@ class ViewSet {
  public:
   // Reads an earlier event, for corrections.
   using Fetch = std::function<ledger::Result<ledger::RecordedEvent>(uint64_t seq)>;
-  explicit ViewSet(Fetch fetch);
+  // Whether events are applied to the audit index. Time travel leaves it out: the trail only
+  // grows, so the live index read up to a position (AuditIndex's `up_to`) is the index as of
+  // that position, and replaying it took three quarters of a replay's time (its lists' heads
+  // are read back from all over the store). A set that leaves it out must not be asked for it.
+  enum class AuditIndexing { kApplied, kLeftOut };
+  explicit ViewSet(Fetch fetch, AuditIndexing audit_indexing = AuditIndexing::kApplied);
   ViewSet(const ViewSet&) = delete;
   ViewSet& operator=(const ViewSet&) = delete;
 
@@ -46,8 +51,12 @@ class ViewSet {
   // calling one. No view reads the audit index, and the audit index reads no other view.
   ledger::Status ApplyBatch(std::span<const ledger::RecordedEvent> events);
 
-  // Every view, in the order they are applied (views used by others come first).
+  // Every view, in the order they are applied (views used by others come first), the audit
+  // index included even where it is left out: all of them are kept in the store.
   const std::vector<Projection*>& all() const { return all_; }
+  bool audit_applied() const { return audit_applied_; }
+  // The views events are applied to: all(), or all() but the audit index.
+  const std::vector<Projection*>& applied() const { return applied_; }
 
   // The position the views reflect: the last applied event and the chain hash after it.
   const ledger::Position& position() const { return position_; }
@@ -67,7 +76,9 @@ class ViewSet {
 
  private:
   Fetch fetch_;
+  bool audit_applied_;
   std::vector<Projection*> all_;
+  std::vector<Projection*> applied_;  // all_, or all_ but the audit index
   std::vector<Projection*> all_but_audit_;
   ledger::Position position_;
 };

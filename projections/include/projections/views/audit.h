@@ -105,6 +105,9 @@ class PagedSeqLists {
   // Appends `seq` to `key`'s list if it is above the list's last.
   void Append(std::string_view key, uint64_t seq);
   uint64_t Count(std::string_view key) const;
+  // How many of `key`'s seqs are at or below `up_to`: they are the list's first, since it only
+  // grows in ledger order. Reads the head, and a few pages when `up_to` is before the last.
+  uint64_t CountUpTo(std::string_view key, uint64_t up_to) const;
   // Up to `limit` seqs of `key`'s list from the `offset`th, in order.
   std::vector<uint64_t> Read(std::string_view key, size_t offset, size_t limit) const;
 
@@ -139,13 +142,20 @@ class AuditIndex final : public Projection {
 
   // One page of the events under an entity id (or stream), an actor id, a local day of
   // recording "YYYY-MM-DD" (Asia/Shanghai), or of all late entries; in ledger order.
-  void ByEntity(const std::string& entity_id, size_t offset, size_t limit,
+  //
+  // As of `up_to`: what the index held once the event at `up_to` was applied. Nothing is ever
+  // removed and every list, page and mark grows in ledger order, so that is this index with
+  // everything recorded after `up_to` left out: later entries, and later corrections' marks.
+  // Time travel reads it so rather than replaying it (see ViewSet::AuditIndexing).
+  static constexpr uint64_t kNow = UINT64_MAX;
+  void ByEntity(const std::string& entity_id, size_t offset, size_t limit, uint64_t up_to,
                 ledger::schema::AuditView::Builder out) const;
-  void ByActor(const std::string& actor_id, size_t offset, size_t limit,
+  void ByActor(const std::string& actor_id, size_t offset, size_t limit, uint64_t up_to,
                ledger::schema::AuditView::Builder out) const;
-  void ByDay(const std::string& day, size_t offset, size_t limit,
+  void ByDay(const std::string& day, size_t offset, size_t limit, uint64_t up_to,
              ledger::schema::AuditView::Builder out) const;
-  void Late(size_t offset, size_t limit, ledger::schema::AuditView::Builder out) const;
+  void Late(size_t offset, size_t limit, uint64_t up_to,
+            ledger::schema::AuditView::Builder out) const;
 
   const AuditEntryRecord* Entry(uint64_t seq) const;
   int64_t late_threshold_ms() const { return late_threshold_ms_; }
@@ -176,7 +186,8 @@ class AuditIndex final : public Projection {
 
   AuditPage* MutablePage(uint64_t seq);
   void Fill(const PagedSeqLists& lists, std::string_view key, std::string_view shown_key,
-            size_t offset, size_t limit, ledger::schema::AuditView::Builder out) const;
+            size_t offset, size_t limit, uint64_t up_to,
+            ledger::schema::AuditView::Builder out) const;
 
   const int64_t late_threshold_ms_;
 
