@@ -27,20 +27,25 @@ Checked<ViewCall> Prepare(ApiContext& api, const Call& call, const ViewRoute* ro
   return v;
 }
 
-// The figures as of `seq` from the live views read up to it (ViewRoute::as_of_from_live), once
-// they have applied it: a position just appended may not be applied yet.
+// The figures as of `seq` from the live views read up to it (ViewRoute::as_of_from_live), if
+// they have applied it. A position just appended may not be applied yet: this does not wait on
+// a pool thread, it says so; with ?atLeast= the request waits on the engine's list first.
 Checked<std::pair<std::string, ledger::Position>> ComputeFromLive(ApiContext& api,
                                                                   const ViewCall& v, uint64_t seq) {
   seq = std::min(seq, api.log->Head().seq);
+  if (uint64_t applied = api.engine->Applied().seq; applied < seq) {
+    return Problem(ledger::Status::Unavailable(
+                       "asOf: the views have applied up to position " + std::to_string(applied) +
+                       ", not " + std::to_string(seq) + " yet; ask again, or add atLeast=" +
+                       std::to_string(seq) + " to wait for it"))
+        .As(503, "timeout")
+        .Header("Retry-After", "1");
+  }
   ledger::Position at;
   if (seq > 0) {
     auto event = api.log->Read(seq);
     if (!event.ok()) return Problem(event.status()).As(503, "storage");
     at = ledger::Position{seq, event->hash()};
-  }
-  auto wait = std::min(api.options.max_wait, v.query.wait.value_or(api.options.default_wait));
-  if (ledger::Status s = api.engine->WaitFor(seq, wait); !s.ok()) {
-    return Problem(s).As(503, "timeout").Header("Retry-After", "1");
   }
   Query resolved = v.query;
   resolved.as_of = seq;

@@ -327,6 +327,26 @@ TEST_CASE("views over HTTP - as of an earlier position - and at least a position
   CHECK_THAT(std::string(bad.json().at("detail").as_string()), Catch::Contains("from"));
 }
 
+TEST_CASE("the audit trail as of a position the views have not applied says so at once", "[http]") {
+  // The audit view as of a position reads the live index up to it: until the views have
+  // applied it, the answer is a 503 naming how far they are, not a wait on a pool thread.
+  ServerFixture f({}, {}, "", /*follow=*/false);
+  auto c = f.Client();
+  REQUIRE(c.Send("POST", "/v1/streams/complaint%2Fc-1/events", f.admin, ComplaintJson("v-1", "c-1"))
+              .status == 201);
+  auto early = c.Send("GET", "/v1/views/audit?entity=complaint%2Fc-1&asOf=1", f.admin);
+  REQUIRE(early.status == 503);
+  CHECK(early.headers["Retry-After"] == "1");
+  CHECK_THAT(std::string(early.json().at("detail").as_string()),
+             Catch::Contains("applied up to position 0, not 1") && Catch::Contains("atLeast=1"));
+
+  REQUIRE(f.engine().CatchUp().ok());
+  auto later = c.Send("GET", "/v1/views/audit?entity=complaint%2Fc-1&asOf=1", f.admin);
+  REQUIRE(later.status == 200);
+  CHECK(later.json().at("result").at("total").as_int64() == 1);
+  CHECK(later.json().at("position").at("seq").as_int64() == 1);
+}
+
 TEST_CASE("server-sent events stream the log and resume after Last-Event-ID", "[http][sse]") {
   ServerFixture f;
   auto c = f.Client();

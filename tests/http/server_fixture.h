@@ -95,14 +95,15 @@ class HttpClient {
 class ServerFixture {
  public:
   // With `origin`, the log gets a signing key and signs checkpoints (ledger/checkpoints.h).
+  // Without `follow`, the views apply nothing until the test calls engine().CatchUp().
   explicit ServerFixture(http::ServerOptions server_options = {}, http::ApiOptions api_options = {},
-                         const std::string& origin = "") {
+                         const std::string& origin = "", bool follow = true) {
     ledger::Options options;
     options.sync = false;
     options.clock = [this] { return now; };
     log_ = std::move(ledger::Ledger::Open(dir_.sub("ledger"), options)).value();
     engine_ = std::move(projections::Engine::Open(log_.get(), dir_.sub("views"), {})).value();
-    engine_->StartFollowing();
+    if (follow) engine_->StartFollowing();
     tokens_ = std::make_unique<http::TokenStore>(dir_.sub("tokens"));
     if (!origin.empty()) {
       REQUIRE(ledger::CreateSigningKey(dir_.sub("signing.key"), origin).ok());

@@ -74,8 +74,11 @@ struct EngineOptions {
   // the whole history, a rebuild's too, or every history / `snapshots_kept` once that is more.
   // `snapshots_kept` are kept, spread over the history: beyond that, the one whose neighbours
   // are nearest each other goes, so a replay is at most about 2 * history / snapshots_kept.
+  // 200 rather than 100 halves the longest replay at ten million events for about two fifths
+  // more disk under the views (at 10M: 13.0 GB against 9.5, time travel's p99 about 1 s against
+  // 1.3); below 5M events they are one every `snapshot_events` either way.
   uint64_t snapshot_events = 50000;
-  size_t snapshots_kept = 100;
+  size_t snapshots_kept = 200;
   // And at every month end: the views as of the last event recorded in a month, in `zone` (the
   // district's, in which the views count days and months), taken when the first event of a
   // later month is applied. The newest `month_end_snapshots_kept` are kept (0: none taken),
