@@ -27,11 +27,11 @@ Checked<ViewCall> Prepare(ApiContext& api, const Call& call, const ViewRoute* ro
   return v;
 }
 
-// The figures as of `seq` from the live views read up to it (ViewRoute::as_of_from_live), if
-// they have applied it. A position just appended may not be applied yet: this does not wait on
-// a pool thread, it says so; with ?atLeast= the request waits on the engine's list first.
-Checked<std::pair<std::string, ledger::Position>> ComputeFromLive(ApiContext& api,
-                                                                  const ViewCall& v, uint64_t seq) {
+// The position `seq` of the log, for an answer read from the live views up to it
+// (ViewRoute::as_of_from_live), if they have applied it. A position just appended may not be
+// applied yet: this does not wait on a pool thread, it says so; with ?atLeast= the request
+// waits on the engine's list first.
+Checked<ledger::Position> AppliedPosition(ApiContext& api, uint64_t seq) {
   seq = std::min(seq, api.log->Head().seq);
   if (uint64_t applied = api.engine->Applied().seq; applied < seq) {
     return Problem(ledger::Status::Unavailable(
@@ -41,22 +41,10 @@ Checked<std::pair<std::string, ledger::Position>> ComputeFromLive(ApiContext& ap
         .As(503, "timeout")
         .Header("Retry-After", "1");
   }
-  ledger::Position at;
-  if (seq > 0) {
-    auto event = api.log->Read(seq);
-    if (!event.ok()) return Problem(event.status()).As(503, "storage");
-    at = ledger::Position{seq, event->hash()};
-  }
-  Query resolved = v.query;
-  resolved.as_of = seq;
-  resolved.as_of_is_time = false;
-  std::pair<std::string, ledger::Position> out;
-  api.engine->Read([&](const projections::ViewSet& views) {
-    capnp::MallocMessageBuilder message;
-    out.first = codec::EncodeResponse(v.route->fill(views, resolved, message));
-  });
-  out.second = at;
-  return out;
+  if (seq == 0) return ledger::Position{};
+  auto event = api.log->Read(seq);
+  if (!event.ok()) return Problem(event.status()).As(503, "storage");
+  return ledger::Position{seq, event->hash()};
 }
 
 // The figures at the position the query names: "asOf" (a position or a time), or the views as
@@ -69,13 +57,13 @@ Checked<std::pair<std::string, ledger::Position>> Compute(ApiContext& api, const
     if (!s.ok()) return Problem(s).As(503, "timeout").Header("Retry-After", "1");
   }
   std::pair<std::string, ledger::Position> out;
-  auto render = [&](const projections::ViewSet& views) {
+  auto render = [&](const projections::ViewSet& views, const Query& query) {
     capnp::MallocMessageBuilder message;
-    out.first = codec::EncodeResponse(v.route->fill(views, q, message));
+    out.first = codec::EncodeResponse(v.route->fill(views, query, message));
     out.second = views.position();
   };
   if (!q.as_of) {
-    api.engine->Read([&](const projections::ViewSet& views) { render(views); });
+    api.engine->Read([&](const projections::ViewSet& views) { render(views, q); });
     return out;
   }
   uint64_t seq = *q.as_of;
@@ -84,10 +72,19 @@ Checked<std::pair<std::string, ledger::Position>> Compute(ApiContext& api, const
     if (!at.ok()) return Problem(at.status()).As(503, "storage");
     seq = *at;
   }
-  if (v.route->as_of_from_live) return ComputeFromLive(api, v, seq);
+  if (v.route->as_of_from_live) {
+    Checked<ledger::Position> at = AppliedPosition(api, seq);
+    if (!at.ok()) return at.problem();
+    Query resolved = q;  // the fill reads the live views up to this position
+    resolved.as_of = at->seq;
+    resolved.as_of_is_time = false;
+    api.engine->Read([&](const projections::ViewSet& views) { render(views, resolved); });
+    out.second = *at;
+    return out;
+  }
   auto views = api.engine->AsOf(seq);
   if (!views.ok()) return Problem(views.status()).As(503, "storage").Header("Retry-After", "1");
-  render(**views);
+  render(**views, q);
   return out;
 }
 

@@ -90,11 +90,6 @@ void PagedSeqLists::Append(std::string_view key, uint64_t seq) {
   }
 }
 
-uint64_t PagedSeqLists::Count(std::string_view key) const {
-  const SeqListHead* head = heads_.Find(key);
-  return head ? head->count : 0;
-}
-
 uint64_t PagedSeqLists::CountUpTo(std::string_view key, uint64_t up_to) const {
   const SeqListHead* head = heads_.Find(key);
   if (!head || head->count == 0) return 0;
@@ -369,7 +364,7 @@ void AuditIndex::Fill(const PagedSeqLists& lists, std::string_view key, std::str
   out.setKey({shown_key.data(), shown_key.size()});
   out.setLateThresholdMs(late_threshold_ms_);
   out.setOffset(static_cast<uint32_t>(offset));
-  uint64_t total = up_to == kNow ? lists.Count(key) : lists.CountUpTo(key, up_to);
+  uint64_t total = lists.CountUpTo(key, up_to);
   if (total == 0) return;
   out.setTotal(static_cast<uint32_t>(total));
   std::vector<uint64_t> seqs =

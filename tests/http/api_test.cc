@@ -345,6 +345,15 @@ TEST_CASE("the audit trail as of a position the views have not applied says so a
   REQUIRE(later.status == 200);
   CHECK(later.json().at("result").at("total").as_int64() == 1);
   CHECK(later.json().at("position").at("seq").as_int64() == 1);
+
+  // Read as of a position or not, the trail is for auditors, admins and community workers.
+  using ledger::schema::Role;
+  std::string resident = f.Token(Role::RESIDENT, "person/r-1", {"estate/e-1"});
+  std::string staff = f.Token(Role::COMPANY_STAFF, "person/s-1", {}, "company/c-1");
+  const std::string as_of = "/v1/views/audit?entity=complaint%2Fc-1&asOf=1";
+  CHECK(c.Send("GET", as_of, resident).status == 403);
+  CHECK(c.Send("GET", as_of, staff).status == 403);
+  CHECK(c.Send("GET", as_of, "").status == 401);
 }
 
 TEST_CASE("server-sent events stream the log and resume after Last-Event-ID", "[http][sse]") {

@@ -398,6 +398,9 @@ TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
   CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c02").status == 403);
   CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c01").status == 200);
   CHECK(get(d.worker1, "/v1/views/audit?actor=person/p02").status == 403);
+  // As of a position too: the trail read up to it is scoped as the trail is.
+  CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c02&asOf=1").status == 403);
+  CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c01&asOf=1").status == 200);
   CHECK(get(d.auditor1, "/v1/streams/complaint/c02/events").status == 403);
   CHECK(get(d.auditor1, "/v1/streams/complaint/c01/events").status == 200);
   CHECK(get(d.auditor1, "/v1/events/" + std::to_string(d.c02)).status == 403);

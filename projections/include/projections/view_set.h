@@ -54,7 +54,6 @@ class ViewSet {
   // Every view, in the order they are applied (views used by others come first), the audit
   // index included even where it is left out: all of them are kept in the store.
   const std::vector<Projection*>& all() const { return all_; }
-  bool audit_applied() const { return audit_applied_; }
   // The views events are applied to: all(), or all() but the audit index.
   const std::vector<Projection*>& applied() const { return applied_; }
 

@@ -104,9 +104,9 @@ class PagedSeqLists {
 
   // Appends `seq` to `key`'s list if it is above the list's last.
   void Append(std::string_view key, uint64_t seq);
-  uint64_t Count(std::string_view key) const;
-  // How many of `key`'s seqs are at or below `up_to`: they are the list's first, since it only
-  // grows in ledger order. Reads the head, and a few pages when `up_to` is before the last.
+  // How many of `key`'s seqs are at or below `up_to` (all of them for AuditIndex::kNow): they are
+  // the list's first, since it only grows in ledger order. Reads the head, and a few pages when
+  // `up_to` is before the last.
   uint64_t CountUpTo(std::string_view key, uint64_t up_to) const;
   // Up to `limit` seqs of `key`'s list from the `offset`th, in order.
   std::vector<uint64_t> Read(std::string_view key, size_t offset, size_t limit) const;
