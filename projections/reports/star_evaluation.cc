@@ -1,6 +1,7 @@
 #include "projections/reports/star_evaluation.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -60,18 +61,33 @@ struct Evaluation {
   std::vector<Row> rows;
 };
 
+// Complaints filed and repairs requested in an estate over the days [first, last_day].
+struct EstateSpan {
+  int64_t last_day = 0;
+  uint32_t complaints = 0;
+  RepairTally repairs;
+  void Add(const EstateSpan& o) {
+    complaints += o.complaints;
+    repairs.Add(o.repairs);
+  }
+};
+
 // What happened in the year, gathered once from the views; every row is counted from it. The
 // tables are streamed (Table::Stream) and folded into counts as they pass: the facts are as
 // large as the district's companies, estates and days, not its complaints and repairs.
 struct YearFacts {
-  // Complaints filed in the year: by the company they are attributed to and estate, and by
-  // estate and local day (a manager's count is that of the days of their appointments).
+  // Complaints filed in the year, by the company they are attributed to and estate.
   std::map<std::string, std::map<std::string, uint32_t>> complaints_by_company;
-  std::map<std::string, std::map<int64_t, uint32_t>> complaints_by_estate_day;
-  // Repairs requested in the year, by how they kept their time limit: by company, and by
-  // estate and local day.
+  // Repairs requested in the year, by how they kept their time limit, by company.
   std::map<std::string, RepairTally> repairs_by_company;
-  std::map<std::string, std::map<int64_t, RepairTally>> repairs_by_estate_day;
+  // Complaints filed and repairs requested in the year by estate, over spans of days keyed by
+  // their first day: a manager's counts are those of the days of their appointments. A span is
+  // one day when counted from the records, a month when read from the tallies; then days_of
+  // reads the days of a span that an appointment covers in part.
+  std::map<std::string, std::map<int64_t, EstateSpan>> by_estate_span;
+  std::function<std::map<int64_t, EstateSpan>(const std::string& estate, int64_t first_day,
+                                              int64_t last_day)>
+      days_of;
   // Follow-up calls made in the year, by the company of the complaint or repair.
   std::map<std::string, SatisfactionTally> complaint_follow_ups, repair_follow_ups;
   // Survey answers given in the year, by the company they count for and by estate.
@@ -98,7 +114,10 @@ void GatherComplaints(const ViewSet& views, Years* years) {
       YearFacts* facts = &years->facts[y];
       if (frame.Contains(c.filed_at)) {
         ++facts->complaints_by_company[c.company_id][c.estate_id];
-        ++facts->complaints_by_estate_day[c.estate_id][LocalDay(c.filed_at, frame.zone)];
+        int64_t day = LocalDay(c.filed_at, frame.zone);
+        EstateSpan& span = facts->by_estate_span[c.estate_id][day];
+        span.last_day = day;
+        ++span.complaints;
       }
       for (const auto& fu : c.follow_ups) {
         if (frame.Contains(fu.at)) facts->complaint_follow_ups[c.company_id].Add(fu.satisfaction);
@@ -117,7 +136,10 @@ void GatherRepairs(const ViewSet& views, Years* years) {
         RepairTally one;
         one.Add(r, frame);
         facts->repairs_by_company[r.company_id].Add(one);
-        facts->repairs_by_estate_day[r.estate_id][LocalDay(r.requested_at, frame.zone)].Add(one);
+        int64_t day = LocalDay(r.requested_at, frame.zone);
+        EstateSpan& span = facts->by_estate_span[r.estate_id][day];
+        span.last_day = day;
+        span.repairs.Add(one);
       }
       for (const auto& fu : r.follow_ups) {
         if (frame.Contains(fu.at)) facts->repair_follow_ups[r.company_id].Add(fu.satisfaction);
@@ -170,88 +192,176 @@ void GatherSheets(const ViewSet& views, Years* years) {
   }
 }
 
-// Calls visit(day's key parts, day's counts, year's index) for each day of `table` within a year
-// being gathered: one range of keys, from the first year's first day to the last one's last.
+// Calls visit(month's key parts, month's counts, year's index) for each month of `table` within
+// a year being gathered: one range of keys, from the first year's first month to the last one's
+// last. The years are whole local years in the tallies' zone, so whole months.
 template <class Day, class Visit>
-void ForEachDayOfYears(const Table<Day>& table, const Years& years, Visit visit) {
-  int64_t first = years.frames[0].first_day, last = years.frames[0].last_day;
+void ForEachMonthOfYears(const Table<Day>& table, const Years& years, Visit visit) {
+  int64_t first = MonthOfDay(years.frames[0].first_day);
+  int64_t last = MonthOfDay(years.frames[0].last_day);
   for (const YearFrame& frame : years.frames) {
-    first = std::min(first, frame.first_day);
-    last = std::max(last, frame.last_day);
+    first = std::min(first, MonthOfDay(frame.first_day));
+    last = std::max(last, MonthOfDay(frame.last_day));
   }
-  table.StreamRange(DayStart(first), DayStart(last + 1),
-                    [&](const std::string& key, const Day& day) {
-                      std::optional<DayTallyKeyParts> parts = ParseDayTallyKey(key);
-                      if (!parts) return;
+  table.StreamRange(MonthStart(first), MonthStart(last + 1),
+                    [&](const std::string& key, const Day& month) {
+                      std::optional<TallyKeyParts> parts = ParseTallyKey(key);
+                      if (!parts || !parts->month) return;
+                      int64_t first_day = FirstDayOfMonth(parts->day);
                       for (size_t y = 0; y < years.frames.size(); ++y) {
                         const YearFrame& frame = years.frames[y];
-                        if (parts->day >= frame.first_day && parts->day <= frame.last_day)
-                          visit(*parts, day, y);
+                        if (first_day >= frame.first_day && first_day <= frame.last_day)
+                          visit(*parts, month, y);
                       }
                     });
 }
 
-// GatherComplaints, GatherRepairs and GatherSurveys from the views' day tallies: the same facts,
-// for years whose zone is the tallies'.
-void GatherComplaintDays(const ViewSet& views, Years* years) {
-  ForEachDayOfYears(views.complaints.days(), *years,
-                    [&](const DayTallyKeyParts& at, const ComplaintDay& day, size_t y) {
-                      YearFacts* facts = &years->facts[y];
-                      const std::string estate(at.estate), company(at.company);
-                      if (day.filed) {
-                        facts->complaints_by_company[company][estate] += day.filed;
-                        facts->complaints_by_estate_day[estate][at.day] += day.filed;
-                      }
-                      if (!day.follow_ups.empty()) {
-                        facts->complaint_follow_ups[company].Add(day.follow_ups);
-                      }
+// Calls visit(day's key parts, day's counts) for each day of `estate` in [first, last_day].
+template <class Day, class Visit>
+void ForEachDayOfEstate(const Table<Day>& table, const std::string& estate, int64_t first,
+                        int64_t last_day, Visit visit) {
+  table.StreamRange(EstateDayStart(estate, first), EstateDayStart(estate, last_day + 1),
+                    [&](const std::string& key, const Day& day) {
+                      std::optional<TallyKeyParts> parts = ParseTallyKey(key);
+                      if (parts && !parts->month) visit(*parts, day);
                     });
 }
 
-void GatherRepairDays(const ViewSet& views, Years* years) {
-  ForEachDayOfYears(views.repairs.days(), *years,
-                    [&](const DayTallyKeyParts& at, const RepairDay& day, size_t y) {
-                      YearFacts* facts = &years->facts[y];
-                      const std::string estate(at.estate), company(at.company);
-                      if (day.requested()) {
-                        RepairTally tally;
-                        tally.on_time = day.on_time;
-                        tally.late = day.late;
-                        tally.no_limit = day.no_limit;
-                        // Open past the deadline at the year's end if it fell within the year.
-                        for (const RepairDay::Open& open : day.open) {
-                          (open.deadline_year <= years->frames[y].year ? tally.open_overdue
-                                                                       : tally.open_pending) +=
-                              open.count;
+// A month's or a day's repairs, as the year `year` counts them: open past the deadline at the
+// year's end if the deadline fell within the year.
+RepairTally TallyOf(const RepairDay& day, int year) {
+  RepairTally tally;
+  tally.on_time = day.on_time;
+  tally.late = day.late;
+  tally.no_limit = day.no_limit;
+  for (const RepairDay::Open& open : day.open) {
+    (open.deadline_year <= year ? tally.open_overdue : tally.open_pending) += open.count;
+  }
+  return tally;
+}
+
+// The company serving `estate` on every day of [first, last_day] ("" for none), or nullopt
+// when that changes within: only at a contract's first day, or the day after its last.
+std::optional<std::string> ServingThroughout(const Registers& registers, const std::string& estate,
+                                             int64_t first, int64_t last_day) {
+  std::string company = registers.ServingCompany(estate, first);
+  const EstateContracts* list = registers.contracts().Find(estate);
+  if (!list) return company;
+  for (const ContractRecord& c : list->contracts) {
+    for (std::optional<int64_t> change : {std::optional<int64_t>(c.start_day),
+                                          c.end_day ? std::optional<int64_t>(*c.end_day + 1)
+                                                    : std::nullopt}) {
+      if (change && *change > first && *change <= last_day &&
+          registers.ServingCompany(estate, *change) != company) {
+        return std::nullopt;
+      }
+    }
+  }
+  return company;
+}
+
+// GatherComplaints, GatherRepairs and GatherSurveys from the views' tallies: the same facts,
+// for years whose zone is the tallies', read by month.
+void GatherComplaintMonths(const ViewSet& views, Years* years) {
+  ForEachMonthOfYears(views.complaints.days(), *years,
+                      [&](const TallyKeyParts& at, const ComplaintDay& month, size_t y) {
+                        YearFacts* facts = &years->facts[y];
+                        const std::string estate(at.estate), company(at.company);
+                        if (month.filed) {
+                          facts->complaints_by_company[company][estate] += month.filed;
+                          EstateSpan& span =
+                              facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
+                          span.last_day = LastDayOfMonth(at.day);
+                          span.complaints += month.filed;
                         }
-                        facts->repairs_by_company[company].Add(tally);
-                        facts->repairs_by_estate_day[estate][at.day].Add(tally);
-                      }
-                      if (!day.follow_ups.empty()) {
-                        facts->repair_follow_ups[company].Add(day.follow_ups);
-                      }
-                    });
+                        if (!month.follow_ups.empty()) {
+                          facts->complaint_follow_ups[company].Add(month.follow_ups);
+                        }
+                      });
 }
 
-void GatherSurveyDays(const ViewSet& views, Years* years) {
+void GatherRepairMonths(const ViewSet& views, Years* years) {
+  ForEachMonthOfYears(views.repairs.days(), *years,
+                      [&](const TallyKeyParts& at, const RepairDay& month, size_t y) {
+                        YearFacts* facts = &years->facts[y];
+                        const std::string estate(at.estate), company(at.company);
+                        if (month.requested()) {
+                          RepairTally tally = TallyOf(month, years->frames[y].year);
+                          facts->repairs_by_company[company].Add(tally);
+                          EstateSpan& span =
+                              facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
+                          span.last_day = LastDayOfMonth(at.day);
+                          span.repairs.Add(tally);
+                        }
+                        if (!month.follow_ups.empty()) {
+                          facts->repair_follow_ups[company].Add(month.follow_ups);
+                        }
+                      });
+}
+
+// The days of an estate's span, from the day tallies, for a manager appointed on some of them.
+void ReadEstateDays(const ViewSet& views, Years* years) {
+  for (size_t y = 0; y < years->frames.size(); ++y) {
+    int year = years->frames[y].year;
+    years->facts[y].days_of = [&views, year](const std::string& estate, int64_t first,
+                                             int64_t last_day) {
+      std::map<int64_t, EstateSpan> days;
+      ForEachDayOfEstate(views.complaints.days(), estate, first, last_day,
+                         [&](const TallyKeyParts& at, const ComplaintDay& day) {
+                           EstateSpan& span = days[at.day];
+                           span.last_day = at.day;
+                           span.complaints += day.filed;
+                         });
+      ForEachDayOfEstate(views.repairs.days(), estate, first, last_day,
+                         [&](const TallyKeyParts& at, const RepairDay& day) {
+                           EstateSpan& span = days[at.day];
+                           span.last_day = at.day;
+                           span.repairs.Add(TallyOf(day, year));
+                         });
+      return days;
+    };
+  }
+}
+
+// Survey answers count for the company they name, or else for the company serving the estate
+// on the day given: a month's answers naming none are read by day where that company changed
+// within the month.
+void GatherSurveyMonths(const ViewSet& views, Years* years) {
   const Registers& registers = views.registers;
-  ForEachDayOfYears(views.ratings.survey_days(), *years,
-                    [&](const DayTallyKeyParts& at, const SurveyDay& day, size_t y) {
-                      YearFacts* facts = &years->facts[y];
-                      const std::string estate(at.estate);
-                      bool named = !at.company.empty();
-                      std::string company = named ? std::string(at.company)
-                                                  : registers.ServingCompany(estate, at.day);
-                      facts->responses_by_estate[estate] += day.responses;
-                      if (!company.empty()) {
-                        auto& counts = facts->responses_by_company[company];
-                        (named ? counts.first : counts.second) += day.responses;
-                      }
-                      if (!day.answers.empty()) {
-                        facts->survey_by_estate[estate].Add(day.answers);
-                        if (!company.empty()) facts->survey_by_company[company].Add(day.answers);
-                      }
-                    });
+  auto count = [](YearFacts* facts, const std::string& estate, bool named,
+                  const std::string& company, const SurveyDay& answers, bool by_estate) {
+    if (by_estate) {
+      facts->responses_by_estate[estate] += answers.responses;
+      if (!answers.answers.empty()) facts->survey_by_estate[estate].Add(answers.answers);
+    }
+    if (company.empty()) return;
+    auto& counts = facts->responses_by_company[company];
+    (named ? counts.first : counts.second) += answers.responses;
+    if (!answers.answers.empty()) facts->survey_by_company[company].Add(answers.answers);
+  };
+  ForEachMonthOfYears(
+      views.ratings.survey_days(), *years,
+      [&](const TallyKeyParts& at, const SurveyDay& month, size_t y) {
+        YearFacts* facts = &years->facts[y];
+        const std::string estate(at.estate);
+        if (!at.company.empty()) {
+          count(facts, estate, true, std::string(at.company), month, true);
+          return;
+        }
+        int64_t first = FirstDayOfMonth(at.day), last_day = LastDayOfMonth(at.day);
+        if (std::optional<std::string> company =
+                ServingThroughout(registers, estate, first, last_day)) {
+          count(facts, estate, false, *company, month, true);
+          return;
+        }
+        count(facts, estate, false, "", month, true);
+        ForEachDayOfEstate(views.ratings.survey_days(), estate, first, last_day,
+                           [&](const TallyKeyParts& day_at, const SurveyDay& day) {
+                             if (!day_at.company.empty()) return;
+                             count(facts, estate, false,
+                                   registers.ServingCompany(estate, day_at.day), day, false);
+                           });
+      });
 }
 
 // Every table the figures count from is read once, whatever the number of years: the day
@@ -263,9 +373,10 @@ Years GatherYears(const ViewSet& views, std::vector<YearFrame> frames, StarCount
     tallied = tallied && frame.zone.offset_minutes() == TallyZone().offset_minutes();
   }
   if (tallied) {
-    GatherComplaintDays(views, &years);
-    GatherRepairDays(views, &years);
-    GatherSurveyDays(views, &years);
+    GatherComplaintMonths(views, &years);
+    GatherRepairMonths(views, &years);
+    GatherSurveyMonths(views, &years);
+    ReadEstateDays(views, &years);
   } else {
     GatherComplaints(views, &years);
     GatherRepairs(views, &years);
@@ -280,19 +391,24 @@ std::string CompanyName(const Registers& registers, const std::string& id) {
   return c ? c->name : "";
 }
 
+// The days of `year` an appointment made its person property manager of its estate, if any.
+std::optional<Interval> ManagerInterval(const AppointmentRecord& a, const YearFrame& frame) {
+  if (a.role != static_cast<int>(schema::AppointedRole::PROPERTY_MANAGER) || a.estate_id.empty()) {
+    return std::nullopt;
+  }
+  int64_t from = ParseDay(a.from_date).value_or(frame.first_day);
+  int64_t to = ParseDay(a.to_date).value_or(frame.last_day);
+  from = std::max(from, frame.first_day);
+  to = std::min(to, frame.last_day);
+  if (to < from) return std::nullopt;
+  return Interval{a.estate_id, from, to};
+}
+
 // The days of `year` a person was appointed property manager, per appointment with an estate.
 std::vector<Interval> ManagerIntervals(const PersonRecord& person, const YearFrame& frame) {
   std::vector<Interval> out;
   for (const auto& a : person.appointments) {
-    if (a.role != static_cast<int>(schema::AppointedRole::PROPERTY_MANAGER) ||
-        a.estate_id.empty()) {
-      continue;
-    }
-    int64_t from = ParseDay(a.from_date).value_or(frame.first_day);
-    int64_t to = ParseDay(a.to_date).value_or(frame.last_day);
-    from = std::max(from, frame.first_day);
-    to = std::min(to, frame.last_day);
-    if (to >= from) out.push_back({a.estate_id, from, to});
+    if (std::optional<Interval> interval = ManagerInterval(a, frame)) out.push_back(*interval);
   }
   return out;
 }
@@ -321,8 +437,10 @@ std::set<SubjectKey> RatedSubjects(const Registers& registers, const YearFacts& 
   for (const auto& [company, t] : facts.complaint_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.repair_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.survey_by_company) subjects.insert({kCompany, company});
-  registers.ForEachAppointedPerson([&](const PersonRecord& person) {
-    if (!ManagerIntervals(person, frame).empty()) subjects.insert({kManager, person.id});
+  registers.estate_appointments().Stream([&](const std::string&, const EstateAppointments& list) {
+    for (const auto& [person, a] : list.list) {
+      if (ManagerInterval(a, frame)) subjects.insert({kManager, person});
+    }
   });
   registers.committees().Stream([&](const std::string& id, const CommitteeRecord& c) {
     int64_t start = ParseDay(c.term_start).value_or(frame.first_day);
@@ -421,19 +539,26 @@ void AddManagerFigures(const Registers& registers, const YearFacts& facts, const
   uint32_t filed = 0;
   std::map<std::string, uint32_t> by_estate;
   RepairTally tally;
+  auto add = [&](const std::string& estate, const EstateSpan& span) {
+    filed += span.complaints;
+    if (span.complaints) by_estate[estate] += span.complaints;
+    tally.Add(span.repairs);
+  };
   for (std::string_view estate : estates) {
     const std::string name(estate);
-    if (auto it = facts.complaints_by_estate_day.find(name);
-        it != facts.complaints_by_estate_day.end()) {
-      for (const auto& [day, n] : it->second) {
-        if (!InIntervals(intervals, name, day)) continue;
-        filed += n;
-        by_estate[name] += n;
+    auto it = facts.by_estate_span.find(name);
+    if (it == facts.by_estate_span.end()) continue;
+    for (const auto& [first, span] : it->second) {
+      int64_t covered = 0;
+      for (int64_t day = first; day <= span.last_day; ++day) {
+        covered += InIntervals(intervals, name, day);
       }
-    }
-    if (auto it = facts.repairs_by_estate_day.find(name); it != facts.repairs_by_estate_day.end()) {
-      for (const auto& [day, day_tally] : it->second) {
-        if (InIntervals(intervals, name, day)) tally.Add(day_tally);
+      if (covered == span.last_day - first + 1) {
+        add(name, span);
+      } else if (covered > 0) {
+        for (const auto& [day, one] : facts.days_of(name, first, span.last_day)) {
+          if (InIntervals(intervals, name, day)) add(name, one);
+        }
       }
     }
   }

@@ -4,6 +4,7 @@
 #include "projections/views/registers.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -156,6 +157,43 @@ void UnregisterPerson(const std::string& id, uint64_t seq, Table<PersonRecord>* 
   }
 }
 
+// Calls change(), which changes the appointments of person `id`, and lists them again under
+// each estate they named before or name after.
+template <class Change>
+void ChangeAppointments(const std::string& id, Table<PersonRecord>* persons,
+                        Table<EstateAppointments>* by_estate, Change change) {
+  std::set<std::string> estates;
+  auto note_estates = [&] {
+    if (const PersonRecord* person = persons->Find(id)) {
+      for (const auto& a : person->appointments) {
+        if (!a.estate_id.empty()) estates.insert(a.estate_id);
+      }
+    }
+  };
+  note_estates();
+  change();
+  note_estates();
+  const PersonRecord* person = persons->Find(id);
+  for (const std::string& estate : estates) {
+    auto& list = by_estate->Mutable(estate).list;
+    auto first = std::lower_bound(list.begin(), list.end(), id,
+                                  [](const EstateAppointment& a, const std::string& person_id) {
+                                    return a.person_id < person_id;
+                                  });
+    auto last = std::find_if(first, list.end(),
+                             [&](const EstateAppointment& a) { return a.person_id != id; });
+    std::vector<EstateAppointment> now;
+    if (person) {
+      for (const auto& a : person->appointments) {
+        if (a.estate_id == estate) now.push_back({id, a});
+      }
+    }
+    first = list.erase(first, last);
+    list.insert(first, now.begin(), now.end());
+    if (list.empty()) by_estate->Erase(estate);
+  }
+}
+
 // Takes back the end the event `seq` gave any of the person's appointments.
 void ReopenAppointments(uint64_t seq, PersonRecord* person) {
   for (auto& a : person->appointments) {
@@ -234,14 +272,19 @@ void Registers::Apply(const EventContext& e) {
     }
     case P::ROLE_APPOINTED: {
       auto r = p.getRoleAppointed();
-      auto& person = persons_.Mutable(Str(r.getPersonId()));
-      if (person.id.empty()) person.id = Str(r.getPersonId());
-      person.appointments.push_back(AppointmentOf(r, e.seq));
+      std::string id = Str(r.getPersonId());
+      ChangeAppointments(id, &persons_, &estate_appointments_, [&] {
+        auto& person = persons_.Mutable(id);
+        if (person.id.empty()) person.id = id;
+        person.appointments.push_back(AppointmentOf(r, e.seq));
+      });
       break;
     }
     case P::ROLE_ENDED: {
       auto r = p.getRoleEnded();
-      EndAppointment(r, e.seq, &persons_.Mutable(Str(r.getPersonId())));
+      std::string id = Str(r.getPersonId());
+      ChangeAppointments(id, &persons_, &estate_appointments_,
+                         [&] { EndAppointment(r, e.seq, &persons_.Mutable(id)); });
       break;
     }
     case P::OWNERS_COMMITTEE_FORMED: {
@@ -318,14 +361,19 @@ void Registers::Void(const EventContext& e) {
     case P::ROLE_APPOINTED: {
       std::string id = Str(p.getRoleAppointed().getPersonId());
       if (persons_.Contains(id)) {
-        std::erase_if(persons_.Mutable(id).appointments,
-                      [&](const AppointmentRecord& a) { return a.seq == e.seq; });
+        ChangeAppointments(id, &persons_, &estate_appointments_, [&] {
+          std::erase_if(persons_.Mutable(id).appointments,
+                        [&](const AppointmentRecord& a) { return a.seq == e.seq; });
+        });
       }
       break;
     }
     case P::ROLE_ENDED: {
       std::string id = Str(p.getRoleEnded().getPersonId());
-      if (persons_.Contains(id)) ReopenAppointments(e.seq, &persons_.Mutable(id));
+      if (persons_.Contains(id)) {
+        ChangeAppointments(id, &persons_, &estate_appointments_,
+                           [&] { ReopenAppointments(e.seq, &persons_.Mutable(id)); });
+      }
       break;
     }
     case P::OWNERS_COMMITTEE_FORMED: {
@@ -393,11 +441,6 @@ uint32_t Registers::HouseholdCount(const std::string& estate_id) const {
 std::optional<OrderKey> Registers::EstateOf(const HouseholdRecord& household) {
   if (household.estate_id.empty()) return std::nullopt;
   return OrderKey{household.estate_id, 0};
-}
-
-std::optional<OrderKey> Registers::AppointedOf(const PersonRecord& person) {
-  if (person.appointments.empty()) return std::nullopt;
-  return OrderKey{"", 0};
 }
 
 std::string Registers::EstateOfHousehold(const std::string& household_id) const {

@@ -102,19 +102,22 @@ uint32_t WindowDays(const VisitRule& rule, int reason) {
 }
 
 // Which team answers for an estate on a day: the teams of the appointments (any role) to the
-// estate that are open on the day.
+// estate that are open on the day. Only the estates asked for are read.
 class EstateTeams {
  public:
-  explicit EstateTeams(const Registers& registers) {
+  EstateTeams(const Registers& registers, const std::vector<ObligationState>& obligations) {
     constexpr int64_t kOpen = std::numeric_limits<int64_t>::max();
-    registers.ForEachAppointedPerson([&](const PersonRecord& person) {
-      for (const auto& a : person.appointments) {
-        if (a.team.empty() || a.estate_id.empty()) continue;
-        Span span{a.team, ParseDay(a.from_date).value_or(-kOpen),
-                  ParseDay(a.to_date).value_or(kOpen)};
-        spans_[a.estate_id].push_back(std::move(span));
+    for (const auto& o : obligations) {
+      if (spans_.contains(o.estate_id)) continue;
+      auto& spans = spans_[o.estate_id];
+      const EstateAppointments* appointments = registers.AppointmentsTo(o.estate_id);
+      if (!appointments) continue;
+      for (const auto& [person, a] : appointments->list) {
+        if (a.team.empty()) continue;
+        spans.push_back(Span{a.team, ParseDay(a.from_date).value_or(-kOpen),
+                             ParseDay(a.to_date).value_or(kOpen)});
       }
-    });
+    }
   }
   // The one team appointed to the estate on the day; nullopt when none, or several (then no
   // team can be blamed rather than another).
@@ -350,7 +353,7 @@ void JudgeAll(const Visits& visits, const Registers& registers, const VisitPerio
     }
   }
   auto visits_to = visits.VisitsTo(households, period.from_ms, now_ms);
-  EstateTeams teams(registers);
+  EstateTeams teams(registers, *obligations);
   for (auto& o : *obligations) {
     Judge(o, visits_to[household_at.at(o.household_id)], now_ms);
     // A met obligation counts for the team that made the visit. One not met has no visit to

@@ -818,6 +818,87 @@ TEST_CASE("the day tallies count what the records count, through corrections",
   CHECK(f.engine().Dump() == live);
 }
 
+// The tallies are read by month; a manager appointed within a month, and answers naming no
+// company in a month whose serving company changed, are counted from the days.
+TEST_CASE("an appointment or a change of company within a month is counted by its days",
+          "[star_evaluation]") {
+  ViewFixture f;
+  RatingPolicy policy;
+  policy.complaints = 1;
+  policy.repairs = 1;
+  policy.survey = 1;
+  AdoptRating(f, 1, "2024-01-01", policy, Cst("2023-12-01 09:00"));
+  AdoptRepairLimits(f);
+  Estate(f, "estate/e", 100);
+  Company(f, "company/a", "甲物业");
+  Company(f, "company/b", "乙物业");
+  // company/a serves estate/e to 2024-03-15, company/b from 2024-03-16.
+  Contract(f, "estate/e", "company/a", "2024-01-01");
+  f.Add("contract/estate/e", Cst("2024-03-15 18:00"), [&](Payload::Builder p) {
+    auto c = p.initServiceContractEnded();
+    c.setContractId("contract/estate/e/company/a");
+    c.setEstateId("estate/e");
+    c.setCompanyId("company/a");
+    c.setEndDate("2024-03-15");
+  });
+  Contract(f, "estate/e", "company/b", "2024-03-16");
+  // person/m manages estate/e from 2024-02-10 to 2024-05-20.
+  f.Add("person/m", Cst("2024-02-09 09:00"), [&](Payload::Builder p) {
+    auto r = p.initRoleAppointed();
+    r.setPersonId("person/m");
+    r.setRole(ledger::schema::AppointedRole::PROPERTY_MANAGER);
+    r.setEstateId("estate/e");
+    r.setFromDate("2024-02-10");
+  });
+  f.Add("person/m", Cst("2024-05-21 09:00"), [&](Payload::Builder p) {
+    auto r = p.initRoleEnded();
+    r.setPersonId("person/m");
+    r.setRole(ledger::schema::AppointedRole::PROPERTY_MANAGER);
+    r.setEstateId("estate/e");
+    r.setToDate("2024-05-20");
+  });
+  // Complaints on either side of the appointment's first and last days, and within it.
+  for (const char* at : {"2024-02-09 23:00", "2024-02-10 08:00", "2024-03-31 12:00",
+                         "2024-05-20 20:00", "2024-05-21 07:00"}) {
+    FileComplaint(f, std::string("c-") + at, "estate/e", Cst(at));
+  }
+  // Repairs: one the day before the appointment, two within it, one of them completed late.
+  RequestRepair(f, "r-before", "estate/e", "water", Cst("2024-02-09 10:00"));
+  CompleteRepair(f, "r-before", Cst("2024-02-09 12:00"));
+  RequestRepair(f, "r-in-1", "estate/e", "water", Cst("2024-02-10 10:00"));
+  CompleteRepair(f, "r-in-1", Cst("2024-02-10 12:00"));
+  RequestRepair(f, "r-in-2", "estate/e", "electricity", Cst("2024-04-01 10:00"));
+  CompleteRepair(f, "r-in-2", Cst("2024-04-03 10:00"));  // 48 h against a 24 h limit: late
+  // Answers naming no company: in March, one before the change and two after; one in April.
+  Survey(f, "estate/e", "", {S::SATISFIED}, Cst("2024-03-10 10:00"));
+  Survey(f, "estate/e", "", {S::DISSATISFIED}, Cst("2024-03-20 10:00"));
+  Survey(f, "estate/e", "", {S::DISSATISFIED}, Cst("2024-03-31 10:00"));
+  Survey(f, "estate/e", "", {S::SATISFIED}, Cst("2024-04-05 10:00"));
+
+  auto report = Evaluate(f.views(), 2024);
+  // The manager: complaints of 02-10, 03-31 and 05-20; repairs r-in-1 on time, r-in-2 late.
+  auto manager = report->Row("person/m");
+  CHECK(FigureOf(manager, "complaintsPer100Households").getNumerator() == 3);
+  CHECK(FigureOf(manager, "repairCompliance").getNumerator() == 1);
+  CHECK(FigureOf(manager, "repairCompliance").getDenominator() == 2);
+  // Households served by the manager: 100 × (20 + 31 + 30 + 20) / 366 days of 2024.
+  CHECK(FigureOf(manager, "complaintsPer100Households").getDenominator() ==
+        Approx(100.0 * 101 / 366));
+  // company/a: the one satisfied answer of 03-10. company/b: 03-20, 03-31 and 04-05.
+  auto a = FigureOf(report->Row("company/a"), "surveySatisfaction");
+  CHECK(a.getNumerator() == 1);
+  CHECK(a.getDenominator() == 1);
+  auto b = FigureOf(report->Row("company/b"), "surveySatisfaction");
+  CHECK(b.getNumerator() == 1);
+  CHECK(b.getDenominator() == 3);
+  // The five complaints, by the company serving the estate when each was filed: a's two in
+  // February, b's three from 03-31 on.
+  CHECK(FigureOf(report->Row("company/a"), "complaintsPer100Households").getNumerator() == 2);
+  CHECK(FigureOf(report->Row("company/b"), "complaintsPer100Households").getNumerator() == 3);
+  // Every figure is the one counted from the records.
+  CHECK(report->Text() == Evaluate(f.views(), 2024, projections::StarCounting::kFromRecords)->Text());
+}
+
 // The tallies count China Standard Time's days: a policy in another zone is counted from the
 // records, its year starting at its own midnight.
 TEST_CASE("a rating policy in another time zone counts its own year", "[star_evaluation]") {

@@ -70,8 +70,9 @@ class Complaints final : public Projection {
     by_estate_ = complaints_.AddOrdering(EstateAndFiled);
   }
   const char* name() const override { return "complaints"; }
-  // 4: complaints and follow-ups tallied by day (3: the orderings stored beside the records).
-  uint32_t version() const override { return 4; }
+  // 5: the tallies kept by estate and day, and by month (4: tallied by day; 3: the orderings
+  // stored beside the records).
+  uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -81,7 +82,8 @@ class Complaints final : public Projection {
   void ReplyBoard(const Filter& filter, ledger::schema::ReplyBoard::Builder out) const;
 
   const Table<ComplaintRecord>& complaints() const { return complaints_; }
-  // Complaints filed and follow-up calls made, by local day, estate and company.
+  // Complaints filed and follow-up calls made, by estate, local day and company, and by month
+  // (day_tallies.h).
   const Table<ComplaintDay>& days() const { return days_; }
   // Whether this complaint counts (filed, and matching the filter).
   static bool Counts(const ComplaintRecord& c, const Filter& filter);

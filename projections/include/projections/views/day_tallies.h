@@ -1,10 +1,16 @@
 // Day tallies: counts that views keep as events arrive, by local day, estate and company, so
-// that a yearly report reads a year's days instead of every record behind them.
+// that a yearly report reads a year's months instead of every record behind them.
+//
+// Each count is kept twice in its table: under its estate and day, so that one estate's period
+// is one range of keys; and under its month, so that a year of the whole district is one range
+// of twelve months' keys. A report reads the months, and a few days of one estate where a
+// period starts or ends within a month.
 //
 // A view that keeps a tally takes the share of a record in it before an event changes the
-// record and after, and moves the difference (MoveShare): a correction that voids or replaces
-// an event moves its record's share like any other change. A day whose counts fall to zero is
-// erased, so that the tallies built live equal the tallies of a rebuild, record for record.
+// record and after, and moves the difference (MoveShare), in the day and in its month: a
+// correction that voids or replaces an event moves its record's share like any other change. A
+// key whose counts fall to zero is erased, so that the tallies built live equal the tallies of a
+// rebuild, record for record.
 //
 // Days are local days in China Standard Time, the zone the views already use to attribute a
 // complaint or repair to the company serving its estate that day. A report whose policy counts
@@ -27,18 +33,32 @@ namespace projections {
 // The zone of the tallies' days.
 inline TimeZone TallyZone() { return TimeZone::China(); }
 
-// A tally's key: the day (fixed width, in order), then the estate and the company, so that a
-// period's days are one range of keys. Keys are text, as the store's record keys must be.
+// A day's key: the estate, the day (fixed width, in order), then the company, so that one
+// estate's period is one range of keys. Keys are text, as the store's record keys must be.
 std::string DayTallyKey(int64_t day, std::string_view estate, std::string_view company);
-// The first key of `day`: the range [DayStart(a), DayStart(b)) holds the days a to b - 1.
-std::string DayStart(int64_t day);
+// The first key of `estate` on `day`: [EstateDayStart(e, a), EstateDayStart(e, b)) holds the
+// estate's days a to b - 1.
+std::string EstateDayStart(std::string_view estate, int64_t day);
 
-struct DayTallyKeyParts {
-  int64_t day = 0;
+// A month's key: the month (fixed width, in order), the estate, then the company, so that a
+// district's months are one range of keys. Months are counted from January of year 0
+// (MonthOfDay); every month key sorts after every day key.
+std::string MonthTallyKey(int64_t month, std::string_view estate, std::string_view company);
+// The first key of `month`: [MonthStart(a), MonthStart(b)) holds the months a to b - 1.
+std::string MonthStart(int64_t month);
+
+// The month of a day, and a month's first and last days.
+int64_t MonthOfDay(int64_t day);
+int64_t FirstDayOfMonth(int64_t month);
+int64_t LastDayOfMonth(int64_t month);
+
+struct TallyKeyParts {
+  bool month = false;  // a month's key, else a day's
+  int64_t day = 0;     // or the month, for a month's key
   std::string_view estate, company;  // within the key parsed
 };
-// The parts of a key DayTallyKey made; nullopt for any other text.
-std::optional<DayTallyKeyParts> ParseDayTallyKey(std::string_view key);
+// The parts of a key DayTallyKey or MonthTallyKey made; nullopt for any other text.
+std::optional<TallyKeyParts> ParseTallyKey(std::string_view key);
 
 // Answers by satisfaction (schema::Satisfaction), anything else counted as unanswered.
 struct SatisfactionCounts {
@@ -111,20 +131,28 @@ struct SurveyDay {
 template <class Day>
 using DayShare = std::vector<std::pair<std::string, Day>>;
 
+// Adds `counts` × sign to the record under `key` in `table`, erasing it if left empty.
+template <class Day>
+void MoveCounts(const std::string& key, const Day& counts, int sign, Table<Day>* table) {
+  Day& day = table->Mutable(key);
+  day.Add(counts, sign);
+  if (day.empty()) table->Erase(key);
+}
+
 // Moves a record's share in `table` from `before` to `after` (each as its share function made
-// it from the record): subtracts the one, adds the other, erasing the days left empty.
+// it from the record, under day keys): subtracts the one, adds the other, in the days and in
+// their months, erasing the keys left empty.
 template <class Day>
 void MoveShare(const DayShare<Day>& before, const DayShare<Day>& after, Table<Day>* table) {
   if (before == after) return;
-  for (const auto& [key, counts] : before) {
-    Day& day = table->Mutable(key);
-    day.Add(counts, -1);
-    if (day.empty()) table->Erase(key);
-  }
-  for (const auto& [key, counts] : after) {
-    Day& day = table->Mutable(key);
-    day.Add(counts, 1);
-    if (day.empty()) table->Erase(key);
+  for (int sign : {-1, 1}) {
+    for (const auto& [key, counts] : sign < 0 ? before : after) {
+      MoveCounts(key, counts, sign, table);
+      std::optional<TallyKeyParts> at = ParseTallyKey(key);
+      if (at && !at->month) {
+        MoveCounts(MonthTallyKey(MonthOfDay(at->day), at->estate, at->company), counts, sign, table);
+      }
+    }
   }
 }
 

@@ -146,8 +146,8 @@ class Ratings final : public Projection {
     Register(&survey_days_);
   }
   const char* name() const override { return "ratings"; }
-  // 2: survey responses tallied by day.
-  uint32_t version() const override { return 2; }
+  // 3: the tallies kept by estate and day, and by month (2: survey responses tallied by day).
+  uint32_t version() const override { return 3; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -161,7 +161,8 @@ class Ratings final : public Projection {
   const Table<SheetHistory>& sheets() const { return sheets_; }
   // By seq (zero-padded, so in recording order).
   const Table<SurveyResponseRecord>& surveys() const { return surveys_; }
-  // Survey responses and their answers, by local day, estate and the company they name.
+  // Survey responses and their answers, by estate, local day and the company they name, and by
+  // month (day_tallies.h).
   const Table<SurveyDay>& survey_days() const { return survey_days_; }
   // The publication for `year` that counts (the latest), or nullptr if none was published.
   const PublicationRecord* Published(int year) const;

@@ -108,6 +108,27 @@ struct AppointmentRecord {
   }
 };
 
+// A person's appointment to an estate, in the estate's list of them.
+struct EstateAppointment {
+  std::string person_id;
+  AppointmentRecord appointment;
+  bool operator==(const EstateAppointment&) const = default;
+  template <class A>
+  void Fields(A& a) {
+    a(person_id, appointment);
+  }
+};
+
+// The appointments (any role, past and present) to an estate, by person and then in the
+// person's order: who answered for an estate is read from it, not from every person.
+struct EstateAppointments {
+  std::vector<EstateAppointment> list;
+  template <class A>
+  void Fields(A& a) {
+    a(list);
+  }
+};
+
 struct PersonRecord {
   std::string id, name, phone, household_id;
   bool party_member = false;
@@ -165,13 +186,13 @@ class Registers final : public Projection {
     Register(&demands_);
     Register(&menu_);
     Register(&registered_per_estate_);
+    Register(&estate_appointments_);
     by_estate_ = households_.AddOrdering(EstateOf);
-    appointed_ = persons_.AddOrdering(AppointedOf);
   }
   const char* name() const override { return "registers"; }
-  // 4: persons with an appointment are an ordering of their own (3: orderings stored beside the
-  // records; 2: their first layout).
-  uint32_t version() const override { return 4; }
+  // 5: appointments listed by estate (4: persons with an appointment an ordering of their own;
+  // 3: orderings stored beside the records; 2: their first layout).
+  uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -205,16 +226,15 @@ class Registers final : public Projection {
   void ForEachHouseholdIn(std::string_view estate_id, Visit visit) const {
     households_.ForEachInOrder(by_estate_, estate_id, 0, 1, visit);
   }
-  // Calls visit(person) for the persons with an appointment (to a team, or a role in an estate),
-  // by id: a few hundred among a district's hundreds of thousands of residents.
-  template <class Visit>
-  void ForEachAppointedPerson(Visit visit) const {
-    persons_.ForEachInOrder(appointed_, "", 0, 1, visit);
+  // The appointments to `estate_id`, or null if it has none.
+  const EstateAppointments* AppointmentsTo(std::string_view estate_id) const {
+    return estate_appointments_.Find(estate_id);
   }
+  // Every estate's appointments, by estate: a few rows per estate, not one per person.
+  const Table<EstateAppointments>& estate_appointments() const { return estate_appointments_; }
 
  private:
   static std::optional<OrderKey> EstateOf(const HouseholdRecord& household);
-  static std::optional<OrderKey> AppointedOf(const PersonRecord& person);
 
   Table<EstateRecord> estates_{"estates"};
   Table<CompanyRecord> companies_{"companies"};
@@ -226,8 +246,9 @@ class Registers final : public Projection {
   Table<MenuItemRecord> menu_{"menu"};
   // Registered households per estate, kept so HouseholdCount needs no scan.
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
+  // The appointments of persons_ by estate, kept as they change.
+  Table<EstateAppointments> estate_appointments_{"estate_appointments"};
   size_t by_estate_ = 0;  // an ordering of households_ by estate
-  size_t appointed_ = 0;  // an ordering of persons_: those with an appointment
 };
 
 }  // namespace projections

@@ -104,8 +104,9 @@ class Repairs final : public Projection {
     by_estate_ = repairs_.AddOrdering(EstateAndRequested);
   }
   const char* name() const override { return "repairs"; }
-  // 5: repairs and follow-ups tallied by day (4: the orderings stored beside the records).
-  uint32_t version() const override { return 5; }
+  // 6: the tallies kept by estate and day, and by month (5: tallied by day; 4: the orderings
+  // stored beside the records).
+  uint32_t version() const override { return 6; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -118,7 +119,8 @@ class Repairs final : public Projection {
                ledger::schema::RepairsOverdue::Builder out) const;
 
   const Table<RepairRecord>& repairs() const { return repairs_; }
-  // Repairs requested and follow-up calls made, by local day, estate and company.
+  // Repairs requested and follow-up calls made, by estate, local day and company, and by month
+  // (day_tallies.h).
   const Table<RepairDay>& days() const { return days_; }
   // Whether this repair counts (requested, and matching the filter other than its status).
   static bool Counts(const RepairRecord& repair, const Filter& filter);
