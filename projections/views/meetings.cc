@@ -165,6 +165,21 @@ void Meetings::Void(const EventContext& e) {
   if (r.steps.empty() && r.adopted_seq == 0) resolutions_.Erase(id);
 }
 
+std::optional<OrderKey> Meetings::EstateAndDayOf(const MeetingRecord& m) {
+  if (m.estate_id.empty()) return std::nullopt;
+  return OrderKey{m.estate_id, m.held_day};
+}
+
+std::optional<OrderKey> Meetings::OwnEstateOf(const ResolutionRecord& r) {
+  if (r.estate_id.empty()) return std::nullopt;
+  return OrderKey{r.estate_id, 0};
+}
+
+std::optional<OrderKey> Meetings::MeetingOf(const ResolutionRecord& r) {
+  if (!r.estate_id.empty()) return std::nullopt;
+  return OrderKey{r.meeting_id, 0};
+}
+
 std::string Meetings::EstateOf(const ResolutionRecord& r) const {
   if (!r.estate_id.empty()) return r.estate_id;
   const MeetingRecord* m = meetings_.Find(r.meeting_id);
@@ -243,11 +258,18 @@ void FillMeeting(const MeetingRecord& m, const std::set<std::string>& adopted,
 void Meetings::Query(const Filter& f, int64_t now_ms, schema::MeetingsView::Builder out) const {
   constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
   std::vector<const MeetingRecord*> matched;
-  meetings_.ForEach([&](const std::string&, const MeetingRecord& m) {
+  auto match = [&](const MeetingRecord& m) {
     if (f.Matches(m.estate_id, f.estate) && f.InPeriod(LocalDayStart(m.held_day, kZone))) {
       matched.push_back(&m);
     }
-  });
+  };
+  // An estate's meetings, and its resolutions, are read through the orderings.
+  if (f.estate.empty()) {
+    meetings_.ForEach([&](const std::string&, const MeetingRecord& m) { match(m); });
+  } else {
+    ForEachMeetingOf(f.estate, std::numeric_limits<int64_t>::min(),
+                     std::numeric_limits<int64_t>::max(), match);
+  }
   std::sort(matched.begin(), matched.end(), [](const auto* a, const auto* b) {
     return std::tie(a->held_day, a->id) < std::tie(b->held_day, b->id);
   });
@@ -263,7 +285,7 @@ void Meetings::Query(const Filter& f, int64_t now_ms, schema::MeetingsView::Buil
   std::vector<std::pair<const ResolutionRecord*, ResolutionState>> open;
   std::map<std::string, std::set<std::string>> adopted_at_meeting;
   uint32_t overdue = 0;
-  resolutions_.ForEach([&](const std::string&, const ResolutionRecord& r) {
+  auto take = [&](const ResolutionRecord& r) {
     if (r.adopted_seq == 0) return;
     std::string estate = EstateOf(r);
     if (!f.Matches(estate, f.estate)) return;
@@ -282,7 +304,12 @@ void Meetings::Query(const Filter& f, int64_t now_ms, schema::MeetingsView::Buil
       day = LocalDay(r.adopted_at, kZone);
     }
     if (day && f.Matches(s.status, f.status)) listed.push_back({*day, &r, s});
-  });
+  };
+  if (f.estate.empty()) {
+    resolutions_.ForEach([&](const std::string&, const ResolutionRecord& r) { take(r); });
+  } else {
+    ForEachResolutionOf(f.estate, take);
+  }
   std::sort(listed.begin(), listed.end(), [](const Listed& a, const Listed& b) {
     return std::tie(a.day, a.record->meeting_id, a.record->id) <
            std::tie(b.day, b.record->meeting_id, b.record->id);
@@ -325,11 +352,16 @@ void Meetings::Query(const Filter& f, int64_t now_ms, schema::MeetingsView::Buil
 void Meetings::OpenResolutions(const std::string& estate_id, int64_t since_ms, int64_t now_ms,
                                schema::OpenResolutions::Builder out) const {
   std::vector<std::pair<const ResolutionRecord*, ResolutionState>> open;
-  resolutions_.ForEach([&](const std::string&, const ResolutionRecord& r) {
+  auto take = [&](const ResolutionRecord& r) {
     if (r.adopted_seq == 0 || (!estate_id.empty() && EstateOf(r) != estate_id)) return;
     ResolutionState s = Derive(r, now_ms, kZone);
     if (s.open()) open.emplace_back(&r, s);
-  });
+  };
+  if (estate_id.empty()) {
+    resolutions_.ForEach([&](const std::string&, const ResolutionRecord& r) { take(r); });
+  } else {
+    ForEachResolutionOf(estate_id, take);
+  }
   std::sort(open.begin(), open.end(),
             [](const auto& a, const auto& b) { return ByDueDate(a.first, b.first); });
   uint32_t overdue = 0, newly = 0;
@@ -354,11 +386,16 @@ std::optional<MeetingSummary> Meetings::LastMeetingBefore(const std::string& est
                                                           int64_t instant_ms) const {
   int64_t day = LocalDay(instant_ms, kZone);
   const MeetingRecord* last = nullptr;
-  meetings_.ForEach([&](const std::string&, const MeetingRecord& m) {
+  auto take = [&](const MeetingRecord& m) {
     if (m.estate_id != estate_id || m.held_day >= day) return;
     // Of two meetings the same day, the one recorded later.
     if (!last || std::tie(m.held_day, m.seq) > std::tie(last->held_day, last->seq)) last = &m;
-  });
+  };
+  if (estate_id.empty()) {
+    meetings_.ForEach([&](const std::string&, const MeetingRecord& m) { take(m); });
+  } else {
+    ForEachMeetingOf(estate_id, std::numeric_limits<int64_t>::min(), day, take);
+  }
   if (!last) return std::nullopt;
   return MeetingSummary{last->id,       last->estate_id, last->held_on,
                         last->held_day, last->seq,       LocalDayStart(last->held_day + 1, kZone)};

@@ -335,3 +335,40 @@ TEST_CASE("voiding a completion reopens a resolution and a replacement moves its
   REQUIRE(f.engine().Rebuild().ok());
   CHECK(f.engine().Dump() == live);
 }
+
+// An estate's resolutions are read through its meetings where they name no estate of their own:
+// one adopted before its meeting is on record belongs to no estate until the meeting is, and
+// leaves the estate again when the meeting is voided.
+TEST_CASE("a resolution naming no estate follows its meeting in and out of the estate",
+          "[meetings]") {
+  ViewFixture f;
+  Build(f);
+  const int64_t now = Cst("2025-05-02 10:00");
+  auto open_of = [&](const std::string& estate) {
+    capnp::MallocMessageBuilder message;
+    auto out = message.initRoot<ledger::schema::MeetingsView>();
+    projections::Filter filter;
+    filter.estate = estate;
+    f.views().meetings.Query(filter, now, out);
+    std::vector<std::string> ids = Ids(out.getOpen());
+    // The report's list of open resolutions says the same.
+    capnp::MallocMessageBuilder report_message;
+    auto report = report_message.initRoot<ledger::schema::OpenResolutions>();
+    f.views().meetings.OpenResolutions(estate, 0, now, report);
+    CHECK(Ids(report.getItems()) == ids);
+    return ids;
+  };
+  Adopt(f, "r-x", "m-late", "", "2025-06-30", Cst("2025-04-20 11:00"));
+  CHECK(open_of("estate/e-2") == std::vector<std::string>{"r-9"});
+  uint64_t held = HoldMeeting(f, "m-late", "estate/e-2", "2025-04-20");
+  // By due date: r-9 (04-13), r-x (06-30).
+  CHECK(open_of("estate/e-2") == std::vector<std::string>{"r-9", "r-x"});
+  CHECK(open_of("estate/e-1") == std::vector<std::string>{"r-4", "r-5", "r-2", "r-3"});
+  // The last meeting of e-2 before 05-01 is now m-late (04-20), not m-9 (04-12).
+  CHECK(f.views().meetings.LastMeetingBefore("estate/e-2", Cst("2025-05-01 09:00"))->meeting_id ==
+        "m-late");
+  f.Void(held);
+  CHECK(open_of("estate/e-2") == std::vector<std::string>{"r-9"});
+  CHECK(f.views().meetings.LastMeetingBefore("estate/e-2", Cst("2025-05-01 09:00"))->meeting_id ==
+        "m-9");
+}

@@ -10,6 +10,7 @@
 
 #pragma once
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,9 +110,13 @@ class Meetings final : public Projection {
   Meetings() {
     Register(&meetings_);
     Register(&resolutions_);
+    meetings_by_estate_ = meetings_.AddOrdering(EstateAndDayOf);
+    resolutions_by_estate_ = resolutions_.AddOrdering(OwnEstateOf);
+    resolutions_by_meeting_ = resolutions_.AddOrdering(MeetingOf);
   }
   const char* name() const override { return "meetings"; }
-  uint32_t version() const override { return 1; }
+  // 2: meetings ordered by estate and day, resolutions by their own estate or their meeting.
+  uint32_t version() const override { return 2; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -138,6 +143,26 @@ class Meetings final : public Projection {
   const Table<ResolutionRecord>& resolutions() const { return resolutions_; }
 
  private:
+  static std::optional<OrderKey> EstateAndDayOf(const MeetingRecord& meeting);
+  static std::optional<OrderKey> OwnEstateOf(const ResolutionRecord& resolution);
+  static std::optional<OrderKey> MeetingOf(const ResolutionRecord& resolution);
+  // Calls visit(meeting) for the meetings of `estate_id` held on days [from_day, to_day).
+  template <class Visit>
+  void ForEachMeetingOf(const std::string& estate_id, int64_t from_day, int64_t to_day,
+                        Visit visit) const {
+    meetings_.ForEachInOrder(meetings_by_estate_, estate_id, from_day, to_day, visit);
+  }
+  // Calls visit(resolution) for every resolution of `estate_id` (EstateOf), in no particular
+  // order: those naming it, then those naming no estate adopted at one of its meetings.
+  template <class Visit>
+  void ForEachResolutionOf(const std::string& estate_id, Visit visit) const {
+    constexpr int64_t kAll = std::numeric_limits<int64_t>::max();
+    resolutions_.ForEachInOrder(resolutions_by_estate_, estate_id, -kAll, kAll, visit);
+    ForEachMeetingOf(estate_id, -kAll, kAll, [&](const MeetingRecord& m) {
+      resolutions_.ForEachInOrder(resolutions_by_meeting_, m.id, -kAll, kAll, visit);
+    });
+  }
+
   void FillResolution(const ResolutionRecord& r, const ResolutionState& s, int64_t since_ms,
                       ledger::schema::ResolutionItem::Builder out) const;
 
@@ -145,6 +170,9 @@ class Meetings final : public Projection {
   // Asia/Shanghai days like the rest of the ledger's day-based figures.
   Table<MeetingRecord> meetings_{"meetings"};
   Table<ResolutionRecord> resolutions_{"resolutions"};
+  size_t meetings_by_estate_ = 0;      // an ordering of meetings_ by estate and day held
+  size_t resolutions_by_estate_ = 0;   // of resolutions_ naming an estate, by it
+  size_t resolutions_by_meeting_ = 0;  // of resolutions_ naming none, by meeting
 };
 
 const char* SideName(int side);
