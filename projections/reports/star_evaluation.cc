@@ -248,9 +248,9 @@ std::optional<std::string> ServingThroughout(const Registers& registers, const s
   const EstateContracts* list = registers.contracts().Find(estate);
   if (!list) return company;
   for (const ContractRecord& c : list->contracts) {
-    for (std::optional<int64_t> change : {std::optional<int64_t>(c.start_day),
-                                          c.end_day ? std::optional<int64_t>(*c.end_day + 1)
-                                                    : std::nullopt}) {
+    for (std::optional<int64_t> change :
+         {std::optional<int64_t>(c.start_day),
+          c.end_day ? std::optional<int64_t>(*c.end_day + 1) : std::nullopt}) {
       if (change && *change > first && *change <= last_day &&
           registers.ServingCompany(estate, *change) != company) {
         return std::nullopt;
@@ -269,8 +269,7 @@ void GatherComplaintMonths(const ViewSet& views, Years* years) {
                         const std::string estate(at.estate), company(at.company);
                         if (month.filed) {
                           facts->complaints_by_company[company][estate] += month.filed;
-                          EstateSpan& span =
-                              facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
+                          EstateSpan& span = facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
                           span.last_day = LastDayOfMonth(at.day);
                           span.complaints += month.filed;
                         }
@@ -288,8 +287,7 @@ void GatherRepairMonths(const ViewSet& views, Years* years) {
                         if (month.requested()) {
                           RepairTally tally = TallyOf(month, years->frames[y].year);
                           facts->repairs_by_company[company].Add(tally);
-                          EstateSpan& span =
-                              facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
+                          EstateSpan& span = facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
                           span.last_day = LastDayOfMonth(at.day);
                           span.repairs.Add(tally);
                         }
@@ -339,29 +337,29 @@ void GatherSurveyMonths(const ViewSet& views, Years* years) {
     (named ? counts.first : counts.second) += answers.responses;
     if (!answers.answers.empty()) facts->survey_by_company[company].Add(answers.answers);
   };
-  ForEachMonthOfYears(
-      views.ratings.survey_days(), *years,
-      [&](const TallyKeyParts& at, const SurveyDay& month, size_t y) {
-        YearFacts* facts = &years->facts[y];
-        const std::string estate(at.estate);
-        if (!at.company.empty()) {
-          count(facts, estate, true, std::string(at.company), month, true);
-          return;
-        }
-        int64_t first = FirstDayOfMonth(at.day), last_day = LastDayOfMonth(at.day);
-        if (std::optional<std::string> company =
-                ServingThroughout(registers, estate, first, last_day)) {
-          count(facts, estate, false, *company, month, true);
-          return;
-        }
-        count(facts, estate, false, "", month, true);
-        ForEachDayOfEstate(views.ratings.survey_days(), estate, first, last_day,
-                           [&](const TallyKeyParts& day_at, const SurveyDay& day) {
-                             if (!day_at.company.empty()) return;
-                             count(facts, estate, false,
-                                   registers.ServingCompany(estate, day_at.day), day, false);
-                           });
-      });
+  ForEachMonthOfYears(views.ratings.survey_days(), *years,
+                      [&](const TallyKeyParts& at, const SurveyDay& month, size_t y) {
+                        YearFacts* facts = &years->facts[y];
+                        const std::string estate(at.estate);
+                        if (!at.company.empty()) {
+                          count(facts, estate, true, std::string(at.company), month, true);
+                          return;
+                        }
+                        int64_t first = FirstDayOfMonth(at.day), last_day = LastDayOfMonth(at.day);
+                        if (std::optional<std::string> company =
+                                ServingThroughout(registers, estate, first, last_day)) {
+                          count(facts, estate, false, *company, month, true);
+                          return;
+                        }
+                        count(facts, estate, false, "", month, true);
+                        ForEachDayOfEstate(views.ratings.survey_days(), estate, first, last_day,
+                                           [&](const TallyKeyParts& day_at, const SurveyDay& day) {
+                                             if (!day_at.company.empty()) return;
+                                             count(facts, estate, false,
+                                                   registers.ServingCompany(estate, day_at.day),
+                                                   day, false);
+                                           });
+                      });
 }
 
 // Every table the figures count from is read once, whatever the number of years: the day
@@ -392,8 +390,10 @@ std::string CompanyName(const Registers& registers, const std::string& id) {
 }
 
 // The days of `year` an appointment made its person property manager of its estate, if any.
+constexpr int kManagerRole = static_cast<int>(schema::AppointedRole::PROPERTY_MANAGER);
+
 std::optional<Interval> ManagerInterval(const AppointmentRecord& a, const YearFrame& frame) {
-  if (a.role != static_cast<int>(schema::AppointedRole::PROPERTY_MANAGER) || a.estate_id.empty()) {
+  if (a.role != kManagerRole || a.estate_id.empty()) {
     return std::nullopt;
   }
   int64_t from = ParseDay(a.from_date).value_or(frame.first_day);
@@ -437,7 +437,7 @@ std::set<SubjectKey> RatedSubjects(const Registers& registers, const YearFacts& 
   for (const auto& [company, t] : facts.complaint_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.repair_follow_ups) subjects.insert({kCompany, company});
   for (const auto& [company, t] : facts.survey_by_company) subjects.insert({kCompany, company});
-  registers.estate_appointments().Stream([&](const std::string&, const EstateAppointments& list) {
+  registers.ForEachEstateAppointing(kManagerRole, [&](const EstateAppointments& list) {
     for (const auto& [person, a] : list.list) {
       if (ManagerInterval(a, frame)) subjects.insert({kManager, person});
     }

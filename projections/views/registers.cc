@@ -4,6 +4,7 @@
 #include "projections/views/registers.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -162,11 +163,11 @@ void UnregisterPerson(const std::string& id, uint64_t seq, Table<PersonRecord>* 
 template <class Change>
 void ChangeAppointments(const std::string& id, Table<PersonRecord>* persons,
                         Table<EstateAppointments>* by_estate, Change change) {
-  std::set<std::string> estates;
+  std::set<std::pair<int, std::string>> estates;  // role, estate
   auto note_estates = [&] {
     if (const PersonRecord* person = persons->Find(id)) {
       for (const auto& a : person->appointments) {
-        if (!a.estate_id.empty()) estates.insert(a.estate_id);
+        if (!a.estate_id.empty()) estates.emplace(a.role, a.estate_id);
       }
     }
   };
@@ -174,8 +175,9 @@ void ChangeAppointments(const std::string& id, Table<PersonRecord>* persons,
   change();
   note_estates();
   const PersonRecord* person = persons->Find(id);
-  for (const std::string& estate : estates) {
-    auto& list = by_estate->Mutable(estate).list;
+  for (const auto& [role, estate] : estates) {
+    const std::string key = Registers::AppointmentsKey(role, estate);
+    auto& list = by_estate->Mutable(key).list;
     auto first = std::lower_bound(list.begin(), list.end(), id,
                                   [](const EstateAppointment& a, const std::string& person_id) {
                                     return a.person_id < person_id;
@@ -185,12 +187,12 @@ void ChangeAppointments(const std::string& id, Table<PersonRecord>* persons,
     std::vector<EstateAppointment> now;
     if (person) {
       for (const auto& a : person->appointments) {
-        if (a.estate_id == estate) now.push_back({id, a});
+        if (a.role == role && a.estate_id == estate) now.push_back({id, a});
       }
     }
     first = list.erase(first, last);
     list.insert(first, now.begin(), now.end());
-    if (list.empty()) by_estate->Erase(estate);
+    if (list.empty()) by_estate->Erase(key);
   }
 }
 
@@ -441,6 +443,15 @@ uint32_t Registers::HouseholdCount(const std::string& estate_id) const {
 std::optional<OrderKey> Registers::EstateOf(const HouseholdRecord& household) {
   if (household.estate_id.empty()) return std::nullopt;
   return OrderKey{household.estate_id, 0};
+}
+
+std::string Registers::AppointmentsKey(int role, std::string_view estate_id) {
+  // Fixed width, so that role r's keys sort before role r + 1's; roles are a 16-bit enum.
+  char number[8];
+  std::snprintf(number, sizeof number, "%05d/", role);
+  std::string key = number;
+  key += estate_id;
+  return key;
 }
 
 std::string Registers::EstateOfHousehold(const std::string& household_id) const {

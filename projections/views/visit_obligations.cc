@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include <capnp/schema.h>
+
 namespace projections {
 
 namespace schema = ledger::schema;
@@ -110,12 +112,16 @@ class EstateTeams {
     for (const auto& o : obligations) {
       if (spans_.contains(o.estate_id)) continue;
       auto& spans = spans_[o.estate_id];
-      const EstateAppointments* appointments = registers.AppointmentsTo(o.estate_id);
-      if (!appointments) continue;
-      for (const auto& [person, a] : appointments->list) {
-        if (a.team.empty()) continue;
-        spans.push_back(Span{a.team, ParseDay(a.from_date).value_or(-kOpen),
-                             ParseDay(a.to_date).value_or(kOpen)});
+      // Every role an appointment may be to, as the schema names them.
+      for (auto role : capnp::Schema::from<schema::AppointedRole>().getEnumerants()) {
+        const EstateAppointments* appointments =
+            registers.AppointmentsTo(role.getOrdinal(), o.estate_id);
+        if (!appointments) continue;
+        for (const auto& [person, a] : appointments->list) {
+          if (a.team.empty()) continue;
+          spans.push_back(Span{a.team, ParseDay(a.from_date).value_or(-kOpen),
+                               ParseDay(a.to_date).value_or(kOpen)});
+        }
       }
     }
   }

@@ -37,7 +37,8 @@ TEST_CASE("a tally's key names its day or month, estate and company, whatever th
       for (const auto& company : ids) {
         INFO(n << " [" << estate << "] [" << company << "]");
         for (bool month : {false, true}) {
-          std::string key = month ? MonthTallyKey(n, estate, company) : DayTallyKey(n, estate, company);
+          std::string key =
+              month ? MonthTallyKey(n, estate, company) : DayTallyKey(n, estate, company);
           auto parts = ParseTallyKey(key);
           REQUIRE(parts);
           CHECK(parts->month == month);
@@ -56,7 +57,7 @@ TEST_CASE("a tally's key names its day or month, estate and company, whatever th
 
   CHECK_FALSE(ParseTallyKey(""));
   CHECK_FALSE(ParseTallyKey("complaint/c-1"));
-  CHECK_FALSE(ParseTallyKey("d9:short"));                 // an estate longer than the key
+  CHECK_FALSE(ParseTallyKey("d9:short"));                     // an estate longer than the key
   CHECK_FALSE(ParseTallyKey("d1:e" + std::string(15, '0')));  // a day cut short
   CHECK_FALSE(ParseTallyKey(MonthStart(5) + "9:short"));
 }

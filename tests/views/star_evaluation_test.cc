@@ -896,7 +896,8 @@ TEST_CASE("an appointment or a change of company within a month is counted by it
   CHECK(FigureOf(report->Row("company/a"), "complaintsPer100Households").getNumerator() == 2);
   CHECK(FigureOf(report->Row("company/b"), "complaintsPer100Households").getNumerator() == 3);
   // Every figure is the one counted from the records.
-  CHECK(report->Text() == Evaluate(f.views(), 2024, projections::StarCounting::kFromRecords)->Text());
+  CHECK(report->Text() ==
+        Evaluate(f.views(), 2024, projections::StarCounting::kFromRecords)->Text());
 }
 
 // The tallies count China Standard Time's days: a policy in another zone is counted from the

@@ -53,8 +53,8 @@ int64_t FirstDayOfMonth(int64_t month);
 int64_t LastDayOfMonth(int64_t month);
 
 struct TallyKeyParts {
-  bool month = false;  // a month's key, else a day's
-  int64_t day = 0;     // or the month, for a month's key
+  bool month = false;                // a month's key, else a day's
+  int64_t day = 0;                   // or the month, for a month's key
   std::string_view estate, company;  // within the key parsed
 };
 // The parts of a key DayTallyKey or MonthTallyKey made; nullopt for any other text.
@@ -150,7 +150,8 @@ void MoveShare(const DayShare<Day>& before, const DayShare<Day>& after, Table<Da
       MoveCounts(key, counts, sign, table);
       std::optional<TallyKeyParts> at = ParseTallyKey(key);
       if (at && !at->month) {
-        MoveCounts(MonthTallyKey(MonthOfDay(at->day), at->estate, at->company), counts, sign, table);
+        MoveCounts(MonthTallyKey(MonthOfDay(at->day), at->estate, at->company), counts, sign,
+                   table);
       }
     }
   }

@@ -119,8 +119,8 @@ struct EstateAppointment {
   }
 };
 
-// The appointments (any role, past and present) to an estate, by person and then in the
-// person's order: who answered for an estate is read from it, not from every person.
+// The appointments to one role in an estate, past and present, by person and then in the
+// person's order: who answered for an estate is read from them, not from every person.
 struct EstateAppointments {
   std::vector<EstateAppointment> list;
   template <class A>
@@ -190,8 +190,8 @@ class Registers final : public Projection {
     by_estate_ = households_.AddOrdering(EstateOf);
   }
   const char* name() const override { return "registers"; }
-  // 5: appointments listed by estate (4: persons with an appointment an ordering of their own;
-  // 3: orderings stored beside the records; 2: their first layout).
+  // 5: appointments listed by role and estate (4: persons with an appointment an ordering of their
+  // own; 3: orderings stored beside the records; 2: their first layout).
   uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
@@ -226,12 +226,20 @@ class Registers final : public Projection {
   void ForEachHouseholdIn(std::string_view estate_id, Visit visit) const {
     households_.ForEachInOrder(by_estate_, estate_id, 0, 1, visit);
   }
-  // The appointments to `estate_id`, or null if it has none.
-  const EstateAppointments* AppointmentsTo(std::string_view estate_id) const {
-    return estate_appointments_.Find(estate_id);
+  // The appointments to `role` (schema::AppointedRole) in `estate_id`, or null if none.
+  const EstateAppointments* AppointmentsTo(int role, std::string_view estate_id) const {
+    return estate_appointments_.Find(AppointmentsKey(role, estate_id));
   }
-  // Every estate's appointments, by estate: a few rows per estate, not one per person.
-  const Table<EstateAppointments>& estate_appointments() const { return estate_appointments_; }
+  // Calls visit(appointments) for each estate with appointments to `role`: one row per estate.
+  template <class Visit>
+  void ForEachEstateAppointing(int role, Visit visit) const {
+    estate_appointments_.StreamRange(
+        AppointmentsKey(role, ""), AppointmentsKey(role + 1, ""),
+        [&](const std::string&, const EstateAppointments& list) { visit(list); });
+  }
+  // The key of a role's appointments in an estate: the role first, so that one role's estates
+  // are one range of keys.
+  static std::string AppointmentsKey(int role, std::string_view estate_id);
 
  private:
   static std::optional<OrderKey> EstateOf(const HouseholdRecord& household);
@@ -246,7 +254,7 @@ class Registers final : public Projection {
   Table<MenuItemRecord> menu_{"menu"};
   // Registered households per estate, kept so HouseholdCount needs no scan.
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
-  // The appointments of persons_ by estate, kept as they change.
+  // The appointments of persons_ by role and estate (AppointmentsKey), kept as they change.
   Table<EstateAppointments> estate_appointments_{"estate_appointments"};
   size_t by_estate_ = 0;  // an ordering of households_ by estate
 };
