@@ -66,10 +66,6 @@ struct EstateSpan {
   int64_t last_day = 0;
   uint32_t complaints = 0;
   RepairTally repairs;
-  void Add(const EstateSpan& o) {
-    complaints += o.complaints;
-    repairs.Add(o.repairs);
-  }
 };
 
 // What happened in the year, gathered once from the views; every row is counted from it. The

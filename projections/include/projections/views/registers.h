@@ -112,7 +112,6 @@ struct AppointmentRecord {
 struct EstateAppointment {
   std::string person_id;
   AppointmentRecord appointment;
-  bool operator==(const EstateAppointment&) const = default;
   template <class A>
   void Fields(A& a) {
     a(person_id, appointment);
