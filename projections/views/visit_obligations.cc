@@ -150,14 +150,13 @@ class EstateTeams {
 
 // The obligations raised by events, for households matching the filter, whose window opens in
 // the period.
-void AddRaised(const Visits& visits, const Policies& policies, const Registers& registers,
-               const Filter& f, const VisitPeriod& period, Notes* notes,
-               std::vector<ObligationState>* out) {
+void AddRaised(const Visits& visits, const Policies& policies, const Filter& f,
+               const VisitPeriod& period, Notes* notes, std::vector<ObligationState>* out) {
   visits.ForEachRaisedFrom(f, period.from_ms, [&](const RaisedObligationRecord& record) {
     const std::string& id = record.id;
     const RaisedObligationRecording* r = record.current();
     if (!r || !f.Matches(r->household_id, f.household)) return;
-    std::string estate = registers.EstateOfHousehold(r->household_id);
+    const std::string& estate = record.estate_id;
     if (!f.Matches(estate, f.estate)) return;
     const PolicyVersion* policy = policies.InForceAt(PolicyKind::kVisits, r->raised_at);
     ObligationState o;
@@ -264,17 +263,18 @@ void AddHolidays(const HouseholdRecord& h, const std::vector<HolidayOn>& holiday
 // Each resident's birthdays in the period, under the rules in force on the day.
 void AddBirthdays(const HouseholdRecord& h, const Policies& policies, YearSpan years,
                   const VisitPeriod& period, Notes* notes, std::vector<ObligationState>* out) {
+  // A local day starts within a day of its UTC start in any zone: days two or more away from
+  // the period's UTC days cannot start in it, and are passed by before the rules are looked up.
+  const int64_t first_day = LocalDay(period.from_ms, TimeZone::Utc()) - 2;
+  const int64_t last_day = LocalDay(period.to_ms, TimeZone::Utc()) + 2;
   for (size_t i = 0; i < h.residents.size(); ++i) {
     const ResidentRecord& resident = h.residents[i];
     auto born = ParseDay(resident.birth_date);
     if (!born) continue;
     CivilDay birth = CivilFromDays(*born);
-    std::string who = !resident.person_id.empty() ? resident.person_id
-                      : !resident.name.empty()    ? resident.name
-                                                  : "resident-" + std::to_string(i + 1);
     for (int year = years.first; year <= years.last; ++year) {
       auto day = DayInYear(year, birth.month, birth.day);
-      if (!day || *day <= *born) continue;
+      if (!day || *day <= *born || *day < first_day || *day > last_day) continue;
       const PolicyVersion* policy = policies.InForce(PolicyKind::kVisits, *day);
       if (!policy) {
         if (InPeriod(period, LocalDayStart(*day, TimeZone::China()))) {
@@ -285,6 +285,9 @@ void AddBirthdays(const HouseholdRecord& h, const Policies& policies, YearSpan y
       if (!InPeriod(period, LocalDayStart(*day, policy->zone()))) continue;
       if (!FlaggedOn(h, *day, policy->zone())) continue;
       ObligationState o = Yearly(h, static_cast<int>(schema::VisitReason::BIRTHDAY), *day, *policy);
+      std::string who = !resident.person_id.empty() ? resident.person_id
+                        : !resident.name.empty()    ? resident.name
+                                                    : "resident-" + std::to_string(i + 1);
       o.id = "yearly/birthday/" + FormatDay(*day) + "/" + h.id + "/" + who;
       o.occasion = who;
       out->push_back(std::move(o));
@@ -386,7 +389,7 @@ std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod perio
   Notes said(notes);
 
   std::vector<ObligationState> out;
-  AddRaised(*this, *policies_, *registers_, f, period, &said, &out);
+  AddRaised(*this, *policies_, f, period, &said, &out);
   std::vector<PolicyVersion> versions = policies_->History(PolicyKind::kVisits);
   if (versions.empty()) {
     said.Add(

@@ -135,6 +135,7 @@ void Visits::Apply(const EventContext& e) {
       for (auto id : r.getObligationIds()) v.obligation_ids.push_back(Str(id));
       v.reason = static_cast<int>(r.getReason());
       InsertBySeq(visit.recordings, std::move(v));
+      visit.estate_id = registers_->EstateOfHousehold(visit.current()->household_id);
       break;
     }
     case P::VISIT_OBLIGATION_RAISED: {
@@ -149,8 +150,13 @@ void Visits::Apply(const EventContext& e) {
       o.note = Str(r.getNote());
       o.reason = static_cast<int>(r.getReason());
       InsertBySeq(obligation.recordings, std::move(o));
+      obligation.estate_id = registers_->EstateOfHousehold(obligation.current()->household_id);
       break;
     }
+    case P::HOUSEHOLD_REGISTERED:
+      // The registers have applied it already (they come first in a view set).
+      FollowHousehold(Str(p.getHouseholdRegistered().getHouseholdId()));
+      break;
     case P::FOLLOW_UP_RECORDED: {
       auto r = p.getFollowUpRecorded();
       if (!r.getSubject().isVisitId()) return;
@@ -184,7 +190,12 @@ void Visits::Void(const EventContext& e) {
       auto& visit = visits_.Mutable(id);
       std::erase_if(visit.recordings, by_seq);
       std::erase_if(visit.follow_ups, by_seq);
-      if (visit.recordings.empty() && visit.follow_ups.empty()) visits_.Erase(id);
+      if (visit.recordings.empty() && visit.follow_ups.empty()) {
+        visits_.Erase(id);
+      } else if (const VisitRecording* current = visit.current()) {
+        // The recording that stands now may name another household.
+        visit.estate_id = registers_->EstateOfHousehold(current->household_id);
+      }
       break;
     }
     case P::VISIT_OBLIGATION_RAISED: {
@@ -192,9 +203,16 @@ void Visits::Void(const EventContext& e) {
       if (!obligations_.Contains(id)) return;
       auto& obligation = obligations_.Mutable(id);
       std::erase_if(obligation.recordings, by_seq);
-      if (obligation.recordings.empty()) obligations_.Erase(id);
+      if (obligation.recordings.empty()) {
+        obligations_.Erase(id);
+      } else {
+        obligation.estate_id = registers_->EstateOfHousehold(obligation.current()->household_id);
+      }
       break;
     }
+    case P::HOUSEHOLD_REGISTERED:
+      FollowHousehold(Str(p.getHouseholdRegistered().getHouseholdId()));
+      break;
     default:
       break;
   }
@@ -266,6 +284,35 @@ std::optional<OrderKey> Visits::HouseholdAndRaised(const RaisedObligationRecord&
   return OrderKey{r->household_id, r->raised_at};
 }
 
+std::optional<OrderKey> Visits::EstateAndTime(const VisitRecord& visit) {
+  const VisitRecording* v = visit.current();
+  if (!v || visit.estate_id.empty()) return std::nullopt;
+  return OrderKey{visit.estate_id, v->at};
+}
+
+std::optional<OrderKey> Visits::EstateAndRaised(const RaisedObligationRecord& record) {
+  const RaisedObligationRecording* r = record.current();
+  if (!r || record.estate_id.empty()) return std::nullopt;
+  return OrderKey{record.estate_id, r->raised_at};
+}
+
+void Visits::FollowHousehold(const std::string& household_id) {
+  constexpr int64_t kFirst = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
+  std::string estate = registers_->EstateOfHousehold(household_id);
+  // The ids first: a record cannot be changed while the ordering is read.
+  std::vector<std::string> moved_visits, moved_obligations;
+  visits_.ForEachInOrder(by_household_, household_id, kFirst, kEnd, [&](const VisitRecord& v) {
+    if (v.estate_id != estate) moved_visits.push_back(v.id);
+  });
+  obligations_.ForEachInOrder(by_household_raised_, household_id, kFirst, kEnd,
+                              [&](const RaisedObligationRecord& r) {
+                                if (r.estate_id != estate) moved_obligations.push_back(r.id);
+                              });
+  for (const auto& id : moved_visits) visits_.Mutable(id).estate_id = estate;
+  for (const auto& id : moved_obligations) obligations_.Mutable(id).estate_id = estate;
+}
+
 void Visits::ForEachRaisedFrom(
     const Filter& f, int64_t from_ms,
     const std::function<void(const RaisedObligationRecord&)>& visit) const {
@@ -281,13 +328,7 @@ void Visits::ForEachRaisedFrom(
     });
     return;
   }
-  std::vector<std::string> ids;
-  registers_->ForEachHouseholdIn(f.estate, [&](const HouseholdRecord& h) { ids.push_back(h.id); });
-  std::vector<std::string_view> households(ids.begin(), ids.end());
-  auto lists = obligations_.InOrderEach(by_household_raised_, households, from_ms, kEnd);
-  for (const auto& list : lists) {
-    for (const RaisedObligationRecord* r : list) visit(*r);
-  }
+  obligations_.ForEachInOrder(by_estate_raised_, f.estate, from_ms, kEnd, visit);
 }
 
 std::optional<OrderKey> Visits::TimeOnly(const VisitRecord& visit) {
@@ -325,24 +366,18 @@ void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder 
   auto match = [&](const VisitRecord& visit) {
     const VisitRecording* v = visit.current();
     if (!f.Matches(v->household_id, f.household)) return;
-    std::string estate = registers_->EstateOfHousehold(v->household_id);
+    const std::string& estate = visit.estate_id;
     if (!f.Matches(estate, f.estate)) return;
     for (const auto& s : v->services) ++services[s];
     if (!visit.follow_ups.empty()) {
       ++satisfaction[SatisfactionName(visit.follow_ups.back().satisfaction)];
     }
-    matched.push_back({&visit, std::move(estate)});
+    matched.push_back({&visit, estate});
   };
   if (!f.household.empty()) {
     visits_.ForEachInOrder(by_household_, f.household, period.from_ms, period.to_ms, match);
   } else if (!f.estate.empty()) {
-    std::vector<std::string_view> households;
-    registers_->ForEachHouseholdIn(f.estate,
-                                   [&](const HouseholdRecord& h) { households.push_back(h.id); });
-    for (const auto& to_household :
-         visits_.InOrderEach(by_household_, households, period.from_ms, period.to_ms)) {
-      for (const VisitRecord* visit : to_household) match(*visit);
-    }
+    visits_.ForEachInOrder(by_estate_, f.estate, period.from_ms, period.to_ms, match);
   } else {
     visits_.ForEachInOrder(by_time_, "", period.from_ms, period.to_ms, match);
   }

@@ -606,3 +606,87 @@ TEST_CASE("visits: an estate's raised obligations are its households', as correc
   std::sort(mine.begin(), mine.end());
   CHECK(mine == Ids{"ob-b", "ob-before", "ob-late"});
 }
+
+// An estate's visits and raised obligations are read from its own keys (the visits view keeps
+// each under its household's estate): they must follow the household register, whatever order
+// the events come in and however they are corrected.
+TEST_CASE("visits: an estate's visits and obligations follow their household's registration",
+          "[visits]") {
+  ViewFixture f;
+  using Ids = std::vector<std::string>;
+  auto in_estate = [&](const std::string& estate) {
+    projections::Filter filter;
+    filter.estate = estate;
+    auto q = Query(f, Cst("2025-06-01 12:00"), filter);  // the period: 2025
+    Ids visits, obligations;
+    for (auto v : q.view.getVisits()) {
+      visits.emplace_back(v.getVisitId().cStr());
+      CHECK(std::string(v.getEstateId().cStr()) == estate);
+    }
+    for (auto o : q.view.getObligations()) {
+      obligations.emplace_back(o.getObligationId().cStr());
+      CHECK(std::string(o.getEstateId().cStr()) == estate);
+    }
+    std::sort(visits.begin(), visits.end());
+    std::sort(obligations.begin(), obligations.end());
+    CHECK(q.view.getVisitCount() == visits.size());
+    return std::pair{visits, obligations};
+  };
+  using Both = std::pair<Ids, Ids>;
+
+  RegisterHousehold(f, "h-1", "estate/a", false, {}, Cst("2024-06-01 09:00"));
+  Visit(f, "v-1", "h-1", "team-A", VisitReason::HOSPITAL, {}, Cst("2025-03-05 15:00"));
+  Raise(f, "ob-1", "h-1", VisitReason::HOSPITAL, "2025-03-20", Cst("2025-03-10 10:00"));
+  // Visited and raised before the household is in the register: of no estate yet.
+  Visit(f, "v-2", "h-2", "team-B", VisitReason::HARDSHIP, {}, Cst("2025-03-06 15:00"));
+  Raise(f, "ob-2", "h-2", VisitReason::HARDSHIP, "2025-03-25", Cst("2025-03-11 10:00"));
+  uint64_t wrong_household =
+      Visit(f, "v-3", "h-1", "team-A", VisitReason::HOSPITAL, {}, Cst("2025-03-07 15:00"));
+  CHECK(in_estate("estate/a") == Both{{"v-1", "v-3"}, {"ob-1"}});
+  CHECK(in_estate("estate/b") == Both{{}, {}});
+
+  RegisterHousehold(f, "h-2", "estate/b", false, {}, Cst("2025-04-01 09:00"));
+  CHECK(in_estate("estate/b") == Both{{"v-2"}, {"ob-2"}});
+
+  // v-3 was to h-2: the replacement moves it with its household.
+  f.Add("correction/v-3", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(wrong_household);
+    c.setReason("recorded for the wrong household");
+    FillVisit(c.getAction().initReplacement(), "v-3", "h-2", "team-B", VisitReason::HARDSHIP, {},
+              {"慰问 (condolence call)"});
+  });
+  CHECK(in_estate("estate/a") == Both{{"v-1"}, {"ob-1"}});
+  CHECK(in_estate("estate/b") == Both{{"v-2", "v-3"}, {"ob-2"}});
+
+  // The household h-1 moves to estate b: its visits and obligations with it.
+  uint64_t moved = RegisterHousehold(f, "h-1", "estate/b", false, {}, Cst("2025-05-01 09:00"));
+  CHECK(in_estate("estate/a") == Both{{}, {}});
+  CHECK(in_estate("estate/b") == Both{{"v-1", "v-2", "v-3"}, {"ob-1", "ob-2"}});
+  CHECK(std::string(Household(f, "h-1", Cst("2025-06-01 12:00")).view.getEstateId().cStr()) ==
+        "estate/b");
+
+  // The move was to estate c: the replaced registration moves them again.
+  f.Add("correction/h-1", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(moved);
+    c.setReason("the wrong estate");
+    auto h = c.getAction().initReplacement().initHouseholdRegistered();
+    h.setHouseholdId("h-1");
+    h.setEstateId("estate/c");
+    h.initFlags();
+  });
+  CHECK(in_estate("estate/b") == Both{{"v-2", "v-3"}, {"ob-2"}});
+  CHECK(in_estate("estate/c") == Both{{"v-1"}, {"ob-1"}});
+
+  // Voiding the move: the register then forgets h-1 (its standing registration is the one
+  // voided), and so do the estates' pages.
+  f.Void(moved);
+  CHECK(f.views().registers.EstateOfHousehold("h-1").empty());
+  CHECK(in_estate("estate/a") == Both{{}, {}});
+  CHECK(in_estate("estate/c") == Both{{}, {}});
+  CHECK(in_estate("estate/b") == Both{{"v-2", "v-3"}, {"ob-2"}});
+  // Registered again, in estate a: back they come.
+  RegisterHousehold(f, "h-1", "estate/a", false, {}, Cst("2025-05-20 09:00"));
+  CHECK(in_estate("estate/a") == Both{{"v-1"}, {"ob-1"}});
+}

@@ -48,6 +48,9 @@ struct VisitRecording {
 
 struct VisitRecord {
   std::string id;
+  // The estate of its household as the registers say now: kept current as households are
+  // registered (again), so that an estate's visits are one range of the store.
+  std::string estate_id;
   // Every event recorded under this visit id, by seq; the last one stands. Kept apart so that
   // voiding one takes back exactly that one.
   std::vector<VisitRecording> recordings;
@@ -57,7 +60,7 @@ struct VisitRecord {
   }
   template <class A>
   void Fields(A& a) {
-    a(id, recordings, follow_ups);
+    a(id, recordings, follow_ups, estate_id);
   }
 };
 
@@ -75,13 +78,14 @@ struct RaisedObligationRecording {
 
 struct RaisedObligationRecord {
   std::string id;
+  std::string estate_id;  // of its household, as VisitRecord::estate_id
   std::vector<RaisedObligationRecording> recordings;  // by seq; the last one stands
   const RaisedObligationRecording* current() const {
     return recordings.empty() ? nullptr : &recordings.back();
   }
   template <class A>
   void Fields(A& a) {
-    a(id, recordings);
+    a(id, recordings, estate_id);
   }
 };
 
@@ -129,11 +133,14 @@ class Visits final : public Projection {
     by_household_ = visits_.AddOrdering(HouseholdAndTime);
     by_time_ = visits_.AddOrdering(TimeOnly);
     by_household_raised_ = obligations_.AddOrdering(HouseholdAndRaised);
+    by_estate_ = visits_.AddOrdering(EstateAndTime);
+    by_estate_raised_ = obligations_.AddOrdering(EstateAndRaised);
   }
   const char* name() const override { return "visits"; }
-  // 4: raised obligations are ordered by household (3: orderings stored beside the records;
-  // 2: their first layout).
-  uint32_t version() const override { return 4; }
+  // 5: visits and raised obligations are also ordered by their household's estate (4: raised
+  // obligations ordered by household; 3: orderings stored beside the records; 2: their first
+  // layout).
+  uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -165,9 +172,9 @@ class Visits final : public Projection {
       std::span<const std::string_view> households, int64_t from_ms, int64_t to_ms) const;
 
   // Calls visit(record) for the raised obligations of the households matching `f.household`
-  // and `f.estate` that were raised at or after `from_ms`, each household's by when raised:
-  // the only ones whose window may open then or later, as a window opens no later than the day
-  // the obligation was raised. An estate's are read through its registered households.
+  // and `f.estate` that were raised at or after `from_ms`, by when raised: the only ones whose
+  // window may open then or later, as a window opens no later than the day the obligation was
+  // raised.
   void ForEachRaisedFrom(const Filter& f, int64_t from_ms,
                          const std::function<void(const RaisedObligationRecord&)>& visit) const;
 
@@ -180,13 +187,20 @@ class Visits final : public Projection {
   static std::optional<OrderKey> HouseholdAndTime(const VisitRecord& visit);
   static std::optional<OrderKey> TimeOnly(const VisitRecord& visit);
   static std::optional<OrderKey> HouseholdAndRaised(const RaisedObligationRecord& record);
+  // Under its household's estate, by when made or raised; none while the estate is unknown.
+  static std::optional<OrderKey> EstateAndTime(const VisitRecord& visit);
+  static std::optional<OrderKey> EstateAndRaised(const RaisedObligationRecord& record);
+  // Moves the visits and raised obligations of a household to the estate the registers now
+  // give it: called after every event that may change a household's estate.
+  void FollowHousehold(const std::string& household_id);
 
   const Policies* policies_;
   const Registers* registers_;
   Table<VisitRecord> visits_{"visits"};                       // by visit id
   Table<RaisedObligationRecord> obligations_{"obligations"};  // by obligation id
   size_t by_household_ = 0, by_time_ = 0;                     // orderings of visits_
-  size_t by_household_raised_ = 0;                            // an ordering of obligations_
+  size_t by_estate_ = 0;                                      // an ordering of visits_
+  size_t by_household_raised_ = 0, by_estate_raised_ = 0;     // orderings of obligations_
 };
 
 }  // namespace projections
