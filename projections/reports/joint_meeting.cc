@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -52,20 +53,21 @@ void DropLater(std::vector<Entry>& list, int64_t now_ms, uint32_t* left_out) {
       std::erase_if(list, [&](const Entry& entry) { return entry.at > now_ms; }));
 }
 
-// A complaint as it stood at `now_ms`.
-ComplaintRecord ComplaintAt(const ComplaintRecord& complaint, int64_t now_ms, uint32_t* left_out) {
-  ComplaintRecord at = complaint;
-  DropLater(at.steps, now_ms, left_out);
-  DropLater(at.follow_ups, now_ms, left_out);
-  return at;
-}
-
-// A repair as it stood at `now_ms`.
-RepairRecord RepairAt(const RepairRecord& repair, int64_t now_ms, uint32_t* left_out) {
-  RepairRecord at = repair;
-  DropLater(at.steps, now_ms, left_out);
-  DropLater(at.follow_ups, now_ms, left_out);
-  return at;
+// A complaint or a repair as it stood at `now_ms`: the record itself when none of its steps and
+// follow-ups happened later, else a copy in `copy` without the later ones (counted in
+// `left_out`). Most records a report reads for a past period need no copy.
+template <class Record>
+const Record& StepsAt(const Record& record, int64_t now_ms, uint32_t* left_out,
+                      std::optional<Record>* copy) {
+  auto later = [&](const auto& entry) { return entry.at > now_ms; };
+  if (std::none_of(record.steps.begin(), record.steps.end(), later) &&
+      std::none_of(record.follow_ups.begin(), record.follow_ups.end(), later)) {
+    return record;
+  }
+  copy->emplace(record);
+  DropLater((*copy)->steps, now_ms, left_out);
+  DropLater((*copy)->follow_ups, now_ms, left_out);
+  return **copy;
 }
 
 // A volunteer claim as it stood at `now_ms`.
@@ -131,7 +133,8 @@ void ComplaintsSection(const ViewSet& views, const ItemPage& page, const std::st
   views.complaints.ForEachCounted(until_now, [&](const ComplaintRecord& record) {
     bool in_period = Complaints::Counts(record, period);
     uint32_t dropped = 0;
-    ComplaintRecord c = ComplaintAt(record, to_ms, &dropped);
+    std::optional<ComplaintRecord> copy;
+    const ComplaintRecord& c = StepsAt(record, to_ms, &dropped, &copy);
     ComplaintState s = Derive(c);
     if (!s.resolved()) still_open.emplace_back(c, s);
     if (!in_period) return;
@@ -199,7 +202,8 @@ void RepairsSection(const ViewSet& views, const ItemPage& page, const std::strin
   views.repairs.ForEachCounted(until_now, [&](const RepairRecord& record) {
     bool in_period = Repairs::Counts(record, period);
     uint32_t dropped = 0;
-    RepairRecord r = RepairAt(record, to_ms, &dropped);
+    std::optional<RepairRecord> copy;
+    const RepairRecord& r = StepsAt(record, to_ms, &dropped, &copy);
     RepairState s = Derive(r);
     if (RepairOverdue(r, s, to_ms)) overdue.emplace_back(r, s);
     if (!in_period) return;
