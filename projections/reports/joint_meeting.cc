@@ -199,14 +199,19 @@ void RepairsSection(const ViewSet& views, const ItemPage& page, const std::strin
   std::map<std::string, uint32_t> satisfaction;
   uint32_t completed = 0, open = 0, left_out = 0;
   std::vector<std::pair<RepairRecord, RepairState>> overdue;
-  views.repairs.ForEachCounted(until_now, [&](const RepairRecord& record) {
-    bool in_period = Repairs::Counts(record, period);
+  // Overdue at the period's end, requested in it or before: of the repairs not completed then.
+  views.repairs.ForEachOpenAt(until_now, to_ms, [&](const RepairRecord& record) {
     uint32_t dropped = 0;
     std::optional<RepairRecord> copy;
     const RepairRecord& r = StepsAt(record, to_ms, &dropped, &copy);
     RepairState s = Derive(r);
     if (RepairOverdue(r, s, to_ms)) overdue.emplace_back(r, s);
-    if (!in_period) return;
+  });
+  views.repairs.ForEachCounted(period, [&](const RepairRecord& record) {
+    uint32_t dropped = 0;
+    std::optional<RepairRecord> copy;
+    const RepairRecord& r = StepsAt(record, to_ms, &dropped, &copy);
+    RepairState s = Derive(r);
     left_out += dropped;
     s.completed() ? ++completed : ++open;
     overall.Add(r, s, to_ms);

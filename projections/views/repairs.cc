@@ -269,6 +269,18 @@ std::optional<OrderKey> Repairs::EstateAndRequested(const RepairRecord& r) {
   return OrderKey{r.estate_id, r.requested_at};
 }
 
+std::optional<OrderKey> Repairs::EstateAndFirstCompleted(const RepairRecord& r) {
+  if (r.requested_seq == 0) return std::nullopt;
+  int64_t first = kNeverCompleted;
+  for (const auto& step : r.steps) {
+    if (static_cast<RepairStepKind>(step.kind) != RepairStepKind::kCompleted) continue;
+    // Derive takes a completion at time 0 for none: such a repair stays among the open ones.
+    if (step.at <= 0) return OrderKey{r.estate_id, kNeverCompleted};
+    first = std::min(first, step.at);
+  }
+  return OrderKey{r.estate_id, first};
+}
+
 bool Repairs::Counts(const RepairRecord& r, const Filter& f) {
   return r.requested_seq != 0 && f.Matches(r.estate_id, f.estate) &&
          f.Matches(r.company_id, f.company) && f.Matches(r.category, f.category) &&
@@ -338,7 +350,8 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
 
 void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::Builder out) const {
   std::vector<std::pair<const RepairRecord*, RepairState>> matched;
-  ForEachCounted(f, [&](const RepairRecord& r) {
+  // Judged on every step recorded, so only the repairs never completed can be overdue.
+  ForEachOpenAt(f, kNeverCompleted - 1, [&](const RepairRecord& r) {
     RepairState s = Derive(r);
     if (RepairOverdue(r, s, now_ms)) matched.emplace_back(&r, std::move(s));
   });

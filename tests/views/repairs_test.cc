@@ -10,6 +10,8 @@
 
 #include <capnp/message.h>
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
@@ -636,4 +638,50 @@ TEST_CASE("the repairs view survives a reload from its checkpoint", "[repairs]")
   CHECK(std::string(item.getWorkerId().cStr()) == "person/worker-1");
   CHECK(std::string(item.getStatus().cStr()) == "done");
   CHECK(std::string(item.getSatisfaction().cStr()) == "satisfied");
+}
+
+// The joint-meeting report and the overdue list read an estate's repairs not completed by an
+// instant from an ordering by first completion, not the estate's whole history: it must give
+// every repair open at the instant, however its completions were recorded or corrected.
+TEST_CASE("the repairs open at an instant are read by first completion", "[repairs]") {
+  ViewFixture f;
+  AdoptStandardPolicy(f);
+  Request(f, "r1", "estate/e-1", "water", Cst("2025-03-01 21:30"));
+  Request(f, "r2", "estate/e-1", "water", Cst("2025-03-01 22:00"));
+  Request(f, "r3", "estate/e-1", "water", Cst("2025-03-01 23:00"));
+  Request(f, "r4", "estate/e-2", "water", Cst("2025-03-01 21:00"));
+  Request(f, "r5", "estate/e-1", "water", Cst("2025-03-01 20:00"));
+  Request(f, "r6", "estate/e-1", "water", Cst("2025-03-04 10:00"));
+  uint64_t r1_done = Complete(f, "r1", Cst("2025-03-02 07:00"));
+  Complete(f, "r2", Cst("2025-03-05 10:00"));
+  // r5: completed on 03-06, and then a completion of 03-02 06:00 recorded late.
+  Complete(f, "r5", Cst("2025-03-06 09:00"));
+  Complete(f, "r5", Cst("2025-03-02 06:00"));
+
+  using Ids = std::vector<std::string>;
+  auto open_at = [&](int64_t now, bool requested_by_then) {
+    projections::Filter filter;
+    filter.estate = "estate/e-1";
+    if (requested_by_then) filter.to_ms = now;
+    Ids out;
+    f.views().repairs.ForEachOpenAt(
+        filter, now, [&](const projections::RepairRecord& r) { out.push_back(r.id); });
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(open_at(Cst("2025-03-02 06:30"), true) == Ids{"r1", "r2", "r3"});
+  CHECK(open_at(Cst("2025-03-03 00:00"), true) == Ids{"r2", "r3"});
+  CHECK(open_at(Cst("2025-03-03 00:00"), false) == Ids{"r2", "r3", "r6"});
+  CHECK(open_at(Cst("2025-03-10 00:00"), true) == Ids{"r3", "r6"});
+
+  // Its completion voided, r1 was never completed.
+  f.Void(r1_done);
+  CHECK(open_at(Cst("2025-03-03 00:00"), true) == Ids{"r1", "r2", "r3"});
+  CHECK(open_at(Cst("2025-03-10 00:00"), true) == Ids{"r1", "r3", "r6"});
+  projections::Filter estate;
+  estate.estate = "estate/e-1";
+  OverdueList overdue = Overdue(f, Cst("2025-03-10 00:00"), estate);
+  Ids listed;
+  for (auto item : overdue.out.getItems()) listed.emplace_back(item.getRepairId().cStr());
+  CHECK(listed == Ids{"r1", "r3", "r6"});  // oldest request first
 }

@@ -8,6 +8,8 @@
 
 #pragma once
 
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -102,11 +104,12 @@ class Repairs final : public Projection {
     Register(&repairs_);
     Register(&days_);
     by_estate_ = repairs_.AddOrdering(EstateAndRequested);
+    by_estate_completed_ = repairs_.AddOrdering(EstateAndFirstCompleted);
   }
   const char* name() const override { return "repairs"; }
-  // 6: the tallies kept by estate and day, and by month (5: tallied by day; 4: the orderings
-  // stored beside the records).
-  uint32_t version() const override { return 6; }
+  // 7: also ordered by estate and first completion (6: the tallies kept by estate and day, and
+  // by month; 5: tallied by day; 4: the orderings stored beside the records).
+  uint32_t version() const override { return 7; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -130,12 +133,29 @@ class Repairs final : public Projection {
   void ForEachCounted(const Filter& filter, Visit visit) const {
     projections::ForEachCounted(repairs_, by_estate_, filter, Counts, visit);
   }
+  // Calls visit(repair) for each repair that counts under the filter and was not completed by
+  // `now_ms` as far as its first completion tells: a few more may come (the caller judges each
+  // at `now_ms`), none is left out. One that names an estate reads only that estate's repairs
+  // first completed after `now_ms` or never, not its whole history.
+  template <class Visit>
+  void ForEachOpenAt(const Filter& filter, int64_t now_ms, Visit visit) const {
+    if (filter.estate.empty()) return ForEachCounted(filter, visit);
+    int64_t from = now_ms >= kNeverCompleted ? kNeverCompleted : now_ms + 1;
+    repairs_.ForEachInOrder(by_estate_completed_, filter.estate, from, kNeverCompleted + 1,
+                            [&](const RepairRecord& repair) {
+                              if (Counts(repair, filter)) visit(repair);
+                            });
+  }
 
  private:
   // company_id from the contract company, else the last dispatch's company.
   static void ResolveCompany(RepairRecord& repair);
   // Where a requested repair stands in the ordering by estate: at its request time.
   static std::optional<OrderKey> EstateAndRequested(const RepairRecord& repair);
+  // Where a requested repair stands in the ordering by estate and first completion: at the
+  // earliest time a completion step gives, or kNeverCompleted.
+  static constexpr int64_t kNeverCompleted = std::numeric_limits<int64_t>::max() - 1;
+  static std::optional<OrderKey> EstateAndFirstCompleted(const RepairRecord& repair);
   // The repair an event is about, if any: every step may change its share of the tallies (a
   // completion its class, a dispatch its company).
   static std::optional<std::string> TalliedRepair(ledger::schema::Payload::Reader p);
@@ -148,7 +168,7 @@ class Repairs final : public Projection {
   const Registers* registers_;
   Table<RepairRecord> repairs_{"repairs"};
   Table<RepairDay> days_{"repair_days"};
-  size_t by_estate_ = 0;
+  size_t by_estate_ = 0, by_estate_completed_ = 0;  // orderings of repairs_
 };
 
 }  // namespace projections
