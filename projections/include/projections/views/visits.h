@@ -78,7 +78,7 @@ struct RaisedObligationRecording {
 
 struct RaisedObligationRecord {
   std::string id;
-  std::string estate_id;  // of its household, as VisitRecord::estate_id
+  std::string estate_id;                              // of its household, as VisitRecord::estate_id
   std::vector<RaisedObligationRecording> recordings;  // by seq; the last one stands
   const RaisedObligationRecording* current() const {
     return recordings.empty() ? nullptr : &recordings.back();
