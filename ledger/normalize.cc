@@ -6,28 +6,17 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+
+#include "schema_facts.h"
 
 namespace ledger {
 namespace {
-
-// $required in schemas/events.capnp (the validator reads the same id).
-constexpr uint64_t kRequired = 0xbb8f19c51249593full;
 
 using capnp::DynamicList;
 using capnp::DynamicStruct;
 using capnp::DynamicValue;
 using T = capnp::schema::Type;
-
-bool IsRequired(capnp::StructSchema::Field field) {
-  for (auto annotation : field.getProto().getAnnotations()) {
-    if (annotation.getId() == kRequired) return true;
-  }
-  return false;
-}
-
-bool InUnion(capnp::StructSchema::Field field) {
-  return field.getProto().getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
-}
 
 // JSON writes every NaN as "NaN", which reads back as this one.
 DynamicValue::Reader OneNaN(DynamicValue::Reader value, capnp::Type type) {
@@ -40,11 +29,12 @@ DynamicValue::Reader OneNaN(DynamicValue::Reader value, capnp::Type type) {
   return value;
 }
 
-bool CopyStruct(DynamicStruct::Reader in, DynamicStruct::Builder out);
+bool CopyStruct(const internal::SchemaFacts& facts, DynamicStruct::Reader in,
+                DynamicStruct::Builder out);
 
 // `out` has in.size() elements.
-void CopyList(DynamicList::Reader in, DynamicList::Builder out) {
-  capnp::Type element = in.getSchema().getElementType();
+void CopyList(const internal::SchemaFacts& facts, DynamicList::Reader in, DynamicList::Builder out,
+              capnp::Type element) {
   for (uint i = 0; i < in.size(); ++i) {
     switch (element.which()) {
       case T::VOID:
@@ -71,11 +61,14 @@ void CopyList(DynamicList::Reader in, DynamicList::Builder out) {
         break;
       case T::LIST: {
         auto inner = in[i].as<DynamicList>();
-        if (inner.size() > 0) CopyList(inner, out.init(i, inner.size()).as<DynamicList>());
+        if (inner.size() > 0) {
+          CopyList(facts, inner, out.init(i, inner.size()).as<DynamicList>(),
+                   inner.getSchema().getElementType());
+        }
         break;
       }
       case T::STRUCT:
-        CopyStruct(in[i].as<DynamicStruct>(), out[i].as<DynamicStruct>());
+        CopyStruct(facts, in[i].as<DynamicStruct>(), out[i].as<DynamicStruct>());
         break;
       case T::INTERFACE:
       case T::ANY_POINTER:
@@ -86,14 +79,15 @@ void CopyList(DynamicList::Reader in, DynamicList::Builder out) {
 
 // Copies one field; true if it wrote anything that is not the default. A union member that
 // writes nothing is still made the active one by the caller.
-bool CopyField(DynamicStruct::Reader in, DynamicStruct::Builder out,
-               capnp::StructSchema::Field field) {
-  if (field.getProto().isGroup()) {
+bool CopyField(const internal::SchemaFacts& facts, DynamicStruct::Reader in,
+               DynamicStruct::Builder out, const internal::FieldFacts& f) {
+  const capnp::StructSchema::Field& field = f.field;
+  if (f.group) {
     DynamicStruct::Builder group =
-        InUnion(field) ? out.init(field).as<DynamicStruct>() : out.get(field).as<DynamicStruct>();
-    return CopyStruct(in.get(field).as<DynamicStruct>(), group);
+        f.in_union ? out.init(field).as<DynamicStruct>() : out.get(field).as<DynamicStruct>();
+    return CopyStruct(facts, in.get(field).as<DynamicStruct>(), group);
   }
-  capnp::Type type = field.getType();
+  const capnp::Type& type = f.type;
   switch (type.which()) {
     case T::VOID:
       return false;
@@ -123,36 +117,43 @@ bool CopyField(DynamicStruct::Reader in, DynamicStruct::Builder out,
     case T::LIST: {
       auto list = in.get(field).as<DynamicList>();
       if (list.size() == 0) return false;
-      CopyList(list, out.init(field, list.size()).as<DynamicList>());
+      CopyList(facts, list, out.init(field, list.size()).as<DynamicList>(), f.element_type);
       return true;
     }
     case T::STRUCT: {
       if (!in.has(field, capnp::HasMode::NON_NULL)) return false;
-      bool any = CopyStruct(in.get(field).as<DynamicStruct>(), out.init(field).as<DynamicStruct>());
-      if (any || IsRequired(field)) return true;
+      bool any =
+          CopyStruct(facts, in.get(field).as<DynamicStruct>(), out.init(field).as<DynamicStruct>());
+      if (any || f.required) return true;
       out.clear(field);
       return false;
     }
     case T::INTERFACE:
-    case T::ANY_POINTER:
+    case T::ANY_POINTER: {
+      const std::string& name = f.name;  // (KJ_REQUIRE names its own local `f`)
       KJ_REQUIRE(!in.has(field, capnp::HasMode::NON_NULL),
-                 "a capability or untyped pointer cannot be stored", field.getProto().getName());
+                 "a capability or untyped pointer cannot be stored", name);
       return false;
+    }
   }
   return false;
 }
 
 // True if anything in `out` differs from the default (a union's non-first member counts).
-bool CopyStruct(DynamicStruct::Reader in, DynamicStruct::Builder out) {
-  auto schema = in.getSchema();
+bool CopyStruct(const internal::SchemaFacts& facts, DynamicStruct::Reader in,
+                DynamicStruct::Builder out) {
+  const internal::StructFacts& fields = *facts.Of(in.getSchema());
   bool any = false;
-  for (auto field : schema.getNonUnionFields()) any = CopyField(in, out, field) || any;
-  if (schema.getUnionFields().size() > 0) {
+  for (const internal::FieldFacts* f : fields.non_union) {
+    any = CopyField(facts, in, out, *f) || any;
+  }
+  if (fields.has_union) {
     KJ_IF_MAYBE (active, in.which()) {
-      if (!CopyField(in, out, *active)) {
+      const internal::FieldFacts& f = fields.fields[active->getIndex()];
+      if (!CopyField(facts, in, out, f)) {
         // Active, with nothing in it: the discriminant alone says which.
         out.clear(*active);
-        any = any || active->getProto().getDiscriminantValue() != 0;
+        any = any || f.discriminant != 0;
       } else {
         any = true;
       }
@@ -168,7 +169,11 @@ bool CopyStruct(DynamicStruct::Reader in, DynamicStruct::Builder out) {
 
 void Normalize(capnp::DynamicStruct::Reader in, capnp::DynamicStruct::Builder out) {
   KJ_REQUIRE(in.getSchema() == out.getSchema(), "normalising into a struct of another type");
-  CopyStruct(in, out);
+  // An event's facts are read once per process; another struct's for this call.
+  const internal::SchemaFacts* facts = &internal::EventSchemaFacts();
+  std::optional<internal::SchemaFacts> own;
+  if (facts->Of(in.getSchema()) == nullptr) facts = &own.emplace(in.getSchema());
+  CopyStruct(*facts, in, out);
 }
 
 kj::Array<capnp::word> NormalCanonical(schema::Event::Reader event) {

@@ -1,6 +1,7 @@
 #include "ledger/validate.h"
 
 #include "base/civil_time.h"
+#include "schema_facts.h"
 
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
@@ -10,18 +11,6 @@
 
 namespace ledger {
 namespace {
-
-// Annotation ids declared in schemas/events.capnp.
-constexpr uint64_t kRequired = 0xbb8f19c51249593full;
-constexpr uint64_t kDate = 0xb35f06fc5b65114aull;
-constexpr uint64_t kMonthDay = 0x8ca3758e255a60edull;
-
-bool HasAnnotation(const capnp::StructSchema::Field& field, uint64_t id) {
-  for (auto annotation : field.getProto().getAnnotations()) {
-    if (annotation.getId() == id) return true;
-  }
-  return false;
-}
 
 bool IsMonthDay(std::string_view t) {
   if (t.size() != 5 || t[2] != '-') return false;
@@ -34,10 +23,12 @@ bool IsMonthDay(std::string_view t) {
   return month >= 1 && month <= 12 && day >= 1 && day <= kDays[month - 1];
 }
 
-// Ok, or why `text` at `here` is refused: invalid UTF-8; a control character in an identifier;
-// in free text, a control character other than tab, line feed and carriage return.
-Status CheckText(std::string_view text, const std::string& here, bool identifier) {
-  if (!IsValidUtf8(text)) return Status::InvalidArgument(here + " is not valid UTF-8");
+// Ok, or why `text` is refused: invalid UTF-8; a control character in an identifier; in free
+// text, a control character other than tab, line feed and carriage return. `where()` names the
+// text for the message; it is asked only for a refusal.
+template <typename Where>
+Status CheckText(std::string_view text, const Where& where, bool identifier) {
+  if (!IsValidUtf8(text)) return Status::InvalidArgument(where() + " is not valid UTF-8");
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     bool control = c < 0x20 || c == 0x7F;
@@ -45,121 +36,111 @@ Status CheckText(std::string_view text, const std::string& here, bool identifier
     char code[8];
     std::snprintf(code, sizeof code, "U+%04X", c);
     return Status::InvalidArgument(
-        here + " holds the control character " + code + " at byte " + std::to_string(i) +
+        where() + " holds the control character " + code + " at byte " + std::to_string(i) +
         (identifier ? "; an identifier is printable text"
                     : "; text may hold tab, line feed and carriage return, no other control"));
   }
   if (identifier && text.size() > kMaxIdentifierBytes) {
-    return Status::InvalidArgument(here + " is " + std::to_string(text.size()) +
+    return Status::InvalidArgument(where() + " is " + std::to_string(text.size()) +
                                    " bytes; an identifier has at most " +
                                    std::to_string(kMaxIdentifierBytes));
   }
   return Status::Ok();
 }
 
-std::string Join(const std::string& path, kj::StringPtr name) {
-  return path.empty() ? std::string(name.cStr()) : path + "." + name.cStr();
+std::string Join(const std::string& path, const std::string& name) {
+  return path.empty() ? name : path + "." + name;
 }
 
-// Walks one struct; `path` names it for messages.
+// Walks one struct; `path` names it for messages. A field's name is joined to the path only when
+// the field is walked into or refused: most fields are neither.
 class Walker {
  public:
+  explicit Walker(const internal::SchemaFacts& facts) : facts_(facts) {}
+
   Status Struct(capnp::DynamicStruct::Reader value, const std::string& path) {
-    auto schema = value.getSchema();
+    const internal::StructFacts& facts = *facts_.Of(value.getSchema());
     // Fields outside any union always count; of the union, only the active member.
-    for (auto field : schema.getNonUnionFields()) {
-      Status s = Field(value, field, path);
+    for (const internal::FieldFacts* field : facts.non_union) {
+      Status s = Field(value, *field, path);
       if (!s.ok()) return s;
     }
-    if (schema.getUnionFields().size() > 0) {
+    if (facts.has_union) {
       KJ_IF_MAYBE (active, value.which()) {
-        Status s = Field(value, *active, path);
+        Status s = Field(value, facts.fields[active->getIndex()], path);
         if (!s.ok()) return s;
       } else {
         return Status::InvalidArgument(
             (path.empty() ? std::string("the event type") : path) +
-            " is not one this server knows; allowed: " + UnionNames(schema));
+            " is not one this server knows; allowed: " + facts.union_names);
       }
     }
     return Status::Ok();
   }
 
  private:
-  static std::string UnionNames(capnp::StructSchema schema) {
-    std::string names;
-    for (auto f : schema.getUnionFields()) {
-      if (f.getProto().getName() == "unset") continue;
-      if (!names.empty()) names += ", ";
-      names += f.getProto().getName().cStr();
-    }
-    return names;
-  }
-
-  Status Field(capnp::DynamicStruct::Reader parent, capnp::StructSchema::Field field,
+  Status Field(capnp::DynamicStruct::Reader parent, const internal::FieldFacts& f,
                const std::string& path) {
     // The payload is flattened into the envelope in JSON, so its members are named bare:
     // "complaintFiled.summary", not "payload.complaintFiled.summary".
-    bool is_payload = path.empty() && field.getProto().getName() == "payload";
-    std::string here = is_payload ? std::string() : Join(path, field.getProto().getName());
-    bool required = HasAnnotation(field, kRequired);
-    auto proto = field.getProto();
+    bool is_payload = path.empty() && f.name == "payload";
+    auto here = [&] { return is_payload ? std::string() : Join(path, f.name); };
 
-    if (proto.isGroup()) {
-      return Struct(parent.get(field).as<capnp::DynamicStruct>(), here);
-    }
-    auto type = field.getType();
+    if (f.group) return Struct(parent.get(f.field).as<capnp::DynamicStruct>(), here());
+    const capnp::Type& type = f.type;
     if (type.isVoid()) {
-      if (proto.getName() == "unset") {
+      if (f.name == "unset") {
         return Status::InvalidArgument("the event has no type; set \"type\" to one of: " +
-                                       UnionNames(parent.getSchema()));
+                                       facts_.Of(parent.getSchema())->union_names);
       }
       return Status::Ok();
     }
-    bool present = parent.has(field, capnp::HasMode::NON_DEFAULT);
+    bool present = parent.has(f.field, capnp::HasMode::NON_DEFAULT);
     // Empty text and empty lists count as missing: a required summary of "" says nothing.
-    if (present && type.isText()) present = parent.get(field).as<capnp::Text>().size() > 0;
-    if (present && type.isList()) present = parent.get(field).as<capnp::DynamicList>().size() > 0;
+    if (present && type.isText()) present = parent.get(f.field).as<capnp::Text>().size() > 0;
+    if (present && type.isList()) {
+      present = parent.get(f.field).as<capnp::DynamicList>().size() > 0;
+    }
     // The active member of a union is walked even when empty, so that an event of a known type
     // with no data still has its required fields named.
-    bool in_union = proto.getDiscriminantValue() != capnp::schema::Field::NO_DISCRIMINANT;
-    if (!present && in_union && type.isStruct()) {
-      return Struct(parent.get(field).as<capnp::DynamicStruct>(), here);
+    if (!present && f.in_union && type.isStruct()) {
+      return Struct(parent.get(f.field).as<capnp::DynamicStruct>(), here());
     }
-    if (required && !present) {
-      return Status::InvalidArgument(here + " is required" +
+    if (f.required && !present) {
+      return Status::InvalidArgument(here() + " is required" +
                                      (type.isText() ? " and must not be empty" : ""));
     }
     if (!present) return Status::Ok();
 
-    auto value = parent.get(field);
+    auto value = parent.get(f.field);
     if (type.isText()) {
       auto text = value.as<capnp::Text>();
       std::string_view view(text.begin(), text.size());
-      Status s = CheckText(view, here, NamesIdentifierField(proto.getName().cStr()));
+      Status s = CheckText(view, here, f.identifier);
       if (!s.ok()) return s;
-      if (HasAnnotation(field, kDate) && !IsCalendarDate(view)) {
-        return Status::InvalidArgument(here + " must be a calendar day \"YYYY-MM-DD\", got \"" +
+      if (f.date && !IsCalendarDate(view)) {
+        return Status::InvalidArgument(here() + " must be a calendar day \"YYYY-MM-DD\", got \"" +
                                        std::string(view) + "\"");
       }
-      if (HasAnnotation(field, kMonthDay) && !IsMonthDay(view)) {
-        return Status::InvalidArgument(here + " must be a yearly day \"MM-DD\", got \"" +
+      if (f.month_day && !IsMonthDay(view)) {
+        return Status::InvalidArgument(here() + " must be a yearly day \"MM-DD\", got \"" +
                                        std::string(view) + "\"");
       }
       return Status::Ok();
     }
-    if (type.isStruct()) return Struct(value.as<capnp::DynamicStruct>(), here);
+    if (type.isStruct()) return Struct(value.as<capnp::DynamicStruct>(), here());
     if (type.isList()) {
       auto list = value.as<capnp::DynamicList>();
-      auto element = type.asList().getElementType();
+      const capnp::Type& element = f.element_type;
+      std::string where = here();
       for (uint i = 0; i < list.size(); ++i) {
-        std::string item = here + "[" + std::to_string(i) + "]";
+        auto item = [&] { return where + "[" + std::to_string(i) + "]"; };
         if (element.isStruct()) {
-          Status s = Struct(list[i].as<capnp::DynamicStruct>(), item);
+          Status s = Struct(list[i].as<capnp::DynamicStruct>(), item());
           if (!s.ok()) return s;
         } else if (element.isText()) {
           auto text = list[i].as<capnp::Text>();
-          Status s = CheckText(std::string_view(text.begin(), text.size()), item,
-                               NamesIdentifierField(proto.getName().cStr()));
+          Status s = CheckText(std::string_view(text.begin(), text.size()), item, f.identifier);
           if (!s.ok()) return s;
         }
       }
@@ -168,12 +149,14 @@ class Walker {
     if (type.isEnum()) {
       auto e = value.as<capnp::DynamicEnum>();
       if (e.getEnumerant() == nullptr) {
-        return Status::InvalidArgument(here + " has an unknown value " +
+        return Status::InvalidArgument(here() + " has an unknown value " +
                                        std::to_string(e.getRaw()));
       }
     }
     return Status::Ok();
   }
+
+  const internal::SchemaFacts& facts_;
 };
 
 }  // namespace
@@ -223,7 +206,7 @@ Status ValidateEvent(schema::Event::Reader event) {
   if (!event.hasPayload()) {
     return Status::InvalidArgument("the event has no type; set \"type\" and \"data\"");
   }
-  Walker walker;
+  Walker walker(internal::EventSchemaFacts());
   return walker.Struct(capnp::DynamicStruct::Reader(event), "");
 }
 
