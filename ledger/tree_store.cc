@@ -11,7 +11,24 @@ const char kTreeSizeKey[] = "merkle/size";
 
 namespace {
 constexpr std::string_view kNodePrefix = "merkle/n/";
+
+class TreeLevelHint final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "ledger.TreeLevelHint"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), kNodePrefix.size() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() > kNodePrefix.size() &&
+           key.starts_with(rocksdb::Slice(kNodePrefix.data(), kNodePrefix.size()));
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<const rocksdb::SliceTransform> NewTreeLevelHint() {
+  return std::make_shared<TreeLevelHint>();
+}
 
 std::string TreeNodeKey(uint32_t level, uint64_t index) {
   std::string key(kNodePrefix);

@@ -12,8 +12,10 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,12 @@ namespace ledger::internal {
 extern const char kTreeSizeKey[];
 
 std::string TreeNodeKey(uint32_t level, uint64_t index);
+
+// The prefix that names a node's level ("merkle/n/" and the level byte); other keys of the family
+// are outside its domain. Given to RocksDB as the family's memtable insert hint: the nodes of one
+// level are written in index order, so each insert starts from where the last one of its level
+// went instead of searching the memtable from its top.
+std::shared_ptr<const rocksdb::SliceTransform> NewTreeLevelHint();
 
 // A stored node, NotFound if absent. The caller keeps the store open.
 Result<Hash> ReadTreeNode(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, uint32_t level,
