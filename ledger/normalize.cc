@@ -142,7 +142,10 @@ bool CopyField(const internal::SchemaFacts& facts, DynamicStruct::Reader in,
 // True if anything in `out` differs from the default (a union's non-first member counts).
 bool CopyStruct(const internal::SchemaFacts& facts, DynamicStruct::Reader in,
                 DynamicStruct::Builder out) {
-  const internal::StructFacts& fields = *facts.Of(in.getSchema());
+  const internal::StructFacts* known = facts.Of(in.getSchema());
+  // Every struct inside the root's schema is in `facts` (schema_facts.cc walks lists and groups).
+  KJ_REQUIRE(known != nullptr, "a struct outside the normalised schema cannot be stored");
+  const internal::StructFacts& fields = *known;
   bool any = false;
   for (const internal::FieldFacts* f : fields.non_union) {
     any = CopyField(facts, in, out, *f) || any;

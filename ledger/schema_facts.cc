@@ -37,8 +37,10 @@ void SchemaFacts::Add(capnp::StructSchema schema) {
     }
     f.identifier = NamesIdentifierField(f.name);
     if (f.type.isList()) f.element_type = f.type.asList().getElementType();
-    if (f.type.isStruct()) inner.push_back(f.type.asStruct());
-    if (f.element_type.isStruct()) inner.push_back(f.element_type.asStruct());
+    // A struct inside lists of lists is walked too (the catalogue has none today).
+    capnp::Type innermost = f.type;
+    while (innermost.isList()) innermost = innermost.asList().getElementType();
+    if (innermost.isStruct()) inner.push_back(innermost.asStruct());
   }
   for (auto field : schema.getNonUnionFields()) {
     facts.non_union.push_back(&facts.fields[field.getIndex()]);

@@ -59,7 +59,12 @@ class Walker {
   explicit Walker(const internal::SchemaFacts& facts) : facts_(facts) {}
 
   Status Struct(capnp::DynamicStruct::Reader value, const std::string& path) {
-    const internal::StructFacts& facts = *facts_.Of(value.getSchema());
+    const internal::StructFacts* known = facts_.Of(value.getSchema());
+    if (known == nullptr) {  // not reachable from the event schema: nothing here makes one
+      return Status::InvalidArgument((path.empty() ? std::string("the event") : path) +
+                                     " is of a type the event schema does not hold");
+    }
+    const internal::StructFacts& facts = *known;
     // Fields outside any union always count; of the union, only the active member.
     for (const internal::FieldFacts* field : facts.non_union) {
       Status s = Field(value, *field, path);

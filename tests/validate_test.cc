@@ -2,8 +2,13 @@
 
 #include "ledger/validate.h"
 
+#include <capnp/schema.h>
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <vector>
+
+#include "ledger/schema_facts.h"
 #include "test_support.h"
 
 using ledger::Code;
@@ -165,4 +170,64 @@ TEST_CASE("identifiers in lists are checked one by one", "[validate]") {
   auto s = ledger::ValidateEvent(e.reader());
   REQUIRE(s.code() == Code::kInvalidArgument);
   CHECK_THAT(s.message(), Catch::Contains("visitorIds[1]") && Catch::Contains("U+0000"));
+}
+
+// The validator and the normaliser read each field's facts from a table built once from the
+// schema (ledger/schema_facts.h): a struct missing from it, or a fact read wrong, would let an
+// event through unchecked or refuse a good one.
+TEST_CASE("the schema's facts hold every struct of an event as the schema declares it",
+          "[validate]") {
+  const auto& facts = ledger::internal::EventSchemaFacts();
+  auto field = [&](capnp::StructSchema s, const char* name) -> const ledger::internal::FieldFacts& {
+    const auto* of = facts.Of(s);
+    REQUIRE(of != nullptr);
+    return of->fields[s.getFieldByName(name).getIndex()];
+  };
+  using namespace ledger::schema;
+  // Written out from schemas/events.capnp.
+  const auto& complaint_id = field(capnp::Schema::from<ComplaintFiled>(), "complaintId");
+  CHECK(complaint_id.required);
+  CHECK(complaint_id.identifier);
+  CHECK_FALSE(complaint_id.date);
+  const auto& household = field(capnp::Schema::from<ComplaintFiled>(), "householdId");
+  CHECK_FALSE(household.required);
+  CHECK(household.identifier);
+  const auto& summary = field(capnp::Schema::from<ComplaintFiled>(), "summary");
+  CHECK(summary.required);
+  CHECK_FALSE(summary.identifier);
+  // Reached only through a list inside a struct inside the payload's union.
+  const auto& birth = field(capnp::Schema::from<Resident>(), "birthDate");
+  CHECK(birth.date);
+  CHECK_FALSE(birth.required);
+  const auto& residents = field(capnp::Schema::from<HouseholdRegistered>(), "residents");
+  CHECK(residents.element_type.isStruct());
+  const auto& day = field(capnp::Schema::from<Holiday>(), "day");
+  CHECK(day.month_day);
+  CHECK(day.required);
+  CHECK_FALSE(day.date);
+  // A named union inside a struct: its members are in the union, the struct's others are not.
+  const auto& time_limits = field(capnp::Schema::from<PolicyAdopted::Rules>(), "repairTimeLimits");
+  CHECK(time_limits.in_union);
+  CHECK(field(capnp::Schema::from<PolicyAdopted>(), "rules").group);
+  CHECK_FALSE(field(capnp::Schema::from<PolicyAdopted>(), "policyId").in_union);
+  CHECK(field(capnp::Schema::from<RepairTimeLimit>(), "category").name == "category");
+
+  // And every struct the event reaches is in the table, with each of its fields.
+  std::vector<capnp::StructSchema> todo = {capnp::Schema::from<Event>()};
+  std::set<uint64_t> seen;
+  while (!todo.empty()) {
+    capnp::StructSchema s = todo.back();
+    todo.pop_back();
+    if (!seen.insert(s.getProto().getId()).second) continue;
+    const auto* of = facts.Of(s);
+    INFO(s.getProto().getDisplayName().cStr());
+    REQUIRE(of != nullptr);
+    CHECK(of->fields.size() == s.getFields().size());
+    for (auto f : s.getFields()) {
+      capnp::Type t = f.getType();
+      while (t.isList()) t = t.asList().getElementType();
+      if (t.isStruct()) todo.push_back(t.asStruct());
+    }
+  }
+  CHECK(seen.size() > 40);
 }
