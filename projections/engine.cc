@@ -148,6 +148,22 @@ class Engine::Impl {
     return views;
   }
 
+  // While the store holds only what this catch-up wrote (from a cleared store to the head), the
+  // tables take a key they never wrote as absent without reading the store (KeyFilter).
+  void NoteWrittenKeys(bool note) REQUIRES(apply_mu_) {
+    if (noting_written_keys_ == note) return;
+    noting_written_keys_ = note;
+    for (Projection* view : views_->all()) {
+      for (TableBase* table : view->tables()) {
+        if (note) {
+          table->NoteWrittenKeys();
+        } else {
+          table->StopNotingWrittenKeys();
+        }
+      }
+    }
+  }
+
   // Trims the tables kept in the store to the cache's budget, each in proportion to what it
   // holds. Under the views' exclusive lock: no reader holds a record.
   void TrimCache() REQUIRES(apply_mu_) { internal::TrimViews(*views_, options_.cache_bytes); }
@@ -222,6 +238,8 @@ class Engine::Impl {
     last_snapshot_seq_ = 0;
     month_ends_at_ = 0;
     views_ = MakeViewSet();
+    noting_written_keys_ = false;  // of the set just replaced
+    NoteWrittenKeys(true);
     persisted_seq_ = 0;
     written_seq_ = 0;
     store_empty_ = true;
@@ -489,6 +507,7 @@ class Engine::Impl {
     snapshot_spacing_ = SnapshotSpacing(head);
     uint64_t flushed = views_->position().seq;
     if (flushed >= head) {
+      NoteWrittenKeys(false);
       // Caught up: write what the last commits brought once the interval has passed.
       if (written_seq_ < flushed && Clock::now() - written_at_ >= options_.write_interval) {
         return Flush();
@@ -695,6 +714,8 @@ class Engine::Impl {
   bool last_write_failed_ GUARDED_BY(apply_mu_) = false;
   // Cleared, and nothing written since: the next write sends every record at once.
   bool store_empty_ GUARDED_BY(apply_mu_) = false;
+  // The tables note the keys they write (NoteWrittenKeys).
+  bool noting_written_keys_ GUARDED_BY(apply_mu_) = false;
   StoreRows store_rows_{&db_};
   // The live views. Changed and replaced with apply_mu_ and *views_mu_ (exclusively) held.
   std::unique_ptr<ViewSet> views_ GUARDED_BY(apply_mu_);

@@ -12,6 +12,8 @@
 
 #include "projections/table.h"
 
+#include "map_store.h"
+
 namespace {
 
 struct Item {
@@ -144,36 +146,7 @@ TEST_CASE("an ordering is emptied by a clear and rebuilt from loaded rows", "[or
   CHECK(loaded.In("south") == Keys{"south@20"});
 }
 
-namespace {
-
-// A view store in a map: what a table writes, it reads back.
-class MapStore final : public projections::RowSource, public projections::StateSink {
- public:
-  void Put(std::string_view key, std::string_view value) override {
-    rows_[std::string(key)] = std::string(value);
-  }
-  void Delete(std::string_view key) override { rows_.erase(std::string(key)); }
-  Found Get(std::string_view key, std::string* value) const override {
-    auto it = rows_.find(std::string(key));
-    if (it == rows_.end()) return Found::kNo;
-    *value = it->second;
-    return Found::kYes;
-  }
-  std::string Scan(
-      std::string_view start, std::string_view prefix,
-      const std::function<bool(std::string_view, std::string_view)>& visit) const override {
-    for (auto it = rows_.lower_bound(std::string(start));
-         it != rows_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
-      if (!visit(it->first, it->second)) break;
-    }
-    return "";
-  }
-
- private:
-  std::map<std::string, std::string> rows_;
-};
-
-}  // namespace
+using test_views::MapStore;
 
 // A partition is a client's text (an estate id): one that holds a NUL must not reach into the
 // stored entries of the partition it starts with.

@@ -40,6 +40,7 @@
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "projections/archive.h"
+#include "projections/key_filter.h"
 #include "projections/ordered_rows.h"
 
 namespace projections {
@@ -120,6 +121,12 @@ class TableBase {
   // The first failure to read the store since the last call, and how many there were; empty if
   // none. A record that could not be read was taken as absent.
   virtual std::string TakeReadError() = 0;
+  // The store holds none of the table's records (it was just cleared): from here on, the table
+  // notes the keys it writes (KeyFilter), and takes a key it never wrote as absent without
+  // reading the store. Until StopNotingWrittenKeys(), which frees the note: a rebuild's
+  // catch-up needs it, a live follower (most keys it asks for were written long ago) does not.
+  virtual void NoteWrittenKeys() = 0;
+  virtual void StopNotingWrittenKeys() = 0;
 
  private:
   std::string name_;
@@ -318,6 +325,7 @@ class Table final : public TableBase {
       if (row.erased) {
         FreeRow(at);
       } else if (store_ != nullptr) {
+        if (written_keys_ && !row.in_store) written_keys_->Add(row.key);  // its first write
         // Now as stored: cached, and evictable.
         row.in_store = true;
         cached_bytes_ += row.bytes;
@@ -399,6 +407,14 @@ class Table final : public TableBase {
       --live_;
       FreeRow(at);
     }
+  }
+  void NoteWrittenKeys() override {
+    auto lock = LockCache();
+    written_keys_.emplace();
+  }
+  void StopNotingWrittenKeys() override {
+    auto lock = LockCache();
+    written_keys_.reset();
   }
   std::string TakeReadError() override {
     auto lock = LockCache();
@@ -670,6 +686,7 @@ class Table final : public TableBase {
       return it->row;
     }
     if (store_ == nullptr) return kNone;
+    if (stored == nullptr && written_keys_ && !written_keys_->MayContain(key)) return kNone;
     std::string bytes;
     if (stored == nullptr) {
       std::string full_key = prefix_;
@@ -813,6 +830,8 @@ class Table final : public TableBase {
   size_t cached_bytes_ = 0;     // of the rows in memory that are as stored (not changed)
   size_t read_errors_ = 0;
   std::string read_error_;
+  // The keys written since the store was cleared, while a catch-up notes them.
+  std::optional<KeyFilter> written_keys_;
   // Of the changed rows that were stored: where the stored version stands in each ordering.
   boost::unordered_flat_map<uint32_t, std::vector<std::optional<OrderKey>>> stored_at_;
 };
