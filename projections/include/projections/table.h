@@ -123,8 +123,9 @@ class TableBase {
   virtual std::string TakeReadError() = 0;
   // The store holds none of the table's records (it was just cleared): from here on, the table
   // notes the keys it writes (KeyFilter), and takes a key it never wrote as absent without
-  // reading the store. Until StopNotingWrittenKeys(), which frees the note: a rebuild's
-  // catch-up needs it, a live follower (most keys it asks for were written long ago) does not.
+  // reading the store. Until StopNotingWrittenKeys(), which frees the note: it grows with
+  // every key written (12 bits each), so the engine keeps it for a catch-up from a cleared
+  // store to the head, where most keys asked for are new, and not while following live.
   virtual void NoteWrittenKeys() = 0;
   virtual void StopNotingWrittenKeys() = 0;
 
