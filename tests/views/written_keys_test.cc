@@ -86,7 +86,7 @@ TEST_CASE("a table noting its written keys reads the store only for keys it wrot
   CHECK(table.Find("complaint/4")->text == "filed");
   CHECK(store.gets() == 4);
 
-  // Erased: its deletion is written; a new record under the key is absent before it.
+  // Erased, and its deletion written: read as absent. Filed again: read back again.
   table.Erase("complaint/4");
   WriteAndDrop(&table, &store);
   CHECK(table.Find("complaint/4") == nullptr);
