@@ -445,6 +445,21 @@ std::optional<OrderKey> Registers::EstateOf(const HouseholdRecord& household) {
   return OrderKey{household.estate_id, 0};
 }
 
+// A household stays in this ordering once flagged, even with its flags cleared since: a yearly
+// visit is owed as the flags stood on its day, so an earlier flag may still owe one. Only a
+// history with no flag at all (a flag change voided, say) takes it out.
+std::optional<OrderKey> Registers::EstateIfEverFlagged(const HouseholdRecord& household) {
+  bool ever = std::any_of(household.flag_history.begin(), household.flag_history.end(),
+                          [](const FlagChange& change) { return change.flags.any(); });
+  if (!ever) return std::nullopt;
+  return EstateOf(household);
+}
+
+std::optional<OrderKey> Registers::EstateOfDemand(const DemandRecord& demand) {
+  if (demand.estate_id.empty()) return std::nullopt;
+  return OrderKey{demand.estate_id, 0};
+}
+
 std::string Registers::AppointmentsKey(int role, std::string_view estate_id) {
   // Fixed width, so that role r's keys sort before role r + 1's; roles are a 16-bit enum.
   char number[8];

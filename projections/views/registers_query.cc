@@ -4,8 +4,11 @@
 #include "projections/views/registers.h"
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <capnp/schema.h>
 
 #include "projections/calendar.h"
 
@@ -92,13 +95,17 @@ void ListHouseholds(const Registers& registers, const Filter& f, int64_t day, bo
                     schema::RegistersView::Builder out) {
   std::vector<const HouseholdRecord*> households;
   uint32_t flagged = 0;
-  for (const auto& [key, h] : registers.households().Sorted()) {
-    if (h->seq == 0 || !f.Matches(h->estate_id, f.estate) || !f.Matches(h->id, f.household)) {
-      continue;
-    }
-    if (!f.company.empty() && registers.ServingCompany(h->estate_id, day) != f.company) continue;
-    if (h->flags().any()) ++flagged;
-    households.push_back(h);
+  auto consider = [&](const HouseholdRecord& h) {
+    if (h.seq == 0 || !f.Matches(h.estate_id, f.estate) || !f.Matches(h.id, f.household)) return;
+    if (!f.company.empty() && registers.ServingCompany(h.estate_id, day) != f.company) return;
+    if (h.flags().any()) ++flagged;
+    households.push_back(&h);
+  };
+  // An estate's households are read from its own keys, in the same order (by id).
+  if (!f.estate.empty()) {
+    registers.ForEachHouseholdIn(f.estate, consider);
+  } else {
+    for (const auto& [key, h] : registers.households().Sorted()) consider(*h);
   }
   out.setHouseholdTotal(static_cast<uint32_t>(households.size()));
   out.setFlaggedHouseholds(flagged);
@@ -130,15 +137,30 @@ void ListHouseholds(const Registers& registers, const Filter& f, int64_t day, bo
 // page.
 void ListPeople(const Registers& registers, const Filter& f, schema::RegistersView::Builder out) {
   std::vector<const PersonRecord*> people;
-  for (const auto& [key, p] : registers.persons().Sorted()) {
+  auto consider = [&](const PersonRecord& p) {
     bool relevant = f.estate.empty() && f.company.empty();
-    for (const auto& a : p->appointments) {
+    for (const auto& a : p.appointments) {
       if ((!f.estate.empty() && a.estate_id == f.estate) ||
           (!f.company.empty() && a.company_id == f.company)) {
         relevant = true;
       }
     }
-    if (relevant && !p->appointments.empty()) people.push_back(p);
+    if (relevant && !p.appointments.empty()) people.push_back(&p);
+  };
+  if (!f.estate.empty() && f.company.empty()) {
+    // Only people appointed to the estate can be listed: they are read from the estate's lists
+    // of appointments (every role), not from every person, in id order as below.
+    std::set<std::string> appointed;
+    for (auto role : capnp::Schema::from<schema::AppointedRole>().getEnumerants()) {
+      if (const EstateAppointments* list = registers.AppointmentsTo(role.getOrdinal(), f.estate)) {
+        for (const auto& entry : list->list) appointed.insert(entry.person_id);
+      }
+    }
+    for (const auto& id : appointed) {
+      if (const PersonRecord* p = registers.persons().Find(id)) consider(*p);
+    }
+  } else {
+    for (const auto& [key, p] : registers.persons().Sorted()) consider(*p);
   }
   auto people_page = Page(people, f);
   auto people_list = out.initPeople(people_page.size());
@@ -181,10 +203,16 @@ void ListCommittees(const Registers& registers, const Filter& f,
 void ListDemands(const Registers& registers, const Filter& f, schema::RegistersView::Builder out) {
   std::vector<const DemandRecord*> demands;
   uint32_t open = 0, met = 0;
-  for (const auto& [key, d] : registers.demands().Sorted()) {
-    if (d->seq == 0 || !f.Matches(d->estate_id, f.estate) || !f.InPeriod(d->recorded_at)) continue;
-    d->met_seq ? ++met : ++open;
-    demands.push_back(d);
+  auto consider = [&](const DemandRecord& d) {
+    if (d.seq == 0 || !f.Matches(d.estate_id, f.estate) || !f.InPeriod(d.recorded_at)) return;
+    d.met_seq ? ++met : ++open;
+    demands.push_back(&d);
+  };
+  // An estate's demands are read from its own keys, in the same order (by id).
+  if (!f.estate.empty()) {
+    registers.ForEachDemandIn(f.estate, consider);
+  } else {
+    for (const auto& [key, d] : registers.demands().Sorted()) consider(*d);
   }
   out.setDemandsOpen(open);
   out.setDemandsMet(met);

@@ -295,8 +295,8 @@ void AddBirthdays(const HouseholdRecord& h, const Policies& policies, YearSpan y
   }
 }
 
-// The yearly obligations of the households matching the filter (its one household, or all in
-// its estate): holidays and birthdays on which the household was flagged.
+// The yearly obligations of the households matching the filter (its one household, or those of
+// its estate ever flagged): holidays and birthdays on which the household was flagged.
 void AddYearly(const Policies& policies, const Registers& registers,
                const std::vector<PolicyVersion>& versions, const Filter& f,
                const VisitPeriod& period, Notes* notes, std::vector<ObligationState>* out) {
@@ -310,7 +310,7 @@ void AddYearly(const Policies& policies, const Registers& registers,
   if (!f.household.empty()) {
     if (const HouseholdRecord* h = registers.households().Find(f.household)) generate(*h);
   } else if (!f.estate.empty()) {
-    registers.ForEachHouseholdIn(f.estate, generate);
+    registers.ForEachFlaggedHouseholdIn(f.estate, generate);
   } else {
     registers.households().ForEach(
         [&](const std::string&, const HouseholdRecord& h) { generate(h); });

@@ -6,6 +6,8 @@
 //   k2  company/b  estate/e1  2024-07-01 .. open
 //   k3  company/a  estate/e2  2024-03-01 .. open
 
+#include <capnp/message.h>
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <utility>
@@ -139,4 +141,116 @@ TEST_CASE("voided contracts and households are as if never recorded", "[register
   // company/a served e1 the whole year once k1's end is voided: 366 days.
   CHECK(r.EstatesServed("company/a", Day("2024-01-01"), Day("2024-12-31")) ==
         Served{{"estate/e1", 366}});
+}
+
+// The registers view of one estate reads the estate's own keys (an ordering of the households by
+// estate): its list must follow registrations, moves and corrections, in id order, and count
+// the flagged ones.
+TEST_CASE("the registers view of an estate lists its households as registered and moved",
+          "[registers]") {
+  ViewFixture f;
+  Scenario s = Build(f);  // h1 in e1; h2 and h3 in e2
+  auto listed = [&](const char* estate) {
+    projections::Filter filter;
+    filter.estate = estate;
+    capnp::MallocMessageBuilder message;
+    auto out = message.initRoot<ledger::schema::RegistersView>();
+    f.views().registers.Query(filter, Day("2025-01-01"), false, out);
+    std::vector<std::string> ids;
+    for (auto h : out.asReader().getHouseholds()) {
+      ids.emplace_back(h.getHouseholdId().cStr());
+      CHECK(std::string(h.getEstateId().cStr()) == estate);
+    }
+    CHECK(out.asReader().getHouseholdTotal() == ids.size());
+    return std::pair{ids, out.asReader().getFlaggedHouseholds()};
+  };
+  using Listed = std::pair<std::vector<std::string>, uint32_t>;
+  CHECK(listed("estate/e1") == Listed{{"household/h1"}, 0});
+  CHECK(listed("estate/e2") == Listed{{"household/h2", "household/h3"}, 0});
+
+  // h0 registered in e2, flagged: listed first (ids in order), and counted as flagged.
+  f.Add("household/h0", 0, [&](Payload::Builder p) {
+    auto h = p.initHouseholdRegistered();
+    h.setHouseholdId("household/h0");
+    h.setEstateId("estate/e2");
+    h.initFlags().setHardship(true);
+  });
+  CHECK(listed("estate/e2") == Listed{{"household/h0", "household/h2", "household/h3"}, 1});
+
+  // h2 moves to e1; h3's registration is voided.
+  Household(f, "h2", "estate/e1");
+  f.Void(s.h3_registered);
+  CHECK(listed("estate/e1") == Listed{{"household/h1", "household/h2"}, 0});
+  CHECK(listed("estate/e2") == Listed{{"household/h0"}, 1});
+  CHECK(listed("estate/none") == Listed{{}, 0});
+}
+
+// The people and demands of one estate are read from the estate's own lists (its appointments
+// by role, its demands by estate): the same people and demands, in the same order (by id), as a
+// pass over the whole register would give, through appointments ended, voided and moved.
+TEST_CASE("the registers view of an estate lists its appointed people and its demands",
+          "[registers]") {
+  ViewFixture f;
+  Build(f);
+  auto appoint = [&](const char* person, ledger::schema::AppointedRole role, const char* estate) {
+    return f.Add(std::string("person/") + person, 0, [&](Payload::Builder p) {
+      auto a = p.initRoleAppointed();
+      a.setPersonId(std::string("person/") + person);
+      a.setRole(role);
+      a.setEstateId(estate);
+      a.setTeam("team-1");
+      a.setFromDate("2024-01-01");
+    });
+  };
+  auto demand = [&](const char* id, const char* estate, const char* household) {
+    return f.Add(std::string("demand/") + id, 0, [&](Payload::Builder p) {
+      auto d = p.initDemandRecorded();
+      d.setDemandId(std::string("demand/") + id);
+      d.setEstateId(estate);
+      d.setHouseholdId(household);
+      d.setCategory("助老 (elderly care)");
+      d.setDescription("每周送餐 (meals delivered weekly)");
+    });
+  };
+  using Ids = std::vector<std::string>;
+  struct Listed {
+    Ids people, demands;
+    bool operator==(const Listed&) const = default;
+  };
+  auto listed = [&](const char* estate) {
+    projections::Filter filter;
+    filter.estate = estate;
+    capnp::MallocMessageBuilder message;
+    auto out = message.initRoot<ledger::schema::RegistersView>();
+    f.views().registers.Query(filter, Day("2025-01-01"), false, out);
+    Listed l;
+    for (auto p : out.asReader().getPeople()) l.people.emplace_back(p.getPersonId().cStr());
+    for (auto d : out.asReader().getDemands()) l.demands.emplace_back(d.getDemandId().cStr());
+    CHECK(out.asReader().getDemandsOpen() == l.demands.size());
+    return l;
+  };
+  using R = ledger::schema::AppointedRole;
+  appoint("zhou", R::GRID_WORKER, "estate/e1");
+  appoint("chen", R::PROPERTY_MANAGER, "estate/e1");
+  appoint("chen", R::BUILDING_HEAD, "estate/e2");  // two estates, two roles
+  uint64_t mistaken = appoint("wu", R::REPAIR_WORKER, "estate/e2");
+  demand("d2", "estate/e1", "household/h1");
+  demand("d1", "estate/e1", "household/h1");
+  demand("d3", "estate/e2", "household/h2");
+  CHECK(listed("estate/e1") == Listed{{"person/chen", "person/zhou"}, {"demand/d1", "demand/d2"}});
+  CHECK(listed("estate/e2") == Listed{{"person/chen", "person/wu"}, {"demand/d3"}});
+
+  // wu's appointment voided: no longer listed. zhou's ended: still listed (past and present).
+  f.Void(mistaken);
+  f.Add("person/zhou", 0, [&](Payload::Builder p) {
+    auto e = p.initRoleEnded();
+    e.setPersonId("person/zhou");
+    e.setRole(R::GRID_WORKER);
+    e.setEstateId("estate/e1");
+    e.setToDate("2024-12-31");
+    e.setReason("调任 (transferred)");
+  });
+  CHECK(listed("estate/e1") == Listed{{"person/chen", "person/zhou"}, {"demand/d1", "demand/d2"}});
+  CHECK(listed("estate/e2") == Listed{{"person/chen"}, {"demand/d3"}});
+  CHECK(listed("estate/none") == Listed{});
 }

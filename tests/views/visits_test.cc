@@ -690,3 +690,89 @@ TEST_CASE("visits: an estate's visits and obligations follow their household's r
   RegisterHousehold(f, "h-1", "estate/a", false, {}, Cst("2025-05-20 09:00"));
   CHECK(in_estate("estate/a") == Both{{"v-1"}, {"ob-1"}});
 }
+
+// An estate's yearly obligations are generated from its households that were ever flagged (an
+// ordering of the register), not from every household: a household flagged after it was
+// registered, or flagged then cleared, must still owe what it owed on its days, and the estates'
+// lists together must be the district's.
+TEST_CASE("visits: an estate's yearly obligations come from its households ever flagged",
+          "[visits]") {
+  ViewFixture f;
+  using Ids = std::vector<std::string>;
+  auto flag = [&](const std::string& id, int64_t at) {
+    return f.Add(id, at, [&](Payload::Builder p) {
+      auto c = p.initHouseholdFlagsChanged();
+      c.setHouseholdId(id);
+      c.initFlags().setElderlyAlone(true);
+      c.setReason("老伴去世，独居 (now living alone)");
+    });
+  };
+  auto yearly = [&](const std::string& estate) {
+    projections::Filter filter;
+    filter.estate = estate;
+    auto q = Query(f, Cst("2025-12-31 12:00"), filter);  // the period: 2025
+    Ids ids;
+    for (auto o : q.view.getObligations()) ids.emplace_back(o.getObligationId().cStr());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  auto district = [&] {
+    Ids ids;
+    for (auto o : Query(f, Cst("2025-12-31 12:00")).view.getObligations()) {
+      ids.emplace_back(o.getObligationId().cStr());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+
+  AdoptVisitRules(f, 1, "2024-01-01", {{"重阳节", "10-29"}}, 3, 7);
+  int64_t registered = Cst("2024-06-01 09:00");
+  // Registered unflagged, flagged on 2025-02-01: owes its 2025 birthday (03-10) and 重阳节.
+  RegisterHousehold(f, "household/late", "estate/a", false, {{"person/p-l", "赵", "1950-03-10"}},
+                    registered);
+  flag("household/late", Cst("2025-02-01 09:00"));
+  // Flagged at registration, cleared on 2025-09-01: owes its birthday (08-20), not 重阳节.
+  RegisterHousehold(f, "household/cleared", "estate/a", true, {{"person/p-c", "钱", "1945-08-20"}},
+                    registered);
+  ClearFlags(f, "household/cleared", Cst("2025-09-01 09:00"));
+  // Flagged by a change that is then voided: owes nothing.
+  RegisterHousehold(f, "household/voided", "estate/a", false, {{"person/p-v", "孙", "1955-07-07"}},
+                    registered);
+  uint64_t mistaken = flag("household/voided", Cst("2025-01-10 09:00"));
+  // Never flagged: owes nothing.
+  RegisterHousehold(f, "household/never", "estate/a", false, {{"person/p-n", "李", "1960-04-04"}},
+                    registered);
+  // Flagged, in estate b: owes 重阳节 there.
+  RegisterHousehold(f, "household/b", "estate/b", true, {}, registered);
+
+  Ids a = {"yearly/birthday/2025-03-10/household/late/person/p-l",
+           "yearly/birthday/2025-07-07/household/voided/person/p-v",
+           "yearly/birthday/2025-08-20/household/cleared/person/p-c",
+           "yearly/holiday/2025-10-29/household/late",
+           "yearly/holiday/2025-10-29/household/voided"};
+  Ids b = {"yearly/holiday/2025-10-29/household/b"};
+  CHECK(yearly("estate/a") == a);
+  CHECK(yearly("estate/b") == b);
+
+  // The mistaken flag voided: nothing owed by that household any more.
+  f.Void(mistaken);
+  a = {"yearly/birthday/2025-03-10/household/late/person/p-l",
+       "yearly/birthday/2025-08-20/household/cleared/person/p-c",
+       "yearly/holiday/2025-10-29/household/late"};
+  CHECK(yearly("estate/a") == a);
+
+  // The household never flagged is flagged on 2025-04-01: its birthday (04-04) and 重阳节.
+  flag("household/never", Cst("2025-04-01 09:00"));
+  a = {"yearly/birthday/2025-03-10/household/late/person/p-l",
+       "yearly/birthday/2025-04-04/household/never/person/p-n",
+       "yearly/birthday/2025-08-20/household/cleared/person/p-c",
+       "yearly/holiday/2025-10-29/household/late", "yearly/holiday/2025-10-29/household/never"};
+  CHECK(yearly("estate/a") == a);
+  CHECK(yearly("estate/b") == b);
+
+  // The estates' lists together are the district's, which reads every household.
+  Ids both = a;
+  both.insert(both.end(), b.begin(), b.end());
+  std::sort(both.begin(), both.end());
+  CHECK(district() == both);
+}

@@ -187,11 +187,14 @@ class Registers final : public Projection {
     Register(&registered_per_estate_);
     Register(&estate_appointments_);
     by_estate_ = households_.AddOrdering(EstateOf);
+    flagged_by_estate_ = households_.AddOrdering(EstateIfEverFlagged);
+    demands_by_estate_ = demands_.AddOrdering(EstateOfDemand);
   }
   const char* name() const override { return "registers"; }
-  // 5: appointments listed by role and estate (4: persons with an appointment an ordering of their
-  // own; 3: orderings stored beside the records; 2: their first layout).
-  uint32_t version() const override { return 5; }
+  // 6: households ever flagged, and demands, ordered by estate (5: appointments listed by role and
+  // estate; 4: persons with an appointment an ordering of their own; 3: orderings stored beside the
+  // records; 2: their first layout).
+  uint32_t version() const override { return 6; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -225,6 +228,18 @@ class Registers final : public Projection {
   void ForEachHouseholdIn(std::string_view estate_id, Visit visit) const {
     households_.ForEachInOrder(by_estate_, estate_id, 0, 1, visit);
   }
+  // Calls visit(household) for the households of `estate_id` that were flagged at some time
+  // (any change in their flag history sets a flag), by id: the only ones that can owe a yearly
+  // visit. About one household in six, so the must-visits need not read the whole estate.
+  template <class Visit>
+  void ForEachFlaggedHouseholdIn(std::string_view estate_id, Visit visit) const {
+    households_.ForEachInOrder(flagged_by_estate_, estate_id, 0, 1, visit);
+  }
+  // Calls visit(demand) for the demands recorded in `estate_id`, by id.
+  template <class Visit>
+  void ForEachDemandIn(std::string_view estate_id, Visit visit) const {
+    demands_.ForEachInOrder(demands_by_estate_, estate_id, 0, 1, visit);
+  }
   // The appointments to `role` (schema::AppointedRole) in `estate_id`, or null if none.
   const EstateAppointments* AppointmentsTo(int role, std::string_view estate_id) const {
     return estate_appointments_.Find(AppointmentsKey(role, estate_id));
@@ -242,6 +257,8 @@ class Registers final : public Projection {
 
  private:
   static std::optional<OrderKey> EstateOf(const HouseholdRecord& household);
+  static std::optional<OrderKey> EstateIfEverFlagged(const HouseholdRecord& household);
+  static std::optional<OrderKey> EstateOfDemand(const DemandRecord& demand);
 
   Table<EstateRecord> estates_{"estates"};
   Table<CompanyRecord> companies_{"companies"};
@@ -255,7 +272,9 @@ class Registers final : public Projection {
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
   // The appointments of persons_ by role and estate (AppointmentsKey), kept as they change.
   Table<EstateAppointments> estate_appointments_{"estate_appointments"};
-  size_t by_estate_ = 0;  // an ordering of households_ by estate
+  size_t by_estate_ = 0;          // an ordering of households_ by estate
+  size_t flagged_by_estate_ = 0;  // of those ever flagged, by estate
+  size_t demands_by_estate_ = 0;  // an ordering of demands_ by estate
 };
 
 }  // namespace projections
