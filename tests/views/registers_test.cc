@@ -187,7 +187,7 @@ TEST_CASE("the registers view of an estate lists its households as registered an
 
 // The people and demands of one estate are read from the estate's own lists (its appointments
 // by role, its demands by estate): the same people and demands, in the same order (by id), as a
-// pass over the whole register would give, through appointments ended, voided and moved.
+// pass over the whole register would give, through appointments in two estates, ended and voided.
 TEST_CASE("the registers view of an estate lists its appointed people and its demands",
           "[registers]") {
   ViewFixture f;
