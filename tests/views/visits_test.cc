@@ -718,9 +718,8 @@ TEST_CASE("visits: an estate's yearly obligations come from its households ever 
   };
   auto district = [&] {
     Ids ids;
-    for (auto o : Query(f, Cst("2025-12-31 12:00")).view.getObligations()) {
-      ids.emplace_back(o.getObligationId().cStr());
-    }
+    auto q = Query(f, Cst("2025-12-31 12:00"));  // kept: the list lives in its message
+    for (auto o : q.view.getObligations()) ids.emplace_back(o.getObligationId().cStr());
     std::sort(ids.begin(), ids.end());
     return ids;
   };
