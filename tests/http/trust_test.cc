@@ -427,6 +427,11 @@ TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
   auto registers = get(d.resident1, "/v1/views/registers?estate=estate/e01");
   REQUIRE(registers.status == 200);
   CHECK(registers.body.find("13800000000") == std::string::npos);
+  // The registers of an estate are read from its own keys: only for the estates a token reads,
+  // and not at all without a token.
+  CHECK(get(d.resident1, "/v1/views/registers?estate=estate/e02").status == 403);
+  CHECK(get(d.worker1, "/v1/views/registers?estate=estate/e02").status == 403);
+  CHECK(get("", "/v1/views/registers?estate=estate/e01").status == 401);
 }
 
 TEST_CASE("refusals are counted in /metrics by rule", "[http][rules]") {
