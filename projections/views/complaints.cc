@@ -5,6 +5,7 @@
 
 #include "counts.h"
 #include "projections/calendar.h"
+#include "projections/page_picker.h"
 
 namespace projections {
 
@@ -241,7 +242,16 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   std::map<std::string, uint32_t> by_status, by_category, by_channel, by_estate, by_company,
       satisfaction;
   std::vector<double> to_ack, to_reply, to_resolve;
-  std::vector<std::pair<const ComplaintRecord*, ComplaintState>> matched;
+  // Newest first; ties by id so that pages are stable.
+  struct Listed {
+    int64_t filed_at;
+    std::string id;
+    ComplaintState state;
+  };
+  auto newer = [](const Listed& a, const Listed& b) {
+    return std::tie(b.filed_at, b.id) < std::tie(a.filed_at, a.id);
+  };
+  PagePicker<Listed, decltype(newer)> page(f.offset, f.limit, newer);
   uint32_t total = 0, open = 0, resolved = 0, reopened = 0, escalated = 0;
   ForEachCounted(f, [&](const ComplaintRecord& c) {
     ComplaintState s = Derive(c);
@@ -260,7 +270,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
     if (s.replied_at) to_reply.push_back(hours(s.replied_at));
     if (s.resolved_at) to_resolve.push_back(hours(s.resolved_at));
     if (!c.follow_ups.empty()) ++satisfaction[SatisfactionName(c.follow_ups.back().satisfaction)];
-    matched.emplace_back(&c, s);
+    page.Offer(Listed{c.filed_at, c.id, s});
   });
   out.setTotal(total);
   out.setOpen(open);
@@ -277,24 +287,24 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   FillTiming(to_reply, out.initToReply());
   FillTiming(to_resolve, out.initToResolve());
 
-  // Newest first; ties by id so that pages are stable.
-  std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) {
-    return std::tie(b.first->filed_at, b.first->id) < std::tie(a.first->filed_at, a.first->id);
-  });
-  size_t begin = std::min(f.offset, matched.size());
-  size_t end = std::min(matched.size(), begin + f.limit);
-  out.setOffset(static_cast<uint32_t>(begin));
-  auto items = out.initItems(end - begin);
-  for (size_t i = begin; i < end; ++i) {
-    const auto& [c, s] = matched[i];
-    FillComplaintItem(*c, s, items[i - begin]);
+  // The page's complaints are read again by id: a district's were streamed, not held.
+  out.setOffset(static_cast<uint32_t>(page.begin()));
+  std::vector<std::pair<const ComplaintRecord*, ComplaintState>> listed;
+  for (Listed& item : page.Take()) {
+    if (const ComplaintRecord* c = complaints_.Find(item.id)) listed.emplace_back(c, item.state);
+  }
+  auto items = out.initItems(listed.size());
+  for (size_t i = 0; i < listed.size(); ++i) {
+    FillComplaintItem(*listed[i].first, listed[i].second, items[i]);
   }
 }
 
 void Complaints::ReplyBoard(const Filter& f, schema::ReplyBoard::Builder out) const {
+  // Copies: with no estate, the complaints are streamed and not held.
   struct Entry {
-    const ComplaintRecord* complaint;
-    const ComplaintStepRecord* step;
+    std::string complaint_id, category, reply;
+    int64_t at;
+    uint64_t seq;
   };
   std::vector<Entry> entries;
   Filter estate_only;
@@ -302,21 +312,21 @@ void Complaints::ReplyBoard(const Filter& f, schema::ReplyBoard::Builder out) co
   ForEachCounted(estate_only, [&](const ComplaintRecord& c) {
     for (const auto& step : c.steps) {
       if (step.kind == static_cast<int>(ComplaintStepKind::kReplied) && f.InPeriod(step.at)) {
-        entries.push_back({&c, &step});
+        entries.push_back({c.id, c.category, step.text, step.at, step.seq});
       }
     }
   });
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return std::tie(a.step->at, a.step->seq) < std::tie(b.step->at, b.step->seq);
+    return std::tie(a.at, a.seq) < std::tie(b.at, b.seq);
   });
   out.setEstateId(f.estate);
   auto list = out.initEntries(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
-    list[i].setComplaintId(entries[i].complaint->id);
-    list[i].setCategory(entries[i].complaint->category);
-    list[i].setRepliedAt(entries[i].step->at);
-    list[i].setReply(entries[i].step->text);
-    list[i].setSeq(entries[i].step->seq);
+    list[i].setComplaintId(entries[i].complaint_id);
+    list[i].setCategory(entries[i].category);
+    list[i].setRepliedAt(entries[i].at);
+    list[i].setReply(entries[i].reply);
+    list[i].setSeq(entries[i].seq);
   }
 }
 

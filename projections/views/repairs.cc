@@ -6,6 +6,7 @@
 
 #include "counts.h"
 #include "projections/calendar.h"
+#include "projections/page_picker.h"
 
 namespace projections {
 
@@ -54,6 +55,29 @@ void FillCompliance(const std::map<std::string, ComplianceTally>& tallies,
                     capnp::List<schema::RepairCompliance>::Builder list) {
   size_t i = 0;
   for (const auto& [key, tally] : tallies) tally.Fill(key, list[i++]);
+}
+
+// A repair in a list, by what the list is sorted and found by.
+struct Listed {
+  int64_t requested_at;
+  std::string id;
+};
+
+// The repairs of a page, found again by id: a district's were streamed, not held.
+std::vector<const RepairRecord*> FindListed(const Table<RepairRecord>& repairs,
+                                            const std::vector<Listed>& page) {
+  std::vector<const RepairRecord*> found;
+  for (const Listed& item : page) {
+    if (const RepairRecord* r = repairs.Find(item.id)) found.push_back(r);
+  }
+  return found;
+}
+
+void FillItems(const std::vector<const RepairRecord*>& repairs, int64_t now_ms,
+               capnp::List<schema::RepairItem>::Builder items) {
+  for (size_t i = 0; i < repairs.size(); ++i) {
+    FillRepairItem(*repairs[i], Derive(*repairs[i]), now_ms, items[i]);
+  }
 }
 
 }  // namespace
@@ -292,7 +316,11 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   std::map<std::string, ComplianceTally> by_estate, by_company, by_category, by_month;
   std::map<std::string, uint32_t> by_status, satisfaction;
   uint32_t open = 0, overdue = 0, done = 0, done_within = 0, done_late = 0, followed_up = 0;
-  std::vector<std::pair<const RepairRecord*, RepairState>> matched;
+  // Newest first; ties by id so that pages are stable.
+  auto newer = [](const Listed& a, const Listed& b) {
+    return std::tie(b.requested_at, b.id) < std::tie(a.requested_at, a.id);
+  };
+  PagePicker<Listed, decltype(newer)> page(f.offset, f.limit, newer);
   ForEachCounted(f, [&](const RepairRecord& r) {
     RepairState s = Derive(r);
     const char* status = RepairStatus(r, s, now_ms);
@@ -314,7 +342,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
       ++followed_up;
       ++satisfaction[SatisfactionName(r.follow_ups.back().satisfaction)];
     }
-    matched.emplace_back(&r, std::move(s));
+    page.Offer(Listed{r.requested_at, r.id});
   });
   out.setNow(now_ms);
   out.setTotal(overall.total);
@@ -334,41 +362,26 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   FillCounts(satisfaction, out.initSatisfaction(satisfaction.size()));
   FillCounts(by_status, out.initByStatus(by_status.size()));
 
-  // Newest first; ties by id so that pages are stable.
-  std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) {
-    return std::tie(b.first->requested_at, b.first->id) <
-           std::tie(a.first->requested_at, a.first->id);
-  });
-  size_t begin = std::min(f.offset, matched.size());
-  size_t end = std::min(matched.size(), begin + f.limit);
-  out.setOffset(static_cast<uint32_t>(begin));
-  auto items = out.initItems(end - begin);
-  for (size_t i = begin; i < end; ++i) {
-    FillRepairItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
-  }
+  out.setOffset(static_cast<uint32_t>(page.begin()));
+  auto listed = FindListed(repairs_, page.Take());
+  FillItems(listed, now_ms, out.initItems(listed.size()));
 }
 
 void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::Builder out) const {
-  std::vector<std::pair<const RepairRecord*, RepairState>> matched;
+  // Oldest first: the longest-waiting repair heads the meeting's list.
+  auto older = [](const Listed& a, const Listed& b) {
+    return std::tie(a.requested_at, a.id) < std::tie(b.requested_at, b.id);
+  };
+  PagePicker<Listed, decltype(older)> page(f.offset, f.limit, older);
   // Judged on every step recorded, so only the repairs never completed can be overdue.
   ForEachOpenAt(f, kNeverCompleted - 1, [&](const RepairRecord& r) {
-    RepairState s = Derive(r);
-    if (RepairOverdue(r, s, now_ms)) matched.emplace_back(&r, std::move(s));
-  });
-  // Oldest first: the longest-waiting repair heads the meeting's list.
-  std::sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.first->requested_at, a.first->id) <
-           std::tie(b.first->requested_at, b.first->id);
+    if (RepairOverdue(r, Derive(r), now_ms)) page.Offer(Listed{r.requested_at, r.id});
   });
   out.setNow(now_ms);
-  out.setTotal(static_cast<uint32_t>(matched.size()));
-  size_t begin = std::min(f.offset, matched.size());
-  size_t end = std::min(matched.size(), begin + f.limit);
-  out.setOffset(static_cast<uint32_t>(begin));
-  auto items = out.initItems(end - begin);
-  for (size_t i = begin; i < end; ++i) {
-    FillRepairItem(*matched[i].first, matched[i].second, now_ms, items[i - begin]);
-  }
+  out.setTotal(static_cast<uint32_t>(page.offered()));
+  out.setOffset(static_cast<uint32_t>(page.begin()));
+  auto listed = FindListed(repairs_, page.Take());
+  FillItems(listed, now_ms, out.initItems(listed.size()));
 }
 
 void ComplianceTally::Add(const RepairRecord& r, const RepairState& s, int64_t now_ms) {

@@ -10,6 +10,8 @@
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -230,4 +232,50 @@ TEST_CASE("a voided resolution leaves the complaint open", "[complaints]") {
   CHECK(v.getItems()[1].getResolvedAt() == 0);
   CHECK(v.getToResolve().getCount() == 1);
   CHECK(v.getToResolve().getAverageHours() == Approx(24.0));
+}
+
+TEST_CASE("a district's page holds the page's complaints, not the district's", "[complaints]") {
+  ViewFixture f;
+  f.OpenEngineWithNoCache();
+  // Forty complaints an hour apart from 2025-03-01 00:00, in two estates: c00 the oldest, c39
+  // the newest. The odd ones are in estate/e2.
+  for (int i = 0; i < 40; ++i) {
+    char id[8], at[32];
+    std::snprintf(id, sizeof id, "c%02d", i);
+    std::snprintf(at, sizeof at, "2025-03-%02d %02d:00", 1 + i / 24, i % 24);
+    File(f, id, i % 2 ? "estate/e2" : "estate/e1", "water", at);
+  }
+  f.views();  // caught up: nothing is held
+  const auto& table = f.held_views().complaints.complaints();
+  REQUIRE(table.cached_bytes() == 0);
+
+  // The district (no estate), third page of three: newest first, c39 c38 c37 | c36 c35 c34 | ...
+  projections::Filter district;
+  district.offset = 6;
+  district.limit = 3;
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<ComplaintsView>();
+  f.held_views().complaints.Query(district, out);
+  auto view = out.asReader();
+  CHECK(view.getTotal() == 40);
+  CHECK(view.getOffset() == 6);
+  CHECK(Ids(view) == std::vector<std::string>{"complaint/c33", "complaint/c32", "complaint/c31"});
+  CHECK(Counts(view.getByEstate()) ==
+        std::map<std::string, uint32_t>{{"estate/e1", 20}, {"estate/e2", 20}});
+
+  // Only the page's three complaints were kept: the other 37 were read and let go.
+  const size_t held = table.cached_bytes();
+  CHECK(held > 0);
+  table.ForEach([](const std::string&, const projections::ComplaintRecord&) {});
+  const size_t all = table.cached_bytes();
+  CHECK(held * 10 < all * 2);  // 3 of 40 records' bytes, well under a fifth
+
+  // A page past the end is empty, and says where the list ends.
+  district.offset = 45;
+  capnp::MallocMessageBuilder past_end;
+  auto past = past_end.initRoot<ComplaintsView>();
+  f.held_views().complaints.Query(district, past);
+  CHECK(past.asReader().getItems().size() == 0);
+  CHECK(past.asReader().getOffset() == 40);
+  CHECK(past.asReader().getTotal() == 40);
 }

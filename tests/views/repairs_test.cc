@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -684,4 +685,73 @@ TEST_CASE("the repairs open at an instant are read by first completion", "[repai
   Ids listed;
   for (auto item : overdue.out.getItems()) listed.emplace_back(item.getRepairId().cStr());
   CHECK(listed == Ids{"r1", "r3", "r6"});  // oldest request first
+}
+
+TEST_CASE("a district's repairs page and overdue list hold their pages only", "[repairs]") {
+  ViewFixture f;
+  f.OpenEngineWithNoCache();
+  AdoptStandardPolicy(f);
+  // Forty water repairs requested an hour apart from 2025-03-01 00:00 (r00 first), in two
+  // estates (the odd ones in estate/e-2); the even ones completed an hour after their request.
+  // Water may not stay overnight, so by 2025-03-10 every open one is overdue.
+  const int64_t first = Cst("2025-03-01 00:00");
+  for (int i = 0; i < 40; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "r%02d", i);
+    int64_t at = first + i * projections::kMillisPerHour;
+    Request(f, id, i % 2 ? "estate/e-2" : "estate/e-1", "water", at);
+    if (i % 2 == 0) Complete(f, id, at + projections::kMillisPerHour);
+  }
+  const int64_t now = Cst("2025-03-10 00:00");
+  f.views();  // caught up: nothing is held
+  const auto& table = f.held_views().repairs.repairs();
+  REQUIRE(table.cached_bytes() == 0);
+
+  // Newest first: r39 r38 r37 | r36 r35 | ...
+  projections::Filter district;
+  district.offset = 3;
+  district.limit = 2;
+  View page;
+  {
+    auto builder = page.message->initRoot<RepairsView>();
+    f.held_views().repairs.Query(district, now, builder);
+    page.out = builder.asReader();
+  }
+  CHECK(page.out.getTotal() == 40);
+  CHECK(page.out.getDone() == 20);
+  CHECK(page.out.getOverdue() == 20);
+  CHECK(page.out.getOffset() == 3);
+  REQUIRE(page.out.getItems().size() == 2);
+  CHECK(page.out.getItems()[0].getRepairId() == std::string("r36"));
+  CHECK(page.out.getItems()[0].getStatus() == std::string("done"));
+  CHECK(page.out.getItems()[1].getRepairId() == std::string("r35"));
+  CHECK(page.out.getItems()[1].getStatus() == std::string("overdue"));
+  const size_t held = table.cached_bytes();
+  CHECK(held > 0);
+
+  // Oldest first, of the twenty open ones: r01 r03 | r05 r07 r09 | ...
+  f.views();  // lets go of the page above
+  REQUIRE(f.held_views().repairs.repairs().cached_bytes() == 0);
+  district.offset = 2;
+  district.limit = 3;
+  OverdueList late;
+  {
+    auto builder = late.message->initRoot<RepairsOverdue>();
+    f.held_views().repairs.Overdue(district, now, builder);
+    late.out = builder.asReader();
+  }
+  CHECK(late.out.getTotal() == 20);
+  CHECK(late.out.getOffset() == 2);
+  REQUIRE(late.out.getItems().size() == 3);
+  CHECK(late.out.getItems()[0].getRepairId() == std::string("r05"));
+  CHECK(late.out.getItems()[1].getRepairId() == std::string("r07"));
+  CHECK(late.out.getItems()[2].getRepairId() == std::string("r09"));
+  const size_t held_late = table.cached_bytes();
+  CHECK(held_late > 0);
+
+  // Each kept its page's records, and let the other ones go.
+  table.ForEach([](const std::string&, const projections::RepairRecord&) {});
+  const size_t all = table.cached_bytes();
+  CHECK(held * 5 < all);       // 2 of 40
+  CHECK(held_late * 5 < all);  // 3 of 40
 }

@@ -53,6 +53,21 @@ class ViewFixture {
 
   void CloseEngine() { engine_.reset(); }
 
+  // Opens the engine with no cache, writing at every catch-up: each record not changed is then
+  // dropped from memory at a catch-up, so that a test sees what a query reads back and holds
+  // (TableBase::cached_bytes) through held_views().
+  void OpenEngineWithNoCache() {
+    projections::EngineOptions options;
+    options.cache_bytes = 0;
+    options.write_interval = std::chrono::milliseconds(0);
+    OpenEngine(std::move(options));
+  }
+
+  // The live views as they stand, not caught up: a catch-up would drop what queries read back.
+  const projections::ViewSet& held_views() {
+    return *engine_->Read([](const projections::ViewSet& v) { return &v; });
+  }
+
   // Appends `event` to `stream`; it happened at `occurred_at` (ms), recorded at `now`.
   uint64_t Append(const std::string& stream, OwnedEvent event, int64_t occurred_at = 0) {
     if (occurred_at) event.builder().setOccurredAt(occurred_at);

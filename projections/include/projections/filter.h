@@ -32,6 +32,9 @@ struct Filter {
 // Calls visit(record) for the records of `table` (a Table) that counts(record, f) accepts. When
 // the filter names an estate, only that estate's records in the filter's period are read,
 // through `by_estate`: an ordering of the table by estate and by the time the period applies to.
+// When it names none, the whole table is streamed (Table::Stream): the record visited may live
+// only during the visit, so that a district's records are never all held at once. A visitor
+// keeps copies, or ids to find again, never references.
 template <class Table, class Counts, class Visit>
 void ForEachCounted(const Table& table, size_t by_estate, const Filter& f, Counts counts,
                     Visit visit) {
@@ -39,7 +42,7 @@ void ForEachCounted(const Table& table, size_t by_estate, const Filter& f, Count
     if (counts(record, f)) visit(record);
   };
   if (f.estate.empty()) {
-    table.ForEach([&](const std::string&, const auto& record) { counted(record); });
+    table.Stream([&](const std::string&, const auto& record) { counted(record); });
     return;
   }
   table.ForEachInOrder(by_estate, f.estate, f.from_ms.value_or(std::numeric_limits<int64_t>::min()),
