@@ -4,6 +4,7 @@
 #include "projections/views/registers.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include <capnp/schema.h>
 
 #include "projections/calendar.h"
+#include "projections/page_picker.h"
 
 namespace projections {
 
@@ -25,12 +27,25 @@ const char* AppointedRoleName(int role) {
   return role >= 0 && role < 7 ? kNames[role] : "unknown";
 }
 
-template <class V>
-std::vector<const V*> Page(std::vector<const V*> rows, const Filter& f) {
-  size_t begin = std::min(f.offset, rows.size());
-  size_t end = std::min(rows.size(), begin + f.limit);
-  return std::vector<const V*>(rows.begin() + begin, rows.begin() + end);
-}
+// One page of a register's records, by id. A district's records are streamed, not held: the
+// page keeps their ids, and its records are found again once picked.
+class IdPage {
+ public:
+  explicit IdPage(const Filter& f) : picker_(f.offset, f.limit, std::less<std::string>()) {}
+  void Offer(const std::string& id) { picker_.Offer(id); }
+  size_t total() const { return picker_.offered(); }
+  template <class V>
+  std::vector<const V*> Records(const Table<V>& table) {
+    std::vector<const V*> found;
+    for (const std::string& id : picker_.Take()) {
+      if (const V* record = table.Find(id)) found.push_back(record);
+    }
+    return found;
+  }
+
+ private:
+  PagePicker<std::string, std::less<std::string>> picker_;
+};
 
 // The estates in the filter (those the filter's company served on `day`, when it names one),
 // with their contracts.
@@ -93,23 +108,24 @@ void ListCompanies(const Registers& registers, const Filter& f, int64_t day,
 // The registered households in the filter, counted whole and listed one page at a time.
 void ListHouseholds(const Registers& registers, const Filter& f, int64_t day, bool personal_details,
                     schema::RegistersView::Builder out) {
-  std::vector<const HouseholdRecord*> households;
+  IdPage households(f);
   uint32_t flagged = 0;
   auto consider = [&](const HouseholdRecord& h) {
     if (h.seq == 0 || !f.Matches(h.estate_id, f.estate) || !f.Matches(h.id, f.household)) return;
     if (!f.company.empty() && registers.ServingCompany(h.estate_id, day) != f.company) return;
     if (h.flags().any()) ++flagged;
-    households.push_back(&h);
+    households.Offer(h.id);
   };
-  // An estate's households are read from its own keys, in the same order (by id).
+  // An estate's households are read from its own keys.
   if (!f.estate.empty()) {
     registers.ForEachHouseholdIn(f.estate, consider);
   } else {
-    for (const auto& [key, h] : registers.households().Sorted()) consider(*h);
+    registers.households().Stream(
+        [&](const std::string&, const HouseholdRecord& h) { consider(h); });
   }
-  out.setHouseholdTotal(static_cast<uint32_t>(households.size()));
+  out.setHouseholdTotal(static_cast<uint32_t>(households.total()));
   out.setFlaggedHouseholds(flagged);
-  auto page = Page(households, f);
+  auto page = households.Records(registers.households());
   auto household_list = out.initHouseholds(page.size());
   for (size_t i = 0; i < page.size(); ++i) {
     const HouseholdRecord& h = *page[i];
@@ -136,7 +152,7 @@ void ListHouseholds(const Registers& registers, const Filter& f, int64_t day, bo
 // The people with an appointment (to the filter's estate or company, when it names one), one
 // page.
 void ListPeople(const Registers& registers, const Filter& f, schema::RegistersView::Builder out) {
-  std::vector<const PersonRecord*> people;
+  IdPage people(f);
   auto consider = [&](const PersonRecord& p) {
     bool relevant = f.estate.empty() && f.company.empty();
     for (const auto& a : p.appointments) {
@@ -145,7 +161,7 @@ void ListPeople(const Registers& registers, const Filter& f, schema::RegistersVi
         relevant = true;
       }
     }
-    if (relevant && !p.appointments.empty()) people.push_back(&p);
+    if (relevant && !p.appointments.empty()) people.Offer(p.id);
   };
   if (!f.estate.empty() && f.company.empty()) {
     // Only people appointed to the estate can be listed: they are read from the estate's lists
@@ -160,9 +176,9 @@ void ListPeople(const Registers& registers, const Filter& f, schema::RegistersVi
       if (const PersonRecord* p = registers.persons().Find(id)) consider(*p);
     }
   } else {
-    for (const auto& [key, p] : registers.persons().Sorted()) consider(*p);
+    registers.persons().Stream([&](const std::string&, const PersonRecord& p) { consider(p); });
   }
-  auto people_page = Page(people, f);
+  auto people_page = people.Records(registers.persons());
   auto people_list = out.initPeople(people_page.size());
   for (size_t i = 0; i < people_page.size(); ++i) {
     const PersonRecord& p = *people_page[i];
@@ -201,22 +217,22 @@ void ListCommittees(const Registers& registers, const Filter& f,
 
 // The demands recorded in the filter's estate and period, counted open and met, one page.
 void ListDemands(const Registers& registers, const Filter& f, schema::RegistersView::Builder out) {
-  std::vector<const DemandRecord*> demands;
+  IdPage demands(f);
   uint32_t open = 0, met = 0;
   auto consider = [&](const DemandRecord& d) {
     if (d.seq == 0 || !f.Matches(d.estate_id, f.estate) || !f.InPeriod(d.recorded_at)) return;
     d.met_seq ? ++met : ++open;
-    demands.push_back(&d);
+    demands.Offer(d.id);
   };
-  // An estate's demands are read from its own keys, in the same order (by id).
+  // An estate's demands are read from its own keys.
   if (!f.estate.empty()) {
     registers.ForEachDemandIn(f.estate, consider);
   } else {
-    for (const auto& [key, d] : registers.demands().Sorted()) consider(*d);
+    registers.demands().Stream([&](const std::string&, const DemandRecord& d) { consider(d); });
   }
   out.setDemandsOpen(open);
   out.setDemandsMet(met);
-  auto demand_page = Page(demands, f);
+  auto demand_page = demands.Records(registers.demands());
   auto demand_list = out.initDemands(demand_page.size());
   for (size_t i = 0; i < demand_page.size(); ++i) {
     const DemandRecord& d = *demand_page[i];

@@ -312,7 +312,8 @@ void AddYearly(const Policies& policies, const Registers& registers,
   } else if (!f.estate.empty()) {
     registers.ForEachFlaggedHouseholdIn(f.estate, generate);
   } else {
-    registers.households().ForEach(
+    // The district's households are streamed, not held: an obligation copies what it needs.
+    registers.households().Stream(
         [&](const std::string&, const HouseholdRecord& h) { generate(h); });
   }
 }

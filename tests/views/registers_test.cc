@@ -9,6 +9,7 @@
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -253,4 +254,45 @@ TEST_CASE("the registers view of an estate lists its appointed people and its de
   CHECK(listed("estate/e1") == Listed{{"person/chen", "person/zhou"}, {"demand/d1", "demand/d2"}});
   CHECK(listed("estate/e2") == Listed{{"person/chen"}, {"demand/d3"}});
   CHECK(listed("estate/none") == Listed{});
+}
+
+TEST_CASE("the registers view of the district holds one page of households", "[registers]") {
+  ViewFixture f;
+  f.OpenEngineWithNoCache();
+  // Thirty households, h00 to h29, given out of id order; every third one flagged. The even
+  // ones in estate/e1, the odd ones in estate/e2.
+  for (int n = 0; n < 30; ++n) {
+    int i = (n * 7) % 30;  // 0 7 14 21 28 5 12 ...: each of 0..29 once
+    char id[16];
+    std::snprintf(id, sizeof id, "household/h%02d", i);
+    f.Add(id, 0, [&](Payload::Builder p) {
+      auto h = p.initHouseholdRegistered();
+      h.setHouseholdId(id);
+      h.setEstateId(i % 2 ? "estate/e2" : "estate/e1");
+      if (i % 3 == 0) h.initFlags().setElderlyAlone(true);
+    });
+  }
+  f.views();  // caught up: nothing is held
+  const auto& table = f.held_views().registers.households();
+  REQUIRE(table.cached_bytes() == 0);
+
+  projections::Filter district;
+  district.offset = 4;
+  district.limit = 3;
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<ledger::schema::RegistersView>();
+  f.held_views().registers.Query(district, Day("2025-01-01"), false, out);
+  auto view = out.asReader();
+  CHECK(view.getHouseholdTotal() == 30);
+  CHECK(view.getFlaggedHouseholds() == 10);  // h00 h03 ... h27
+  CHECK(view.getOffset() == 4);
+  std::vector<std::string> ids;
+  for (auto h : view.getHouseholds()) ids.emplace_back(h.getHouseholdId().cStr());
+  CHECK(ids == std::vector<std::string>{"household/h04", "household/h05", "household/h06"});
+
+  // Only the page's three households were kept.
+  const size_t held = table.cached_bytes();
+  CHECK(held > 0);
+  table.ForEach([](const std::string&, const projections::HouseholdRecord&) {});
+  CHECK(held * 5 < table.cached_bytes());
 }
