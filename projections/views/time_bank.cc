@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "projections/calendar.h"
@@ -132,12 +133,6 @@ std::string RefusalOf(const TimeBankExchangeRecord& x, int64_t payer_balance,
   return "";
 }
 
-void Post(TimeBankAccount& account, TimeBankMovement movement) {
-  account.balance_centi += movement.amount_centi;
-  movement.balance_after_centi = account.balance_centi;
-  account.movements.push_back(std::move(movement));
-}
-
 void FillTally(uint32_t claims, uint64_t minutes, schema::TimeBankTally::Builder out) {
   out.setClaims(claims);
   out.setMinutes(minutes);
@@ -242,51 +237,73 @@ std::optional<OrderKey> TimeBank::EstateAndInstant(const VolunteerClaimRecord& c
   return OrderKey{claim.estate_id, ClaimInstant(claim)};
 }
 
-TimeBankBook TimeBank::Replay() const {
-  // Credits and exchanges interleaved in the order the ledger holds them.
-  struct Step {
+TimeBankBook TimeBank::Replay(std::string_view account_id) const {
+  // Credits and exchanges interleaved in the order the ledger holds them. Both tables are
+  // streamed, not held: a credit keeps what the book needs of its claim, and the movement only
+  // for the account asked for; an exchange is copied.
+  struct Credit {
     uint64_t seq;
-    const VolunteerClaimRecord* claim;  // a verification, or
-    const TimeBankExchangeRecord* exchange;
+    std::string person_id;
+    int64_t centi;
+    std::unique_ptr<TimeBankMovement> movement;  // of account_id's credits
   };
-  std::vector<Step> steps;
-  claims_.ForEach([&](const std::string&, const VolunteerClaimRecord& c) {
+  std::vector<Credit> credits;
+  claims_.Stream([&](const std::string&, const VolunteerClaimRecord& c) {
     if (c.claim_seq == 0) return;
     VolunteerClaimState state = Derive(c);
-    if (state.status == VolunteerClaimStatus::kVerified) {
-      steps.push_back({state.decision->seq, &c, nullptr});
+    if (state.status != VolunteerClaimStatus::kVerified) return;
+    const VolunteerDecisionRecord& verification = *state.decision;
+    VolunteerClaimPrice price = PriceClaim(c, verification, *policies_);
+    Credit credit{verification.seq, c.person_id, price.centi, nullptr};
+    if (c.person_id == account_id) {
+      auto m = std::make_unique<TimeBankMovement>();
+      m->seq = verification.seq;
+      m->at = verification.at;
+      m->kind = price.priced ? TimeBankMovementKind::kEarned : TimeBankMovementKind::kUnpriced;
+      m->amount_centi = price.centi;
+      m->claim_id = c.claim_id;
+      m->minutes = c.minutes;
+      m->points_per_hour_centi = price.points_per_hour_centi;
+      m->policy_id = price.policy_id;
+      m->policy_version = price.policy_version;
+      m->description = c.activity;
+      if (!price.priced) m->reason = "no time-bank policy in force on " + FormatDay(price.day);
+      credit.movement = std::move(m);
     }
+    credits.push_back(std::move(credit));
   });
-  exchanges_.ForEach([&](const std::string&, const TimeBankExchangeRecord& x) {
-    steps.push_back({x.seq, nullptr, &x});
-  });
-  std::sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) { return a.seq < b.seq; });
+  std::vector<TimeBankExchangeRecord> exchanges;
+  exchanges_.Stream(
+      [&](const std::string&, const TimeBankExchangeRecord& x) { exchanges.push_back(x); });
+  std::sort(credits.begin(), credits.end(),
+            [](const Credit& a, const Credit& b) { return a.seq < b.seq; });
+  std::sort(exchanges.begin(), exchanges.end(),
+            [](const auto& a, const auto& b) { return a.seq < b.seq; });
 
   TimeBankBook book;
-  for (const Step& step : steps) {
-    if (step.claim) {
-      const VolunteerClaimRecord& c = *step.claim;
-      const VolunteerDecisionRecord& verification = *Derive(c).decision;
-      VolunteerClaimPrice price = PriceClaim(c, verification, *policies_);
+  // Every account's balance; the movements of account_id's alone.
+  auto post = [&](const std::string& person_id, TimeBankAccount& account,
+                  TimeBankMovement&& movement) {
+    account.balance_centi += movement.amount_centi;
+    if (person_id != account_id) return;
+    movement.balance_after_centi = account.balance_centi;
+    account.movements.push_back(std::move(movement));
+  };
+  size_t next_credit = 0, next_exchange = 0;
+  while (next_credit < credits.size() || next_exchange < exchanges.size()) {
+    if (next_exchange == exchanges.size() ||
+        (next_credit < credits.size() && credits[next_credit].seq < exchanges[next_exchange].seq)) {
+      Credit& credit = credits[next_credit++];
+      TimeBankAccount& account = book.accounts[credit.person_id];
+      account.earned_centi += credit.centi;
+      book.total_earned_centi += credit.centi;
       TimeBankMovement m;
-      m.seq = verification.seq;
-      m.at = verification.at;
-      m.kind = price.priced ? TimeBankMovementKind::kEarned : TimeBankMovementKind::kUnpriced;
-      m.amount_centi = price.centi;
-      m.claim_id = c.claim_id;
-      m.minutes = c.minutes;
-      m.points_per_hour_centi = price.points_per_hour_centi;
-      m.policy_id = price.policy_id;
-      m.policy_version = price.policy_version;
-      m.description = c.activity;
-      if (!price.priced) m.reason = "no time-bank policy in force on " + FormatDay(price.day);
-      TimeBankAccount& account = book.accounts[c.person_id];
-      account.earned_centi += price.centi;
-      book.total_earned_centi += price.centi;
-      Post(account, std::move(m));
+      if (credit.movement) m = std::move(*credit.movement);
+      m.amount_centi = credit.centi;
+      post(credit.person_id, account, std::move(m));
       continue;
     }
-    const TimeBankExchangeRecord& x = *step.exchange;
+    const TimeBankExchangeRecord& x = exchanges[next_exchange++];
     TimeBankAccount& payer = book.accounts[x.payer_id];
     TimeBankAccount& provider = book.accounts[x.provider_id];  // the same as payer if to oneself
     Floor floor = FloorOn(*policies_, x.at);
@@ -318,10 +335,10 @@ TimeBankBook TimeBank::Replay() const {
       out.kind = in.kind = TimeBankMovementKind::kRefused;
       out.reason = in.reason = refusal;
       book.refused.push_back(TimeBankRefusedExchange{
-          &x, payer.balance_centi, floor.centi, floor.policy_id, floor.policy_version, refusal});
+          x, payer.balance_centi, floor.centi, floor.policy_id, floor.policy_version, refusal});
     }
-    Post(payer, std::move(out));
-    if (x.payer_id != x.provider_id) Post(provider, std::move(in));
+    post(x.payer_id, payer, std::move(out));
+    if (x.payer_id != x.provider_id) post(x.provider_id, provider, std::move(in));
   }
   for (const auto& [person, account] : book.accounts) {
     book.circulation_centi += account.balance_centi;
@@ -371,12 +388,12 @@ void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const
   for (size_t i = begin; i < end; ++i) {
     const TimeBankRefusedExchange& r = book.refused[i];
     auto item = list[static_cast<unsigned>(i - begin)];
-    item.setExchangeId(r.exchange->exchange_id);
-    item.setSeq(r.exchange->seq);
-    item.setAt(r.exchange->at);
-    item.setPayerId(r.exchange->payer_id);
-    item.setProviderId(r.exchange->provider_id);
-    item.setRequestedCenti(r.exchange->points_centi);
+    item.setExchangeId(r.exchange.exchange_id);
+    item.setSeq(r.exchange.seq);
+    item.setAt(r.exchange.at);
+    item.setPayerId(r.exchange.payer_id);
+    item.setProviderId(r.exchange.provider_id);
+    item.setRequestedCenti(r.exchange.points_centi);
     item.setPayerBalanceCenti(r.payer_balance_centi);
     item.setFloorCenti(r.floor_centi);
     item.setPolicyId(r.policy_id);
@@ -394,7 +411,7 @@ void TimeBank::Statement(const std::string& person_id,
   }
   // Another account's history decides whether its payments to this one went through, so the
   // whole bank is replayed, not just this account.
-  TimeBankBook book = Replay();
+  TimeBankBook book = Replay(person_id);
   auto found = book.accounts.find(person_id);
   if (found == book.accounts.end()) return;
   const TimeBankAccount& account = found->second;

@@ -479,3 +479,52 @@ TEST_CASE("party members' hours are tallied apart and filters narrow the claims"
   CHECK(in_march.view.getClaims().getVerified().getMinutes() == 150);  // 90 + 60
   CHECK(in_march.view.getOthers().getVolunteers() == 1);
 }
+
+TEST_CASE("the bank's replay holds no claim and no exchange of the district", "[time_bank]") {
+  ViewFixture f;
+  f.OpenEngineWithNoCache();
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  Claim(f, "c-a", "p-a", 120, Cst("2025-03-01 09:00"));
+  Verify(f, "c-a", Cst("2025-03-01 18:00"));  // 120 * 100 / 60 = 200
+  Claim(f, "c-b", "p-b", 60, Cst("2025-03-01 09:00"), "estate/e-2");
+  uint64_t earned = Verify(f, "c-b", Cst("2025-03-01 18:00"));  // 60 * 100 / 60 = 100
+  uint64_t paid = Exchange(f, "x-1", "p-a", "p-b", 50, Cst("2025-03-05 10:00"));
+  // b holds 100 + 50 = 150: 1,000 would overdraw it, and no negative balance is allowed.
+  uint64_t refused = Exchange(f, "x-2", "p-b", "p-a", 1000, Cst("2025-03-06 10:00"));
+  f.views();  // caught up: nothing is held
+  const auto& views = f.held_views();
+  REQUIRE(views.time_bank.claims().cached_bytes() == 0);
+  REQUIRE(views.time_bank.exchanges().cached_bytes() == 0);
+
+  SummaryOf s(views);
+  CHECK(s.view.getTotalEarnedCenti() == 300);
+  CHECK(s.view.getCirculationCenti() == 300);  // a: 200 - 50, b: 100 + 50
+  CHECK(s.view.getExchanges() == 1);
+  CHECK(s.view.getExchangedCenti() == 50);
+  REQUIRE(s.view.getRefusedCount() == 1);
+  auto r = s.view.getRefused()[0];
+  CHECK(r.getExchangeId() == std::string("x-2"));
+  CHECK(r.getSeq() == refused);
+  CHECK(r.getPayerId() == std::string("p-b"));
+  CHECK(r.getRequestedCenti() == 1000);
+  CHECK(r.getPayerBalanceCenti() == 150);
+  CHECK(s.view.getClaims().getVerified().getClaims() == 2);
+
+  StatementOf b(views, "p-b");
+  CHECK(b.statement.getBalanceCenti() == 150);
+  REQUIRE(b.statement.getMovements().size() == 3);
+  auto movements = b.statement.getMovements();
+  CHECK(movements[0].getSeq() == earned);
+  CHECK(movements[0].getKind() == std::string("earned"));
+  CHECK(movements[0].getBalanceAfterCenti() == 100);
+  CHECK(movements[1].getSeq() == paid);
+  CHECK(movements[1].getKind() == std::string("received"));
+  CHECK(movements[1].getBalanceAfterCenti() == 150);
+  CHECK(movements[2].getSeq() == refused);
+  CHECK(movements[2].getKind() == std::string("refused"));
+  CHECK(movements[2].getBalanceAfterCenti() == 150);
+
+  // Both answers were read from the store record by record, and nothing was kept.
+  CHECK(views.time_bank.claims().cached_bytes() == 0);
+  CHECK(views.time_bank.exchanges().cached_bytes() == 0);
+}

@@ -34,6 +34,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "projections/filter.h"
@@ -143,11 +144,11 @@ struct TimeBankAccount {
   int64_t earned_centi = 0;
   int64_t paid_centi = 0;
   int64_t received_centi = 0;
-  std::vector<TimeBankMovement> movements;  // in seq order
+  std::vector<TimeBankMovement> movements;  // in seq order, of the account replayed for
 };
 
 struct TimeBankRefusedExchange {
-  const TimeBankExchangeRecord* exchange = nullptr;
+  TimeBankExchangeRecord exchange;
   int64_t payer_balance_centi = 0;
   int64_t floor_centi = 0;
   std::string policy_id;
@@ -191,8 +192,10 @@ class TimeBank final : public Projection {
   void Statement(const std::string& person_id,
                  ledger::schema::TimeBankStatement::Builder out) const;
 
-  // The replay behind both queries, for reports.
-  TimeBankBook Replay() const;
+  // The replay behind both queries: every account's figures, and the movements of
+  // `account_id`'s only (of none if it is empty). The claims and exchanges are streamed, not
+  // held: what a replay holds is a few figures per credit and a copy of each exchange.
+  TimeBankBook Replay(std::string_view account_id = {}) const;
 
   // When a claim counts for a period: its service day if given, else when it was claimed.
   static int64_t ClaimInstant(const VolunteerClaimRecord& claim);
