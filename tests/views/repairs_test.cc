@@ -135,12 +135,16 @@ struct View {
   RepairsView::Reader out;
 };
 
-View Query(ViewFixture& f, int64_t now, projections::Filter filter = {}) {
+View QueryOf(const projections::ViewSet& views, int64_t now, const projections::Filter& filter) {
   View v;
   auto builder = v.message->initRoot<RepairsView>();
-  f.views().repairs.Query(filter, now, builder);
+  views.repairs.Query(filter, now, builder);
   v.out = builder.asReader();
   return v;
+}
+
+View Query(ViewFixture& f, int64_t now, projections::Filter filter = {}) {
+  return QueryOf(f.views(), now, filter);
 }
 
 struct OverdueList {
@@ -149,12 +153,17 @@ struct OverdueList {
   RepairsOverdue::Reader out;
 };
 
-OverdueList Overdue(ViewFixture& f, int64_t now, projections::Filter filter = {}) {
+OverdueList OverdueOf(const projections::ViewSet& views, int64_t now,
+                      const projections::Filter& filter) {
   OverdueList v;
   auto builder = v.message->initRoot<RepairsOverdue>();
-  f.views().repairs.Overdue(filter, now, builder);
+  views.repairs.Overdue(filter, now, builder);
   v.out = builder.asReader();
   return v;
+}
+
+OverdueList Overdue(ViewFixture& f, int64_t now, projections::Filter filter = {}) {
+  return OverdueOf(f.views(), now, filter);
 }
 
 ledger::schema::RepairItem::Reader Item(const View& v, const std::string& id) {
@@ -711,12 +720,7 @@ TEST_CASE("a district's repairs page and overdue list hold their pages only", "[
   projections::Filter district;
   district.offset = 3;
   district.limit = 2;
-  View page;
-  {
-    auto builder = page.message->initRoot<RepairsView>();
-    f.held_views().repairs.Query(district, now, builder);
-    page.out = builder.asReader();
-  }
+  View page = QueryOf(f.held_views(), now, district);
   CHECK(page.out.getTotal() == 40);
   CHECK(page.out.getDone() == 20);
   CHECK(page.out.getOverdue() == 20);
@@ -734,12 +738,7 @@ TEST_CASE("a district's repairs page and overdue list hold their pages only", "[
   REQUIRE(f.held_views().repairs.repairs().cached_bytes() == 0);
   district.offset = 2;
   district.limit = 3;
-  OverdueList late;
-  {
-    auto builder = late.message->initRoot<RepairsOverdue>();
-    f.held_views().repairs.Overdue(district, now, builder);
-    late.out = builder.asReader();
-  }
+  OverdueList late = OverdueOf(f.held_views(), now, district);
   CHECK(late.out.getTotal() == 20);
   CHECK(late.out.getOffset() == 2);
   REQUIRE(late.out.getItems().size() == 3);
