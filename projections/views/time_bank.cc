@@ -239,13 +239,15 @@ std::optional<OrderKey> TimeBank::EstateAndInstant(const VolunteerClaimRecord& c
 
 TimeBankBook TimeBank::Replay(std::string_view account_id) const {
   // Credits and exchanges interleaved in the order the ledger holds them. Both tables are
-  // streamed, not held: a credit keeps what the book needs of its claim, and the movement only
-  // for the account asked for; an exchange is copied.
+  // streamed, not held: a credit keeps what the book needs of its claim (its account, found
+  // once, and its amount), and the movement only for the account asked for; an exchange is
+  // copied.
+  TimeBankBook book;
   struct Credit {
     uint64_t seq;
-    std::string person_id;
+    TimeBankAccount* account;  // a node of book.accounts, which stays put
     int64_t centi;
-    std::unique_ptr<TimeBankMovement> movement;  // of account_id's credits
+    std::unique_ptr<TimeBankMovement> movement;  // of the account asked for
   };
   std::vector<Credit> credits;
   claims_.Stream([&](const std::string&, const VolunteerClaimRecord& c) {
@@ -254,7 +256,7 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
     if (state.status != VolunteerClaimStatus::kVerified) return;
     const VolunteerDecisionRecord& verification = *state.decision;
     VolunteerClaimPrice price = PriceClaim(c, verification, *policies_);
-    Credit credit{verification.seq, c.person_id, price.centi, nullptr};
+    Credit credit{verification.seq, &book.accounts[c.person_id], price.centi, nullptr};
     if (c.person_id == account_id) {
       auto m = std::make_unique<TimeBankMovement>();
       m->seq = verification.seq;
@@ -280,12 +282,10 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
   std::sort(exchanges.begin(), exchanges.end(),
             [](const auto& a, const auto& b) { return a.seq < b.seq; });
 
-  TimeBankBook book;
-  // Every account's balance; the movements of account_id's alone.
-  auto post = [&](const std::string& person_id, TimeBankAccount& account,
-                  TimeBankMovement&& movement) {
+  // Every account's balance; the movements of the account asked for alone.
+  auto post = [&](TimeBankAccount& account, bool asked_for, TimeBankMovement&& movement) {
     account.balance_centi += movement.amount_centi;
-    if (person_id != account_id) return;
+    if (!asked_for) return;
     movement.balance_after_centi = account.balance_centi;
     account.movements.push_back(std::move(movement));
   };
@@ -294,13 +294,13 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
     if (next_exchange == exchanges.size() ||
         (next_credit < credits.size() && credits[next_credit].seq < exchanges[next_exchange].seq)) {
       Credit& credit = credits[next_credit++];
-      TimeBankAccount& account = book.accounts[credit.person_id];
+      TimeBankAccount& account = *credit.account;
       account.earned_centi += credit.centi;
       book.total_earned_centi += credit.centi;
       TimeBankMovement m;
       if (credit.movement) m = std::move(*credit.movement);
       m.amount_centi = credit.centi;
-      post(credit.person_id, account, std::move(m));
+      post(account, credit.movement != nullptr, std::move(m));
       continue;
     }
     const TimeBankExchangeRecord& x = exchanges[next_exchange++];
@@ -337,8 +337,8 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
       book.refused.push_back(TimeBankRefusedExchange{
           x, payer.balance_centi, floor.centi, floor.policy_id, floor.policy_version, refusal});
     }
-    post(x.payer_id, payer, std::move(out));
-    if (x.payer_id != x.provider_id) post(x.provider_id, provider, std::move(in));
+    post(payer, x.payer_id == account_id, std::move(out));
+    if (x.payer_id != x.provider_id) post(provider, x.provider_id == account_id, std::move(in));
   }
   for (const auto& [person, account] : book.accounts) {
     book.circulation_centi += account.balance_centi;
