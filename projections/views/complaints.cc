@@ -246,7 +246,6 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   struct Listed {
     int64_t filed_at;
     std::string id;
-    ComplaintState state;
   };
   auto newer = [](const Listed& a, const Listed& b) {
     return std::tie(b.filed_at, b.id) < std::tie(a.filed_at, a.id);
@@ -270,7 +269,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
     if (s.replied_at) to_reply.push_back(hours(s.replied_at));
     if (s.resolved_at) to_resolve.push_back(hours(s.resolved_at));
     if (!c.follow_ups.empty()) ++satisfaction[SatisfactionName(c.follow_ups.back().satisfaction)];
-    page.Offer(Listed{c.filed_at, c.id, s});
+    page.Offer(Listed{c.filed_at, c.id});
   });
   out.setTotal(total);
   out.setOpen(open);
@@ -287,15 +286,12 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   FillTiming(to_reply, out.initToReply());
   FillTiming(to_resolve, out.initToResolve());
 
-  // The page's complaints are read again by id: a district's were streamed, not held.
+  // The page's complaints are found again: a district's were streamed, not held.
   out.setOffset(static_cast<uint32_t>(page.begin()));
-  std::vector<std::pair<const ComplaintRecord*, ComplaintState>> listed;
-  for (Listed& item : page.Take()) {
-    if (const ComplaintRecord* c = complaints_.Find(item.id)) listed.emplace_back(c, item.state);
-  }
+  auto listed = FindPicked(complaints_, page.Take());
   auto items = out.initItems(listed.size());
   for (size_t i = 0; i < listed.size(); ++i) {
-    FillComplaintItem(*listed[i].first, listed[i].second, items[i]);
+    FillComplaintItem(*listed[i], Derive(*listed[i]), items[i]);
   }
 }
 

@@ -36,11 +36,7 @@ class IdPage {
   size_t total() const { return picker_.offered(); }
   template <class V>
   std::vector<const V*> Records(const Table<V>& table) {
-    std::vector<const V*> found;
-    for (const std::string& id : picker_.Take()) {
-      if (const V* record = table.Find(id)) found.push_back(record);
-    }
-    return found;
+    return FindPicked(table, picker_.Take());
   }
 
  private:

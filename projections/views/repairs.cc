@@ -63,16 +63,6 @@ struct Listed {
   std::string id;
 };
 
-// The repairs of a page, found again by id: a district's were streamed, not held.
-std::vector<const RepairRecord*> FindListed(const Table<RepairRecord>& repairs,
-                                            const std::vector<Listed>& page) {
-  std::vector<const RepairRecord*> found;
-  for (const Listed& item : page) {
-    if (const RepairRecord* r = repairs.Find(item.id)) found.push_back(r);
-  }
-  return found;
-}
-
 void FillItems(const std::vector<const RepairRecord*>& repairs, int64_t now_ms,
                capnp::List<schema::RepairItem>::Builder items) {
   for (size_t i = 0; i < repairs.size(); ++i) {
@@ -362,8 +352,9 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   FillCounts(satisfaction, out.initSatisfaction(satisfaction.size()));
   FillCounts(by_status, out.initByStatus(by_status.size()));
 
+  // The page's repairs are found again: a district's were streamed, not held.
   out.setOffset(static_cast<uint32_t>(page.begin()));
-  auto listed = FindListed(repairs_, page.Take());
+  auto listed = FindPicked(repairs_, page.Take());
   FillItems(listed, now_ms, out.initItems(listed.size()));
 }
 
@@ -380,7 +371,7 @@ void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::B
   out.setNow(now_ms);
   out.setTotal(static_cast<uint32_t>(page.offered()));
   out.setOffset(static_cast<uint32_t>(page.begin()));
-  auto listed = FindListed(repairs_, page.Take());
+  auto listed = FindPicked(repairs_, page.Take());
   FillItems(listed, now_ms, out.initItems(listed.size()));
 }
 

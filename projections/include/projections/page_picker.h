@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -61,5 +63,23 @@ class PagePicker {
   size_t offered_ = 0;
   std::vector<Item> kept_;  // a heap under before_: its top the last in the list's order
 };
+
+// The records of a picked page, found again in `table` (a Table) by each item's id (the item
+// itself if it is one, else its `id`), in the page's order. A record that can no longer be read
+// is left out; its table notes why.
+template <class Table, class Item>
+auto FindPicked(const Table& table, const std::vector<Item>& page) {
+  std::vector<decltype(table.Find(std::string_view()))> found;
+  for (const Item& item : page) {
+    std::string_view id;
+    if constexpr (std::is_convertible_v<const Item&, std::string_view>) {
+      id = item;
+    } else {
+      id = item.id;
+    }
+    if (auto record = table.Find(id)) found.push_back(record);
+  }
+  return found;
+}
 
 }  // namespace projections
