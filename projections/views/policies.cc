@@ -95,6 +95,7 @@ void Policies::Apply(const EventContext& event) {
   auto p = event.payload.getPolicyAdopted();
   auto kind = KindOf(p);
   if (!kind) return;
+  ++changes_;
   auto& history = histories_.Mutable(PolicyKindName(*kind));
   PolicyVersion v = Decode(p, event.seq);
   auto at =
@@ -109,6 +110,7 @@ void Policies::Void(const EventContext& event) {
   if (!event.payload.isPolicyAdopted()) return;
   auto kind = KindOf(event.payload.getPolicyAdopted());
   if (!kind) return;
+  ++changes_;
   auto& history = histories_.Mutable(PolicyKindName(*kind));
   std::erase_if(history.versions, [&](const PolicyVersion& v) { return v.seq == event.seq; });
 }

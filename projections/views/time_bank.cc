@@ -139,10 +139,17 @@ void FillTally(uint32_t claims, uint64_t minutes, schema::TimeBankTally::Builder
   out.setHours(static_cast<double>(minutes) / 60.0);
 }
 
+// The events whose Apply or Void change the claims or the exchanges.
+bool ChangesTheBank(P::Which which) {
+  return which == P::VOLUNTEER_HOURS_CLAIMED || which == P::VOLUNTEER_HOURS_VERIFIED ||
+         which == P::VOLUNTEER_HOURS_REJECTED || which == P::TIME_BANK_EXCHANGED;
+}
+
 }  // namespace
 
 void TimeBank::Apply(const EventContext& e) {
   auto p = e.payload;
+  if (ChangesTheBank(p.which())) ++changes_;
   switch (p.which()) {
     case P::VOLUNTEER_HOURS_CLAIMED: {
       auto r = p.getVolunteerHoursClaimed();
@@ -187,6 +194,7 @@ void TimeBank::Apply(const EventContext& e) {
 
 void TimeBank::Void(const EventContext& e) {
   auto p = e.payload;
+  if (ChangesTheBank(p.which())) ++changes_;
   switch (p.which()) {
     case P::VOLUNTEER_HOURS_CLAIMED: {
       std::string id = Str(p.getVolunteerHoursClaimed().getClaimId());
@@ -346,6 +354,29 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
   return book;
 }
 
+std::shared_ptr<const TimeBankTotals> TimeBank::Totals() const {
+  std::lock_guard<std::mutex> lock(totals_mu_);
+  if (totals_ && totals_changes_ == changes_ && totals_policy_changes_ == policies_->changes()) {
+    return totals_;
+  }
+  TimeBankBook book = Replay();
+  auto totals = std::make_shared<TimeBankTotals>();
+  totals->total_earned_centi = book.total_earned_centi;
+  totals->circulation_centi = book.circulation_centi;
+  totals->reconciled = book.reconciled();
+  totals->accounts = static_cast<uint32_t>(book.accounts.size());
+  for (const auto& [person, account] : book.accounts) {
+    if (account.balance_centi < 0) ++totals->negative_accounts;
+  }
+  totals->exchanges = book.exchanges;
+  totals->exchanged_centi = book.exchanged_centi;
+  totals->refused = std::move(book.refused);
+  totals_ = std::move(totals);
+  totals_changes_ = changes_;
+  totals_policy_changes_ = policies_->changes();
+  return totals_;
+}
+
 void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const {
   HoursTally all, party, others;
   uint32_t unpriced = 0, ignored = 0;
@@ -368,25 +399,22 @@ void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const
   out.setUnpricedVerified(unpriced);
   out.setIgnoredDecisions(ignored);
 
-  TimeBankBook book = Replay();
-  out.setTotalEarnedCenti(book.total_earned_centi);
-  out.setCirculationCenti(book.circulation_centi);
-  out.setReconciled(book.reconciled());
-  out.setAccounts(static_cast<uint32_t>(book.accounts.size()));
-  uint32_t negative = 0;
-  for (const auto& [person, account] : book.accounts) {
-    if (account.balance_centi < 0) ++negative;
-  }
-  out.setNegativeAccounts(negative);
-  out.setExchanges(book.exchanges);
-  out.setExchangedCenti(book.exchanged_centi);
-  out.setRefusedCount(static_cast<uint32_t>(book.refused.size()));
-  size_t begin = std::min(f.offset, book.refused.size());
-  size_t end = std::min(book.refused.size(), begin + f.limit);
+  std::shared_ptr<const TimeBankTotals> totals = Totals();
+  out.setTotalEarnedCenti(totals->total_earned_centi);
+  out.setCirculationCenti(totals->circulation_centi);
+  out.setReconciled(totals->reconciled);
+  out.setAccounts(totals->accounts);
+  out.setNegativeAccounts(totals->negative_accounts);
+  out.setExchanges(totals->exchanges);
+  out.setExchangedCenti(totals->exchanged_centi);
+  const std::vector<TimeBankRefusedExchange>& refused = totals->refused;
+  out.setRefusedCount(static_cast<uint32_t>(refused.size()));
+  size_t begin = std::min(f.offset, refused.size());
+  size_t end = begin + std::min(f.limit, refused.size() - begin);
   out.setOffset(static_cast<uint32_t>(begin));
   auto list = out.initRefused(static_cast<unsigned>(end - begin));
   for (size_t i = begin; i < end; ++i) {
-    const TimeBankRefusedExchange& r = book.refused[i];
+    const TimeBankRefusedExchange& r = refused[i];
     auto item = list[static_cast<unsigned>(i - begin)];
     item.setExchangeId(r.exchange.exchange_id);
     item.setSeq(r.exchange.seq);

@@ -528,3 +528,56 @@ TEST_CASE("the bank's replay holds no claim and no exchange of the district", "[
   CHECK(views.time_bank.claims().cached_bytes() == 0);
   CHECK(views.time_bank.exchanges().cached_bytes() == 0);
 }
+
+TEST_CASE("the bank's totals are kept between pages and follow every change", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));  // 100 an hour, no negative balance
+  uint64_t claim = Claim(f, "c-1", "p-a", 60, Cst("2025-03-01 09:00"));
+  Verify(f, "c-1", Cst("2025-03-01 18:00"));  // a earns 60 * 100 / 60 = 100
+
+  auto first = f.views().time_bank.Totals();
+  CHECK(first->total_earned_centi == 100);
+  CHECK(first->circulation_centi == 100);
+  CHECK(first->accounts == 1);
+  // Nothing changed: the same totals, not a second replay.
+  CHECK(f.views().time_bank.Totals() == first);
+  CHECK(SummaryOf(f.views()).view.getTotalEarnedCenti() == 100);
+  CHECK(f.views().time_bank.Totals() == first);
+
+  // An exchange: a pays b 80 of its 100.
+  Exchange(f, "x-1", "p-a", "p-b", 80, Cst("2025-03-05 10:00"));
+  SummaryOf paid(f.views());
+  CHECK(paid.view.getExchanges() == 1);
+  CHECK(paid.view.getExchangedCenti() == 80);
+  CHECK(paid.view.getAccounts() == 2);
+  CHECK(paid.view.getCirculationCenti() == 100);
+  CHECK(paid.view.getRefusedCount() == 0);
+
+  // a has 20 left: 50 more overdraws, and is refused.
+  uint64_t second = Exchange(f, "x-2", "p-a", "p-b", 50, Cst("2025-03-06 10:00"));
+  SummaryOf refused(f.views());
+  CHECK(refused.view.getExchanges() == 1);
+  REQUIRE(refused.view.getRefusedCount() == 1);
+  CHECK(refused.view.getRefused()[0].getSeq() == second);
+  CHECK(refused.view.getRefused()[0].getPayerBalanceCenti() == 20);
+
+  // A rate of 150 an hour adopted later, in force from the same first day: the claim now earns
+  // 150, a has 70 after the first exchange, and the second goes through (70 - 50 = 20).
+  AdoptPolicy(f, 2, "2025-01-01", {150, false, 0}, Cst("2025-03-10"));
+  SummaryOf repriced(f.views());
+  CHECK(repriced.view.getTotalEarnedCenti() == 150);
+  CHECK(repriced.view.getCirculationCenti() == 150);
+  CHECK(repriced.view.getExchanges() == 2);
+  CHECK(repriced.view.getExchangedCenti() == 130);
+  CHECK(repriced.view.getRefusedCount() == 0);
+
+  // The claim voided: nothing was earned, and both exchanges overdraw.
+  f.Void(claim, "the hours were never served");
+  SummaryOf voided(f.views());
+  CHECK(voided.view.getTotalEarnedCenti() == 0);
+  CHECK(voided.view.getCirculationCenti() == 0);
+  CHECK(voided.view.getExchanges() == 0);
+  CHECK(voided.view.getRefusedCount() == 2);
+  CHECK(voided.view.getNegativeAccounts() == 0);
+  CHECK(f.views().time_bank.Totals() != first);
+}

@@ -127,6 +127,9 @@ class Policies final : public Projection {
   const PolicyVersion* InForceAt(PolicyKind kind, int64_t unix_ms) const;
   // Every version of `kind`, in order.
   std::vector<PolicyVersion> History(PolicyKind kind) const;
+  // How many adoptions were applied or voided: a view that keeps figures derived from the
+  // policies (the time bank's totals) knows by it whether they still stand.
+  uint64_t changes() const { return changes_; }
 
   // The time limit for a repair of `category` requested at `requested_ms`, under the policy in
   // force that day; nullopt if no policy sets one for the category.
@@ -135,6 +138,7 @@ class Policies final : public Projection {
 
  private:
   Table<PolicyHistory> histories_{"histories"};
+  uint64_t changes_ = 0;  // written under the views' exclusive lock, read under it shared
 };
 
 }  // namespace projections

@@ -32,6 +32,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -167,6 +169,19 @@ struct TimeBankBook {
   bool reconciled() const { return circulation_centi == total_earned_centi; }
 };
 
+// What the time-bank view shows of the whole bank, from a replay: its figures and the
+// exchanges it refused.
+struct TimeBankTotals {
+  int64_t total_earned_centi = 0;
+  int64_t circulation_centi = 0;
+  bool reconciled = true;
+  uint32_t accounts = 0;
+  uint32_t negative_accounts = 0;
+  uint32_t exchanges = 0;
+  int64_t exchanged_centi = 0;
+  std::vector<TimeBankRefusedExchange> refused;  // in seq order
+};
+
 // "3.00", "-1.50": centipoints as points, for reasons a person reads.
 std::string FormatTimeBankPoints(int64_t centi);
 
@@ -196,6 +211,10 @@ class TimeBank final : public Projection {
   // `account_id`'s only (of none if it is empty). The claims and exchanges are streamed, not
   // held: what a replay holds is a few figures per credit and a copy of each exchange.
   TimeBankBook Replay(std::string_view account_id = {}) const;
+  // The whole bank's totals: those of the last replay, as long as no claim, decision, exchange
+  // or policy changed since; else a new replay's. Every time-bank page shows them, and a replay
+  // reads the whole bank's history: without this, each page of each estate paid for it.
+  std::shared_ptr<const TimeBankTotals> Totals() const;
 
   // When a claim counts for a period: its service day if given, else when it was claimed.
   static int64_t ClaimInstant(const VolunteerClaimRecord& claim);
@@ -219,6 +238,16 @@ class TimeBank final : public Projection {
   Table<VolunteerClaimRecord> claims_{"claims"};          // by claim id
   Table<TimeBankExchangeRecord> exchanges_{"exchanges"};  // by seq, zero-padded so keys sort by seq
   size_t by_estate_ = 0;  // an ordering of claims_ by estate and ClaimInstant
+
+  // How many events changed the claims or the exchanges. Written by Apply and Void, which run
+  // under the views' exclusive lock; read by readers, who hold it shared.
+  uint64_t changes_ = 0;
+  // The last replay's totals, and the changes (the bank's, the policies') it saw. Readers share
+  // them; the first to find them stale replays while the others wait for its answer.
+  mutable std::mutex totals_mu_;
+  mutable std::shared_ptr<const TimeBankTotals> totals_;
+  mutable uint64_t totals_changes_ = 0;
+  mutable uint64_t totals_policy_changes_ = 0;
 };
 
 }  // namespace projections
