@@ -92,15 +92,22 @@ std::string ReadRanges(
 }  // namespace
 
 std::string StoreRows::Scan(
-    std::string_view start, std::string_view prefix,
+    std::string_view start, std::string_view prefix, std::string_view end,
     const std::function<bool(std::string_view, std::string_view)>& visit) const {
   if (!*db_) return "the view store is closed after a failed write";
-  // A scan reads a whole table (a report over every complaint): its blocks are read ahead in
-  // large reads, and kept out of the block cache, where they would evict the blocks of the
-  // pages that read one estate at a time.
   rocksdb::ReadOptions options;
-  options.fill_cache = false;
-  options.readahead_size = size_t{1} << 20;
+  rocksdb::Slice upper(end.data(), end.size());
+  if (end.empty()) {
+    // A whole table (a report over every complaint): its blocks are read ahead in large reads,
+    // and kept out of the block cache, where they would evict the blocks of the pages that read
+    // one estate at a time.
+    options.fill_cache = false;
+    options.readahead_size = size_t{1} << 20;
+  } else {
+    // A range (a report's months of one estate): a fixed read-ahead would copy a megabyte
+    // for a few records, a quarter of a star evaluation's time.
+    options.iterate_upper_bound = &upper;
+  }
   return ReadRanges(
       db_->get(), options, {Range{std::string(start), std::string(prefix)}},
       [&](size_t, std::string_view key, std::string_view bytes) { return visit(key, bytes); });

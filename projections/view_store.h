@@ -77,7 +77,7 @@ class StoreRows final : public RowSource {
   explicit StoreRows(const std::unique_ptr<rocksdb::DB>* db) : db_(db) {}
   Found Get(std::string_view key, std::string* value) const override;
   std::string Scan(
-      std::string_view start, std::string_view prefix,
+      std::string_view start, std::string_view prefix, std::string_view end,
       const std::function<bool(std::string_view, std::string_view)>& visit) const override;
   std::string ScanEach(
       const std::vector<Range>& ranges,

@@ -62,10 +62,12 @@ class RowSource {
   // what went wrong.
   virtual Found Get(std::string_view key, std::string* value) const = 0;
   // Calls visit(key, bytes) for the stored records from `start` on whose keys start with
-  // `prefix`, in key order, until it returns false; an error message if reading failed part
-  // way, else empty.
+  // `prefix` and sort before `end`, in key order, until it returns false; an error message if
+  // reading failed part way, else empty. A scan with no `end` reads on to the end of `prefix`:
+  // a whole table, which the store reads ahead in large reads and keeps out of its cache. One
+  // with an end reads a range: a few records, read as a page's are.
   virtual std::string Scan(
-      std::string_view start, std::string_view prefix,
+      std::string_view start, std::string_view prefix, std::string_view end,
       const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
 
   struct Range {
@@ -79,7 +81,7 @@ class RowSource {
       const std::function<bool(size_t, std::string_view, std::string_view)>& visit) const {
     for (size_t i = 0; i < ranges.size(); ++i) {
       std::string failed =
-          Scan(ranges[i].start, ranges[i].prefix,
+          Scan(ranges[i].start, ranges[i].prefix, "",
                [&](std::string_view key, std::string_view bytes) { return visit(i, key, bytes); });
       if (!failed.empty()) return failed;
     }
@@ -246,8 +248,10 @@ class Table final : public TableBase {
     // Records' keys sort after the orderings' entries.
     std::string start = prefix_;
     start.append(std::max(first, std::string_view(kRecordsStart)));
+    std::string end;
+    if (!last.empty()) end = prefix_ + std::string(last);
     std::string failed =
-        store_->Scan(start, prefix_, [&](std::string_view stored_key, std::string_view bytes) {
+        store_->Scan(start, prefix_, end, [&](std::string_view stored_key, std::string_view bytes) {
           std::string_view name = stored_key.substr(prefix_.size());
           if (!last.empty() && name >= last) return false;
           const Row* held = nullptr;
@@ -536,7 +540,7 @@ class Table final : public TableBase {
     }
     auto* self = const_cast<Table*>(this);
     // The records, after the orderings' entries.
-    std::string failed = store_->Scan(prefix_ + kRecordsStart, prefix_,
+    std::string failed = store_->Scan(prefix_ + kRecordsStart, prefix_, "",
                                       [&](std::string_view stored_key, std::string_view bytes) {
                                         std::string_view key = stored_key.substr(prefix_.size());
                                         uint32_t at = self->Cached(key, &bytes);
