@@ -26,10 +26,12 @@ class MapStore final : public projections::RowSource, public projections::StateS
     return Found::kYes;
   }
   std::string Scan(
-      std::string_view start, std::string_view prefix,
+      std::string_view start, std::string_view prefix, std::string_view end,
       const std::function<bool(std::string_view, std::string_view)>& visit) const override {
     for (auto it = rows_.lower_bound(std::string(start));
-         it != rows_.end() && std::string_view(it->first).starts_with(prefix); ++it) {
+         it != rows_.end() && std::string_view(it->first).starts_with(prefix) &&
+         (end.empty() || it->first < end);
+         ++it) {
       if (!visit(it->first, it->second)) break;
     }
     return "";
