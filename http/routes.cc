@@ -89,7 +89,7 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
   static const char* kKnown[] = {"estate",    "company", "category", "channel", "status",
                                  "household", "from",    "to",       "offset",  "limit",
                                  "at",        "asOf",    "atLeast",  "wait",    "year",
-                                 "person",    "entity",  "actor",    "day"};
+                                 "person",    "entity",  "actor",    "day",     "after"};
   for (const auto& [key, value] : target.params) {
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
@@ -126,6 +126,18 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
       return Bad("offset: \"" + s + "\" must be a number from 0 to " + std::to_string(kMaxOffset));
     }
     f.offset = n;
+  }
+  if (std::string s = target.Param("after"); !s.empty()) {
+    auto cursor = projections::DecodePageCursor(s);
+    if (!cursor) {
+      std::string shown = s.size() > 64 ? s.substr(0, 64) + "..." : s;
+      return Bad("after: \"" + shown +
+                 "\" is not a page cursor; pass the \"next\" of the page before, as it was given");
+    }
+    if (!target.Param("offset").empty()) {
+      return Bad("after, offset: a page starts after a cursor or at an offset, not both");
+    }
+    f.after = std::move(*cursor);
   }
   if (std::string s = target.Param("limit"); !s.empty()) {
     if (!ParseUnsigned(s, &n) || n == 0 || n > 10000) {

@@ -52,6 +52,9 @@ int YearOf(const Query& q) {
 using projections::ViewSet;
 using Message = capnp::MallocMessageBuilder;
 
+// The views whose list pages by cursor: their answers carry `next`, given back as ?after=.
+constexpr const char* kPagedByCursor[] = {"complaints", "repairs", "overdue-repairs"};
+
 // Complaints, repairs and visits.
 std::vector<ViewRoute> CaseViews() {
   return {
@@ -210,6 +213,23 @@ const std::vector<ViewRoute>& Reports() {
 }
 
 }  // namespace
+
+ledger::Status ViewRoute::Validate(const Query& q) const {
+  if (const auto& after = q.filter.after) {
+    bool paged = false;
+    for (const char* list : kPagedByCursor) paged = paged || std::string_view(name) == list;
+    if (!paged) {
+      return Bad(std::string("after: ") + name +
+                 " pages with offset and limit; after= pages complaints, repairs and "
+                 "overdue-repairs");
+    }
+    if (after->list != name) {
+      return Bad("after: the cursor was given by a page of " + after->list + ", not of " + name +
+                 "; start " + name + " from its first page");
+    }
+  }
+  return check ? check(q) : ledger::Status::Ok();
+}
 
 const ViewRoute* FindViewRoute(const std::string& name) {
   for (const auto& r : Views()) {

@@ -53,6 +53,7 @@ struct ComplaintsView {
   satisfaction @13 :List(Count);   # follow-up answers: satisfied, basicallySatisfied, dissatisfied
   items @14 :List(ComplaintItem);  # one page, newest first
   offset @15 :UInt32;
+  next @16 :Text;  # the cursor of the page after this one (?after=); null on the last page
 }
 
 struct ReplyBoardEntry {

@@ -82,6 +82,7 @@ struct RepairsView {
   byStatus @16 :List(Count);
   items @17 :List(RepairItem);    # one page, newest request first
   offset @18 :UInt32;
+  next @19 :Text;  # the cursor of the page after this one (?after=); null on the last page
 }
 
 struct RepairsOverdue {
@@ -89,4 +90,5 @@ struct RepairsOverdue {
   total @1 :UInt32;               # overdue repairs matching the filter, before paging
   items @2 :List(RepairItem);     # one page, oldest request first
   offset @3 :UInt32;
+  next @4 :Text;  # the cursor of the page after this one (?after=); null on the last page
 }

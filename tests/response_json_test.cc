@@ -35,7 +35,7 @@ TEST_CASE("a view with nothing set still has every field, each with its zero val
                 R"("toAcknowledge":{"count":0,"averageHours":0,"medianHours":0},)"
                 R"("toReply":{"count":0,"averageHours":0,"medianHours":0},)"
                 R"("toResolve":{"count":0,"averageHours":0,"medianHours":0},)"
-                R"("satisfaction":[],"items":[],"offset":0})");
+                R"("satisfaction":[],"items":[],"offset":0,"next":null})");
 }
 
 TEST_CASE("an item: numbers, times, null for none, text escaped", "[codec]") {

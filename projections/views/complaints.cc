@@ -242,15 +242,11 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   std::map<std::string, uint32_t> by_status, by_category, by_channel, by_estate, by_company,
       satisfaction;
   std::vector<double> to_ack, to_reply, to_resolve;
-  // Newest first; ties by id so that pages are stable.
-  struct Listed {
-    int64_t filed_at;
-    std::string id;
+  // Newest first (by when filed); ties by id so that pages are stable.
+  auto newer = [](const TimedId& a, const TimedId& b) {
+    return std::tie(b.at, b.id) < std::tie(a.at, a.id);
   };
-  auto newer = [](const Listed& a, const Listed& b) {
-    return std::tie(b.filed_at, b.id) < std::tie(a.filed_at, a.id);
-  };
-  PagePicker<Listed, decltype(newer)> page(f.offset, f.limit, newer);
+  PagePicker<TimedId, decltype(newer)> page(f.offset, f.limit, newer, ItemAfter(f.after));
   uint32_t total = 0, open = 0, resolved = 0, reopened = 0, escalated = 0;
   ForEachCounted(f, [&](const ComplaintRecord& c) {
     ComplaintState s = Derive(c);
@@ -269,7 +265,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
     if (s.replied_at) to_reply.push_back(hours(s.replied_at));
     if (s.resolved_at) to_resolve.push_back(hours(s.resolved_at));
     if (!c.follow_ups.empty()) ++satisfaction[SatisfactionName(c.follow_ups.back().satisfaction)];
-    page.Offer(Listed{c.filed_at, c.id});
+    page.Offer(TimedId{c.filed_at, c.id});
   });
   out.setTotal(total);
   out.setOpen(open);
@@ -288,7 +284,10 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
 
   // The page's complaints are found again: a district's were streamed, not held.
   out.setOffset(static_cast<uint32_t>(page.begin()));
-  auto listed = FindPicked(complaints_, page.Take());
+  bool more = page.more();
+  std::vector<TimedId> picked = page.Take();
+  out.setNext(NextCursor("complaints", picked, more));
+  auto listed = FindPicked(complaints_, picked);
   auto items = out.initItems(listed.size());
   for (size_t i = 0; i < listed.size(); ++i) {
     FillComplaintItem(*listed[i], Derive(*listed[i]), items[i]);

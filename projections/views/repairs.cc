@@ -58,10 +58,6 @@ void FillCompliance(const std::map<std::string, ComplianceTally>& tallies,
 }
 
 // A repair in a list, by what the list is sorted and found by.
-struct Listed {
-  int64_t requested_at;
-  std::string id;
-};
 
 void FillItems(const std::vector<const RepairRecord*>& repairs, int64_t now_ms,
                capnp::List<schema::RepairItem>::Builder items) {
@@ -307,10 +303,10 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   std::map<std::string, uint32_t> by_status, satisfaction;
   uint32_t open = 0, overdue = 0, done = 0, done_within = 0, done_late = 0, followed_up = 0;
   // Newest first; ties by id so that pages are stable.
-  auto newer = [](const Listed& a, const Listed& b) {
-    return std::tie(b.requested_at, b.id) < std::tie(a.requested_at, a.id);
+  auto newer = [](const TimedId& a, const TimedId& b) {
+    return std::tie(b.at, b.id) < std::tie(a.at, a.id);
   };
-  PagePicker<Listed, decltype(newer)> page(f.offset, f.limit, newer);
+  PagePicker<TimedId, decltype(newer)> page(f.offset, f.limit, newer, ItemAfter(f.after));
   ForEachCounted(f, [&](const RepairRecord& r) {
     RepairState s = Derive(r);
     const char* status = RepairStatus(r, s, now_ms);
@@ -332,7 +328,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
       ++followed_up;
       ++satisfaction[SatisfactionName(r.follow_ups.back().satisfaction)];
     }
-    page.Offer(Listed{r.requested_at, r.id});
+    page.Offer(TimedId{r.requested_at, r.id});
   });
   out.setNow(now_ms);
   out.setTotal(overall.total);
@@ -354,24 +350,30 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
 
   // The page's repairs are found again: a district's were streamed, not held.
   out.setOffset(static_cast<uint32_t>(page.begin()));
-  auto listed = FindPicked(repairs_, page.Take());
+  bool more = page.more();
+  std::vector<TimedId> picked = page.Take();
+  out.setNext(NextCursor("repairs", picked, more));
+  auto listed = FindPicked(repairs_, picked);
   FillItems(listed, now_ms, out.initItems(listed.size()));
 }
 
 void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::Builder out) const {
   // Oldest first: the longest-waiting repair heads the meeting's list.
-  auto older = [](const Listed& a, const Listed& b) {
-    return std::tie(a.requested_at, a.id) < std::tie(b.requested_at, b.id);
+  auto older = [](const TimedId& a, const TimedId& b) {
+    return std::tie(a.at, a.id) < std::tie(b.at, b.id);
   };
-  PagePicker<Listed, decltype(older)> page(f.offset, f.limit, older);
+  PagePicker<TimedId, decltype(older)> page(f.offset, f.limit, older, ItemAfter(f.after));
   // Judged on every step recorded, so only the repairs never completed can be overdue.
   ForEachOpenAt(f, kNeverCompleted - 1, [&](const RepairRecord& r) {
-    if (RepairOverdue(r, Derive(r), now_ms)) page.Offer(Listed{r.requested_at, r.id});
+    if (RepairOverdue(r, Derive(r), now_ms)) page.Offer(TimedId{r.requested_at, r.id});
   });
   out.setNow(now_ms);
   out.setTotal(static_cast<uint32_t>(page.offered()));
   out.setOffset(static_cast<uint32_t>(page.begin()));
-  auto listed = FindPicked(repairs_, page.Take());
+  bool more = page.more();
+  std::vector<TimedId> picked = page.Take();
+  out.setNext(NextCursor("overdue-repairs", picked, more));
+  auto listed = FindPicked(repairs_, picked);
   FillItems(listed, now_ms, out.initItems(listed.size()));
 }
 

@@ -78,7 +78,8 @@ struct ViewRoute {
   // a position), rather than from views replayed to it: for the audit trail, which only grows,
   // and which time travel does not replay (see projections::ViewSet::AuditIndexing).
   bool as_of_from_live = false;
-  ledger::Status Validate(const Query& q) const { return check ? check(q) : ledger::Status::Ok(); }
+  // The cursor (?after=) for a list that pages by one, and given by this list; then `check`.
+  ledger::Status Validate(const Query& q) const;
 };
 const ViewRoute* FindViewRoute(const std::string& name);
 const ViewRoute* FindReportRoute(const std::string& name);

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "projections/page_cursor.h"
+
 namespace projections {
 
 struct Filter {
@@ -20,6 +22,8 @@ struct Filter {
   std::optional<int64_t> to_ms;    // exclusive
   size_t offset = 0;               // paging of item lists
   size_t limit = 100;
+  // Paging by cursor, where a list offers it: the items after this one (offset is then 0).
+  std::optional<PageCursor> after;
 
   bool Matches(const std::string& field, const std::string& wanted) const {
     return wanted.empty() || field == wanted;

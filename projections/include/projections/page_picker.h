@@ -6,16 +6,23 @@
 // is the page and the items before it, small for the first pages a reader asks for, whatever
 // the district's size. An item is what the page is sorted and found by (a time and an id), not
 // the record: the page's records are read again once picked.
+//
+// A page may also start after an item (a cursor, see page_cursor.h) rather than at an offset:
+// the items up to it are counted and dropped at once, and the picker keeps only the page.
 
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include "projections/page_cursor.h"
 
 namespace projections {
 
@@ -23,13 +30,18 @@ namespace projections {
 template <class Item, class Before>
 class PagePicker {
  public:
-  PagePicker(size_t offset, size_t limit, Before before)
+  PagePicker(size_t offset, size_t limit, Before before, std::optional<Item> after = {})
       : offset_(offset),
         keep_(limit > SIZE_MAX - offset ? SIZE_MAX : offset + limit),
-        before_(before) {}
+        before_(before),
+        after_(std::move(after)) {}
 
   void Offer(Item item) {
     ++offered_;
+    if (after_ && !before_(*after_, item)) {
+      ++passed_;
+      return;
+    }
     if (keep_ == 0) return;
     if (kept_.size() < keep_) {
       kept_.push_back(std::move(item));
@@ -45,8 +57,11 @@ class PagePicker {
 
   // How many items were offered: the list's length.
   size_t offered() const { return offered_; }
-  // Where the page starts: the offset asked for, or the list's end if it is shorter.
-  size_t begin() const { return std::min(offset_, offered_); }
+  // Where the page starts: the offset asked for (after the cursor's item, if any), or the list's
+  // end if it is shorter.
+  size_t begin() const { return passed_ + std::min(offset_, offered_ - passed_); }
+  // Whether items follow the page in the list.
+  bool more() const { return offered_ - passed_ > keep_; }
 
   // The page: the items from the offset on, in the list's order. Once.
   std::vector<Item> Take() {
@@ -60,9 +75,30 @@ class PagePicker {
   size_t offset_;
   size_t keep_;
   Before before_;
+  std::optional<Item> after_;  // the page starts after it
   size_t offered_ = 0;
+  size_t passed_ = 0;       // items offered up to after_, inclusive
   std::vector<Item> kept_;  // a heap under before_: its top the last in the list's order
 };
+
+// An item of a list sorted by a time and an id, as the complaints' and the repairs' pages are.
+struct TimedId {
+  int64_t at = 0;
+  std::string id;
+};
+
+// The item a cursor names, where a picker of TimedIds starts after.
+inline std::optional<TimedId> ItemAfter(const std::optional<PageCursor>& cursor) {
+  if (!cursor) return std::nullopt;
+  return TimedId{cursor->at, cursor->id};
+}
+
+// The cursor of the page after `page` (a page of `list`): its last item, if more items follow;
+// empty on the last page.
+inline std::string NextCursor(std::string_view list, const std::vector<TimedId>& page, bool more) {
+  if (!more || page.empty()) return {};
+  return EncodePageCursor({std::string(list), page.back().at, page.back().id});
+}
 
 // The records of a picked page, found again in `table` (a Table) by each item's id (the item
 // itself if it is one, else its `id`), in the page's order. A record that can no longer be read
