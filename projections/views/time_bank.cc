@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <set>
 
@@ -111,6 +112,42 @@ Floor FloorOn(const Policies& policies, int64_t at) {
                  FormatTimeBankPoints(rule.overdraft_limit_centi) + " points";
   }
   return floor;
+}
+
+// A verified claim's movement on its person's account.
+TimeBankMovement CreditMovement(const VolunteerClaimRecord& c,
+                                const VolunteerDecisionRecord& verification,
+                                const VolunteerClaimPrice& price) {
+  TimeBankMovement m;
+  m.seq = verification.seq;
+  m.at = verification.at;
+  m.kind = price.priced ? TimeBankMovementKind::kEarned : TimeBankMovementKind::kUnpriced;
+  m.amount_centi = price.centi;
+  m.claim_id = c.claim_id;
+  m.minutes = c.minutes;
+  m.points_per_hour_centi = price.points_per_hour_centi;
+  m.policy_id = price.policy_id;
+  m.policy_version = price.policy_version;
+  m.description = c.activity;
+  if (!price.priced) m.reason = "no time-bank policy in force on " + FormatDay(price.day);
+  return m;
+}
+
+// An exchange's movement on the payer's account or the provider's, before its verdict: kind
+// and amount are the verdict's.
+TimeBankMovement ExchangeMovement(const TimeBankExchangeRecord& x, bool payer,
+                                  const std::string& policy_id, uint32_t policy_version) {
+  TimeBankMovement m;
+  m.seq = x.seq;
+  m.at = x.at;
+  m.exchange_id = x.exchange_id;
+  m.requested_centi = x.points_centi;
+  m.description = x.service;
+  m.policy_id = policy_id;
+  m.policy_version = policy_version;
+  m.side = payer ? "payer" : "provider";
+  m.counterparty_id = payer ? x.provider_id : x.payer_id;
+  return m;
 }
 
 // Why an exchange cannot be applied, or "" if it can.
@@ -245,6 +282,19 @@ std::optional<OrderKey> TimeBank::EstateAndInstant(const VolunteerClaimRecord& c
   return OrderKey{claim.estate_id, ClaimInstant(claim)};
 }
 
+std::optional<OrderKey> TimeBank::PersonAndClaimSeq(const VolunteerClaimRecord& claim) {
+  if (claim.claim_seq == 0) return std::nullopt;
+  return OrderKey{claim.person_id, static_cast<int64_t>(claim.claim_seq)};
+}
+
+std::optional<OrderKey> TimeBank::PayerAndSeq(const TimeBankExchangeRecord& exchange) {
+  return OrderKey{exchange.payer_id, static_cast<int64_t>(exchange.seq)};
+}
+
+std::optional<OrderKey> TimeBank::ProviderAndSeq(const TimeBankExchangeRecord& exchange) {
+  return OrderKey{exchange.provider_id, static_cast<int64_t>(exchange.seq)};
+}
+
 TimeBankBook TimeBank::Replay(std::string_view account_id) const {
   // Credits and exchanges interleaved in the order the ledger holds them. Both tables are
   // streamed, not held: a credit keeps what the book needs of its claim (its account, found
@@ -266,19 +316,7 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
     VolunteerClaimPrice price = PriceClaim(c, verification, *policies_);
     Credit credit{verification.seq, &book.accounts[c.person_id], price.centi, nullptr};
     if (c.person_id == account_id) {
-      auto m = std::make_unique<TimeBankMovement>();
-      m->seq = verification.seq;
-      m->at = verification.at;
-      m->kind = price.priced ? TimeBankMovementKind::kEarned : TimeBankMovementKind::kUnpriced;
-      m->amount_centi = price.centi;
-      m->claim_id = c.claim_id;
-      m->minutes = c.minutes;
-      m->points_per_hour_centi = price.points_per_hour_centi;
-      m->policy_id = price.policy_id;
-      m->policy_version = price.policy_version;
-      m->description = c.activity;
-      if (!price.priced) m->reason = "no time-bank policy in force on " + FormatDay(price.day);
-      credit.movement = std::move(m);
+      credit.movement = std::make_unique<TimeBankMovement>(CreditMovement(c, verification, price));
     }
     credits.push_back(std::move(credit));
   });
@@ -317,19 +355,8 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
     Floor floor = FloorOn(*policies_, x.at);
     std::string refusal = RefusalOf(x, payer.balance_centi, provider.balance_centi, floor);
 
-    TimeBankMovement out;
-    out.seq = x.seq;
-    out.at = x.at;
-    out.exchange_id = x.exchange_id;
-    out.requested_centi = x.points_centi;
-    out.description = x.service;
-    out.policy_id = floor.policy_id;
-    out.policy_version = floor.policy_version;
-    TimeBankMovement in = out;
-    out.side = "payer";
-    out.counterparty_id = x.provider_id;
-    in.side = "provider";
-    in.counterparty_id = x.payer_id;
+    TimeBankMovement out = ExchangeMovement(x, true, floor.policy_id, floor.policy_version);
+    TimeBankMovement in = ExchangeMovement(x, false, floor.policy_id, floor.policy_version);
     if (refusal.empty()) {
       out.kind = TimeBankMovementKind::kPaid;
       out.amount_centi = -x.points_centi;
@@ -437,12 +464,55 @@ void TimeBank::Statement(const std::string& person_id,
     out.setName(person->name);
     out.setPartyMember(person->party_member);
   }
-  // Another account's history decides whether its payments to this one went through, so the
-  // whole bank is replayed, not just this account.
-  TimeBankBook book = Replay(person_id);
-  auto found = book.accounts.find(person_id);
-  if (found == book.accounts.end()) return;
-  const TimeBankAccount& account = found->second;
+  // Another account's history decides whether its payments to this one went through: that is
+  // the whole bank's replay, whose verdicts are kept (Totals). The account's own movements are
+  // its verified claims and its exchanges, read through the orderings by person.
+  std::shared_ptr<const TimeBankTotals> totals = Totals();
+  constexpr int64_t kFirst = std::numeric_limits<int64_t>::min();
+  constexpr int64_t kEnd = std::numeric_limits<int64_t>::max();
+  TimeBankAccount account;
+  std::vector<TimeBankMovement>& movements = account.movements;
+  claims_.ForEachInOrder(by_person_, person_id, kFirst, kEnd, [&](const VolunteerClaimRecord& c) {
+    VolunteerClaimState state = Derive(c);
+    if (state.status != VolunteerClaimStatus::kVerified) return;
+    const VolunteerDecisionRecord& verification = *state.decision;
+    VolunteerClaimPrice price = PriceClaim(c, verification, *policies_);
+    movements.push_back(CreditMovement(c, verification, price));
+    account.earned_centi += price.centi;
+  });
+  const std::vector<TimeBankRefusedExchange>& refused = totals->refused;  // in seq order
+  auto exchange = [&](const TimeBankExchangeRecord& x, bool payer) {
+    auto r = std::lower_bound(
+        refused.begin(), refused.end(), x.seq,
+        [](const TimeBankRefusedExchange& a, uint64_t seq) { return a.exchange.seq < seq; });
+    if (r != refused.end() && r->exchange.seq == x.seq) {
+      TimeBankMovement& m =
+          movements.emplace_back(ExchangeMovement(x, payer, r->policy_id, r->policy_version));
+      m.kind = TimeBankMovementKind::kRefused;
+      m.reason = r->reason;
+      return;
+    }
+    Floor floor = FloorOn(*policies_, x.at);
+    TimeBankMovement& m =
+        movements.emplace_back(ExchangeMovement(x, payer, floor.policy_id, floor.policy_version));
+    m.kind = payer ? TimeBankMovementKind::kPaid : TimeBankMovementKind::kReceived;
+    m.amount_centi = payer ? -x.points_centi : x.points_centi;
+    (payer ? account.paid_centi : account.received_centi) += x.points_centi;
+  };
+  exchanges_.ForEachInOrder(by_payer_, person_id, kFirst, kEnd,
+                            [&](const TimeBankExchangeRecord& x) { exchange(x, true); });
+  // An exchange to oneself is the payer's movement alone, as in the replay (and refused).
+  exchanges_.ForEachInOrder(by_provider_, person_id, kFirst, kEnd,
+                            [&](const TimeBankExchangeRecord& x) {
+                              if (x.payer_id != x.provider_id) exchange(x, false);
+                            });
+  if (movements.empty()) return;  // no account: nothing verified, paid or received
+  std::sort(movements.begin(), movements.end(),
+            [](const TimeBankMovement& a, const TimeBankMovement& b) { return a.seq < b.seq; });
+  for (TimeBankMovement& m : movements) {
+    account.balance_centi += m.amount_centi;
+    m.balance_after_centi = account.balance_centi;
+  }
   out.setBalanceCenti(account.balance_centi);
   out.setEarnedCenti(account.earned_centi);
   out.setPaidCenti(account.paid_centi);

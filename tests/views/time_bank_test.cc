@@ -480,7 +480,9 @@ TEST_CASE("party members' hours are tallied apart and filters narrow the claims"
   CHECK(in_march.view.getOthers().getVolunteers() == 1);
 }
 
-TEST_CASE("the bank's replay holds no claim and no exchange of the district", "[time_bank]") {
+TEST_CASE(
+    "the bank's replay holds no claim and no exchange of the district, and a statement its own",
+    "[time_bank]") {
   ViewFixture f;
   f.OpenEngineWithNoCache();
   AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
@@ -509,6 +511,14 @@ TEST_CASE("the bank's replay holds no claim and no exchange of the district", "[
   CHECK(r.getRequestedCenti() == 1000);
   CHECK(r.getPayerBalanceCenti() == 150);
   CHECK(s.view.getClaims().getVerified().getClaims() == 2);
+  // The replay streamed both tables, and kept nothing.
+  CHECK(views.time_bank.claims().cached_bytes() == 0);
+  CHECK(views.time_bank.exchanges().cached_bytes() == 0);
+  // A statement reads its own account's claims and exchanges, through the orderings by person,
+  // and no others: one of nobody's reads nothing back.
+  CHECK(StatementOf(views, "p-nobody").statement.getMovements().size() == 0);
+  CHECK(views.time_bank.claims().cached_bytes() == 0);
+  CHECK(views.time_bank.exchanges().cached_bytes() == 0);
 
   StatementOf b(views, "p-b");
   CHECK(b.statement.getBalanceCenti() == 150);
@@ -523,10 +533,6 @@ TEST_CASE("the bank's replay holds no claim and no exchange of the district", "[
   CHECK(movements[2].getSeq() == refused);
   CHECK(movements[2].getKind() == std::string("refused"));
   CHECK(movements[2].getBalanceAfterCenti() == 150);
-
-  // Both answers were read from the store record by record, and nothing was kept.
-  CHECK(views.time_bank.claims().cached_bytes() == 0);
-  CHECK(views.time_bank.exchanges().cached_bytes() == 0);
 }
 
 TEST_CASE("the bank's totals are kept between pages and follow every change", "[time_bank]") {
@@ -580,4 +586,107 @@ TEST_CASE("the bank's totals are kept between pages and follow every change", "[
   CHECK(voided.view.getRefusedCount() == 2);
   CHECK(voided.view.getNegativeAccounts() == 0);
   CHECK(f.views().time_bank.Totals() != first);
+}
+
+// The statement reads one account's claims and exchanges, and takes the verdicts on its
+// exchanges from the bank's kept replay: it must show what replaying the whole bank for that
+// account shows, movement by movement, through refusals, voids and a policy adopted late.
+TEST_CASE("a statement shows what replaying the whole bank shows for its account", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));
+  const std::vector<std::string> people = {"p-a", "p-b", "p-c", "p-d", "p-e"};
+  auto same = [&](const projections::ViewSet& views, const std::string& person) {
+    INFO("statement of " << person);
+    StatementOf s(views, person);
+    projections::TimeBankBook book = views.time_bank.Replay(person);
+    auto found = book.accounts.find(person);
+    auto got = s.statement;
+    if (found == book.accounts.end()) {
+      CHECK(got.getMovements().size() == 0);
+      CHECK(got.getBalanceCenti() == 0);
+      return;
+    }
+    const projections::TimeBankAccount& want = found->second;
+    CHECK(got.getBalanceCenti() == want.balance_centi);
+    CHECK(got.getEarnedCenti() == want.earned_centi);
+    CHECK(got.getPaidCenti() == want.paid_centi);
+    CHECK(got.getReceivedCenti() == want.received_centi);
+    REQUIRE(got.getMovements().size() == want.movements.size());
+    for (size_t i = 0; i < want.movements.size(); ++i) {
+      const projections::TimeBankMovement& m = want.movements[i];
+      auto g = got.getMovements()[static_cast<unsigned>(i)];
+      INFO("movement " << i << ", seq " << m.seq);
+      CHECK(g.getSeq() == m.seq);
+      CHECK(g.getAt() == m.at);
+      CHECK(g.getKind() == std::string(projections::TimeBankMovementKindName(m.kind)));
+      CHECK(g.getAmountCenti() == m.amount_centi);
+      CHECK(g.getBalanceAfterCenti() == m.balance_after_centi);
+      CHECK(g.getClaimId() == m.claim_id);
+      CHECK(g.getMinutes() == m.minutes);
+      CHECK(g.getPointsPerHourCenti() == m.points_per_hour_centi);
+      CHECK(g.getPolicyId() == m.policy_id);
+      CHECK(g.getPolicyVersion() == m.policy_version);
+      CHECK(g.getExchangeId() == m.exchange_id);
+      CHECK(g.getSide() == m.side);
+      CHECK(g.getCounterpartyId() == m.counterparty_id);
+      CHECK(g.getRequestedCenti() == m.requested_centi);
+      CHECK(g.getDescription() == m.description);
+      CHECK(g.getReason() == m.reason);
+    }
+  };
+  auto all_same = [&] {
+    const projections::ViewSet& views = f.views();
+    for (const auto& person : people) same(views, person);
+    same(views, "p-nobody");
+  };
+
+  // A fixed pseudo-random history: claims verified or rejected or left pending, exchanges
+  // between anyone (to oneself, of nothing, overdrawing), and some of them voided.
+  uint64_t state = 12345;
+  auto next = [&](uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  std::vector<uint64_t> voidable;
+  int64_t at = Cst("2025-03-01 08:00");
+  for (int step = 0; step < 120; ++step) {
+    at += 3'600'000;
+    const std::string& person = people[next(people.size())];
+    switch (next(4)) {
+      case 0:
+      case 1: {
+        std::string claim = "c-" + std::to_string(step);
+        Claim(f, claim, person, static_cast<uint32_t>(15 + next(180)), at);
+        uint64_t decision = next(5);
+        if (decision < 3) voidable.push_back(Verify(f, claim, at + 60'000));
+        if (decision == 3) Reject(f, claim, at + 60'000);
+        break;
+      }
+      case 2: {
+        const std::string& provider = people[next(people.size())];
+        int64_t centi = static_cast<int64_t>(next(400)) - 20;
+        voidable.push_back(Exchange(f, "x-" + std::to_string(step), person, provider, centi, at));
+        break;
+      }
+      case 3:
+        if (!voidable.empty()) {
+          size_t which = next(voidable.size());
+          f.Void(voidable[which]);
+          voidable.erase(voidable.begin() + static_cast<std::ptrdiff_t>(which));
+        }
+        break;
+    }
+    if (step % 30 == 29) all_same();
+  }
+  // The history holds what the statement must get right: exchanges applied and refused.
+  auto totals = f.views().time_bank.Totals();
+  CHECK(totals->exchanges > 5);
+  CHECK(totals->refused.size() > 5);
+  // A policy adopted late, in force from the start, that allows an overdraft: exchanges once
+  // refused go through, and every statement follows.
+  AdoptPolicy(f, 2, "2025-01-01", {150, true, 300}, Cst("2025-09-01"));
+  all_same();
+  // The policy taken back: the first one again.
+  f.Void(AdoptPolicy(f, 3, "2025-01-01", {200, false, 0}, Cst("2025-09-02")));
+  all_same();
 }

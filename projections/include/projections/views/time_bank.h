@@ -25,9 +25,10 @@
 // How it stays correct under corrections: the tables hold only the raw facts (claims with their
 // decisions, exchanges), each tagged with its seq, so Void removes exactly one event. Balances,
 // prices and refusals are never stored: Replay() replays every credit and exchange in seq order
-// at query time, with the policies as they stand. This costs one pass over the bank per query,
-// which a community's time bank affords, and it also follows a policy adopted late with an
-// earlier effective day.
+// at query time, with the policies as they stand, and so follows a policy adopted late with an
+// earlier effective day. A replay reads the whole bank's history, so its verdicts are kept
+// (Totals) until a claim, decision, exchange or policy changes; a statement reads its account's
+// claims and exchanges alone and takes the verdicts on its exchanges from there.
 
 #pragma once
 
@@ -192,10 +193,14 @@ class TimeBank final : public Projection {
     Register(&claims_);
     Register(&exchanges_);
     by_estate_ = claims_.AddOrdering(EstateAndInstant);
+    by_person_ = claims_.AddOrdering(PersonAndClaimSeq);
+    by_payer_ = exchanges_.AddOrdering(PayerAndSeq);
+    by_provider_ = exchanges_.AddOrdering(ProviderAndSeq);
   }
   const char* name() const override { return "time_bank"; }
-  // 3: the orderings are stored beside the records (2: their first layout).
-  uint32_t version() const override { return 3; }
+  // 4: claims ordered by person, exchanges by payer and by provider, for statements (3: the
+  // orderings stored beside the records; 2: their first layout).
+  uint32_t version() const override { return 4; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -203,13 +208,15 @@ class TimeBank final : public Projection {
   // happened) by status and by party membership, and the whole bank's totals, reconciliation
   // and refused exchanges (one page).
   void Summary(const Filter& filter, ledger::schema::TimeBankView::Builder out) const;
-  // One person's balance and every movement of their account.
+  // One person's balance and every movement of their account: their claims and exchanges, read
+  // through the orderings by person, with the whole bank's verdicts on exchanges (Totals).
   void Statement(const std::string& person_id,
                  ledger::schema::TimeBankStatement::Builder out) const;
 
   // The replay behind both queries: every account's figures, and the movements of
   // `account_id`'s only (of none if it is empty). The claims and exchanges are streamed, not
-  // held: what a replay holds is a few figures per credit and a copy of each exchange.
+  // held: what a replay holds is a few figures per credit and a copy of each exchange. The
+  // queries ask for no account's movements; the tests ask for one, to hold the statement to.
   TimeBankBook Replay(std::string_view account_id = {}) const;
   // The whole bank's totals: those of the last replay, as long as no claim, decision, exchange
   // or policy changed since; else a new replay's. Every time-bank page shows them, and a replay
@@ -232,12 +239,18 @@ class TimeBank final : public Projection {
 
  private:
   static std::optional<OrderKey> EstateAndInstant(const VolunteerClaimRecord& claim);
+  static std::optional<OrderKey> PersonAndClaimSeq(const VolunteerClaimRecord& claim);
+  static std::optional<OrderKey> PayerAndSeq(const TimeBankExchangeRecord& exchange);
+  static std::optional<OrderKey> ProviderAndSeq(const TimeBankExchangeRecord& exchange);
 
   const Policies* policies_;
   const Registers* registers_;
   Table<VolunteerClaimRecord> claims_{"claims"};          // by claim id
   Table<TimeBankExchangeRecord> exchanges_{"exchanges"};  // by seq, zero-padded so keys sort by seq
-  size_t by_estate_ = 0;  // an ordering of claims_ by estate and ClaimInstant
+  size_t by_estate_ = 0;    // an ordering of claims_ by estate and ClaimInstant
+  size_t by_person_ = 0;    // of claims_ by person and the claim's seq
+  size_t by_payer_ = 0;     // of exchanges_ by payer and seq
+  size_t by_provider_ = 0;  // of exchanges_ by provider and seq
 
   // How many events changed the claims or the exchanges. Written by Apply and Void, which run
   // under the views' exclusive lock; read by readers, who hold it shared.
