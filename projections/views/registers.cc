@@ -270,6 +270,7 @@ void Registers::Apply(const EventContext& e) {
       person.household_id = Str(r.getHouseholdId());
       person.party_member = r.getPartyMember();
       person.seq = e.seq;
+      ++registrations_changed_;
       break;
     }
     case P::ROLE_APPOINTED: {
@@ -358,6 +359,7 @@ void Registers::Void(const EventContext& e) {
     }
     case P::PERSON_REGISTERED: {
       UnregisterPerson(Str(p.getPersonRegistered().getPersonId()), e.seq, &persons_);
+      ++registrations_changed_;
       break;
     }
     case P::ROLE_APPOINTED: {

@@ -404,27 +404,43 @@ std::shared_ptr<const TimeBankTotals> TimeBank::Totals() const {
   return totals_;
 }
 
-void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const {
-  HoursTally all, party, others;
-  uint32_t unpriced = 0, ignored = 0;
+ClaimHours TimeBank::CountHours(const Filter& f) const {
+  ClaimHours hours;
   ForEachCounted(f, [&](const VolunteerClaimRecord& c) {
     VolunteerClaimState state = Derive(c);
-    ignored += state.ignored_decisions;
+    hours.ignored += state.ignored_decisions;
     int64_t earned = 0;
     if (state.status == VolunteerClaimStatus::kVerified) {
       VolunteerClaimPrice price = PriceClaim(c, *state.decision, *policies_);
-      if (!price.priced) ++unpriced;
+      if (!price.priced) ++hours.unpriced;
       earned = price.centi;
     }
-    all.Add(c, state.status, earned);
+    hours.all.Add(c, state.status, earned);
     const PersonRecord* person = registers_->persons().Find(c.person_id);
-    (person && person->party_member ? party : others).Add(c, state.status, earned);
+    (person && person->party_member ? hours.party : hours.others).Add(c, state.status, earned);
   });
-  all.Fill(out.initClaims());
-  party.Fill(out.initPartyMembers());
-  others.Fill(out.initOthers());
-  out.setUnpricedVerified(unpriced);
-  out.setIgnoredDecisions(ignored);
+  return hours;
+}
+
+std::shared_ptr<const ClaimHours> TimeBank::DistrictHours() const {
+  std::lock_guard<std::mutex> lock(district_hours_mu_);
+  uint64_t now[3] = {changes_, policies_->changes(), registers_->registrations_changed()};
+  if (district_hours_ && std::equal(now, now + 3, district_hours_changes_)) return district_hours_;
+  district_hours_ = std::make_shared<const ClaimHours>(CountHours(Filter{}));
+  std::copy(now, now + 3, district_hours_changes_);
+  return district_hours_;
+}
+
+void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const {
+  // The district's page with no period counts every claim of the district: kept between pages.
+  std::shared_ptr<const ClaimHours> hours = f.estate.empty() && !f.from_ms && !f.to_ms
+                                                ? DistrictHours()
+                                                : std::make_shared<const ClaimHours>(CountHours(f));
+  hours->all.Fill(out.initClaims());
+  hours->party.Fill(out.initPartyMembers());
+  hours->others.Fill(out.initOthers());
+  out.setUnpricedVerified(hours->unpriced);
+  out.setIgnoredDecisions(hours->ignored);
 
   std::shared_ptr<const TimeBankTotals> totals = Totals();
   out.setTotalEarnedCenti(totals->total_earned_centi);

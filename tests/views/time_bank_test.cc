@@ -690,3 +690,49 @@ TEST_CASE("a statement shows what replaying the whole bank shows for its account
   f.Void(AdoptPolicy(f, 3, "2025-01-01", {200, false, 0}, Cst("2025-09-02")));
   all_same();
 }
+
+// The district's page with no period counts every claim of the district; its figures are kept
+// between pages, and each kind of change they follow must be seen: a decision, a person's
+// registration (party membership), a policy adopted late, a void. Each step is checked against
+// the estate's page too, which counts its claims anew (every claim here is of estate/e-1).
+TEST_CASE("the district's hours are kept between pages and follow every change", "[time_bank]") {
+  ViewFixture f;
+  AdoptPolicy(f, 1, "2025-01-01", {}, Cst("2024-12-20"));  // 100 a hour
+  RegisterPerson(f, "p-a", true);
+  RegisterPerson(f, "p-b", false);
+  Claim(f, "c-a", "p-a", 60, Cst("2025-03-01 09:00"));
+  uint64_t verified_a = Verify(f, "c-a", Cst("2025-03-01 18:00"));  // 60 min at 100/h = 100
+  Claim(f, "c-b", "p-b", 30, Cst("2025-03-02 09:00"));              // pending
+
+  struct Expected {
+    uint32_t party_verified, party_pending, others_verified, others_pending;
+    int64_t earned;
+  };
+  auto check = [&](const char* step, Expected want) {
+    INFO(step);
+    projections::Filter estate;
+    estate.estate = "estate/e-1";
+    SummaryOf district(f.views());
+    SummaryOf one_estate(f.views(), estate);
+    for (auto view : {district.view, one_estate.view}) {
+      CHECK(view.getPartyMembers().getVerified().getClaims() == want.party_verified);
+      CHECK(view.getPartyMembers().getPending().getClaims() == want.party_pending);
+      CHECK(view.getOthers().getVerified().getClaims() == want.others_verified);
+      CHECK(view.getOthers().getPending().getClaims() == want.others_pending);
+      CHECK(view.getClaims().getPointsEarnedCenti() == want.earned);
+      CHECK(view.getClaims().getVolunteers() == want.party_verified + want.others_verified);
+    }
+  };
+  check("a's claim verified, b's pending", {1, 0, 0, 1, 100});
+  // Nothing changed between two pages: the same figures, not counted again.
+  CHECK(f.views().time_bank.DistrictHours() == f.views().time_bank.DistrictHours());
+
+  Verify(f, "c-b", Cst("2025-03-02 18:00"));  // 30 min at 100/h = 50
+  check("b's claim verified", {1, 0, 1, 0, 150});
+  RegisterPerson(f, "p-b", true);
+  check("b registered again, now a party member", {2, 0, 0, 0, 150});
+  AdoptPolicy(f, 2, "2025-01-01", {200}, Cst("2025-06-01"));  // 200 a hour from the start
+  check("a rate adopted late, in force from the start", {2, 0, 0, 0, 300});
+  f.Void(verified_a, "verified by mistake");
+  check("a's verification voided", {1, 1, 0, 0, 100});
+}

@@ -202,6 +202,10 @@ class Registers final : public Projection {
   const Table<CompanyRecord>& companies() const { return companies_; }
   const Table<HouseholdRecord>& households() const { return households_; }
   const Table<PersonRecord>& persons() const { return persons_; }
+  // How many person registrations were applied or voided: what a person's name and party
+  // membership follow, for views that keep figures by them (the time bank's party members).
+  // Written under the views' exclusive lock, read under it shared.
+  uint64_t registrations_changed() const { return registrations_changed_; }
   const Table<CommitteeRecord>& committees() const { return committees_; }
   const Table<DemandRecord>& demands() const { return demands_; }
   const Table<MenuItemRecord>& menu() const { return menu_; }
@@ -272,7 +276,8 @@ class Registers final : public Projection {
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
   // The appointments of persons_ by role and estate (AppointmentsKey), kept as they change.
   Table<EstateAppointments> estate_appointments_{"estate_appointments"};
-  size_t by_estate_ = 0;          // an ordering of households_ by estate
+  size_t by_estate_ = 0;  // an ordering of households_ by estate
+  uint64_t registrations_changed_ = 0;
   size_t flagged_by_estate_ = 0;  // of those ever flagged, by estate
   size_t demands_by_estate_ = 0;  // an ordering of demands_ by estate
 };

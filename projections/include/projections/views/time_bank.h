@@ -170,6 +170,14 @@ struct TimeBankBook {
   bool reconciled() const { return circulation_centi == total_earned_centi; }
 };
 
+// Claims by status, by party membership, and those verified with no price: of the claims a
+// filter counts.
+struct ClaimHours {
+  HoursTally all, party, others;
+  uint32_t unpriced = 0;
+  uint32_t ignored = 0;  // decisions after the one that settled their claim
+};
+
 // What the time-bank view shows of the whole bank, from a replay: its figures and the
 // exchanges it refused.
 struct TimeBankTotals {
@@ -222,6 +230,10 @@ class TimeBank final : public Projection {
   // or policy changed since; else a new replay's. Every time-bank page shows them, and a replay
   // reads the whole bank's history: without this, each page of each estate paid for it.
   std::shared_ptr<const TimeBankTotals> Totals() const;
+  // The hours of every claim of the district (the time-bank page with no estate and no period):
+  // those last counted, as long as no claim, decision, policy or person's registration (party
+  // membership) changed since; else counted again. Counting streams every claim of the district.
+  std::shared_ptr<const ClaimHours> DistrictHours() const;
 
   // When a claim counts for a period: its service day if given, else when it was claimed.
   static int64_t ClaimInstant(const VolunteerClaimRecord& claim);
@@ -239,6 +251,8 @@ class TimeBank final : public Projection {
 
  private:
   static std::optional<OrderKey> EstateAndInstant(const VolunteerClaimRecord& claim);
+  // The hours of the claims `filter` counts, counted now.
+  ClaimHours CountHours(const Filter& filter) const;
   static std::optional<OrderKey> PersonAndClaimSeq(const VolunteerClaimRecord& claim);
   static std::optional<OrderKey> PayerAndSeq(const TimeBankExchangeRecord& exchange);
   static std::optional<OrderKey> ProviderAndSeq(const TimeBankExchangeRecord& exchange);
@@ -261,6 +275,11 @@ class TimeBank final : public Projection {
   mutable std::shared_ptr<const TimeBankTotals> totals_;
   mutable uint64_t totals_changes_ = 0;
   mutable uint64_t totals_policy_changes_ = 0;
+  // The district's hours last counted, and the changes (the bank's, the policies', the
+  // registrations') they saw; shared, and counted by one reader while the others wait, as above.
+  mutable std::mutex district_hours_mu_;
+  mutable std::shared_ptr<const ClaimHours> district_hours_;
+  mutable uint64_t district_hours_changes_[3] = {0, 0, 0};
 };
 
 }  // namespace projections
