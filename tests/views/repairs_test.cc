@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "projections/page_cursor.h"
 #include "view_fixture.h"
 
 using ledger::schema::Payload;
@@ -753,4 +754,51 @@ TEST_CASE("a district's repairs page and overdue list hold their pages only", "[
   const size_t all = table.cached_bytes();
   CHECK(held * 5 < all);       // 2 of 40
   CHECK(held_late * 5 < all);  // 3 of 40
+}
+
+// The overdue list, oldest first, loses a repair when it is completed: a reader paging by offset
+// then skips the one that moved up into the place already read; by cursor, none is skipped.
+TEST_CASE("a reader paging overdue repairs by cursor misses none when one is completed",
+          "[repairs][page_cursor]") {
+  ViewFixture f;
+  using Ids = std::vector<std::string>;
+  AdoptStandardPolicy(f);
+  // r1 .. r5 requested on March 1 .. 5 at 08:00, each due within 24 hours: all overdue on the
+  // 10th.
+  for (int day = 1; day <= 5; ++day) {
+    std::string at = "2025-03-0" + std::to_string(day) + " 08:00";
+    Request(f, "r" + std::to_string(day), "estate/e-1", "electricity", Cst(at.c_str()));
+  }
+  int64_t now = Cst("2025-03-10 00:00");
+  auto ids = [](const OverdueList& list) {
+    Ids out;
+    for (auto item : list.out.getItems()) out.emplace_back(item.getRepairId().cStr());
+    return out;
+  };
+  projections::Filter first_page;
+  first_page.limit = 2;
+  OverdueList first = Overdue(f, now, first_page);
+  CHECK(ids(first) == Ids{"r1", "r2"});
+  auto cursor = projections::DecodePageCursor(first.out.getNext().cStr());
+  REQUIRE(cursor);
+  CHECK(cursor->list == "overdue-repairs");
+  CHECK(cursor->id == "r2");
+
+  Complete(f, "r1", Cst("2025-03-09 12:00"));  // r1 leaves the list between two pages
+
+  projections::Filter by_offset = first_page;
+  by_offset.offset = 2;
+  CHECK(ids(Overdue(f, now, by_offset)) == Ids{"r4", "r5"});  // r3 is never shown
+
+  projections::Filter second_page = first_page;
+  second_page.after = cursor;
+  OverdueList second = Overdue(f, now, second_page);
+  CHECK(ids(second) == Ids{"r3", "r4"});
+  CHECK(second.out.getOffset() == 1);  // r2 alone is before it now
+  CHECK(second.out.getTotal() == 4);
+  projections::Filter third_page = first_page;
+  third_page.after = projections::DecodePageCursor(second.out.getNext().cStr());
+  OverdueList third = Overdue(f, now, third_page);
+  CHECK(ids(third) == Ids{"r5"});
+  CHECK(std::string(third.out.getNext().cStr()).empty());
 }
