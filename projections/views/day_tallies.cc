@@ -169,6 +169,7 @@ void RepairDay::Add(const RepairDay& o, int sign) {
 
 void SurveyDay::Add(const SurveyDay& o, int sign) {
   Move(&responses, o.responses, sign);
+  Move(&anonymous, o.anonymous, sign);
   answers.Add(o.answers, sign);
 }
 

@@ -89,6 +89,7 @@ DayShare<SurveyDay> Ratings::ShareOf(const SurveyResponseRecord* r) {
   if (r == nullptr) return share;
   SurveyDay day;
   day.responses = 1;
+  day.anonymous = r->anonymous ? 1 : 0;
   for (const auto& answer : r->answers) day.answers.Add(answer.satisfaction);
   share.emplace_back(DayTallyKey(LocalDay(r->at, TallyZone()), r->estate_id, r->company_id), day);
   return share;
@@ -276,23 +277,19 @@ void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out)
   auto sheets = out.initSheets(end - begin);
   for (size_t i = begin; i < end; ++i) FillSheet(*matched[i], sheets[i - begin]);
 
-  struct Tally {
-    uint32_t responses = 0, anonymous = 0, answered = 0;
-    uint32_t by_satisfaction[4] = {0, 0, 0, 0};
-  };
-  std::map<std::pair<std::string, std::string>, Tally> tallies;
-  surveys_.Stream([&](const std::string&, const SurveyResponseRecord& r) {
-    if (LocalYear(r.at, TimeZone::China()) != year) return;
-    if (!f.Matches(r.company_id, f.company) || !f.Matches(r.estate_id, f.estate)) return;
-    Tally& t = tallies[{r.estate_id, r.company_id}];
-    ++t.responses;
-    if (r.anonymous) ++t.anonymous;
-    for (const auto& answer : r.answers) {
-      int s = answer.satisfaction >= 0 && answer.satisfaction < 4 ? answer.satisfaction : 0;
-      ++t.by_satisfaction[s];
-      if (s != static_cast<int>(schema::Satisfaction::UNKNOWN)) ++t.answered;
-    }
-  });
+  // The year's survey responses, from the months' tallies: twelve months of keys per estate and
+  // company, not every response of the year.
+  std::map<std::pair<std::string, std::string>, SurveyDay> tallies;
+  int64_t first_month = MonthOfDay(DaysFromCivil({year, 1, 1}));
+  survey_days_.StreamRange(MonthStart(first_month), MonthStart(first_month + 12),
+                           [&](const std::string& key, const SurveyDay& month) {
+                             std::optional<TallyKeyParts> at = ParseTallyKey(key);
+                             if (!at || !at->month) return;
+                             std::string estate(at->estate), company(at->company);
+                             if (!f.Matches(company, f.company) || !f.Matches(estate, f.estate))
+                               return;
+                             tallies[{std::move(estate), std::move(company)}].Add(month, 1);
+                           });
   auto surveys = out.initSurveys(tallies.size());
   size_t i = 0;
   for (const auto& [key, t] : tallies) {
@@ -301,12 +298,11 @@ void Ratings::Query(int year, const Filter& f, schema::RatingsView::Builder out)
     s.setCompanyId(key.second);
     s.setResponses(t.responses);
     s.setAnonymousResponses(t.anonymous);
-    s.setAnswered(t.answered);
-    s.setSatisfied(t.by_satisfaction[static_cast<int>(schema::Satisfaction::SATISFIED)]);
-    s.setBasicallySatisfied(
-        t.by_satisfaction[static_cast<int>(schema::Satisfaction::BASICALLY_SATISFIED)]);
-    s.setDissatisfied(t.by_satisfaction[static_cast<int>(schema::Satisfaction::DISSATISFIED)]);
-    s.setUnknown(t.by_satisfaction[static_cast<int>(schema::Satisfaction::UNKNOWN)]);
+    s.setAnswered(t.answers.satisfied + t.answers.basically + t.answers.dissatisfied);
+    s.setSatisfied(t.answers.satisfied);
+    s.setBasicallySatisfied(t.answers.basically);
+    s.setDissatisfied(t.answers.dissatisfied);
+    s.setUnknown(t.answers.unanswered);
   }
 
   const PublicationHistory* history = publications_.Find(YearKey(year));

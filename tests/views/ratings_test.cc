@@ -3,6 +3,11 @@
 
 #include "projections/views/ratings.h"
 
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
@@ -201,6 +206,94 @@ TEST_CASE("survey answers are tallied per estate and company by local year", "[r
   f.Void(next_year);
   CHECK(Query(f.views(), 2025)->view.getSurveys().size() == 0);
   CHECK(Query(f.views(), 2024)->view.getSurveys().size() == 2);
+}
+
+TEST_CASE("a year's survey figures count each response kept, whatever the estate, company or void",
+          "[ratings]") {
+  // Responses around the new year in two estates, for no company or one of two; some voided.
+  // The expected figures are counted here from what was recorded, not read from the view.
+  ViewFixture f;
+  using S = Satisfaction;
+  struct Recorded {
+    std::string estate, company;
+    bool anonymous;
+    std::vector<S> answers;
+    int year;
+    uint64_t seq;
+  };
+  const std::pair<const char*, int> kTimes[] = {{"2024-06-01 10:00", 2024},
+                                                {"2024-12-31 23:30", 2024},
+                                                {"2025-01-01 00:30", 2025},
+                                                {"2025-03-01 08:00", 2025}};
+  const char* kEstates[] = {"estate/e-1", "estate/e-2"};
+  const char* kCompanies[] = {"", "company/a", "company/b"};
+  std::vector<Recorded> kept;
+  uint32_t state = 7;
+  auto next = [&](uint32_t n) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 16) % n;
+  };
+  for (int i = 0; i < 60; ++i) {
+    Recorded r;
+    r.estate = kEstates[next(2)];
+    r.company = kCompanies[next(3)];
+    r.anonymous = next(3) == 0;
+    for (uint32_t a = 0, n = 1 + next(3); a < n; ++a) r.answers.push_back(S(next(4)));
+    auto [time, year] = kTimes[next(4)];
+    r.year = year;
+    r.seq = Survey(f, r.estate, r.company, r.anonymous, r.answers, Cst(time));
+    kept.push_back(r);
+    // Now and then a response recorded earlier is voided.
+    if (next(5) == 0) {
+      size_t gone = next(static_cast<uint32_t>(kept.size()));
+      f.Void(kept[gone].seq);
+      kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(gone));
+    }
+  }
+  REQUIRE(kept.size() < 60);
+
+  for (int year : {2024, 2025}) {
+    for (const auto& [estate, company] : std::vector<std::pair<std::string, std::string>>{
+             {"", ""}, {"estate/e-2", ""}, {"", "company/a"}, {"estate/e-1", "company/b"}}) {
+      projections::Filter filter;
+      filter.estate = estate;
+      filter.company = company;
+      struct Figures {
+        uint32_t responses = 0, anonymous = 0, answered = 0, by[4] = {0, 0, 0, 0};
+      };
+      std::map<std::pair<std::string, std::string>, Figures> expected;
+      for (const Recorded& r : kept) {
+        if (r.year != year || (!estate.empty() && r.estate != estate) ||
+            (!company.empty() && r.company != company)) {
+          continue;
+        }
+        Figures& e = expected[{r.estate, r.company}];
+        ++e.responses;
+        if (r.anonymous) ++e.anonymous;
+        for (S a : r.answers) {
+          ++e.by[static_cast<int>(a)];
+          if (a != S::UNKNOWN) ++e.answered;
+        }
+      }
+      INFO(year << " estate '" << estate << "' company '" << company << "'");
+      auto q = Query(f.views(), year, filter);
+      auto surveys = q->view.getSurveys();
+      REQUIRE(surveys.size() == expected.size());
+      size_t i = 0;
+      for (const auto& [key, e] : expected) {
+        auto s = surveys[static_cast<unsigned>(i++)];
+        CHECK(std::string(s.getEstateId().cStr()) == key.first);
+        CHECK(std::string(s.getCompanyId().cStr()) == key.second);
+        CHECK(s.getResponses() == e.responses);
+        CHECK(s.getAnonymousResponses() == e.anonymous);
+        CHECK(s.getAnswered() == e.answered);
+        CHECK(s.getUnknown() == e.by[0]);
+        CHECK(s.getSatisfied() == e.by[1]);
+        CHECK(s.getBasicallySatisfied() == e.by[2]);
+        CHECK(s.getDissatisfied() == e.by[3]);
+      }
+    }
+  }
 }
 
 TEST_CASE("an anonymous survey answer keeps no household", "[ratings]") {

@@ -117,13 +117,14 @@ struct RepairDay {
 // the company serving the estate that day is found when they are counted).
 struct SurveyDay {
   uint32_t responses = 0;
+  uint32_t anonymous = 0;  // of the responses, those collected anonymously
   SatisfactionCounts answers;
   void Add(const SurveyDay& o, int sign);
-  bool empty() const { return !responses && answers.empty(); }
+  bool empty() const { return !responses && !anonymous && answers.empty(); }
   bool operator==(const SurveyDay&) const = default;
   template <class A>
   void Fields(A& a) {
-    a(responses, answers);
+    a(responses, anonymous, answers);
   }
 };
 

@@ -146,8 +146,9 @@ class Ratings final : public Projection {
     Register(&survey_days_);
   }
   const char* name() const override { return "ratings"; }
-  // 3: the tallies kept by estate and day, and by month (2: survey responses tallied by day).
-  uint32_t version() const override { return 3; }
+  // 4: the tallies count anonymous responses (3: kept by estate and day, and by month; 2: survey
+  // responses tallied by day).
+  uint32_t version() const override { return 4; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
