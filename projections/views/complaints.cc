@@ -283,10 +283,7 @@ void Complaints::Query(const Filter& f, schema::ComplaintsView::Builder out) con
   FillTiming(to_resolve, out.initToResolve());
 
   // The page's complaints are found again: a district's were streamed, not held.
-  out.setOffset(static_cast<uint32_t>(page.begin()));
-  bool more = page.more();
-  std::vector<TimedId> picked = page.Take();
-  out.setNext(NextCursor("complaints", picked, more));
+  std::vector<TimedId> picked = TakeCursorPage(page, "complaints", out);
   auto listed = FindPicked(complaints_, picked);
   auto items = out.initItems(listed.size());
   for (size_t i = 0; i < listed.size(); ++i) {

@@ -349,10 +349,7 @@ void Repairs::Query(const Filter& f, int64_t now_ms, schema::RepairsView::Builde
   FillCounts(by_status, out.initByStatus(by_status.size()));
 
   // The page's repairs are found again: a district's were streamed, not held.
-  out.setOffset(static_cast<uint32_t>(page.begin()));
-  bool more = page.more();
-  std::vector<TimedId> picked = page.Take();
-  out.setNext(NextCursor("repairs", picked, more));
+  std::vector<TimedId> picked = TakeCursorPage(page, "repairs", out);
   auto listed = FindPicked(repairs_, picked);
   FillItems(listed, now_ms, out.initItems(listed.size()));
 }
@@ -369,10 +366,7 @@ void Repairs::Overdue(const Filter& f, int64_t now_ms, schema::RepairsOverdue::B
   });
   out.setNow(now_ms);
   out.setTotal(static_cast<uint32_t>(page.offered()));
-  out.setOffset(static_cast<uint32_t>(page.begin()));
-  bool more = page.more();
-  std::vector<TimedId> picked = page.Take();
-  out.setNext(NextCursor("overdue-repairs", picked, more));
+  std::vector<TimedId> picked = TakeCursorPage(page, "overdue-repairs", out);
   auto listed = FindPicked(repairs_, picked);
   FillItems(listed, now_ms, out.initItems(listed.size()));
 }

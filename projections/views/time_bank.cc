@@ -382,26 +382,21 @@ TimeBankBook TimeBank::Replay(std::string_view account_id) const {
 }
 
 std::shared_ptr<const TimeBankTotals> TimeBank::Totals() const {
-  std::lock_guard<std::mutex> lock(totals_mu_);
-  if (totals_ && totals_changes_ == changes_ && totals_policy_changes_ == policies_->changes()) {
-    return totals_;
-  }
-  TimeBankBook book = Replay();
-  auto totals = std::make_shared<TimeBankTotals>();
-  totals->total_earned_centi = book.total_earned_centi;
-  totals->circulation_centi = book.circulation_centi;
-  totals->reconciled = book.reconciled();
-  totals->accounts = static_cast<uint32_t>(book.accounts.size());
-  for (const auto& [person, account] : book.accounts) {
-    if (account.balance_centi < 0) ++totals->negative_accounts;
-  }
-  totals->exchanges = book.exchanges;
-  totals->exchanged_centi = book.exchanged_centi;
-  totals->refused = std::move(book.refused);
-  totals_ = std::move(totals);
-  totals_changes_ = changes_;
-  totals_policy_changes_ = policies_->changes();
-  return totals_;
+  return totals_.Get({changes_, policies_->changes()}, [&] {
+    TimeBankBook book = Replay();
+    TimeBankTotals totals;
+    totals.total_earned_centi = book.total_earned_centi;
+    totals.circulation_centi = book.circulation_centi;
+    totals.reconciled = book.reconciled();
+    totals.accounts = static_cast<uint32_t>(book.accounts.size());
+    for (const auto& [person, account] : book.accounts) {
+      if (account.balance_centi < 0) ++totals.negative_accounts;
+    }
+    totals.exchanges = book.exchanges;
+    totals.exchanged_centi = book.exchanged_centi;
+    totals.refused = std::move(book.refused);
+    return totals;
+  });
 }
 
 ClaimHours TimeBank::CountHours(const Filter& f) const {
@@ -423,12 +418,8 @@ ClaimHours TimeBank::CountHours(const Filter& f) const {
 }
 
 std::shared_ptr<const ClaimHours> TimeBank::DistrictHours() const {
-  std::lock_guard<std::mutex> lock(district_hours_mu_);
-  uint64_t now[3] = {changes_, policies_->changes(), registers_->registrations_changed()};
-  if (district_hours_ && std::equal(now, now + 3, district_hours_changes_)) return district_hours_;
-  district_hours_ = std::make_shared<const ClaimHours>(CountHours(Filter{}));
-  std::copy(now, now + 3, district_hours_changes_);
-  return district_hours_;
+  return district_hours_.Get({changes_, policies_->changes(), registers_->registrations_changed()},
+                             [&] { return CountHours(Filter{}); });
 }
 
 void TimeBank::Summary(const Filter& f, schema::TimeBankView::Builder out) const {

@@ -100,6 +100,17 @@ inline std::string NextCursor(std::string_view list, const std::vector<TimedId>&
   return EncodePageCursor({std::string(list), page.back().at, page.back().id});
 }
 
+// Takes the page of `list` from `picker` (a PagePicker of TimedIds) and sets where it starts
+// and the cursor of the page after it on `out` (a view's builder with `offset` and `next`).
+template <class Picker, class Builder>
+std::vector<TimedId> TakeCursorPage(Picker& picker, std::string_view list, Builder out) {
+  out.setOffset(static_cast<uint32_t>(picker.begin()));
+  bool more = picker.more();
+  std::vector<TimedId> page = picker.Take();
+  out.setNext(NextCursor(list, page, more));
+  return page;
+}
+
 // The records of a picked page, found again in `table` (a Table) by each item's id (the item
 // itself if it is one, else its `id`), in the page's order. A record that can no longer be read
 // is left out; its table notes why.

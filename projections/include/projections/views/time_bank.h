@@ -34,13 +34,13 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "projections/filter.h"
+#include "projections/kept_figure.h"
 #include "projections/projection.h"
 #include "projections/views/policies.h"
 #include "projections/views/registers.h"
@@ -269,17 +269,11 @@ class TimeBank final : public Projection {
   // How many events changed the claims or the exchanges. Written by Apply and Void, which run
   // under the views' exclusive lock; read by readers, who hold it shared.
   uint64_t changes_ = 0;
-  // The last replay's totals, and the changes (the bank's, the policies') it saw. Readers share
-  // them; the first to find them stale replays while the others wait for its answer.
-  mutable std::mutex totals_mu_;
-  mutable std::shared_ptr<const TimeBankTotals> totals_;
-  mutable uint64_t totals_changes_ = 0;
-  mutable uint64_t totals_policy_changes_ = 0;
-  // The district's hours last counted, and the changes (the bank's, the policies', the
-  // registrations') they saw; shared, and counted by one reader while the others wait, as above.
-  mutable std::mutex district_hours_mu_;
-  mutable std::shared_ptr<const ClaimHours> district_hours_;
-  mutable uint64_t district_hours_changes_[3] = {0, 0, 0};
+  // The last replay's totals, kept while the bank's and the policies' changes stand.
+  mutable KeptFigure<TimeBankTotals, 2> totals_;
+  // The district's hours last counted, kept while the bank's, the policies' and the
+  // registrations' changes stand.
+  mutable KeptFigure<ClaimHours, 3> district_hours_;
 };
 
 }  // namespace projections
