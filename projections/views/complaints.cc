@@ -93,10 +93,11 @@ std::optional<StepOf> StepFrom(P::Reader p) {
 void FillTiming(std::vector<double> hours, schema::Timing::Builder out) {
   out.setCount(static_cast<uint32_t>(hours.size()));
   if (hours.empty()) return;
+  // Summed in order, so that the average is the same whatever order the hours were read in.
+  std::sort(hours.begin(), hours.end());
   double sum = 0;
   for (double h : hours) sum += h;
   out.setAverageHours(sum / static_cast<double>(hours.size()));
-  std::sort(hours.begin(), hours.end());
   size_t n = hours.size();
   out.setMedianHours(n % 2 ? hours[n / 2] : (hours[n / 2 - 1] + hours[n / 2]) / 2);
 }

@@ -312,9 +312,9 @@ void AddYearly(const Policies& policies, const Registers& registers,
   } else if (!f.estate.empty()) {
     registers.ForEachFlaggedHouseholdIn(f.estate, generate);
   } else {
-    // The district's households are streamed, not held: an obligation copies what it needs.
-    registers.households().Stream(
-        [&](const std::string&, const HouseholdRecord& h) { generate(h); });
+    // The district's flagged households are streamed, not held: an obligation copies what it
+    // needs.
+    registers.StreamFlaggedHouseholds(generate);
   }
 }
 

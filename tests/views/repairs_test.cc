@@ -695,6 +695,24 @@ TEST_CASE("the repairs open at an instant are read by first completion", "[repai
   Ids listed;
   for (auto item : overdue.out.getItems()) listed.emplace_back(item.getRepairId().cStr());
   CHECK(listed == Ids{"r1", "r3", "r6"});  // oldest request first
+
+  // The district's are read by first completion too, across its estates: r4 is of estate/e-2.
+  auto district_open_at = [&](int64_t now) {
+    projections::Filter filter;
+    filter.to_ms = now;
+    Ids out;
+    f.views().repairs.ForEachOpenAt(
+        filter, now, [&](const projections::RepairRecord& r) { out.push_back(r.id); });
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(district_open_at(Cst("2025-03-02 06:30")) == Ids{"r1", "r2", "r3", "r4"});
+  CHECK(district_open_at(Cst("2025-03-10 00:00")) == Ids{"r1", "r3", "r4", "r6"});
+  Ids district;
+  for (auto item : Overdue(f, Cst("2025-03-10 00:00")).out.getItems()) {
+    district.emplace_back(item.getRepairId().cStr());
+  }
+  CHECK(district == Ids{"r4", "r1", "r3", "r6"});
 }
 
 TEST_CASE("a district's repairs page and overdue list hold their pages only", "[repairs]") {

@@ -36,21 +36,26 @@ struct Filter {
 // Calls visit(record) for the records of `table` (a Table) that counts(record, f) accepts. When
 // the filter names an estate, only that estate's records in the filter's period are read,
 // through `by_estate`: an ordering of the table by estate and by the time the period applies to.
-// When it names none, the whole table is streamed (Table::Stream): the record visited may live
-// only during the visit, so that a district's records are never all held at once. A visitor
-// keeps copies, or ids to find again, never references.
+// When it names none, the district's records in the period are read through `in_district`, the
+// same ordering across the district (AcrossDistrict), and with no period the whole table; both
+// are streamed (Table::StreamInOrder, Table::Stream): the record visited may live only during
+// the visit, so that a district's records are never all held at once. A visitor keeps copies,
+// or ids to find again, never references, and may be called in any order.
 template <class Table, class Counts, class Visit>
-void ForEachCounted(const Table& table, size_t by_estate, const Filter& f, Counts counts,
-                    Visit visit) {
+void ForEachCounted(const Table& table, size_t by_estate, size_t in_district, const Filter& f,
+                    Counts counts, Visit visit) {
   auto counted = [&](const auto& record) {
     if (counts(record, f)) visit(record);
   };
-  if (f.estate.empty()) {
+  const int64_t from = f.from_ms.value_or(std::numeric_limits<int64_t>::min());
+  const int64_t to = f.to_ms.value_or(std::numeric_limits<int64_t>::max());
+  if (!f.estate.empty()) {
+    table.ForEachInOrder(by_estate, f.estate, from, to, counted);
+  } else if (f.from_ms || f.to_ms) {
+    table.StreamInOrder(in_district, "", from, to, counted);
+  } else {
     table.Stream([&](const std::string&, const auto& record) { counted(record); });
-    return;
   }
-  table.ForEachInOrder(by_estate, f.estate, f.from_ms.value_or(std::numeric_limits<int64_t>::min()),
-                       f.to_ms.value_or(std::numeric_limits<int64_t>::max()), counted);
 }
 
 }  // namespace projections

@@ -28,6 +28,13 @@ struct OrderKey {
   friend bool operator==(const OrderKey&, const OrderKey&) = default;
 };
 
+// The same place across the district: one partition ("") for every estate's records, so that a
+// district's period is one range of an ordering, as an estate's is.
+inline std::optional<OrderKey> AcrossDistrict(std::optional<OrderKey> at) {
+  if (at) at->partition.clear();
+  return at;
+}
+
 class OrderedRows {
  public:
   // Places row `row`, whose key is `key`, under `where`, or nowhere. `key` must stay valid

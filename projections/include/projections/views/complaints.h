@@ -68,11 +68,13 @@ class Complaints final : public Projection {
     Register(&complaints_);
     Register(&days_);
     by_estate_ = complaints_.AddOrdering(EstateAndFiled);
+    in_district_ = complaints_.AddOrdering(
+        [](const ComplaintRecord& c) { return AcrossDistrict(EstateAndFiled(c)); });
   }
   const char* name() const override { return "complaints"; }
-  // 5: the tallies kept by estate and day, and by month (4: tallied by day; 3: the orderings
-  // stored beside the records).
-  uint32_t version() const override { return 5; }
+  // 6: ordered across the district by filing (5: the tallies kept by estate and day, and by
+  // month; 4: tallied by day; 3: the orderings stored beside the records).
+  uint32_t version() const override { return 6; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -91,7 +93,7 @@ class Complaints final : public Projection {
   // estate reads only that estate's complaints filed in its period.
   template <class Visit>
   void ForEachCounted(const Filter& filter, Visit visit) const {
-    projections::ForEachCounted(complaints_, by_estate_, filter, Counts, visit);
+    projections::ForEachCounted(complaints_, by_estate_, in_district_, filter, Counts, visit);
   }
 
  private:
@@ -107,7 +109,8 @@ class Complaints final : public Projection {
   const Registers* registers_;
   Table<ComplaintRecord> complaints_{"complaints"};
   Table<ComplaintDay> days_{"complaint_days"};
-  size_t by_estate_ = 0;
+  size_t by_estate_ = 0;    // an ordering of complaints_ by estate and filing
+  size_t in_district_ = 0;  // of complaints_ by filing across the district
 };
 
 const char* ChannelName(int channel);

@@ -188,13 +188,16 @@ class Registers final : public Projection {
     Register(&estate_appointments_);
     by_estate_ = households_.AddOrdering(EstateOf);
     flagged_by_estate_ = households_.AddOrdering(EstateIfEverFlagged);
+    flagged_in_district_ = households_.AddOrdering(
+        [](const HouseholdRecord& h) { return AcrossDistrict(EstateIfEverFlagged(h)); });
     demands_by_estate_ = demands_.AddOrdering(EstateOfDemand);
   }
   const char* name() const override { return "registers"; }
-  // 6: households ever flagged, and demands, ordered by estate (5: appointments listed by role and
-  // estate; 4: persons with an appointment an ordering of their own; 3: orderings stored beside the
-  // records; 2: their first layout).
-  uint32_t version() const override { return 6; }
+  // 7: households ever flagged, across the district too (6: households ever flagged, and
+  // demands, ordered by estate; 5: appointments listed by role and estate; 4: persons with an
+  // appointment an ordering of their own; 3: orderings stored beside the records; 2: their first
+  // layout).
+  uint32_t version() const override { return 7; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -239,6 +242,13 @@ class Registers final : public Projection {
   void ForEachFlaggedHouseholdIn(std::string_view estate_id, Visit visit) const {
     households_.ForEachInOrder(flagged_by_estate_, estate_id, 0, 1, visit);
   }
+  // Calls visit(household) for the households of the whole district that were flagged at some
+  // time, in no particular order. They are streamed (Table::StreamInOrder): a visitor keeps
+  // copies, never references.
+  template <class Visit>
+  void StreamFlaggedHouseholds(Visit visit) const {
+    households_.StreamInOrder(flagged_in_district_, "", 0, 1, visit);
+  }
   // Calls visit(demand) for the demands recorded in `estate_id`, by id.
   template <class Visit>
   void ForEachDemandIn(std::string_view estate_id, Visit visit) const {
@@ -276,10 +286,13 @@ class Registers final : public Projection {
   Table<uint32_t> registered_per_estate_{"registered_per_estate"};
   // The appointments of persons_ by role and estate (AppointmentsKey), kept as they change.
   Table<EstateAppointments> estate_appointments_{"estate_appointments"};
-  size_t by_estate_ = 0;  // an ordering of households_ by estate
+  size_t by_estate_ = 0;            // an ordering of households_ by estate
+  size_t flagged_by_estate_ = 0;    // of those ever flagged, by estate
+  size_t flagged_in_district_ = 0;  // of those ever flagged, across the district
+  size_t demands_by_estate_ = 0;    // an ordering of demands_ by estate
+
+  // Person registrations applied or voided (registrations_changed()).
   uint64_t registrations_changed_ = 0;
-  size_t flagged_by_estate_ = 0;  // of those ever flagged, by estate
-  size_t demands_by_estate_ = 0;  // an ordering of demands_ by estate
 };
 
 }  // namespace projections

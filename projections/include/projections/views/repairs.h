@@ -105,11 +105,16 @@ class Repairs final : public Projection {
     Register(&days_);
     by_estate_ = repairs_.AddOrdering(EstateAndRequested);
     by_estate_completed_ = repairs_.AddOrdering(EstateAndFirstCompleted);
+    by_completed_ = repairs_.AddOrdering(
+        [](const RepairRecord& r) { return AcrossDistrict(EstateAndFirstCompleted(r)); });
+    in_district_ = repairs_.AddOrdering(
+        [](const RepairRecord& r) { return AcrossDistrict(EstateAndRequested(r)); });
   }
   const char* name() const override { return "repairs"; }
-  // 7: also ordered by estate and first completion (6: the tallies kept by estate and day, and
-  // by month; 5: tallied by day; 4: the orderings stored beside the records).
-  uint32_t version() const override { return 7; }
+  // 8: also ordered across the district by request and first completion (7: by estate and first
+  // completion; 6: the tallies kept by estate and day, and by month; 5: tallied by day; 4: the
+  // orderings stored beside the records).
+  uint32_t version() const override { return 8; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -131,20 +136,21 @@ class Repairs final : public Projection {
   // reads only that estate's repairs requested in its period.
   template <class Visit>
   void ForEachCounted(const Filter& filter, Visit visit) const {
-    projections::ForEachCounted(repairs_, by_estate_, filter, Counts, visit);
+    projections::ForEachCounted(repairs_, by_estate_, in_district_, filter, Counts, visit);
   }
   // Calls visit(repair) for each repair that counts under the filter and was not completed by
   // `now_ms` as far as its first completion tells: a few more may come (the caller judges each
-  // at `now_ms`), none is left out. One that names an estate reads only that estate's repairs
-  // first completed after `now_ms` or never, not its whole history.
+  // at `now_ms`), none is left out. Only the repairs first completed after `now_ms` or never
+  // are read (those of the filter's estate, if it names one), not the district's history. They
+  // are streamed (Table::StreamInOrder): a visitor keeps copies or ids, never references.
   template <class Visit>
   void ForEachOpenAt(const Filter& filter, int64_t now_ms, Visit visit) const {
-    if (filter.estate.empty()) return ForEachCounted(filter, visit);
     int64_t from = now_ms >= kNeverCompleted ? kNeverCompleted : now_ms + 1;
-    repairs_.ForEachInOrder(by_estate_completed_, filter.estate, from, kNeverCompleted + 1,
-                            [&](const RepairRecord& repair) {
-                              if (Counts(repair, filter)) visit(repair);
-                            });
+    repairs_.StreamInOrder(filter.estate.empty() ? by_completed_ : by_estate_completed_,
+                           filter.estate, from, kNeverCompleted + 1,
+                           [&](const RepairRecord& repair) {
+                             if (Counts(repair, filter)) visit(repair);
+                           });
   }
 
  private:
@@ -168,7 +174,9 @@ class Repairs final : public Projection {
   const Registers* registers_;
   Table<RepairRecord> repairs_{"repairs"};
   Table<RepairDay> days_{"repair_days"};
-  size_t by_estate_ = 0, by_estate_completed_ = 0;  // orderings of repairs_
+  // Orderings of repairs_: by estate and request, by estate and first completion, and each of
+  // them across the district.
+  size_t by_estate_ = 0, by_estate_completed_ = 0, by_completed_ = 0, in_district_ = 0;
 };
 
 }  // namespace projections

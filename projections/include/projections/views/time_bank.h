@@ -202,13 +202,16 @@ class TimeBank final : public Projection {
     Register(&exchanges_);
     by_estate_ = claims_.AddOrdering(EstateAndInstant);
     by_person_ = claims_.AddOrdering(PersonAndClaimSeq);
+    in_district_ = claims_.AddOrdering(
+        [](const VolunteerClaimRecord& c) { return AcrossDistrict(EstateAndInstant(c)); });
     by_payer_ = exchanges_.AddOrdering(PayerAndSeq);
     by_provider_ = exchanges_.AddOrdering(ProviderAndSeq);
   }
   const char* name() const override { return "time_bank"; }
-  // 4: claims ordered by person, exchanges by payer and by provider, for statements (3: the
-  // orderings stored beside the records; 2: their first layout).
-  uint32_t version() const override { return 4; }
+  // 5: claims ordered across the district (4: claims ordered by person, exchanges by payer and
+  // by provider, for statements; 3: the orderings stored beside the records; 2: their first
+  // layout).
+  uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -243,7 +246,7 @@ class TimeBank final : public Projection {
   // estate's claims in its period.
   template <class Visit>
   void ForEachCounted(const Filter& filter, Visit visit) const {
-    projections::ForEachCounted(claims_, by_estate_, filter, Counts, visit);
+    projections::ForEachCounted(claims_, by_estate_, in_district_, filter, Counts, visit);
   }
 
   const Table<VolunteerClaimRecord>& claims() const { return claims_; }
@@ -262,6 +265,7 @@ class TimeBank final : public Projection {
   Table<VolunteerClaimRecord> claims_{"claims"};          // by claim id
   Table<TimeBankExchangeRecord> exchanges_{"exchanges"};  // by seq, zero-padded so keys sort by seq
   size_t by_estate_ = 0;    // an ordering of claims_ by estate and ClaimInstant
+  size_t in_district_ = 0;  // of claims_ by ClaimInstant across the district
   size_t by_person_ = 0;    // of claims_ by person and the claim's seq
   size_t by_payer_ = 0;     // of exchanges_ by payer and seq
   size_t by_provider_ = 0;  // of exchanges_ by provider and seq
