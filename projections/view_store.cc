@@ -72,6 +72,19 @@ RowSource::Found StoreRows::Get(std::string_view key, std::string* value) const 
   return Found::kError;
 }
 
+uint64_t StoreRows::ApproximateBytes(std::string_view start, std::string_view end) const {
+  if (!*db_) return 0;
+  rocksdb::Range range(rocksdb::Slice(start.data(), start.size()),
+                       rocksdb::Slice(end.data(), end.size()));
+  rocksdb::SizeApproximationOptions options;
+  options.include_memtables = true;
+  options.include_files = true;
+  uint64_t bytes = 0;
+  rocksdb::Status s =
+      (*db_)->GetApproximateSizes(options, (*db_)->DefaultColumnFamily(), &range, 1, &bytes);
+  return s.ok() ? bytes : 0;
+}
+
 namespace {
 
 // Reads each range with one iterator made with `options`.

@@ -76,6 +76,7 @@ class StoreRows final : public RowSource {
  public:
   explicit StoreRows(const std::unique_ptr<rocksdb::DB>* db) : db_(db) {}
   Found Get(std::string_view key, std::string* value) const override;
+  uint64_t ApproximateBytes(std::string_view start, std::string_view end) const override;
   std::string Scan(
       std::string_view start, std::string_view prefix, std::string_view end,
       const std::function<bool(std::string_view, std::string_view)>& visit) const override;

@@ -36,6 +36,15 @@ class MapStore final : public projections::RowSource, public projections::StateS
     }
     return "";
   }
+  // The bytes of the keys and values in [start, end), as a store estimates them.
+  uint64_t ApproximateBytes(std::string_view start, std::string_view end) const override {
+    uint64_t bytes = 0;
+    for (auto it = rows_.lower_bound(std::string(start)); it != rows_.end() && it->first < end;
+         ++it) {
+      bytes += it->first.size() + it->second.size();
+    }
+    return bytes;
+  }
   // How many times Get() was called.
   int gets() const { return gets_; }
 
