@@ -53,7 +53,8 @@ function estateSelect(ctx, onChange) {
 
 // The four figures of the overview, each read from the view that defines it. Exported so that
 // tests and the page agree on the definitions:
-//   open complaints: complaints view "open"; overdue repairs: repairs view "overdue";
+//   open complaints: complaints view "open"; overdue repairs: the overdue list's "total" (the
+//   repairs view's "overdue", read from the open repairs alone rather than from every repair);
 //   must-visits due this week: obligations with status "due" whose window closes within 7 days;
 //   overdue resolutions: meetings view "overdueCount".
 export async function overviewFigures(ctx) {
@@ -61,7 +62,7 @@ export async function overviewFigures(ctx) {
   const figures = {};
   const jobs = [
     ask(ctx, 'views/complaints', { estate, limit: 1 }).then((r) => { figures.open = num(r, 'open'); }),
-    ask(ctx, 'views/repairs', { estate, limit: 1 }).then((r) => { figures.overdueRepairs = num(r, 'overdue'); }),
+    ask(ctx, 'views/overdue-repairs', { estate, limit: 1 }).then((r) => { figures.overdueRepairs = num(r, 'total'); }),
   ];
   if (ctx.me.role !== 'companyStaff') {
     jobs.push(ask(ctx, 'views/visits', { estate, status: 'due', limit: 10000 }).then((r) => {
