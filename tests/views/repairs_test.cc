@@ -708,8 +708,9 @@ TEST_CASE("the repairs open at an instant are read by first completion", "[repai
   };
   CHECK(district_open_at(Cst("2025-03-02 06:30")) == Ids{"r1", "r2", "r3", "r4"});
   CHECK(district_open_at(Cst("2025-03-10 00:00")) == Ids{"r1", "r3", "r4", "r6"});
+  OverdueList district_overdue = Overdue(f, Cst("2025-03-10 00:00"));
   Ids district;
-  for (auto item : Overdue(f, Cst("2025-03-10 00:00")).out.getItems()) {
+  for (auto item : district_overdue.out.getItems()) {
     district.emplace_back(item.getRepairId().cStr());
   }
   CHECK(district == Ids{"r4", "r1", "r3", "r6"});
