@@ -44,6 +44,19 @@ ledger::Status CheckMeetingPeriod(const Query& q) {
   return ledger::Status::Ok();
 }
 
+// The visits view's period: the yearly must-visits are generated for every flagged household
+// and every day of the period, so a period of centuries would be millions of obligations. A
+// period named by from alone, or to alone, runs to its year's end or from its start.
+ledger::Status CheckVisitsPeriod(const Query& q) {
+  const auto& f = q.filter;
+  if (f.from_ms && f.to_ms && *f.to_ms - *f.from_ms > kMaxReportPeriodMs) {
+    return Bad(
+        "from, to: the visits view judges at most 366 days of must-visits; ask for one year at a "
+        "time");
+  }
+  return ledger::Status::Ok();
+}
+
 // The local year of the query's instant, unless ?year= says otherwise.
 int YearOf(const Query& q) {
   return q.year ? q.year : projections::LocalYear(q.now_ms, projections::TimeZone::China());
@@ -90,7 +103,8 @@ std::vector<ViewRoute> CaseViews() {
        [](const ViewSet& v, const Query& q, Message& m) {
          v.visits.Query(q.filter, q.now_ms, m.initRoot<schema::VisitsView>());
          return Root<schema::VisitsView>(m);
-       }},
+       },
+       false, false, CheckVisitsPeriod},
       {"household-visits", "one household's visits and obligations (?household=)",
        [](const ViewSet& v, const Query& q, Message& m) {
          v.visits.Household(q.filter.household, q.filter, q.now_ms,

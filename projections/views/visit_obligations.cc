@@ -104,34 +104,15 @@ uint32_t WindowDays(const VisitRule& rule, int reason) {
 }
 
 // Which team answers for an estate on a day: the teams of the appointments (any role) to the
-// estate that are open on the day. Only the estates asked for are read.
+// estate that are open on the day. An estate's appointments are read when first asked about.
 class EstateTeams {
  public:
-  EstateTeams(const Registers& registers, const std::vector<ObligationState>& obligations) {
-    constexpr int64_t kOpen = std::numeric_limits<int64_t>::max();
-    for (const auto& o : obligations) {
-      if (spans_.contains(o.estate_id)) continue;
-      auto& spans = spans_[o.estate_id];
-      // Every role an appointment may be to, as the schema names them.
-      for (auto role : capnp::Schema::from<schema::AppointedRole>().getEnumerants()) {
-        const EstateAppointments* appointments =
-            registers.AppointmentsTo(role.getOrdinal(), o.estate_id);
-        if (!appointments) continue;
-        for (const auto& [person, a] : appointments->list) {
-          if (a.team.empty()) continue;
-          spans.push_back(Span{a.team, ParseDay(a.from_date).value_or(-kOpen),
-                               ParseDay(a.to_date).value_or(kOpen)});
-        }
-      }
-    }
-  }
+  explicit EstateTeams(const Registers& registers) : registers_(registers) {}
   // The one team appointed to the estate on the day; nullopt when none, or several (then no
   // team can be blamed rather than another).
-  std::optional<std::string> On(const std::string& estate_id, int64_t day) const {
-    auto it = spans_.find(estate_id);
-    if (it == spans_.end()) return std::nullopt;
+  std::optional<std::string_view> On(const std::string& estate_id, int64_t day) {
     const std::string* team = nullptr;
-    for (const auto& span : it->second) {
+    for (const auto& span : SpansOf(estate_id)) {
       if (span.from > day || day > span.to) continue;
       if (team && *team != span.team) return std::nullopt;
       team = &span.team;
@@ -145,13 +126,84 @@ class EstateTeams {
     std::string team;
     int64_t from, to;
   };
+  const std::vector<Span>& SpansOf(const std::string& estate_id) {
+    auto [it, added] = spans_.try_emplace(estate_id);
+    if (!added) return it->second;
+    constexpr int64_t kOpen = std::numeric_limits<int64_t>::max();
+    // Every role an appointment may be to, as the schema names them.
+    for (auto role : capnp::Schema::from<schema::AppointedRole>().getEnumerants()) {
+      const EstateAppointments* appointments =
+          registers_.AppointmentsTo(role.getOrdinal(), estate_id);
+      if (!appointments) continue;
+      for (const auto& [person, a] : appointments->list) {
+        if (a.team.empty()) continue;
+        it->second.push_back(Span{a.team, ParseDay(a.from_date).value_or(-kOpen),
+                                  ParseDay(a.to_date).value_or(kOpen)});
+      }
+    }
+    return it->second;
+  }
+
+  const Registers& registers_;
   std::unordered_map<std::string, std::vector<Span>> spans_;
 };
+
+// Judges obligations as they are generated, one at a time, against the visits to their
+// household, and hands each to the reader. The visits are read once, before any obligation:
+// those of the filter's household, estate or district made from the period's start to `now`,
+// which no visit outside can meet or answer late (every window opens in the period).
+class Judgement {
+ public:
+  using Judged = std::function<void(const ObligationState&)>;
+  Judgement(const Registers& registers, int64_t now_ms, const Judged& judged)
+      : teams_(registers), now_ms_(now_ms), judged_(judged) {}
+
+  void AddVisit(const VisitRecord& visit) {
+    visits_to_[visit.current()->household_id].push_back(&visit);
+  }
+  // The visits to a household, to judge its obligations against.
+  const std::vector<const VisitRecord*>& VisitsTo(std::string_view household_id) const {
+    static const std::vector<const VisitRecord*> kNone;
+    auto it = visits_to_.find(household_id);
+    return it == visits_to_.end() ? kNone : it->second;
+  }
+  // A scratch obligation to fill: each field is set again for each obligation.
+  ObligationState& scratch() { return scratch_; }
+  // Judges the scratch obligation against `visits` (VisitsTo its household), names the team it
+  // counts for, and hands it to the reader.
+  void Pass(const std::vector<const VisitRecord*>& visits);
+
+ private:
+  EstateTeams teams_;
+  int64_t now_ms_;
+  const Judged& judged_;
+  std::unordered_map<std::string_view, std::vector<const VisitRecord*>> visits_to_;
+  ObligationState scratch_;
+};
+
+// Sets every field of `o` that generation sets; clears the judgement's.
+void Fill(ObligationState& o, bool yearly, int reason, const std::string& household_id,
+          const std::string& estate_id, TimeZone zone) {
+  o.yearly = yearly;
+  o.reason = reason;
+  o.household_id.assign(household_id);
+  o.estate_id.assign(estate_id);
+  o.occasion.clear();
+  o.zone = zone;
+  o.policy_id.clear();
+  o.policy_version = 0;
+  o.raised_seq = 0;
+  o.status = ObligationStatus::kDue;
+  o.met_by = nullptr;
+  o.late = nullptr;
+  o.team.clear();
+  o.team_from = "";
+}
 
 // The obligations raised by events, for households matching the filter, whose window opens in
 // the period.
 void AddRaised(const Visits& visits, const Policies& policies, const Filter& f,
-               const VisitPeriod& period, Notes* notes, std::vector<ObligationState>* out) {
+               const VisitPeriod& period, Notes* notes, Judgement* judgement) {
   visits.ForEachRaisedFrom(f, period.from_ms, [&](const RaisedObligationRecord& record) {
     const std::string& id = record.id;
     const RaisedObligationRecording* r = record.current();
@@ -159,13 +211,11 @@ void AddRaised(const Visits& visits, const Policies& policies, const Filter& f,
     const std::string& estate = record.estate_id;
     if (!f.Matches(estate, f.estate)) return;
     const PolicyVersion* policy = policies.InForceAt(PolicyKind::kVisits, r->raised_at);
-    ObligationState o;
-    o.id = id;
-    o.reason = r->reason;
-    o.household_id = r->household_id;
-    o.estate_id = estate;
-    o.occasion = r->note;
-    o.zone = policy ? policy->zone() : TimeZone::China();
+    ObligationState& o = judgement->scratch();
+    Fill(o, /*yearly=*/false, r->reason, r->household_id, estate,
+         policy ? policy->zone() : TimeZone::China());
+    o.id.assign(id);
+    o.occasion.assign(r->note);
     o.first_day = LocalDay(r->raised_at, o.zone);
     if (auto due = ParseDay(r->due_by)) {
       o.last_day = *due;
@@ -184,7 +234,7 @@ void AddRaised(const Visits& visits, const Policies& policies, const Filter& f,
       o.policy_version = policy->version;
     }
     o.raised_seq = r->seq;
-    out->push_back(std::move(o));
+    judgement->Pass(judgement->VisitsTo(o.household_id));
   });
 }
 
@@ -232,37 +282,43 @@ std::vector<HolidayOn> HolidaysIn(const Policies& policies,
   return holidays;
 }
 
-// A yearly obligation of the household for `reason`, its window opening on `day`.
-ObligationState Yearly(const HouseholdRecord& h, int reason, int64_t day,
-                       const PolicyVersion& policy) {
-  ObligationState o;
-  o.yearly = true;
-  o.reason = reason;
-  o.household_id = h.id;
-  o.estate_id = h.estate_id;
-  o.zone = policy.zone();
+// Fills `o` as a yearly obligation of the household for `reason`, its window opening on `day`.
+void Yearly(const HouseholdRecord& h, int reason, int64_t day, const PolicyVersion& policy,
+            ObligationState& o) {
+  Fill(o, /*yearly=*/true, reason, h.id, h.estate_id, policy.zone());
   o.first_day = day;
   o.last_day = day + WindowDays(policy.visits, reason);
-  o.policy_id = policy.policy_id;
+  o.policy_id.assign(policy.policy_id);
   o.policy_version = policy.version;
-  return o;
+}
+
+// "yearly/<kind>/<day>/<household>": the id of a yearly obligation, built in `id`'s own buffer.
+void YearlyId(std::string_view kind, int64_t day, const std::string& household_id,
+              std::string& id) {
+  id.assign("yearly/")
+      .append(kind)
+      .append("/")
+      .append(FormatDay(day))
+      .append("/")
+      .append(household_id);
 }
 
 void AddHolidays(const HouseholdRecord& h, const std::vector<HolidayOn>& holidays,
-                 std::vector<ObligationState>* out) {
+                 const std::vector<const VisitRecord*>& visits, Judgement* judgement) {
   for (const auto& holiday : holidays) {
     if (!FlaggedOn(h, holiday.day, holiday.policy->zone())) continue;
-    ObligationState o =
-        Yearly(h, static_cast<int>(schema::VisitReason::HOLIDAY), holiday.day, *holiday.policy);
-    o.id = "yearly/holiday/" + FormatDay(holiday.day) + "/" + h.id;
-    o.occasion = holiday.name;
-    out->push_back(std::move(o));
+    ObligationState& o = judgement->scratch();
+    Yearly(h, static_cast<int>(schema::VisitReason::HOLIDAY), holiday.day, *holiday.policy, o);
+    YearlyId("holiday", holiday.day, h.id, o.id);
+    o.occasion.assign(holiday.name);
+    judgement->Pass(visits);
   }
 }
 
 // Each resident's birthdays in the period, under the rules in force on the day.
 void AddBirthdays(const HouseholdRecord& h, const Policies& policies, YearSpan years,
-                  const VisitPeriod& period, Notes* notes, std::vector<ObligationState>* out) {
+                  const VisitPeriod& period, const std::vector<const VisitRecord*>& visits,
+                  Notes* notes, Judgement* judgement) {
   // A local day starts within a day of its UTC start in any zone: days two or more away from
   // the period's UTC days cannot start in it, and are passed by before the rules are looked up.
   const int64_t first_day = LocalDay(period.from_ms, TimeZone::Utc()) - 2;
@@ -284,13 +340,18 @@ void AddBirthdays(const HouseholdRecord& h, const Policies& policies, YearSpan y
       }
       if (!InPeriod(period, LocalDayStart(*day, policy->zone()))) continue;
       if (!FlaggedOn(h, *day, policy->zone())) continue;
-      ObligationState o = Yearly(h, static_cast<int>(schema::VisitReason::BIRTHDAY), *day, *policy);
-      std::string who = !resident.person_id.empty() ? resident.person_id
-                        : !resident.name.empty()    ? resident.name
-                                                    : "resident-" + std::to_string(i + 1);
-      o.id = "yearly/birthday/" + FormatDay(*day) + "/" + h.id + "/" + who;
-      o.occasion = who;
-      out->push_back(std::move(o));
+      ObligationState& o = judgement->scratch();
+      Yearly(h, static_cast<int>(schema::VisitReason::BIRTHDAY), *day, *policy, o);
+      if (!resident.person_id.empty()) {
+        o.occasion.assign(resident.person_id);
+      } else if (!resident.name.empty()) {
+        o.occasion.assign(resident.name);
+      } else {
+        o.occasion.assign("resident-" + std::to_string(i + 1));
+      }
+      YearlyId("birthday", *day, h.id, o.id);
+      o.id.append("/").append(o.occasion);
+      judgement->Pass(visits);
     }
   }
 }
@@ -299,13 +360,14 @@ void AddBirthdays(const HouseholdRecord& h, const Policies& policies, YearSpan y
 // its estate ever flagged): holidays and birthdays on which the household was flagged.
 void AddYearly(const Policies& policies, const Registers& registers,
                const std::vector<PolicyVersion>& versions, const Filter& f,
-               const VisitPeriod& period, Notes* notes, std::vector<ObligationState>* out) {
+               const VisitPeriod& period, Notes* notes, Judgement* judgement) {
   YearSpan years = YearsAround(period);
   std::vector<HolidayOn> holidays = HolidaysIn(policies, versions, years, period);
   auto generate = [&](const HouseholdRecord& h) {
     if (!f.Matches(h.estate_id, f.estate)) return;
-    AddHolidays(h, holidays, out);
-    AddBirthdays(h, policies, years, period, notes, out);
+    const std::vector<const VisitRecord*>& visits = judgement->VisitsTo(h.id);
+    AddHolidays(h, holidays, visits, judgement);
+    AddBirthdays(h, policies, years, period, visits, notes, judgement);
   };
   if (!f.household.empty()) {
     if (const HouseholdRecord* h = registers.households().Find(f.household)) generate(*h);
@@ -350,60 +412,65 @@ void Judge(ObligationState& o, const std::vector<const VisitRecord*>& visits, in
   }
 }
 
-// Judges every obligation against the visits to its household, and names the team it counts
-// for. Every obligation's window opens in `period`, so no visit before it can meet one.
-void JudgeAll(const Visits& visits, const Registers& registers, const VisitPeriod& period,
-              int64_t now_ms, std::vector<ObligationState>* obligations) {
-  // Only the households with an obligation are read, each once, in one pass.
-  std::unordered_map<std::string_view, size_t> household_at;
-  std::vector<std::string_view> households;
-  for (const auto& o : *obligations) {
-    if (household_at.emplace(o.household_id, households.size()).second) {
-      households.push_back(o.household_id);
-    }
+void Judgement::Pass(const std::vector<const VisitRecord*>& visits) {
+  ObligationState& o = scratch_;
+  Judge(o, visits, now_ms_);
+  // A met obligation counts for the team that made the visit. One not met has no visit to
+  // name a team, so it is laid at the door of the team appointed to the household's estate
+  // on the window's last day, when exactly one is; otherwise it stays unassigned.
+  if (o.met_by) {
+    o.team.assign(o.met_by->current()->team);
+    o.team_from = "visit";
+  } else if (auto team = teams_.On(o.estate_id, o.last_day)) {
+    o.team.assign(*team);
+    o.team_from = "estateAppointment";
   }
-  auto visits_to = visits.VisitsTo(households, period.from_ms, now_ms);
-  EstateTeams teams(registers, *obligations);
-  for (auto& o : *obligations) {
-    Judge(o, visits_to[household_at.at(o.household_id)], now_ms);
-    // A met obligation counts for the team that made the visit. One not met has no visit to
-    // name a team, so it is laid at the door of the team appointed to the household's estate
-    // on the window's last day, when exactly one is; otherwise it stays unassigned.
-    if (o.met_by) {
-      o.team = o.met_by->current()->team;
-      o.team_from = "visit";
-    } else if (auto team = teams.On(o.estate_id, o.last_day)) {
-      o.team = *team;
-      o.team_from = "estateAppointment";
-    }
-  }
+  judged_(o);
 }
 
 }  // namespace
 
-std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod period, int64_t now_ms,
-                                              std::vector<std::string>* notes) const {
+bool ListedBefore(const ObligationState& a, const ObligationState& b) {
+  return std::tie(a.first_day, a.household_id, a.id) < std::tie(b.first_day, b.household_id, b.id);
+}
+
+void Visits::ForEachObligation(const Filter& f, VisitPeriod period, int64_t now_ms,
+                               std::vector<std::string>* notes,
+                               const std::function<void(const ObligationState&)>& judged) const {
   const int64_t earliest_ms = LocalDayStart(DaysFromCivil({kFirstYear, 1, 1}), TimeZone::Utc());
   const int64_t latest_ms = LocalDayStart(DaysFromCivil({kLastYear, 1, 1}), TimeZone::Utc());
   period.from_ms = std::clamp(period.from_ms, earliest_ms, latest_ms);
   period.to_ms = std::clamp(period.to_ms, earliest_ms, latest_ms);
   Notes said(notes);
 
-  std::vector<ObligationState> out;
-  AddRaised(*this, *policies_, f, period, &said, &out);
+  Judgement judgement(*registers_, now_ms, judged);
+  const int64_t end = now_ms == std::numeric_limits<int64_t>::max() ? now_ms : now_ms + 1;
+  auto add = [&](const VisitRecord& visit) { judgement.AddVisit(visit); };
+  if (!f.household.empty()) {
+    visits_.ForEachInOrder(by_household_, f.household, period.from_ms, end, add);
+  } else if (!f.estate.empty()) {
+    // A visit is ordered under the estate its household is in now, as the household's
+    // obligations are.
+    visits_.ForEachInOrder(by_estate_, f.estate, period.from_ms, end, add);
+  } else {
+    visits_.ForEachInOrder(by_time_, "", period.from_ms, end, add);
+  }
+
+  AddRaised(*this, *policies_, f, period, &said, &judgement);
   std::vector<PolicyVersion> versions = policies_->History(PolicyKind::kVisits);
   if (versions.empty()) {
     said.Add(
         "no visit rules (policy kind visits) adopted: no yearly holiday or birthday obligations");
   } else {
-    AddYearly(*policies_, *registers_, versions, f, period, &said, &out);
+    AddYearly(*policies_, *registers_, versions, f, period, &said, &judgement);
   }
-  JudgeAll(*this, *registers_, period, now_ms, &out);
+}
 
-  std::sort(out.begin(), out.end(), [](const ObligationState& a, const ObligationState& b) {
-    return std::tie(a.first_day, a.household_id, a.id) <
-           std::tie(b.first_day, b.household_id, b.id);
-  });
+std::vector<ObligationState> Visits::Evaluate(const Filter& f, VisitPeriod period, int64_t now_ms,
+                                              std::vector<std::string>* notes) const {
+  std::vector<ObligationState> out;
+  ForEachObligation(f, period, now_ms, notes, [&](const ObligationState& o) { out.push_back(o); });
+  std::sort(out.begin(), out.end(), ListedBefore);
   return out;
 }
 

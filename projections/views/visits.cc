@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "counts.h"
+#include "projections/page_picker.h"
 
 namespace projections {
 
@@ -352,27 +353,23 @@ std::vector<std::vector<const VisitRecord*>> Visits::VisitsTo(
 
 void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder out) const {
   VisitPeriod period = PeriodOf(f, now_ms);
-  std::vector<std::string> notes;
-  std::vector<ObligationState> obligations = Evaluate(f, period, now_ms, &notes);
-  auto met_by_visit = MetByVisit(obligations);
 
-  // Visits made in the period.
-  struct Matched {
-    const VisitRecord* visit;
-    std::string estate_id;
+  // Visits made in the period, newest first (ties by id, so that pages are stable): counted, and
+  // a page kept.
+  auto newer = [](const VisitRecord* a, const VisitRecord* b) {
+    return std::tie(b->current()->at, b->id) < std::tie(a->current()->at, a->id);
   };
-  std::vector<Matched> matched;
+  PagePicker<const VisitRecord*, decltype(newer)> visit_page(f.offset, f.limit, newer);
   std::map<std::string, uint32_t> services, satisfaction;
   auto match = [&](const VisitRecord& visit) {
     const VisitRecording* v = visit.current();
     if (!f.Matches(v->household_id, f.household)) return;
-    const std::string& estate = visit.estate_id;
-    if (!f.Matches(estate, f.estate)) return;
+    if (!f.Matches(visit.estate_id, f.estate)) return;
     for (const auto& s : v->services) ++services[s];
     if (!visit.follow_ups.empty()) {
       ++satisfaction[SatisfactionName(visit.follow_ups.back().satisfaction)];
     }
-    matched.push_back({&visit, estate});
+    visit_page.Offer(&visit);
   };
   if (!f.household.empty()) {
     visits_.ForEachInOrder(by_household_, f.household, period.from_ms, period.to_ms, match);
@@ -381,52 +378,66 @@ void Visits::Query(const Filter& f, int64_t now_ms, schema::VisitsView::Builder 
   } else {
     visits_.ForEachInOrder(by_time_, "", period.from_ms, period.to_ms, match);
   }
-  // Newest first; ties by id so that pages are stable.
-  std::sort(matched.begin(), matched.end(), [](const Matched& a, const Matched& b) {
-    return std::tie(b.visit->current()->at, b.visit->id) <
-           std::tie(a.visit->current()->at, a.visit->id);
+  const size_t visit_count = visit_page.offered();
+  const size_t visits_offset = visit_page.begin();
+  std::vector<const VisitRecord*> page_visits = visit_page.Take();
+  // The obligations each visit of the page met, in the order obligations are listed.
+  std::map<const VisitRecord*, std::vector<ObligationState>> met_by_visit;
+  for (const VisitRecord* visit : page_visits) met_by_visit[visit];
+
+  // Obligations: counted, and a page of those the status asks for kept.
+  std::array<VisitCompliance, 4> by_reason{};
+  VisitCompliance overall;
+  std::map<std::string, VisitCompliance, std::less<>> by_estate, by_team;
+  auto count_in = [](std::map<std::string, VisitCompliance, std::less<>>& counts,
+                     std::string_view key) -> VisitCompliance& {
+    auto it = counts.find(key);
+    if (it == counts.end()) it = counts.emplace(std::string(key), VisitCompliance{}).first;
+    return it->second;
+  };
+  PagePicker<ObligationState, decltype(&ListedBefore)> obligation_page(f.offset, f.limit,
+                                                                       &ListedBefore);
+  size_t obligation_count = 0;
+  std::vector<std::string> notes;
+  ForEachObligation(f, period, now_ms, &notes, [&](const ObligationState& o) {
+    ++obligation_count;
+    overall.Add(o.status);
+    if (o.reason >= 0 && o.reason < 4) by_reason[o.reason].Add(o.status);
+    count_in(by_estate, o.estate_id.empty() ? "(unknown)" : o.estate_id).Add(o.status);
+    count_in(by_team, TeamKey(o)).Add(o.status);
+    if (f.Matches(ObligationStatusName(o.status), f.status)) obligation_page.Offer(o);
+    if (o.met_by) {
+      auto met = met_by_visit.find(o.met_by);
+      if (met != met_by_visit.end()) met->second.push_back(o);
+    }
   });
 
   out.setPeriodFrom(period.from_ms);
   out.setPeriodTo(period.to_ms);
   out.setNow(now_ms);
-  out.setVisitCount(static_cast<uint32_t>(matched.size()));
+  out.setVisitCount(static_cast<uint32_t>(visit_count));
+  out.setVisitsOffset(static_cast<uint32_t>(visits_offset));
   {
-    size_t begin = std::min(f.offset, matched.size());
-    size_t end = std::min(matched.size(), begin + f.limit);
-    out.setVisitsOffset(static_cast<uint32_t>(begin));
-    auto items = out.initVisits(end - begin);
-    static const std::vector<std::string> kNone;
-    for (size_t i = begin; i < end; ++i) {
-      const VisitRecord* visit = matched[i].visit;
-      auto met = met_by_visit.find(visit);
-      FillVisit(*visit, matched[i].estate_id, ZoneOn(visit->current()->at),
-                met == met_by_visit.end() ? kNone : met->second, items[i - begin]);
+    auto items = out.initVisits(page_visits.size());
+    for (size_t i = 0; i < page_visits.size(); ++i) {
+      const VisitRecord* visit = page_visits[i];
+      std::vector<ObligationState>& met = met_by_visit[visit];
+      std::sort(met.begin(), met.end(), ListedBefore);
+      std::vector<std::string> met_ids;
+      for (const auto& o : met) met_ids.push_back(o.id);
+      FillVisit(*visit, visit->estate_id, ZoneOn(visit->current()->at), met_ids, items[i]);
     }
   }
   FillCounts(services, out.initServices(services.size()));
   FillCounts(satisfaction, out.initSatisfaction(satisfaction.size()));
 
-  // Obligations and compliance.
-  std::array<VisitCompliance, 4> by_reason{};
-  VisitCompliance overall;
-  std::map<std::string, VisitCompliance> by_estate, by_team;
-  std::vector<const ObligationState*> listed;
-  for (const auto& o : obligations) {
-    overall.Add(o.status);
-    if (o.reason >= 0 && o.reason < 4) by_reason[o.reason].Add(o.status);
-    by_estate[o.estate_id.empty() ? "(unknown)" : o.estate_id].Add(o.status);
-    by_team[TeamKey(o)].Add(o.status);
-    if (f.Matches(ObligationStatusName(o.status), f.status)) listed.push_back(&o);
-  }
-  out.setObligationCount(static_cast<uint32_t>(obligations.size()));
-  out.setObligationsListed(static_cast<uint32_t>(listed.size()));
+  out.setObligationCount(static_cast<uint32_t>(obligation_count));
+  out.setObligationsListed(static_cast<uint32_t>(obligation_page.offered()));
+  out.setObligationsOffset(static_cast<uint32_t>(obligation_page.begin()));
   {
-    size_t begin = std::min(f.offset, listed.size());
-    size_t end = std::min(listed.size(), begin + f.limit);
-    out.setObligationsOffset(static_cast<uint32_t>(begin));
-    auto items = out.initObligations(end - begin);
-    for (size_t i = begin; i < end; ++i) FillObligation(*listed[i], items[i - begin]);
+    std::vector<ObligationState> listed = obligation_page.Take();
+    auto items = out.initObligations(listed.size());
+    for (size_t i = 0; i < listed.size(); ++i) FillObligation(listed[i], items[i]);
   }
   auto reasons = out.initByReason(by_reason.size());
   for (size_t r = 0; r < by_reason.size(); ++r) {

@@ -370,6 +370,12 @@ TEST_CASE("numbers out of range are refused with 400 naming the parameter", "[ht
       "/v1/reports/joint-meeting?estate=estate/e-1&from=0000-01-01T00:00:00Z&to=9999-12-31T23:59:"
       "59Z",
       "at most 366 days");
+  // The visits view generates every flagged household's must-visits for each day asked: a year
+  // at a time too, and a year is answered.
+  check("/v1/views/visits?from=1900-01-01T00:00:00Z&to=2199-12-31T00:00:00Z",
+        "from, to: the visits view judges at most 366 days of must-visits");
+  CHECK(c.Send("GET", "/v1/views/visits?from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", f.admin)
+            .status == 200);
 
   RawClient sse(f.port());
   sse.Write(Get("/v1/subscribe", f.admin, "Last-Event-ID: 18446744073709551615\r\n"));

@@ -775,3 +775,82 @@ TEST_CASE("visits: an estate's yearly obligations come from its households ever 
   std::sort(both.begin(), both.end());
   CHECK(district() == both);
 }
+
+TEST_CASE("visits: pages of visits and obligations are cuts of the whole lists", "[visits]") {
+  ViewFixture f;
+  Build(f);
+  // b-1 is also in hospital from 03-04 (due 03-12), and v-3 on 03-06 answers both of its
+  // hospital stays, naming them in the other order than they are listed.
+  Raise(f, "ob-h3", "household/b-1", VisitReason::HOSPITAL, "2025-03-12", Cst("2025-03-04 09:00"));
+  Visit(f, "v-3", "household/b-1", "team-B", VisitReason::HOSPITAL, {"ob-h3", "ob-h2"},
+        Cst("2025-03-06 16:00"));
+  int64_t now = Cst("2025-11-10 12:00");
+
+  // Listed by the day the window opens, then household, then id: ob-h1 (03-03, a-2), ob-h2
+  // (03-03, b-1), ob-h3 (03-04), ob-d1 (03-15), the birthday (05-12), 重阳节 (10-29). Met:
+  // ob-h1 by v-1, ob-h2 and ob-h3 by v-3, the birthday by v-2; ob-d1 and 重阳节 missed.
+  const std::vector<std::string> all = {"ob-h1", "ob-h2",   "ob-h3",
+                                        "ob-d1", kBirthday, kDoubleNinth};
+  const std::vector<std::string> met = {"ob-h1", "ob-h2", "ob-h3", kBirthday};
+  const std::vector<std::string> missed = {"ob-d1", kDoubleNinth};
+  // Visits newest first: v-2 (05-15), v-3 (03-06), v-1 (03-05).
+  const std::vector<std::string> visits = {"v-2", "v-3", "v-1"};
+
+  projections::Filter whole;
+  whole.limit = 100;
+  auto q = Query(f, now, whole);
+  {
+    auto v = q.view;
+    CHECK(v.getObligationCount() == 6);
+    CheckCompliance(v.getCompliance(), 4, 2, 0);
+    REQUIRE(v.getVisits().size() == 3);
+    auto v3 = v.getVisits()[1];
+    CHECK(v3.getVisitId() == "v-3");
+    REQUIRE(v3.getMet().size() == 2);
+    CHECK(v3.getMet()[0] == "ob-h2");
+    CHECK(v3.getMet()[1] == "ob-h3");
+  }
+
+  for (const std::string status : {"", "met", "missed"}) {
+    const auto& listed = status.empty() ? all : status == "met" ? met : missed;
+    for (size_t offset = 0; offset <= listed.size() + 1; ++offset) {
+      CAPTURE(status, offset);
+      projections::Filter page;
+      page.status = status;
+      page.offset = offset;
+      page.limit = 2;
+      auto p = Query(f, now, page);
+      auto v = p.view;
+      // The counts are the whole period's, whatever the page.
+      CHECK(v.getObligationCount() == 6);
+      CheckCompliance(v.getCompliance(), 4, 2, 0);
+      CHECK(v.getObligationsListed() == listed.size());
+      CHECK(v.getObligationsOffset() == std::min(offset, listed.size()));
+      std::vector<std::string> got, expected;
+      for (auto o : v.getObligations()) got.push_back(o.getObligationId());
+      for (size_t i = offset; i < std::min(listed.size(), offset + 2); ++i) {
+        expected.push_back(listed[i]);
+      }
+      CHECK(got == expected);
+
+      CHECK(v.getVisitCount() == 3);
+      CHECK(v.getVisitsOffset() == std::min<size_t>(offset, 3));
+      std::vector<std::string> got_visits, expected_visits;
+      for (auto visit : v.getVisits()) {
+        got_visits.push_back(visit.getVisitId());
+        // What a visit met is the same on any page it is on.
+        for (auto whole_visit : q.view.getVisits()) {
+          if (whole_visit.getVisitId() != visit.getVisitId()) continue;
+          std::vector<std::string> met_here, met_whole;
+          for (auto id : visit.getMet()) met_here.emplace_back(id);
+          for (auto id : whole_visit.getMet()) met_whole.emplace_back(id);
+          CHECK(met_here == met_whole);
+        }
+      }
+      for (size_t i = offset; i < std::min<size_t>(3, offset + 2); ++i) {
+        expected_visits.push_back(visits[i]);
+      }
+      CHECK(got_visits == expected_visits);
+    }
+  }
+}

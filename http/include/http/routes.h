@@ -37,7 +37,7 @@ bool PercentDecode(const std::string& in, std::string* out, bool plus_is_space);
 constexpr uint64_t kMaxSeq = uint64_t{1} << 62;  // sequence numbers: atLeast, asOf
 constexpr uint64_t kMaxWaitMs = 30000;           // wait: the documented maximum
 constexpr uint64_t kMaxOffset = 1'000'000'000;   // offset
-constexpr int64_t kMaxReportPeriodMs = int64_t{366} * 24 * 3600 * 1000;  // joint-meeting period
+constexpr int64_t kMaxReportPeriodMs = int64_t{366} * 24 * 3600 * 1000;  // reports, visits
 
 // What a view or report is asked for.
 struct Query {

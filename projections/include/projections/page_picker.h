@@ -36,24 +36,9 @@ class PagePicker {
         before_(before),
         after_(std::move(after)) {}
 
-  void Offer(Item item) {
-    ++offered_;
-    if (after_ && !before_(*after_, item)) {
-      ++passed_;
-      return;
-    }
-    if (keep_ == 0) return;
-    if (kept_.size() < keep_) {
-      kept_.push_back(std::move(item));
-      std::push_heap(kept_.begin(), kept_.end(), before_);
-      return;
-    }
-    // The heap's top is the last item kept: one after it is dropped.
-    if (!before_(item, kept_.front())) return;
-    std::pop_heap(kept_.begin(), kept_.end(), before_);
-    kept_.back() = std::move(item);
-    std::push_heap(kept_.begin(), kept_.end(), before_);
-  }
+  // An item offered by reference is copied only if it is kept.
+  void Offer(const Item& item) { Keep(item); }
+  void Offer(Item&& item) { Keep(std::move(item)); }
 
   // How many items were offered: the list's length.
   size_t offered() const { return offered_; }
@@ -72,6 +57,26 @@ class PagePicker {
   }
 
  private:
+  template <class Offered>
+  void Keep(Offered&& item) {
+    ++offered_;
+    if (after_ && !before_(*after_, item)) {
+      ++passed_;
+      return;
+    }
+    if (keep_ == 0) return;
+    if (kept_.size() < keep_) {
+      kept_.push_back(std::forward<Offered>(item));
+      std::push_heap(kept_.begin(), kept_.end(), before_);
+      return;
+    }
+    // The heap's top is the last item kept: one after it is dropped.
+    if (!before_(item, kept_.front())) return;
+    std::pop_heap(kept_.begin(), kept_.end(), before_);
+    kept_.back() = std::forward<Offered>(item);
+    std::push_heap(kept_.begin(), kept_.end(), before_);
+  }
+
   size_t offset_;
   size_t keep_;
   Before before_;

@@ -18,6 +18,7 @@
 
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -113,6 +114,9 @@ struct ObligationState {
   int64_t closes_at_ms() const { return LocalDayStart(last_day + 1, zone); }
 };
 
+// The order obligations are listed in: by the day their window opens, household and id.
+bool ListedBefore(const ObligationState& a, const ObligationState& b);
+
 struct VisitCompliance {
   uint32_t met = 0, missed = 0, due = 0;
   uint32_t denominator() const { return met + missed; }
@@ -156,9 +160,14 @@ class Visits final : public Projection {
   void Household(const std::string& household_id, const Filter& f, int64_t now_ms,
                  ledger::schema::HouseholdVisits::Builder out) const;
 
-  // The obligations whose window opens in `period`, for households matching `f.estate` and
-  // `f.household`, judged at `now_ms`; ordered by window, household and id. For other views
-  // (joint-meeting reports, ratings).
+  // Calls judged(o) for each obligation whose window opens in `period`, for households matching
+  // `f.estate` and `f.household`, judged at `now_ms`, in no particular order. `o` lives for the
+  // call only: a reader that counts them and keeps a page holds the page, not the district's
+  // tens of thousands of obligations a year.
+  void ForEachObligation(const Filter& f, VisitPeriod period, int64_t now_ms,
+                         std::vector<std::string>* notes,
+                         const std::function<void(const ObligationState&)>& judged) const;
+  // The same obligations, ordered by window, household and id.
   std::vector<ObligationState> Evaluate(const Filter& f, VisitPeriod period, int64_t now_ms,
                                         std::vector<std::string>* notes = nullptr) const;
   // The filter's period, or the local year of `now_ms` when it sets none.
