@@ -35,7 +35,11 @@ constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
 struct Items {
-  Items() { by_place = table.AddOrdering(PlaceAndTime); }
+  Items() {
+    by_place = table.AddOrdering(PlaceAndTime, projections::Places::kEveryRecord);
+    north_only = table.AddOrdering(
+        [](const Item& item) { return item.place == "north" ? PlaceAndTime(item) : std::nullopt; });
+  }
 
   void Set(const std::string& key, std::string place, int64_t at) {
     Item& item = table.Mutable(key);
@@ -58,7 +62,8 @@ struct Items {
   }
 
   projections::Table<Item> table{"items"};
-  size_t by_place = 0;
+  size_t by_place = 0;    // places every record but the unplaced
+  size_t north_only = 0;  // places some
 };
 
 using Keys = std::vector<std::string>;
@@ -273,16 +278,21 @@ TEST_CASE("streaming a table in the store sees what ForEach sees and keeps nothi
 // A district's period (a month of every estate's complaints) is read through an ordering but
 // folded into figures: streamed, it sees what ForEachInOrder sees in the range (a changed
 // record at its new place, not at its stale stored one; new ones; not the erased), each once,
-// and keeps nothing it read back from the store. A range that holds most of the partition (a
-// district's whole history) is read as the whole table, in one pass, and filtered: the same
-// records, none read one by one.
+// and keeps nothing it read back from the store. A range that holds most of an ordering that
+// places every record (a district's whole history) is read as the whole table, in one pass, and
+// filtered: the same records, none read one by one. A range that holds little of it (one
+// estate's, when the others have more), or one of an ordering that places only some records,
+// is read one by one, whatever its share of its partition.
 TEST_CASE("streaming an ordering's range sees what ForEachInOrder sees and keeps nothing",
           "[ordering]") {
-  auto streamed = [](const Items& items, int64_t from) {
+  auto streamed = [](const Items& items, int64_t from, std::string place = "north",
+                     std::optional<size_t> ordering = {}) {
     std::map<std::string, int64_t> out;
-    items.table.StreamInOrder(items.by_place, "north", from, kMax, [&](const Item& item) {
-      CHECK(out.emplace(item.place + "@" + std::to_string(item.at), item.at).second);  // once
-    });
+    items.table.StreamInOrder(
+        ordering.value_or(items.by_place), place, from, kMax, [&](const Item& item) {
+          // once
+          CHECK(out.emplace(item.place + "@" + std::to_string(item.at), item.at).second);
+        });
     Keys keys;
     for (const auto& [key, at] : out) keys.push_back(key);
     return keys;
@@ -321,6 +331,15 @@ TEST_CASE("streaming an ordering's range sees what ForEachInOrder sees and keeps
   Keys north = streamed(items, kMin);
   CHECK(store.gets() == gets);
   CHECK(north.size() == 33);
+  CHECK(items.table.cached_bytes() == 0);
+  // The whole of the south's partition, 1 of the ordering's 34 entries: read one by one.
+  gets = store.gets();
+  CHECK(streamed(items, kMin, "south") == Keys{"south@6"});
+  CHECK(store.gets() == gets + 1);
+  // The north through an ordering that places only the north's records: 33 read one by one.
+  gets = store.gets();
+  CHECK(streamed(items, kMin, "north", items.north_only) == north);
+  CHECK(store.gets() == gets + 33);
   CHECK(items.table.cached_bytes() == 0);
   // Records already in the cache are visited as they are, once.
   Keys in_order = items.In("north");

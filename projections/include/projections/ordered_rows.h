@@ -28,6 +28,12 @@ struct OrderKey {
   friend bool operator==(const OrderKey&, const OrderKey&) = default;
 };
 
+// What an ordering places: every record of its table, in one partition or another (each
+// estate's records by day), or only some (the households ever flagged). A long range of an
+// ordering that places every record is cheaper read as the whole table (Table::StreamInOrder);
+// one of an ordering that places some is read record by record, however long.
+enum class Places { kEveryRecord, kSomeRecords };
+
 // The same place across the district: one partition ("") for every estate's records, so that a
 // district's period is one range of an ordering, as an estate's is.
 inline std::optional<OrderKey> AcrossDistrict(std::optional<OrderKey> at) {

@@ -178,9 +178,12 @@ class Table final : public TableBase {
   }
 
   // Declares an ordering of the records (ordered_rows.h): `where` says where a record stands,
-  // or nullopt to leave it out. Declared before any record is added; returns its number.
-  size_t AddOrdering(std::function<std::optional<OrderKey>(const V&)> where) {
-    orderings_.push_back(Ordering{std::move(where), {}});
+  // or nullopt to leave it out, and `places` whether it places every record (nearly: one left
+  // out now and then does no harm) or some. Declared before any record is added; returns its
+  // number.
+  size_t AddOrdering(std::function<std::optional<OrderKey>(const V&)> where,
+                     Places places = Places::kSomeRecords) {
+    orderings_.push_back(Ordering{std::move(where), places, {}});
     return orderings_.size() - 1;
   }
   // Calls visit(record) for the records of `partition` in ordering `ordering` with
@@ -210,12 +213,11 @@ class Table final : public TableBase {
     AppendNumber(from, &start);
     AppendNumber(to, &end);
     // Records read one by one cost about two and a half times what a pass over the whole table
-    // costs each (measured on a district's repairs): a range that holds more than a third of the
-    // partition's entries, as the store estimates their bytes, is read as the whole table.
-    std::string partition_end = prefix;
-    partition_end.back() = '\x02';  // the prefix ends with "\0\x01"
-    const uint64_t whole = store_->ApproximateBytes(prefix, partition_end);
-    if (whole > 0 && store_->ApproximateBytes(start, end) * 3 > whole) {
+    // costs each (measured on a district's repairs): a range of an ordering that places every
+    // record, holding more than a third of the ordering's entries (of all its partitions: the
+    // table's records) as the store estimates their bytes, is read as the whole table. An
+    // ordering that places some records says nothing of the table's size: read one by one.
+    if (orderings_[ordering].places == Places::kEveryRecord && HoldsMostOf(ordering, start, end)) {
       const auto& where = orderings_[ordering].where;
       Stream([&](const std::string&, const V& record) {
         std::optional<OrderKey> at = where(record);
@@ -532,6 +534,7 @@ class Table final : public TableBase {
   };
   struct Ordering {
     std::function<std::optional<OrderKey>(const V&)> where;
+    Places places = Places::kSomeRecords;
     OrderedRows rows;
   };
   static constexpr uint32_t kChunkBits = 8;
@@ -643,6 +646,16 @@ class Table final : public TableBase {
   // is written "\0\xff", so that no partition's entries fall within another's prefix.
   static constexpr char kOrderingMark = '\x01';
   static constexpr char kRecordsStart[] = "\x02";
+  // Whether the store's entries in [start, end) of ordering `ordering` take more than a third of
+  // the bytes of the ordering's entries.
+  bool HoldsMostOf(size_t ordering, std::string_view start, std::string_view end) const {
+    std::string first = prefix_ + std::string(1, kOrderingMark);
+    std::string last = first;
+    first.push_back(static_cast<char>('0' + ordering));
+    last.push_back(static_cast<char>('0' + ordering + 1));
+    const uint64_t whole = store_->ApproximateBytes(first, last);
+    return whole > 0 && store_->ApproximateBytes(start, end) * 3 > whole;
+  }
   static std::string OrderingPrefix(size_t ordering, std::string_view partition) {
     std::string key(1, kOrderingMark);
     key.push_back(static_cast<char>('0' + ordering));

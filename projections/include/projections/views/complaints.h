@@ -67,9 +67,10 @@ class Complaints final : public Projection {
   explicit Complaints(const Registers* registers) : registers_(registers) {
     Register(&complaints_);
     Register(&days_);
-    by_estate_ = complaints_.AddOrdering(EstateAndFiled);
+    by_estate_ = complaints_.AddOrdering(EstateAndFiled, Places::kEveryRecord);
     in_district_ = complaints_.AddOrdering(
-        [](const ComplaintRecord& c) { return AcrossDistrict(EstateAndFiled(c)); });
+        [](const ComplaintRecord& c) { return AcrossDistrict(EstateAndFiled(c)); },
+        Places::kEveryRecord);
   }
   const char* name() const override { return "complaints"; }
   // 6: ordered across the district by filing (5: the tallies kept by estate and day, and by

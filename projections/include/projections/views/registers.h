@@ -186,7 +186,7 @@ class Registers final : public Projection {
     Register(&menu_);
     Register(&registered_per_estate_);
     Register(&estate_appointments_);
-    by_estate_ = households_.AddOrdering(EstateOf);
+    by_estate_ = households_.AddOrdering(EstateOf, Places::kEveryRecord);
     flagged_by_estate_ = households_.AddOrdering(EstateIfEverFlagged);
     flagged_in_district_ = households_.AddOrdering(
         [](const HouseholdRecord& h) { return AcrossDistrict(EstateIfEverFlagged(h)); });

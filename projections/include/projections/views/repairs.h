@@ -103,12 +103,14 @@ class Repairs final : public Projection {
       : policies_(policies), registers_(registers) {
     Register(&repairs_);
     Register(&days_);
-    by_estate_ = repairs_.AddOrdering(EstateAndRequested);
-    by_estate_completed_ = repairs_.AddOrdering(EstateAndFirstCompleted);
+    by_estate_ = repairs_.AddOrdering(EstateAndRequested, Places::kEveryRecord);
+    by_estate_completed_ = repairs_.AddOrdering(EstateAndFirstCompleted, Places::kEveryRecord);
     by_completed_ = repairs_.AddOrdering(
-        [](const RepairRecord& r) { return AcrossDistrict(EstateAndFirstCompleted(r)); });
+        [](const RepairRecord& r) { return AcrossDistrict(EstateAndFirstCompleted(r)); },
+        Places::kEveryRecord);
     in_district_ = repairs_.AddOrdering(
-        [](const RepairRecord& r) { return AcrossDistrict(EstateAndRequested(r)); });
+        [](const RepairRecord& r) { return AcrossDistrict(EstateAndRequested(r)); },
+        Places::kEveryRecord);
   }
   const char* name() const override { return "repairs"; }
   // 8: also ordered across the district by request and first completion (7: by estate and first

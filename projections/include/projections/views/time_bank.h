@@ -200,10 +200,11 @@ class TimeBank final : public Projection {
       : policies_(policies), registers_(registers) {
     Register(&claims_);
     Register(&exchanges_);
-    by_estate_ = claims_.AddOrdering(EstateAndInstant);
+    by_estate_ = claims_.AddOrdering(EstateAndInstant, Places::kEveryRecord);
     by_person_ = claims_.AddOrdering(PersonAndClaimSeq);
     in_district_ = claims_.AddOrdering(
-        [](const VolunteerClaimRecord& c) { return AcrossDistrict(EstateAndInstant(c)); });
+        [](const VolunteerClaimRecord& c) { return AcrossDistrict(EstateAndInstant(c)); },
+        Places::kEveryRecord);
     by_payer_ = exchanges_.AddOrdering(PayerAndSeq);
     by_provider_ = exchanges_.AddOrdering(ProviderAndSeq);
   }
