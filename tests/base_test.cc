@@ -55,6 +55,16 @@ TEST_CASE("a day's text is YYYY-MM-DD of a real day in years 0000 to 9999", "[ba
   CHECK_FALSE(base::ParseDay("2025-1-01"));
   CHECK(base::FormatDay(base::DaysFromCivil({2025, 3, 9})) == "2025-03-09");
   CHECK(base::FormatDay(base::DaysFromCivil({5, 1, 1})) == "0005-01-01");
+  CHECK(base::FormatDay(0) == "1970-01-01");
+  CHECK(base::FormatDay(base::DaysFromCivil({0, 1, 1})) == "0000-01-01");
+  CHECK(base::FormatDay(base::DaysFromCivil({9999, 12, 31})) == "9999-12-31");
+  CHECK(base::FormatDay(base::DaysFromCivil({9999, 12, 31}) + 1) == "10000-01-01");
+  CHECK(base::FormatDay(base::DaysFromCivil({0, 1, 1}) - 1) == "-001-12-31");
+  // Every day of a leap year and the next, as ParseDay reads them back.
+  for (int64_t day = base::DaysFromCivil({2024, 1, 1}); day < base::DaysFromCivil({2026, 1, 1});
+       ++day) {
+    CHECK(base::ParseDay(base::FormatDay(day)) == day);
+  }
 }
 
 TEST_CASE("time zones are fixed offsets, named explicitly", "[base][calendar]") {
