@@ -28,6 +28,12 @@ ledger::Status Require(bool present, const char* message) {
   return present ? ledger::Status::Ok() : ledger::Status::InvalidArgument(message);
 }
 
+// Whether a period named by both ends is longer than the year that a report or the visits view
+// judges at once: their work and their answers grow with the period.
+bool LongerThanAYear(const projections::Filter& f) {
+  return f.from_ms && f.to_ms && *f.to_ms - *f.from_ms > kMaxReportPeriodMs;
+}
+
 // The joint-meeting report's estate and period: named, in order, and at most a year long.
 ledger::Status CheckMeetingPeriod(const Query& q) {
   const auto& f = q.filter;
@@ -37,8 +43,7 @@ ledger::Status CheckMeetingPeriod(const Query& q) {
         "?estate=estate/e01&from=2025-03-01T00:00:00%2B08:00&to=2025-04-01T00:00:00%2B08:00");
   }
   if (*f.to_ms <= *f.from_ms) return Bad("to must be later than from");
-  // The work and the answer grow with the period: a year is what a meeting reads.
-  if (*f.to_ms - *f.from_ms > kMaxReportPeriodMs) {
+  if (LongerThanAYear(f)) {
     return Bad("from, to: the period is at most 366 days; ask for one year at a time");
   }
   return ledger::Status::Ok();
@@ -48,8 +53,7 @@ ledger::Status CheckMeetingPeriod(const Query& q) {
 // and every day of the period, so a period of centuries would be millions of obligations. A
 // period named by from alone, or to alone, runs to its year's end or from its start.
 ledger::Status CheckVisitsPeriod(const Query& q) {
-  const auto& f = q.filter;
-  if (f.from_ms && f.to_ms && *f.to_ms - *f.from_ms > kMaxReportPeriodMs) {
+  if (LongerThanAYear(q.filter)) {
     return Bad(
         "from, to: the visits view judges at most 366 days of must-visits; ask for one year at a "
         "time");

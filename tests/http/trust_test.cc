@@ -432,6 +432,15 @@ TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
   CHECK(get(d.resident1, "/v1/views/registers?estate=estate/e02").status == 403);
   CHECK(get(d.worker1, "/v1/views/registers?estate=estate/e02").status == 403);
   CHECK(get("", "/v1/views/registers?estate=estate/e01").status == 401);
+  // The visits view's one-year bound holds for every reader, once the reader may ask at all: a
+  // resident's centuries are a 400; another estate's, company staff's and no token's are
+  // refused as before, whatever the period.
+  const std::string centuries = "&from=1900-01-01T00:00:00Z&to=2199-12-31T00:00:00Z";
+  CHECK(get(d.resident1, "/v1/views/visits?estate=estate/e01" + centuries).status == 400);
+  CHECK(get(d.resident1, "/v1/views/visits?estate=estate/e02" + centuries).status == 403);
+  CHECK(get(d.staff_a, "/v1/views/visits?estate=estate/e01" + centuries).status == 403);
+  CHECK(get("", "/v1/views/visits?estate=estate/e01" + centuries).status == 401);
+  CHECK(get(d.resident1, "/v1/views/visits?estate=estate/e01").status == 200);
 }
 
 TEST_CASE("refusals are counted in /metrics by rule", "[http][rules]") {
