@@ -143,6 +143,16 @@ Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts
     return Deny("entity.estate", name + " belongs to " + (*entity)->estate + ", not to " +
                                      field_estate + "; an entity's estate never changes");
   }
+  // Nor by the household it is registered into again: a person re-registered into another
+  // estate's household would leave the estate that scopes every token acting on them (their
+  // time-bank account among them) for one the caller acts in.
+  if (*entity && rule.creation == Creation::kUpserts && !estate->empty() &&
+      !(*entity)->estate.empty() && *estate != (*entity)->estate) {
+    return Deny("entity.estate", name + " belongs to " + (*entity)->estate + ", not to " + *estate +
+                                     " (of " + EntityName("household", Field(data, "householdId")) +
+                                     "); an entity's estate never changes: register a person "
+                                     "who moved to another estate under a new id");
+  }
   if (*entity && rule.creation == Creation::kUpserts && estate->empty() &&
       !(*entity)->estate.empty() && rule.scope != Scope::kDistrict) {
     *estate = (*entity)->estate;  // a person registered again without a household stays put

@@ -201,6 +201,24 @@ TEST_CASE("ids and streams cannot be taken over", "[http][rules]") {
   d.Refused(d.Post(d.worker1, "household/h02", "householdRegistered",
                    R"({"householdId":"household/h02","estateId":"estate/e01"})"),
             403, "entity.estate", head);
+  // An e01 community worker registers e02's resident into an e01 household, which would let
+  // them act on p02 (their time-bank account among it) from then on.
+  d.Refused(d.Post(d.worker1, "person/p02", "personRegistered",
+                   R"({"personId":"person/p02","name":"x","householdId":"household/h01"})"),
+            403, "entity.estate", head);
+  // An admin cannot move them either: the person's estate never changes.
+  d.Refused(d.Post(d.admin, "person/p02", "personRegistered",
+                   R"({"personId":"person/p02","name":"x","householdId":"household/h01"})"),
+            403, "entity.estate", head);
+  auto exchange = d.Post(
+      d.worker1, "exchange/x1", "timeBankExchanged",
+      R"({"exchangeId":"exchange/x1","payerId":"person/p02","providerId":"person/p01","pointsCenti":1000})");
+  d.Refused(exchange, 403, "scope.estate", head);
+  // Registered again in their own estate (a new phone): still allowed.
+  d.Must(
+      d.admin, "person/p02", "personRegistered",
+      R"({"personId":"person/p02","name":"居民02","phone":"13900000001","householdId":"household/h02"})");
+  head = d.Head();
   // A resident appends a complaint to another entity's stream: refused, and that stream's
   // version is untouched, so others' expectedVersion still holds.
   auto elsewhere = d.Post(d.resident1, "complaint/c02", "complaintFiled",
@@ -365,6 +383,83 @@ TEST_CASE("Authorization: exactly one header, scheme in any case", "[http][auth]
   auto twice = raw.Receive();
   CHECK(twice.status == 400);
   CHECK(twice.body.find("exactly one Authorization header") != std::string::npos);
+}
+
+TEST_CASE("households' visits and flags are read only by the roles that need them",
+          "[http][read-scope]") {
+  Neighbourhood d;
+  // A neighbour of p01's in e01, living alone, visited in hospital.
+  d.Must(
+      d.admin, "household/h03", "householdRegistered",
+      R"({"householdId":"household/h03","estateId":"estate/e01","flags":{"elderlyAlone":true}})");
+  d.Must(
+      d.worker1, "obligation/o3", "visitObligationRaised",
+      R"({"obligationId":"obligation/o3","householdId":"household/h03","reason":"hospital","dueBy":"2026-01-20","note":"陆明住院治疗"})");
+  d.Must(
+      d.worker1, "visit/v3", "homeVisitRecorded",
+      R"({"visitId":"visit/v3","householdId":"household/h03","obligationIds":["obligation/o3"],"note":"术后恢复"})");
+  d.Must(d.worker1, "visit/v1", "homeVisitRecorded",
+         R"({"visitId":"visit/v1","householdId":"household/h01","note":"燃气检查"})");
+  auto get = [&](const std::string& token, const std::string& target) {
+    auto reply = d.c.Send("GET", target, token);
+    INFO(target << ": " << reply.body);
+    return reply;
+  };
+  auto personal = [](const HttpReply& r) {
+    return r.body.find("household/h03") != std::string::npos ||
+           r.body.find("陆明") != std::string::npos || r.body.find("术后") != std::string::npos;
+  };
+  // The community worker sees the estate's visits, obligations and flags.
+  auto worker = get(d.worker1, "/v1/views/visits?estate=estate/e01");
+  REQUIRE(worker.status == 200);
+  CHECK(personal(worker));
+  CHECK(worker.json().at("result").at("visits").as_array().size() == 2);
+  CHECK(
+      get(d.worker1, "/v1/views/registers?estate=estate/e01").body.find("\"elderlyAlone\":true") !=
+      std::string::npos);
+
+  // A resident reads the visits of their own household only.
+  auto own = get(d.resident1, "/v1/views/visits");
+  REQUIRE(own.status == 200);
+  CHECK_FALSE(personal(own));
+  auto own_visits = own.json().at("result").at("visits").as_array();
+  REQUIRE(own_visits.size() == 1);
+  CHECK(own_visits[0].at("householdId").as_string() == "household/h01");
+  CHECK(get(d.resident1, "/v1/views/visits?household=household/h03").status == 403);
+  CHECK(get(d.resident1, "/v1/views/visits?estate=estate/e01&household=household/h03").status ==
+        403);
+
+  // The owners' committee reads the estate's counts, not the households' lists.
+  auto committee = get(d.committee1, "/v1/views/visits?estate=estate/e01");
+  REQUIRE(committee.status == 200);
+  CHECK_FALSE(personal(committee));
+  CHECK(committee.json().at("result").at("visitCount").as_int64() == 2);
+  CHECK(committee.json().at("result").at("obligationCount").as_int64() == 1);
+  CHECK(committee.json().at("result").at("visits").as_array().empty());
+  auto refused = get(d.committee1, "/v1/views/household-visits?household=household/h03");
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find("read.personal") != std::string::npos);
+  CHECK(get(d.committee1, "/v1/views/visits?household=household/h03").status == 403);
+
+  // Nor through the joint-meeting report, which holds the visits view of the estate.
+  const std::string report =
+      "/v1/reports/joint-meeting?estate=estate/"
+      "e01&from=2026-01-01T00:00:00%2B08:00&to=2026-02-01T00:00:00%2B08:00";
+  for (const std::string& token : {d.committee1, d.resident1, d.staff_a}) {
+    auto r = get(token, report);
+    REQUIRE(r.status == 200);
+    CHECK_FALSE(personal(r));
+    CHECK(r.json().at("result").at("visits").at("visitCount").as_int64() == 2);
+  }
+  CHECK(personal(get(d.worker1, report)));
+
+  // The registers show the flags (who lives alone, in hardship, with a disability) only to those
+  // who make the must-visits.
+  for (const std::string& token : {d.committee1, d.resident1, d.staff_a}) {
+    auto r = get(token, "/v1/views/registers?estate=estate/e01");
+    REQUIRE(r.status == 200);
+    CHECK(r.body.find("\"elderlyAlone\":true") == std::string::npos);
+  }
 }
 
 TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
