@@ -112,12 +112,33 @@ Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Q
     return Decision::Deny("read.personal", "company staff do not read " + name +
                                                ": it shows households' flags, notes or balances");
   }
+  // A resident reads the visits of their own household: the others' notes and obligations (a
+  // hospital stay, a bereavement) are personal details. One registered in no household reads the
+  // estate's counts without the lists (see LeaveOutVisitLists).
+  if (who.role == R::RESIDENT && name == "visits" && f.household.empty()) {
+    if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) {
+      f.household = me->household;
+    }
+  }
   if (who.role == R::COMPANY_STAFF) {
     if (!f.company.empty() && f.company != who.company_id) {
       return Decision::Deny(
           "read.company", "this token reads for company " + who.company_id + ", not " + f.company);
     }
     f.company = who.company_id;
+  }
+  if (!f.household.empty() && !q->personal_details) {
+    if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) {
+      q->own_household = !me->household.empty() && ledger::EntityName("household", me->household) ==
+                                                       ledger::EntityName("household", f.household);
+    }
+  }
+  if (IsPersonalView(name) && name != "time-bank-statement" && who.role != R::RESIDENT &&
+      !q->personal_details && !q->own_household && !f.household.empty()) {
+    return Decision::Deny("read.personal", "a " + std::string(RoleName(who.role)) +
+                                               " token reads the visits of its own household "
+                                               "only, not of " +
+                                               f.household);
   }
   if (all) return Decision::Allow();
 

@@ -69,6 +69,20 @@ int YearOf(const Query& q) {
 using projections::ViewSet;
 using Message = capnp::MallocMessageBuilder;
 
+// The households' visits and obligations, for a reader who does not see personal details (an
+// owners' committee, a company's staff, a resident for other households): a visit's notes and an
+// obligation's reason (a hospital stay, a bereavement) are theirs. The counts and compliance
+// stay, and a note says why the lists are empty.
+void LeaveOutVisitLists(schema::VisitsView::Builder out) {
+  out.initVisits(0);
+  out.initObligations(0);
+  std::vector<std::string> notes;
+  for (auto note : out.getNotes().asReader()) notes.emplace_back(note.cStr());
+  notes.emplace_back(kVisitListsLeftOut);
+  auto list = out.initNotes(static_cast<unsigned>(notes.size()));
+  for (unsigned i = 0; i < notes.size(); ++i) list.set(i, notes[i]);
+}
+
 // The views whose list pages by cursor: their answers carry `next`, given back as ?after=.
 constexpr const char* kPagedByCursor[] = {"complaints", "repairs", "overdue-repairs"};
 
@@ -105,7 +119,9 @@ std::vector<ViewRoute> CaseViews() {
        /*audit_only=*/false, /*company_narrowed=*/true},
       {"visits", "home visits and the four must-visits: obligations met, due and missed",
        [](const ViewSet& v, const Query& q, Message& m) {
-         v.visits.Query(q.filter, q.now_ms, m.initRoot<schema::VisitsView>());
+         auto out = m.initRoot<schema::VisitsView>();
+         v.visits.Query(q.filter, q.now_ms, out);
+         if (!q.personal_details && !q.own_household) LeaveOutVisitLists(out);
          return Root<schema::VisitsView>(m);
        },
        false, false, CheckVisitsPeriod},
@@ -220,9 +236,10 @@ const std::vector<ViewRoute>& Reports() {
       {"joint-meeting", "the report before a joint meeting: ?estate=&from=&to=",
        [](const ViewSet& v, const Query& q, Message& m) {
          const auto& f = q.filter;
-         projections::ComputeJointMeetingReport(
-             v, f.estate, f.from_ms.value_or(0), f.to_ms.value_or(0),
-             m.initRoot<schema::JointMeetingReport>(), {f.offset, f.limit});
+         auto out = m.initRoot<schema::JointMeetingReport>();
+         projections::ComputeJointMeetingReport(v, f.estate, f.from_ms.value_or(0),
+                                                f.to_ms.value_or(0), out, {f.offset, f.limit});
+         if (!q.personal_details) LeaveOutVisitLists(out.getVisits());
          return Root<schema::JointMeetingReport>(m);
        },
        false, false, CheckMeetingPeriod},

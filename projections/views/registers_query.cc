@@ -131,12 +131,14 @@ void ListHouseholds(const Registers& registers, const Filter& f, int64_t day, bo
     b.setBuilding(h.building);
     b.setUnit(h.unit);
     b.setRoom(h.room);
-    b.setRetiredCadre(h.flags().retired_cadre);
-    b.setElderlyAlone(h.flags().elderly_alone);
-    b.setHardship(h.flags().hardship);
-    b.setDisability(h.flags().disability);
     b.setResidents(static_cast<uint32_t>(h.residents.size()));
+    // The flags (living alone, hardship, disability) are personal details too: they say who the
+    // must-visits are for.
     if (personal_details) {
+      b.setRetiredCadre(h.flags().retired_cadre);
+      b.setElderlyAlone(h.flags().elderly_alone);
+      b.setHardship(h.flags().hardship);
+      b.setDisability(h.flags().disability);
       b.setHeadName(h.head_name);
       b.setPhone(h.phone);
     } else {

@@ -238,6 +238,23 @@ ledger::Result<ReportClaim> ReadReportClaim(const std::string& text) {
   return claim;
 }
 
+namespace {
+
+// Whether the report's visits carry the note of lists left out (http::kVisitListsLeftOut).
+bool LeavesOutVisitLists(const json::value& figures) {
+  const json::value* visits = Member(figures, "visits");
+  const json::value* notes = visits ? Member(*visits, "notes") : nullptr;
+  if (!notes || !notes->is_array()) return false;
+  for (const auto& note : notes->as_array()) {
+    if (note.is_string() && std::string_view(note.as_string()) == http::kVisitListsLeftOut) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 ledger::Result<json::value> RecomputeReport(ledger::Ledger* log, const std::string& views_dir,
                                             const ReportClaim& claim) {
   const http::ViewRoute* route = http::FindReportRoute(claim.name);
@@ -257,6 +274,9 @@ ledger::Result<json::value> RecomputeReport(ledger::Ledger* log, const std::stri
   q.filter.offset = claim.offset;
   q.filter.limit = claim.limit;
   q.year = claim.year;
+  // A reader who does not see personal details was served the households' visits as counts,
+  // without their lists, and a note saying so: recomputed the same way.
+  q.personal_details = !LeavesOutVisitLists(claim.figures);
   if (Status s = route->Validate(q); !s.ok()) {
     return Status::InvalidArgument("the report's parameters: " + s.message());
   }

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "http/message.h"
@@ -39,6 +40,13 @@ constexpr uint64_t kMaxWaitMs = 30000;           // wait: the documented maximum
 constexpr uint64_t kMaxOffset = 1'000'000'000;   // offset
 constexpr int64_t kMaxReportPeriodMs = int64_t{366} * 24 * 3600 * 1000;  // reports, visits
 
+// The note a visits view (or the joint-meeting report's) carries when its lists of households'
+// visits and obligations were left out for a reader who does not see personal details.
+inline constexpr std::string_view kVisitListsLeftOut =
+    "visits, obligations: households' visits and must-visits are personal details, listed to "
+    "community workers, street auditors and admins, and to a resident for their own household; "
+    "the counts above include them";
+
 // What a view or report is asked for.
 struct Query {
   projections::Filter filter;
@@ -48,7 +56,8 @@ struct Query {
   uint64_t at_least = 0;
   std::optional<std::chrono::milliseconds> wait;
   int year = 0;
-  bool personal_details = false;  // names and phone numbers of residents may be shown
+  bool personal_details = false;  // names, phones, flags, visit notes of residents may be shown
+  bool own_household = false;     // the filter's household is the reader's own
   std::string reader_actor;       // who reads: a resident sees their own name
   std::map<std::string, std::string> params;
   std::string Param(const std::string& name) const {
