@@ -42,6 +42,17 @@ Result<kj::Array<capnp::word>> Prepare(schema::Event::Reader event, std::string_
     // Never zero, so that the canonical bytes always hold the words the writer stamps.
     root.setRecordedAt(std::max<int64_t>(now, 1));
     if (root.getOccurredAt() == 0) root.setOccurredAt(std::max<int64_t>(now, 1));
+    // occurredAt is the client's word for when it happened (earlier than the recording for a
+    // late entry): within 1900 – 2199, as the views' periods are. The views subtract it from
+    // other instants, and an extreme one overflowed them.
+    constexpr int64_t k1900Ms = -2'208'988'800'000;  // 1900-01-01T00:00:00Z
+    constexpr int64_t k2200Ms = 7'258'118'400'000;   // 2200-01-01T00:00:00Z
+    if (int64_t occurred = root.getOccurredAt(); occurred < k1900Ms || occurred >= k2200Ms) {
+      status = Status::InvalidArgument(
+          "occurredAt: an event's occurredAt is when it happened, from 1900 to 2199 (omit it to "
+          "mean now)");
+      return;
+    }
     status = ValidateEvent(root.asReader());
     if (!status.ok()) return;
     // The normal form, so that the event's JSON determines the bytes hashed (normalize.h).

@@ -385,6 +385,25 @@ TEST_CASE("Authorization: exactly one header, scheme in any case", "[http][auth]
   CHECK(twice.body.find("exactly one Authorization header") != std::string::npos);
 }
 
+TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
+          "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  const std::string data = Neighbourhood::Complaint("complaint/c9", "01");
+  for (const std::string& occurred :
+       {std::string("-9223372036854775807"), std::string("\"1899-12-31T23:59:59Z\""),
+        std::string("\"2200-01-01T00:00:00Z\"")}) {
+    auto reply = d.c.Send("POST", "/v1/streams/complaint/c9/events", d.resident1,
+                          R"({"eventId":"c9","type":"complaintFiled","occurredAt":)" + occurred +
+                              R"(,"data":)" + data + "}");
+    INFO(occurred << ": " << reply.body);
+    CHECK(reply.status == 400);
+    CHECK(reply.body.find("occurredAt") != std::string::npos);
+    CHECK(d.Head() == head);
+  }
+  d.Must(d.resident1, "complaint/c9", "complaintFiled", data);  // now
+}
+
 TEST_CASE("households' visits and flags are read only by the roles that need them",
           "[http][read-scope]") {
   Neighbourhood d;
