@@ -409,6 +409,18 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                     ") was recorded by someone else; it may be corrected by its own actor, by " +
                     RolesText(rule->supervisors | kAuditor) + " and by admins");
   }
+  // Points that moved are not taken back by whoever moved them: a payment voided by its payer
+  // takes the points back from a provider who may have spent them, and a claim replaced by its
+  // claimant after it was verified kept the verification for other hours. Those corrections are
+  // for the roles that supervise the time bank.
+  if (own && !supervises && who.role != R::ADMIN &&
+      (type == "timeBankExchanged" || type == "volunteerHoursClaimed")) {
+    return Deny("correction.time-bank",
+                std::string("event ") + std::to_string(target) + " (a " + type +
+                    ") moves time-bank points; it is corrected by " +
+                    RolesText(rule->supervisors | kAuditor) +
+                    " and by admins, not by its own actor: ask them to void or replace it");
+  }
   Act act{who, *rule, original_payload, day, facts, EntityOf(*rule, original_payload)};
   if (who.role == R::STREET_AUDITOR || who.role == R::ADMIN) {
     // Auditors and admins correct anything within their estates.

@@ -385,6 +385,37 @@ TEST_CASE("Authorization: exactly one header, scheme in any case", "[http][auth]
   CHECK(twice.body.find("exactly one Authorization header") != std::string::npos);
 }
 
+TEST_CASE("time-bank points are not taken back by whoever moved them", "[http][rules]") {
+  Neighbourhood d;
+  d.Must(d.admin, "person/p03", "personRegistered",
+         R"({"personId":"person/p03","name":"居民03","householdId":"household/h01"})");
+  // A claim of an hour, verified; its claimant then replaces it with 10,000 hours.
+  uint64_t claim = d.Must(
+      d.resident1, "claim/cl1", "volunteerHoursClaimed",
+      R"({"claimId":"claim/cl1","personId":"person/p01","minutes":60,"activity":"楼道清扫"})");
+  d.Must(d.worker1, "claim/cl1", "volunteerHoursVerified", R"({"claimId":"claim/cl1"})");
+  uint64_t head = d.Head();
+  const std::string fix = "correction/" + std::to_string(claim);
+  d.Refused(
+      d.Post(
+          d.resident1, fix, "correctionRecorded",
+          R"({"correctsSeq":)" + std::to_string(claim) +
+              R"(,"reason":"typo","action":{"replacement":{"type":"volunteerHoursClaimed","data":{"claimId":"claim/cl1","personId":"person/p01","minutes":600000,"activity":"楼道清扫"}}}})"),
+      403, "correction.time-bank", head);
+  // A payment of 10 points; its payer then voids it, taking them back from the provider.
+  uint64_t paid = d.Must(
+      d.resident1, "exchange/x1", "timeBankExchanged",
+      R"({"exchangeId":"exchange/x1","payerId":"person/p01","providerId":"person/p03","pointsCenti":1000})");
+  head = d.Head();
+  const std::string void_it = R"({"correctsSeq":)" + std::to_string(paid) +
+                              R"(,"reason":"mistake","action":{"void":null}})";
+  d.Refused(
+      d.Post(d.resident1, "correction/" + std::to_string(paid), "correctionRecorded", void_it), 403,
+      "correction.time-bank", head);
+  // The community worker who supervises the time bank may void it.
+  d.Must(d.worker1, "correction/" + std::to_string(paid), "correctionRecorded", void_it);
+}
+
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
           "[http][rules]") {
   Neighbourhood d;
