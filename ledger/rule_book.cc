@@ -4,6 +4,8 @@
 #include "ledger/rule_book.h"
 
 #include <algorithm>
+#include <set>
+#include <string_view>
 
 #include "rule_types.h"
 
@@ -235,6 +237,29 @@ Verdict CheckNamedCompany(const Act& act, const std::string& estate,
   return Verdict::Allow();
 }
 
+// A survey response answers each question once: 300 answers of one response outweighed a
+// company's year of surveys in the star evaluation.
+Verdict CheckSurveyAnswers(const Act& act) {
+  if (!act.payload.isSurveyResponseRecorded()) return Verdict::Allow();
+  constexpr size_t kMaxAnswers = 50;
+  auto answers = act.payload.getSurveyResponseRecorded().getAnswers();
+  if (answers.size() > kMaxAnswers) {
+    return Invalid("survey.answers", "a survey response holds at most " +
+                                         std::to_string(kMaxAnswers) + " answers, not " +
+                                         std::to_string(answers.size()));
+  }
+  std::set<std::string_view> questions;
+  for (auto answer : answers) {
+    std::string_view question(answer.getQuestion().cStr(), answer.getQuestion().size());
+    if (!questions.insert(question).second) {
+      return Invalid("survey.answers", "question \"" + std::string(question) +
+                                           "\" is answered twice; a response answers each "
+                                           "question once");
+    }
+  }
+  return Verdict::Allow();
+}
+
 Verdict CheckIdentity(const Act& act, const std::string& estate,
                       const std::optional<EntityFacts>& entity) {
   const Caller& who = act.who;
@@ -244,12 +269,23 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
   if (resident) EstateOfPerson(act.facts, who.actor_id, &own_household);
 
   if (Verdict v = CheckNamedCompany(act, estate, entity); !v.ok()) return v;
+  if (Verdict v = CheckSurveyAnswers(act); !v.ok()) return v;
 
   switch (act.rule.identity) {
     case Identity::kNone:
       break;
     case Identity::kHousehold: {
       std::string household = Field(data, "householdId");
+      if (household.empty() && resident && act.payload.isSurveyResponseRecorded()) {
+        // Else one resident answers for as many households as they like. An anonymous response
+        // still names it: the views leave it out.
+        return Deny(
+            "identity.household",
+            "a resident's survey response names their own household (" +
+                (own_household.empty() ? std::string("none is registered for ") + who.actor_id
+                                       : own_household) +
+                "); with \"anonymous\": true the views do not show it");
+      }
       if (household.empty()) break;
       auto home = act.facts.Entity(EntityName("household", household));
       if (resident && household != own_household &&

@@ -416,6 +416,37 @@ TEST_CASE("time-bank points are not taken back by whoever moved them", "[http][r
   d.Must(d.worker1, "correction/" + std::to_string(paid), "correctionRecorded", void_it);
 }
 
+TEST_CASE("a survey response answers each question once, for the resident's own household",
+          "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  auto response = [](const std::string& id, const std::string& household,
+                     const std::string& answers) {
+    return R"({"surveyId":")" + id + R"(","estateId":"estate/e01",)" + household +
+           R"("anonymous":true,"answers":)" + answers + "}";
+  };
+  std::string many = "[";
+  for (int i = 0; i < 51; ++i) {
+    many += std::string(i ? "," : "") + R"({"question":"q)" + std::to_string(i) +
+            R"(","satisfaction":"dissatisfied"})";
+  }
+  many += "]";
+  const std::string own = R"("householdId":"household/h01",)";
+  const std::string twice =
+      R"([{"question":"q1","satisfaction":"dissatisfied"},{"question":"q1","satisfaction":"dissatisfied"}])";
+  const std::string one = R"([{"question":"q1","satisfaction":"dissatisfied"}])";
+  d.Refused(d.Post(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", own, many)),
+            400, "survey.answers", head);
+  d.Refused(d.Post(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", own, twice)),
+            400, "survey.answers", head);
+  // Anonymous, but naming no household: one resident could answer for any number of them.
+  d.Refused(d.Post(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", "", one)),
+            403, "identity.household", head);
+  d.Must(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", own, one));
+  // A community worker collecting paper answers anonymously names none.
+  d.Must(d.worker1, "survey/s2", "surveyResponseRecorded", response("s2", "", one));
+}
+
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
           "[http][rules]") {
   Neighbourhood d;
