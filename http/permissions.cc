@@ -112,26 +112,27 @@ Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Q
     return Decision::Deny("read.personal", "company staff do not read " + name +
                                                ": it shows households' flags, notes or balances");
   }
+  // The reader's own household (looked up once, and only when a household matters).
+  const bool resident_visits = who.role == R::RESIDENT && name == "visits";
+  std::string own_household;
+  if (resident_visits || !f.household.empty()) {
+    if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) {
+      own_household = me->household;
+    }
+  }
   // A resident reads the visits of their own household: the others' notes and obligations (a
   // hospital stay, a bereavement) are personal details. One registered in no household reads the
   // estate's counts without the lists (see LeaveOutVisitLists).
-  if (who.role == R::RESIDENT && name == "visits" && f.household.empty()) {
-    if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) {
-      f.household = me->household;
-    }
-  }
+  if (resident_visits && f.household.empty()) f.household = own_household;
+  q->own_household = !own_household.empty() && !f.household.empty() &&
+                     ledger::EntityName("household", own_household) ==
+                         ledger::EntityName("household", f.household);
   if (who.role == R::COMPANY_STAFF) {
     if (!f.company.empty() && f.company != who.company_id) {
       return Decision::Deny(
           "read.company", "this token reads for company " + who.company_id + ", not " + f.company);
     }
     f.company = who.company_id;
-  }
-  if (!f.household.empty() && !q->personal_details) {
-    if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) {
-      q->own_household = !me->household.empty() && ledger::EntityName("household", me->household) ==
-                                                       ledger::EntityName("household", f.household);
-    }
   }
   if (IsPersonalView(name) && name != "time-bank-statement" && who.role != R::RESIDENT &&
       !q->personal_details && !q->own_household && !f.household.empty()) {
@@ -147,14 +148,10 @@ Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Q
     auto home = facts.Entity(ledger::EntityName("household", f.household));
     Decision d = CheckEstate(who, home ? home->estate : "", "household " + f.household);
     if (!d.allowed) return d;
-    if (who.role == R::RESIDENT) {
-      std::string own;
-      if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) own = me->household;
-      if (ledger::EntityName("household", own) != ledger::EntityName("household", f.household)) {
-        return Decision::Deny(
-            "read.own-household",
-            "a resident reads only their own household's records, not " + f.household);
-      }
+    if (who.role == R::RESIDENT && !q->own_household) {
+      return Decision::Deny(
+          "read.own-household",
+          "a resident reads only their own household's records, not " + f.household);
     }
     if (f.estate.empty()) f.estate = home->estate;
   }
