@@ -6,6 +6,8 @@
 namespace ledger::internal {
 
 const char kFactsCheckpointKey[] = "authority/checkpoint";
+const char kFactsVersionKey[] = "authority/version";
+const char kFactsVersion[] = "2";
 
 namespace {
 

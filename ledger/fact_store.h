@@ -6,9 +6,11 @@
 //   authority/e/{entity name}                    value: EntityFacts
 //   authority/c/{estate} 0x00 {contract id}      value: ContractFacts
 //   authority/checkpoint                         value: the last seq learned (8 bytes, BE)
+//   authority/version                            value: kFactsVersion, as text
 //
 // A ledger written before the rule book has no facts; opening it learns them from the log once
-// (CatchUpFacts in ledger_store.cc).
+// (CatchUpFacts in ledger_store.cc). So does a ledger whose facts are of an older version: Learn
+// is idempotent, and the facts of a later event win as they did when it was committed.
 
 #pragma once
 
@@ -26,6 +28,9 @@
 namespace ledger::internal {
 
 extern const char kFactsCheckpointKey[];
+extern const char kFactsVersionKey[];
+// 2: which households answered which survey (SurveyAnswerName).
+extern const char kFactsVersion[];
 
 // Facts committed in `db` plus the writer's changes not yet committed. Reading while the writer
 // changes the store is the caller's business: the writer reads it on its own thread, others under

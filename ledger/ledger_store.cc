@@ -278,9 +278,23 @@ Status CatchUpFacts(const Store& store, const std::string& dir, bool sync, uint6
   } else if (!s.IsNotFound() && !s.ok()) {
     return FromRocks(s, "reading the rule book's facts");
   }
-  if (learned >= head_seq) return Status::Ok();
-  std::fprintf(stderr, "ledger %s: learning the rule book's facts of events %llu to %llu\n",
-               dir.c_str(), static_cast<unsigned long long>(learned + 1),
+  std::string version;
+  s = store.db->Get(rocksdb::ReadOptions(), store.facts(), kFactsVersionKey, &version);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the rule book's facts");
+  // Facts of an older version lack what the rules learn now: learned again from the start.
+  bool current = s.ok() && version == kFactsVersion;
+  if (!current) learned = 0;
+  auto write_version = [&]() -> Status {
+    if (current) return Status::Ok();
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    auto written = store.db->Put(options, store.facts(), kFactsVersionKey, kFactsVersion);
+    return written.ok() ? Status::Ok() : FromRocks(written, "writing the rule book's facts");
+  };
+  if (learned >= head_seq) return write_version();
+  std::fprintf(stderr,
+               "ledger %s: learning the rule book's facts (version %s) of events %llu to %llu\n",
+               dir.c_str(), kFactsVersion, static_cast<unsigned long long>(learned + 1),
                static_cast<unsigned long long>(head_seq));
   while (learned < head_seq) {
     auto chunk = ReadForwardIn(store, learned + 1, kChunkEvents, rocksdb::ReadOptions());
@@ -309,7 +323,7 @@ Status CatchUpFacts(const Store& store, const std::string& dir, bool sync, uint6
     s = store.db->Write(options, &batch);
     if (!s.ok()) return FromRocks(s, "writing the rule book's facts");
   }
-  return Status::Ok();
+  return write_version();
 }
 
 Result<TreeWriter> CatchUpTree(const Store& store, const std::string& dir, bool sync,

@@ -25,6 +25,7 @@ using internal::kAuditor;
 using internal::PayloadType;
 using internal::RolesText;
 using internal::Scope;
+using internal::SurveyAnswerName;
 using internal::TypeRule;
 
 Verdict Deny(const char* rule, std::string why) {
@@ -304,6 +305,16 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
       if (home->estate != estate) {
         return Deny("identity.household",
                     household + " lives in " + home->estate + ", not in " + estate);
+      }
+      // One resident's 300 responses outweighed a company's year of surveys. A correction of
+      // the household's response (act.replacing) changes its answers; a community worker
+      // entering paper forms may enter one the household also gave online.
+      if (resident && act.payload.isSurveyResponseRecorded() && !act.replacing &&
+          act.facts.Entity(SurveyAnswerName(act.payload.getSurveyResponseRecorded()))) {
+        return Taken("survey.answered",
+                     household + " has answered " + EntityOf(act.rule, act.payload) +
+                         " already; a household answers a survey once, and changes its "
+                         "answers with a correction of that response");
       }
       break;
     }

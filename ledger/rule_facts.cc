@@ -15,6 +15,7 @@ using internal::Field;
 using internal::FindRule;
 using internal::PayloadType;
 using internal::Scope;
+using internal::SurveyAnswerName;
 using internal::TypeRule;
 
 // What voiding `original` changes: only a service contract's facts (it never started, or its end
@@ -132,6 +133,17 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
   if (known && !known->estate.empty()) f.estate = known->estate;  // fixed by its first event
   if (known && f.company.empty()) f.company = known->company;
   out.push_back(change);
+  if (payload.isSurveyResponseRecorded() && !household.empty()) {
+    // Which households answered which survey: a resident's household answers once.
+    FactChange answered;
+    answered.name = SurveyAnswerName(payload.getSurveyResponseRecorded());
+    if (auto first = facts.Entity(answered.name)) {
+      answered.entity = *first;
+    } else {
+      answered.entity = EntityFacts{f.estate, actor, "", household, at_seq};
+    }
+    out.push_back(answered);
+  }
   return out;
 }
 

@@ -171,6 +171,11 @@ std::string StreamOfPayload(const TypeRule& rule, schema::Payload::Reader payloa
   return EntityOf(rule, payload);
 }
 
+std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response) {
+  return EntityName("survey", response.getSurveyId().cStr()) + '\x1f' +
+         EntityName("household", response.getHouseholdId().cStr());
+}
+
 // The estate of a person's household, if known.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household) {

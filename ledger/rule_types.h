@@ -90,6 +90,9 @@ std::string PayloadType(schema::Payload::Reader payload);
 std::string EntityOf(const TypeRule& rule, schema::Payload::Reader payload);
 // The stream an event of `rule` belongs to.
 std::string StreamOfPayload(const TypeRule& rule, schema::Payload::Reader payload);
+// The fact that `household` answered the survey a surveyResponseRecorded names: a name no entity
+// has (ids hold no control character), "survey/s-1\x1fhousehold/h-1".
+std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response);
 // The estate of a person's household, if known; the household in `*household` when given.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household = nullptr);

@@ -544,3 +544,73 @@ TEST_CASE("a ledger written before the rule book learns its facts when opened", 
   CHECK(r.status().code() == ledger::Code::kAlreadyExists);
   CHECK(rule == "entity.taken");
 }
+
+TEST_CASE("facts of an older version are learned again when the ledger is opened", "[rules]") {
+  // Version 1 of the facts did not say which households answered which survey.
+  TempDir dir;
+  const std::string answered = "survey/s-1\x1fhousehold/h-1";
+  auto response = [](const std::string& id) {
+    return MakeEvent(id, [](ledger::schema::Payload::Builder p) {
+      auto r = p.initSurveyResponseRecorded();
+      r.setSurveyId("survey/s-1");
+      r.setEstateId("estate/e-1");
+      r.setHouseholdId("household/h-1");
+      auto a = r.initAnswers(1);
+      a[0].setQuestion("overall");
+      a[0].setSatisfaction(ledger::schema::Satisfaction::DISSATISFIED);
+    });
+  };
+  {
+    auto log = OpenLedger(dir.path());
+    REQUIRE(AppendOne(*log, "household/h-1", ExpectedVersion::Any(),
+                      MakeEvent("ev-1",
+                                [](ledger::schema::Payload::Builder p) {
+                                  auto h = p.initHouseholdRegistered();
+                                  h.setHouseholdId("household/h-1");
+                                  h.setEstateId("estate/e-1");
+                                }))
+                .ok());
+    REQUIRE(AppendOne(*log, "person/p", ExpectedVersion::Any(),
+                      MakeEvent("ev-2",
+                                [](ledger::schema::Payload::Builder p) {
+                                  auto r = p.initPersonRegistered();
+                                  r.setPersonId("person/p");
+                                  r.setName("居民");
+                                  r.setHouseholdId("household/h-1");
+                                }))
+                .ok());
+    REQUIRE(AppendOne(*log, "survey/s-1", ExpectedVersion::Any(), response("ev-3")).ok());
+    auto fact = log->FindEntity(answered);
+    REQUIRE(fact.has_value());
+    CHECK(fact->seq == 3);
+  }
+  {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}},
+        {"events", {}},
+        {"streams", {}},
+        {"event_ids", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), families, &handles, &db).ok());
+    REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[0], "authority/version").ok());
+    REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[0], "authority/e/" + answered).ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  auto log = OpenLedger(dir.path());
+  auto fact = log->FindEntity(answered);
+  REQUIRE(fact.has_value());
+  CHECK(fact->seq == 3);
+  CHECK(log->FindEntity("household/h-1").has_value());
+  // And the rule book uses it: the household has answered.
+  ledger::Caller resident{ledger::schema::Role::RESIDENT, "person/p", {"estate/e-1"}, ""};
+  std::vector<OwnedEvent> again;
+  again.push_back(response("ev-4"));
+  std::string rule;
+  auto r =
+      log->AppendAs(resident, "survey/s-1", ExpectedVersion::Any(), Readers(again), nullptr, &rule);
+  CHECK(r.status().code() == ledger::Code::kAlreadyExists);
+  CHECK(rule == "survey.answered");
+  CHECK(log->Head().seq == 3);
+}

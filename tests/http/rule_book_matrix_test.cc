@@ -165,8 +165,9 @@ Draft Make(const std::string& type, const std::string& x, const std::string& id)
             "{\"visitId\":" + q("visit/" + id) + ",\"householdId\":" + household + "}"};
   }
   if (type == "surveyResponseRecorded") {
-    return {"survey/s" + x,
-            "{\"surveyId\":\"survey/s" + x + "\",\"estateId\":" + estate + ",\"householdId\":" +
+    // A survey of its own: a household answers a survey once.
+    return {"survey/" + id,
+            "{\"surveyId\":" + q("survey/" + id) + ",\"estateId\":" + estate + ",\"householdId\":" +
                 household + ",\"answers\":[{\"question\":\"Q\",\"satisfaction\":\"satisfied\"}]}"};
   }
   if (type == "volunteerHoursClaimed") {
