@@ -1,4 +1,7 @@
 # The complaints view as served: counts, timings and pages of complaints; the reply board.
+# Every instant (filing, each step, follow-up) is the event's occurredAt, but never more than an
+# hour before the ledger recorded it, and the company charged is the one serving the estate then
+# (README, "When an event counts").
 
 @0xa59eac8d87463de4;
 

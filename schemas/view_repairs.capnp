@@ -13,6 +13,9 @@
 # - Repairs with no limit set (no policy for their category on the day of the request) are
 #   counted in `total` and in `noLimit`, and left out of every compliance figure.
 # - Months are the local month (Asia/Shanghai) of the request, "YYYY-MM".
+# - Every instant (request, dispatch, completion, follow-up) is the event's occurredAt, but never
+#   more than an hour before the ledger recorded it: neither the requester nor the company can
+#   move the limit by the date it gives (README, "When an event counts").
 
 @0xc04809afb10249a5;
 

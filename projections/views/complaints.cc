@@ -166,13 +166,13 @@ void Complaints::ApplyToRecord(const EventContext& e) {
     c.category = Str(r.getCategory());
     c.channel = static_cast<int>(r.getChannel());
     c.summary = Str(r.getSummary());
-    c.filed_at = e.occurred_at;
+    c.filed_at = e.counted_at();
     c.filed_seq = e.seq;
     // The company named by the filer, else the one under contract on the day it was filed.
     c.company_id =
         r.getCompanyId().size()
             ? Str(r.getCompanyId())
-            : registers_->ServingCompany(c.estate_id, LocalDay(e.occurred_at, TimeZone::China()));
+            : registers_->ServingCompany(c.estate_id, LocalDay(c.filed_at, TimeZone::China()));
     return;
   }
   if (p.isFollowUpRecorded()) {
@@ -181,14 +181,14 @@ void Complaints::ApplyToRecord(const EventContext& e) {
     auto& c = complaints_.Mutable(Str(r.getSubject().getComplaintId()));
     if (c.id.empty()) c.id = Str(r.getSubject().getComplaintId());
     c.follow_ups.push_back(FollowUpRecord{
-        e.seq, e.occurred_at, static_cast<int>(r.getSatisfaction()), Str(r.getComment())});
+        e.seq, e.counted_at(), static_cast<int>(r.getSatisfaction()), Str(r.getComment())});
     return;
   }
   auto step = StepFrom(p);
   if (!step) return;
   auto& c = complaints_.Mutable(step->complaint_id);
   if (c.id.empty()) c.id = step->complaint_id;
-  ComplaintStepRecord record{e.seq, static_cast<int>(step->kind), e.occurred_at, step->text};
+  ComplaintStepRecord record{e.seq, static_cast<int>(step->kind), e.counted_at(), step->text};
   // A replacement keeps its original position in the lifecycle.
   auto at = std::upper_bound(c.steps.begin(), c.steps.end(), record,
                              [](const auto& a, const auto& b) { return a.seq < b.seq; });

@@ -130,7 +130,10 @@ void Ratings::ApplyToRecord(const EventContext& e) {
     auto r = p.getSurveyResponseRecorded();
     SurveyResponseRecord record;
     record.seq = e.seq;
-    record.at = e.occurred_at;
+    // A resident answering online answers now: dated into an earlier year, one response would
+    // move a figure already argued over (EventContext::counted_at). Paper forms a community
+    // worker enters in January for December belong to December.
+    record.at = e.role == ledger::schema::Role::RESIDENT ? e.counted_at() : e.occurred_at;
     record.survey_id = Str(r.getSurveyId());
     record.estate_id = Str(r.getEstateId());
     record.company_id = Str(r.getCompanyId());

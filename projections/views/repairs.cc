@@ -195,14 +195,14 @@ void Repairs::ApplyToRecord(const EventContext& e) {
     r.description = Str(req.getDescription());
     r.location = Str(req.getLocation());
     r.channel = static_cast<int>(req.getChannel());
-    r.requested_at = e.occurred_at;
+    r.requested_at = e.counted_at();
     r.requested_seq = e.seq;
     r.contract_company_id =
-        registers_->ServingCompany(r.estate_id, LocalDay(e.occurred_at, TimeZone::China()));
+        registers_->ServingCompany(r.estate_id, LocalDay(r.requested_at, TimeZone::China()));
     ResolveCompany(r);
     // Fixed now, from the policy in force on the day of the request: later policies do not
     // reach back.
-    std::optional<AppliedRepairLimit> limit = policies_->RepairLimit(r.category, e.occurred_at);
+    std::optional<AppliedRepairLimit> limit = policies_->RepairLimit(r.category, r.requested_at);
     r.deadline_ms = limit ? limit->deadline_ms : 0;
     r.limit_policy_id = limit ? limit->policy_id : "";
     r.limit_policy_version = limit ? limit->policy_version : 0;
@@ -216,7 +216,7 @@ void Repairs::ApplyToRecord(const EventContext& e) {
     auto& r = repairs_.Mutable(Str(f.getSubject().getRepairId()));
     if (r.id.empty()) r.id = Str(f.getSubject().getRepairId());
     r.follow_ups.push_back(FollowUpRecord{
-        e.seq, e.occurred_at, static_cast<int>(f.getSatisfaction()), Str(f.getComment())});
+        e.seq, e.counted_at(), static_cast<int>(f.getSatisfaction()), Str(f.getComment())});
     return;
   }
   auto step = StepFrom(p);
@@ -224,7 +224,7 @@ void Repairs::ApplyToRecord(const EventContext& e) {
   auto& r = repairs_.Mutable(step->repair_id);
   if (r.id.empty()) r.id = step->repair_id;
   step->step.seq = e.seq;
-  step->step.at = e.occurred_at;
+  step->step.at = e.counted_at();
   // A replacement keeps its original position in the lifecycle.
   auto at = std::upper_bound(r.steps.begin(), r.steps.end(), step->step,
                              [](const auto& a, const auto& b) { return a.seq < b.seq; });

@@ -442,9 +442,58 @@ TEST_CASE("a survey response answers each question once, for the resident's own 
   // Anonymous, but naming no household: one resident could answer for any number of them.
   d.Refused(d.Post(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", "", one)),
             403, "identity.household", head);
-  d.Must(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", own, one));
+  uint64_t first =
+      d.Must(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", own, one));
   // A community worker collecting paper answers anonymously names none.
   d.Must(d.worker1, "survey/s2", "surveyResponseRecorded", response("s2", "", one));
+
+  // A household answers a survey once: 300 responses of one resident outweighed a company's
+  // year of surveys as surely as 300 answers in one.
+  head = d.Head();
+  const std::string other =
+      R"([{"question":"q1","satisfaction":"satisfied"},{"question":"q2","satisfaction":"dissatisfied"}])";
+  auto again =
+      d.Post(d.resident1, "survey/s1", "surveyResponseRecorded", response("s1", own, other));
+  d.Refused(again, 409, "survey.answered", head);
+  CHECK(again.body.find("household/h01 has answered survey/s1 already") != std::string::npos);
+  // Nor through another member of the household.
+  d.Must(d.admin, "person/p01b", "personRegistered",
+         R"({"personId":"person/p01b","name":"居民01b","householdId":"household/h01"})");
+  head = d.Head();
+  std::string member = d.f.Token(Role::RESIDENT, "person/p01b", {"estate/e01"});
+  d.Refused(d.Post(member, "survey/s1", "surveyResponseRecorded", response("s1", own, other)), 409,
+            "survey.answered", head);
+  // The household changes its answers by correcting its response; it answers other surveys.
+  d.Must(d.resident1, "correction/" + std::to_string(first), "correctionRecorded",
+         d.Correction(first, R"({"replacement":{"type":"surveyResponseRecorded","data":)" +
+                                 response("s1", own, other) + "}}"));
+  d.Must(d.resident1, "survey/s3", "surveyResponseRecorded", response("s3", own, one));
+  // A community worker entering the paper forms may enter one the household also gave online.
+  d.Must(d.worker1, "survey/s1", "surveyResponseRecorded", response("s1", own, one));
+
+  // A resident answering online answers now (2026): dated into 2025, the answer would move a year
+  // whose figures are argued over already.
+  auto backdated = d.Post(d.resident1, "survey/s5", "surveyResponseRecorded",
+                          R"({"surveyId":"s5","estateId":"estate/e01","companyId":"company/a",)" +
+                              own + R"("answers":)" + one + "}",
+                          "", "2025-06-01T00:00:00Z");
+  REQUIRE(backdated.status == 201);
+  const std::string wait = "&atLeast=" + std::to_string(d.Head()) + "&wait=5000";
+  auto in2025 = d.c.Send("GET", "/v1/views/ratings?year=2025" + wait, d.admin);
+  REQUIRE(in2025.status == 200);
+  CHECK(in2025.json().at("result").at("surveys").as_array().empty());
+  auto in2026 = d.c.Send("GET", "/v1/views/ratings?year=2026" + wait, d.admin);
+  REQUIRE(in2026.status == 200);
+  int named = 0;
+  const boost::json::value in2026_json = in2026.json();
+  for (const auto& tally : in2026_json.at("result").at("surveys").as_array()) {
+    const auto& company = tally.at("companyId");  // null: not named
+    if (!company.is_string() || company.as_string() != "company/a") continue;
+    ++named;
+    CHECK(tally.at("responses").as_int64() == 1);
+    CHECK(tally.at("dissatisfied").as_int64() == 1);
+  }
+  CHECK(named == 1);
 }
 
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
@@ -464,6 +513,92 @@ TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends no
     CHECK(d.Head() == head);
   }
   d.Must(d.resident1, "complaint/c9", "complaintFiled", data);  // now
+}
+
+TEST_CASE("a time limit is judged on dates neither side can move back", "[http][rules]") {
+  // Each side of a time limit is dated by the party an early date favours: the filer starts the
+  // clock, the company stops it. The views count neither more than an hour before the ledger
+  // recorded it; the event keeps the date it was given.
+  Neighbourhood d;
+  constexpr int64_t kHour = 3'600'000;
+  const int64_t t0 = d.f.now;  // 2026-01-01T00:00:00Z
+  d.Must(
+      d.admin, "policy/repair-limits", "policyAdopted",
+      R"({"policyId":"repair-limits","effectiveFrom":"2025-01-01","rules":{"repairTimeLimits":[{"category":"water","hours":12}]}})");
+  for (std::string id : {"r1", "r2"}) {
+    d.Must(d.resident1, "repair/" + id, "repairRequested",
+           R"({"repairId":"repair/)" + id +
+               R"(","estateId":"estate/e01","householdId":"household/h01","category":"water"})");
+  }
+  // Both are due at t0 + 12 h. r2's completion, done at t0 + 10 h, is recorded half an hour
+  // later: within the hour, it counts when it was done.
+  d.f.now = t0 + 21 * kHour / 2;
+  REQUIRE(d.Post(d.staff_a, "repair/r2", "repairCompleted", R"({"repairId":"repair/r2"})", "",
+                 "2026-01-01T10:00:00Z")
+              .status == 201);
+  // r1's is recorded 30 hours after the request and dated an hour after it: it counts at
+  // t0 + 29 h, 17 hours late.
+  d.f.now = t0 + 30 * kHour;
+  REQUIRE(d.Post(d.staff_a, "repair/r1", "repairCompleted", R"({"repairId":"repair/r1"})", "",
+                 "2026-01-01T01:00:00Z")
+              .status == 201);
+  // A resident of e02 files a complaint dated in company/old's contract (ended 2024-06-30): it
+  // counts from t0 + 29 h, against company/b, which serves e02 now and acknowledges it at t0 + 32
+  // h.
+  auto backdated =
+      d.Post(d.resident2, "complaint/c03", "complaintFiled",
+             Neighbourhood::Complaint("complaint/c03", "02"), "", "2024-03-01T00:00:00Z");
+  REQUIRE(backdated.status == 201);
+  uint64_t filed = backdated.json().at("seqs").as_array()[0].as_int64();
+  d.f.now = t0 + 32 * kHour;
+  std::string staff_b = d.f.Token(Role::COMPANY_STAFF, "person/staff-b", {}, "company/b");
+  d.Must(staff_b, "complaint/c03", "complaintAcknowledged", R"({"complaintId":"complaint/c03"})");
+  const std::string wait = "atLeast=" + std::to_string(d.Head()) + "&wait=5000";
+
+  auto repairs = d.c.Send("GET", "/v1/views/repairs?estate=estate%2Fe01&" + wait, d.admin);
+  REQUIRE(repairs.status == 200);
+  const boost::json::value repairs_json = repairs.json();
+  const auto& r = repairs_json.at("result");
+  CHECK(r.at("doneWithinLimit").as_int64() == 1);
+  CHECK(r.at("doneLate").as_int64() == 1);
+  CHECK(r.at("compliance").at("rate").to_number<double>() == 0.5);
+  for (const auto& item : r.at("items").as_array()) {
+    const std::string id(item.at("repairId").as_string());
+    INFO(id);
+    if (id == "repair/r1") {
+      CHECK(item.at("status").as_string() == "late");
+      CHECK(item.at("completedAt").as_string() == "2026-01-02T05:00:00.000Z");
+      CHECK(item.at("hoursTaken").to_number<double>() == 29.0);
+      CHECK(item.at("hoursPastDeadline").to_number<double>() == 17.0);
+    } else {
+      CHECK(item.at("status").as_string() == "done");
+      CHECK(item.at("hoursTaken").to_number<double>() == 10.0);
+    }
+  }
+
+  auto complaints = d.c.Send("GET", "/v1/views/complaints?estate=estate%2Fe02&" + wait, d.admin);
+  REQUIRE(complaints.status == 200);
+  const boost::json::value complaints_json = complaints.json();
+  const auto& result = complaints_json.at("result");
+  bool found = false;
+  for (const auto& item : result.at("items").as_array()) {
+    if (item.at("complaintId").as_string() != "complaint/c03") continue;
+    found = true;
+    CHECK(item.at("companyId").as_string() == "company/b");
+    CHECK(item.at("filedAt").as_string() == "2026-01-02T05:00:00.000Z");
+  }
+  CHECK(found);
+  for (const auto& count : result.at("byCompany").as_array()) {
+    CHECK(count.at("key").as_string() != "company/old");
+  }
+  // Of e02's two complaints only c03 is acknowledged, after 3 hours.
+  const auto& ack = result.at("toAcknowledge");
+  CHECK(ack.at("count").as_int64() == 1);
+  CHECK(ack.at("averageHours").to_number<double>() == 3.0);
+  // The event itself keeps the date it was given.
+  auto event = d.c.Send("GET", "/v1/events/" + std::to_string(filed), d.admin);
+  REQUIRE(event.status == 200);
+  CHECK(event.body.find("\"occurredAt\":\"2024-03-01T00:00:00.000Z\"") != std::string::npos);
 }
 
 TEST_CASE("households' visits and flags are read only by the roles that need them",

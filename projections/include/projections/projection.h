@@ -30,6 +30,24 @@ struct EventContext {
   std::string_view actor_id;
   ledger::schema::Role role = ledger::schema::Role::UNKNOWN;
   ledger::schema::Payload::Reader payload;
+
+  // When the complaint and repair figures count the event: when it happened as reported, but
+  // never more than kRecordingGraceMs before the ledger recorded it. Each side of a time limit is
+  // recorded by the party an early date would favour: a filer backdating a complaint makes the
+  // company late, staff backdating a completion make it on time. Neither could be checked, so
+  // neither is believed beyond the grace; the event keeps its occurredAt, and the audit index
+  // flags it late. A street auditor's or an admin's date is taken as given: they enter what the
+  // office checked, late paper records included, and answer for it in the audit index. A date
+  // after the recording is taken as given too: it only delays the figures of the step it dates.
+  int64_t counted_at() const {
+    if (role == ledger::schema::Role::STREET_AUDITOR || role == ledger::schema::Role::ADMIN) {
+      return occurred_at;
+    }
+    return recorded_at - kRecordingGraceMs > occurred_at ? recorded_at - kRecordingGraceMs
+                                                         : occurred_at;
+  }
+  // Time for a phone out of signal, or a form sent when the shift ends.
+  static constexpr int64_t kRecordingGraceMs = 60 * 60 * 1000;
 };
 
 // Text of a Cap'n Proto reader as a std::string.

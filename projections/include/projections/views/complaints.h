@@ -73,9 +73,10 @@ class Complaints final : public Projection {
         Places::kEveryRecord);
   }
   const char* name() const override { return "complaints"; }
-  // 6: ordered across the district by filing (5: the tallies kept by estate and day, and by
-  // month; 4: tallied by day; 3: the orderings stored beside the records).
-  uint32_t version() const override { return 6; }
+  // 7: filings and steps counted at most an hour before they were recorded (6: ordered across
+  // the district by filing; 5: the tallies kept by estate and day, and by month; 4: tallied by
+  // day; 3: the orderings stored beside the records).
+  uint32_t version() const override { return 7; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

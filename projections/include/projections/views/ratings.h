@@ -146,9 +146,10 @@ class Ratings final : public Projection {
     Register(&survey_days_);
   }
   const char* name() const override { return "ratings"; }
-  // 4: the tallies count anonymous responses (3: kept by estate and day, and by month; 2: survey
-  // responses tallied by day).
-  uint32_t version() const override { return 4; }
+  // 5: a resident's response counted at most an hour before it was recorded (4: the tallies
+  // count anonymous responses; 3: kept by estate and day, and by month; 2: survey responses
+  // tallied by day).
+  uint32_t version() const override { return 5; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
