@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -37,22 +38,32 @@ ledger::Result<ledger::AppendResult> AppendOne(Ledger& log, const std::string& s
   return log.Append(stream, expected, readers);
 }
 
-// Flips one byte of the stored value of event `seq` directly in RocksDB, as an intruder would.
-void TamperWithStoredEvent(const std::string& dir, uint64_t seq, size_t offset_in_record) {
+// Opens the ledger's RocksDB folder directly, as an intruder or an older version would see it,
+// and hands `edit` the database and its column families (default, events, streams, event_ids).
+void WithStoredLedger(
+    const std::string& dir,
+    const std::function<void(rocksdb::DB*, std::vector<rocksdb::ColumnFamilyHandle*>&)>& edit) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, {}}, {"events", {}}, {"streams", {}}, {"event_ids", {}}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir, families, &handles, &db).ok());
-  std::string key = ledger::internal::SeqKey(seq);
-  std::string value;
-  REQUIRE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
-  size_t at = ledger::internal::kValueHeaderBytes + offset_in_record;
-  REQUIRE(at < value.size());
-  value[at] = static_cast<char>(value[at] ^ 0x01);
-  REQUIRE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
+  edit(db, handles);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
+}
+
+// Flips one byte of the stored value of event `seq` directly in RocksDB, as an intruder would.
+void TamperWithStoredEvent(const std::string& dir, uint64_t seq, size_t offset_in_record) {
+  WithStoredLedger(dir, [&](rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+    std::string key = ledger::internal::SeqKey(seq);
+    std::string value;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), handles[1], key, &value).ok());
+    size_t at = ledger::internal::kValueHeaderBytes + offset_in_record;
+    REQUIRE(at < value.size());
+    value[at] = static_cast<char>(value[at] ^ 0x01);
+    REQUIRE(db->Put(rocksdb::WriteOptions(), handles[1], key, value).ok());
+  });
 }
 
 }  // namespace
@@ -513,22 +524,12 @@ TEST_CASE("a ledger written before the rule book learns its facts when opened", 
             .ok());
   }
   // Take the facts away, as in a ledger written before them.
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, {}},
-        {"events", {}},
-        {"streams", {}},
-        {"event_ids", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), families, &handles, &db).ok());
+  WithStoredLedger(dir.path(), [](rocksdb::DB* db, auto& handles) {
     REQUIRE(db->DeleteRange(rocksdb::WriteOptions(), handles[0], "authority/", "authority0").ok());
     std::string value;
     REQUIRE(
         db->Get(rocksdb::ReadOptions(), handles[0], "authority/checkpoint", &value).IsNotFound());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  });
   auto log = OpenLedger(dir.path());
   auto facts = log->FindEntity("complaint/c-1");
   REQUIRE(facts.has_value());
@@ -584,20 +585,11 @@ TEST_CASE("facts of an older version are learned again when the ledger is opened
     REQUIRE(fact.has_value());
     CHECK(fact->seq == 3);
   }
-  {
-    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-        {rocksdb::kDefaultColumnFamilyName, {}},
-        {"events", {}},
-        {"streams", {}},
-        {"event_ids", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), families, &handles, &db).ok());
+  // Take the version and the survey's fact away, as in facts of version 1.
+  WithStoredLedger(dir.path(), [&](rocksdb::DB* db, auto& handles) {
     REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[0], "authority/version").ok());
     REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[0], "authority/e/" + answered).ok());
-    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-    delete db;
-  }
+  });
   auto log = OpenLedger(dir.path());
   auto fact = log->FindEntity(answered);
   REQUIRE(fact.has_value());
