@@ -180,15 +180,18 @@ void Complaints::ApplyToRecord(const EventContext& e) {
     if (!r.getSubject().isComplaintId()) return;
     auto& c = complaints_.Mutable(Str(r.getSubject().getComplaintId()));
     if (c.id.empty()) c.id = Str(r.getSubject().getComplaintId());
-    c.follow_ups.push_back(FollowUpRecord{
-        e.seq, e.counted_at(), static_cast<int>(r.getSatisfaction()), Str(r.getComment())});
+    int64_t at = c.filed_seq ? std::max(e.counted_at(), c.filed_at) : e.counted_at();
+    c.follow_ups.push_back(
+        FollowUpRecord{e.seq, at, static_cast<int>(r.getSatisfaction()), Str(r.getComment())});
     return;
   }
   auto step = StepFrom(p);
   if (!step) return;
   auto& c = complaints_.Mutable(step->complaint_id);
   if (c.id.empty()) c.id = step->complaint_id;
-  ComplaintStepRecord record{e.seq, static_cast<int>(step->kind), e.counted_at(), step->text};
+  // Never before the filing (see Repairs::ApplyToRecord).
+  int64_t counted = c.filed_seq ? std::max(e.counted_at(), c.filed_at) : e.counted_at();
+  ComplaintStepRecord record{e.seq, static_cast<int>(step->kind), counted, step->text};
   // A replacement keeps its original position in the lifecycle.
   auto at = std::upper_bound(c.steps.begin(), c.steps.end(), record,
                              [](const auto& a, const auto& b) { return a.seq < b.seq; });

@@ -215,8 +215,9 @@ void Repairs::ApplyToRecord(const EventContext& e) {
     if (!f.getSubject().isRepairId()) return;
     auto& r = repairs_.Mutable(Str(f.getSubject().getRepairId()));
     if (r.id.empty()) r.id = Str(f.getSubject().getRepairId());
-    r.follow_ups.push_back(FollowUpRecord{
-        e.seq, e.counted_at(), static_cast<int>(f.getSatisfaction()), Str(f.getComment())});
+    int64_t at = r.requested_seq ? std::max(e.counted_at(), r.requested_at) : e.counted_at();
+    r.follow_ups.push_back(
+        FollowUpRecord{e.seq, at, static_cast<int>(f.getSatisfaction()), Str(f.getComment())});
     return;
   }
   auto step = StepFrom(p);
@@ -224,7 +225,9 @@ void Repairs::ApplyToRecord(const EventContext& e) {
   auto& r = repairs_.Mutable(step->repair_id);
   if (r.id.empty()) r.id = step->repair_id;
   step->step.seq = e.seq;
-  step->step.at = e.counted_at();
+  // Never before the request: a step dated back an hour from its recording could otherwise
+  // precede a request recorded just before it, and take less than no time.
+  step->step.at = r.requested_seq ? std::max(e.counted_at(), r.requested_at) : e.counted_at();
   // A replacement keeps its original position in the lifecycle.
   auto at = std::upper_bound(r.steps.begin(), r.steps.end(), step->step,
                              [](const auto& a, const auto& b) { return a.seq < b.seq; });
