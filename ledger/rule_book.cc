@@ -261,6 +261,73 @@ Verdict CheckSurveyAnswers(const Act& act) {
   return Verdict::Allow();
 }
 
+// An auditor bound to estates scores only subjects of those estates, for this year or the last:
+// one bound to e02 scored e01's property manager 0 for a year already published, in a sheet
+// naming e02. District-wide auditors (the street office) and admins are not held to it: a
+// property manager may serve several estates, and the ledger keeps only the first.
+Verdict CheckSheetSubject(const Act& act, const std::string& estate) {
+  const Caller& who = act.who;
+  if (!who.BoundToEstates() || estate.empty()) return Verdict::Allow();
+  if (!act.payload.isInspectionRecorded() && !act.payload.isDocumentReviewRecorded()) {
+    return Verdict::Allow();
+  }
+  auto sheet = act.payload.isInspectionRecorded() ? act.payload.getInspectionRecorded()
+                                                  : act.payload.getDocumentReviewRecorded();
+  int recording_year = std::stoi(act.day.substr(0, 4));
+  int year = sheet.getYear();
+  if (year != recording_year && year != recording_year - 1) {
+    return Deny("scope.sheet-year",
+                "an auditor bound to estates scores " + std::to_string(recording_year - 1) +
+                    " or " + std::to_string(recording_year) + ", not " + std::to_string(year) +
+                    "; earlier years are the street "
+                    "office's");
+  }
+  std::string id = sheet.getSubject().getId().cStr();
+  std::string first = std::to_string(year) + "-01-01", last = std::to_string(year) + "-12-31";
+  bool belongs = false;
+  std::string what;
+  switch (sheet.getSubject().getKind()) {
+    case schema::SubjectKind::COMPANY:
+      what = "served " + estate + " in " + std::to_string(year);
+      for (const auto& c : act.facts.Contracts(estate)) {
+        belongs |= !c.voided && EntityName("company", c.company) == EntityName("company", id) &&
+                   c.start <= last && (c.end.empty() || c.end >= first);
+      }
+      break;
+    case schema::SubjectKind::OWNERS_COMMITTEE: {
+      what = "is the owners' committee of " + estate;
+      auto committee = act.facts.Entity(EntityName("committee", id));
+      belongs = committee && committee->estate == estate;
+      break;
+    }
+    default: {
+      what = "was appointed in " + estate;
+      auto person = act.facts.Entity(EntityName("person", id));
+      belongs = person && person->estate == estate;
+      break;
+    }
+  }
+  if (!belongs) {
+    return Deny("scope.sheet-subject", "the sheet names " + estate + ", and " + id +
+                                           " is not known to the ledger as one that " + what);
+  }
+  return Verdict::Allow();
+}
+
+// A claim is the hours of one service date: 4,294,967,295 minutes verified once gave one
+// resident 71 million points, and unverified they still swelled the hours a report shows claimed.
+Verdict CheckClaimMinutes(const Act& act) {
+  if (!act.payload.isVolunteerHoursClaimed()) return Verdict::Allow();
+  constexpr uint32_t kMaxMinutes = 24 * 60;
+  uint32_t minutes = act.payload.getVolunteerHoursClaimed().getMinutes();
+  if (minutes > kMaxMinutes) {
+    return Invalid("claim.minutes", "a claim is the hours of one service date, at most " +
+                                        std::to_string(kMaxMinutes) + " minutes, not " +
+                                        std::to_string(minutes));
+  }
+  return Verdict::Allow();
+}
+
 Verdict CheckIdentity(const Act& act, const std::string& estate,
                       const std::optional<EntityFacts>& entity) {
   const Caller& who = act.who;
@@ -271,6 +338,8 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
 
   if (Verdict v = CheckNamedCompany(act, estate, entity); !v.ok()) return v;
   if (Verdict v = CheckSurveyAnswers(act); !v.ok()) return v;
+  if (Verdict v = CheckClaimMinutes(act); !v.ok()) return v;
+  if (Verdict v = CheckSheetSubject(act, estate); !v.ok()) return v;
 
   switch (act.rule.identity) {
     case Identity::kNone:
@@ -467,6 +536,21 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                     ") moves time-bank points; it is corrected by " +
                     RolesText(rule->supervisors | kAuditor) +
                     " and by admins, not by its own actor: ask them to void or replace it");
+  }
+  // A repair's category decides its time limit: a filer who turned a leak (24 h) done in 18 h
+  // into a gas repair (4 h) two years later made the company late after the fact.
+  if (own && !supervises && who.role != R::ADMIN && replacement &&
+      original_payload.isRepairRequested()) {
+    std::string_view before = original_payload.getRepairRequested().getCategory().cStr();
+    std::string_view after =
+        correction.getAction().getReplacement().getRepairRequested().getCategory().cStr();
+    if (before != after) {
+      return Deny("correction.category",
+                  "event " + std::to_string(target) + " requested a \"" + std::string(before) +
+                      "\" repair, and its category decides the time limit the company is held "
+                      "to; its filer may correct the rest of it, and " +
+                      RolesText(rule->supervisors | kAuditor) + " and admins its category");
+    }
   }
   Act act{who, *rule, original_payload, day, facts, EntityOf(*rule, original_payload)};
   if (who.role == R::STREET_AUDITOR || who.role == R::ADMIN) {

@@ -496,6 +496,69 @@ TEST_CASE("a survey response answers each question once, for the resident's own 
   CHECK(named == 1);
 }
 
+TEST_CASE("a score sheet, a repair's category and a claim's hours are not one token's to bend",
+          "[http][rules]") {
+  Neighbourhood d;  // 2026 on the server's clock; auditor1 is bound to e01
+  d.Must(d.admin, "committee/k02", "ownersCommitteeFormed",
+         R"({"committeeId":"committee/k02","estateId":"estate/e02"})");
+  auto sheet = [](const std::string& id, const std::string& kind, const std::string& subject,
+                  int year) {
+    return R"({"sheetId":"sheet/)" + id + R"(","subject":{"kind":")" + kind + R"(","id":")" +
+           subject + R"("},"estateId":"estate/e01","year":)" + std::to_string(year) +
+           R"(,"items":[{"item":"环境卫生","score":0,"maxScore":100}]})";
+  };
+  uint64_t head = d.Head();
+  // An auditor of e01 scores only e01's subjects: not a company that never served it, nor
+  // e02's committee, in a sheet that names e01.
+  d.Refused(d.Post(d.auditor1, "sheet/i1", "inspectionRecorded",
+                   sheet("i1", "company", "company/b", 2026)),
+            403, "scope.sheet-subject", head);
+  d.Refused(d.Post(d.auditor1, "sheet/i2", "documentReviewRecorded",
+                   sheet("i2", "ownersCommittee", "committee/k02", 2026)),
+            403, "scope.sheet-subject", head);
+  // Nor a year before last: 2024's figures are published and argued over.
+  auto old = d.Post(d.auditor1, "sheet/i3", "inspectionRecorded",
+                    sheet("i3", "company", "company/a", 2024));
+  d.Refused(old, 403, "scope.sheet-year", head);
+  CHECK(old.body.find("scores 2025 or 2026, not 2024") != std::string::npos);
+  d.Must(d.auditor1, "sheet/i4", "inspectionRecorded", sheet("i4", "company", "company/a", 2025));
+  // The street office (an auditor bound to no estate) is not held to it.
+  std::string office = d.f.Token(Role::STREET_AUDITOR, "person/office");
+  d.Must(office, "sheet/i5", "inspectionRecorded", sheet("i5", "company", "company/a", 2024));
+
+  // A repair's category decides its time limit: its filer may not change it afterwards.
+  uint64_t request = d.Must(
+      d.resident1, "repair/r9", "repairRequested",
+      R"({"repairId":"repair/r9","estateId":"estate/e01","householdId":"household/h01","category":"toiletLeak","description":"漏水"})");
+  auto as = [&](const std::string& category, const std::string& description) {
+    return d.Correction(
+        request,
+        R"({"replacement":{"type":"repairRequested","data":{"repairId":"repair/r9","estateId":"estate/e01","householdId":"household/h01","category":")" +
+            category + R"(","description":")" + description + R"("}}})");
+  };
+  const std::string stream = "correction/" + std::to_string(request);
+  head = d.Head();
+  auto recategorized = d.Post(d.resident1, stream, "correctionRecorded", as("gas", "漏水"));
+  d.Refused(recategorized, 403, "correction.category", head);
+  CHECK(recategorized.body.find("its category decides the time limit") != std::string::npos);
+  d.Must(d.resident1, stream, "correctionRecorded", as("toiletLeak", "马桶漏水"));
+  d.Must(d.worker1, stream, "correctionRecorded", as("gas", "燃气"));
+
+  // A claim is the hours of one service date.
+  head = d.Head();
+  auto claim = [](const std::string& id, const std::string& minutes) {
+    return R"({"claimId":"claim/)" + id + R"(","personId":"person/p01","minutes":)" + minutes +
+           R"(,"activity":"助老"})";
+  };
+  auto huge = d.Post(d.worker1, "claim/cl1", "volunteerHoursClaimed", claim("cl1", "1441"));
+  d.Refused(huge, 400, "claim.minutes", head);
+  CHECK(huge.body.find("at most 1440 minutes, not 1441") != std::string::npos);
+  // 71 million points once verified.
+  d.Refused(d.Post(d.resident1, "claim/cl1", "volunteerHoursClaimed", claim("cl1", "4294967295")),
+            400, "claim.minutes", head);
+  d.Must(d.resident1, "claim/cl2", "volunteerHoursClaimed", claim("cl2", "1440"));
+}
+
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
           "[http][rules]") {
   Neighbourhood d;
@@ -553,15 +616,24 @@ TEST_CASE("a time limit is judged on dates neither side can move back", "[http][
   d.f.now = t0 + 32 * kHour;
   std::string staff_b = d.f.Token(Role::COMPANY_STAFF, "person/staff-b", {}, "company/b");
   d.Must(staff_b, "complaint/c03", "complaintAcknowledged", R"({"complaintId":"complaint/c03"})");
+  // r4, requested at t0 + 32 h, is completed half an hour later, dated back a day: it counts no
+  // earlier than the request, not half an hour before it (less than no time).
+  d.Must(
+      d.resident1, "repair/r4", "repairRequested",
+      R"({"repairId":"repair/r4","estateId":"estate/e01","householdId":"household/h01","category":"water"})");
+  d.f.now = t0 + 65 * kHour / 2;
+  REQUIRE(d.Post(d.staff_a, "repair/r4", "repairCompleted", R"({"repairId":"repair/r4"})", "",
+                 "2026-01-01T00:00:00Z")
+              .status == 201);
   const std::string wait = "atLeast=" + std::to_string(d.Head()) + "&wait=5000";
 
   auto repairs = d.c.Send("GET", "/v1/views/repairs?estate=estate%2Fe01&" + wait, d.admin);
   REQUIRE(repairs.status == 200);
   const boost::json::value repairs_json = repairs.json();
   const auto& r = repairs_json.at("result");
-  CHECK(r.at("doneWithinLimit").as_int64() == 1);
+  CHECK(r.at("doneWithinLimit").as_int64() == 2);
   CHECK(r.at("doneLate").as_int64() == 1);
-  CHECK(r.at("compliance").at("rate").to_number<double>() == 0.5);
+  CHECK(r.at("compliance").at("rate").to_number<double>() == Approx(2.0 / 3));
   for (const auto& item : r.at("items").as_array()) {
     const std::string id(item.at("repairId").as_string());
     INFO(id);
@@ -570,9 +642,14 @@ TEST_CASE("a time limit is judged on dates neither side can move back", "[http][
       CHECK(item.at("completedAt").as_string() == "2026-01-02T05:00:00.000Z");
       CHECK(item.at("hoursTaken").to_number<double>() == 29.0);
       CHECK(item.at("hoursPastDeadline").to_number<double>() == 17.0);
-    } else {
+    } else if (id == "repair/r2") {
       CHECK(item.at("status").as_string() == "done");
       CHECK(item.at("hoursTaken").to_number<double>() == 10.0);
+    } else {
+      CHECK(id == "repair/r4");
+      CHECK(item.at("status").as_string() == "done");
+      CHECK(item.at("completedAt").as_string() == "2026-01-02T08:00:00.000Z");
+      CHECK(item.at("hoursTaken").to_number<double>() == 0.0);
     }
   }
 
