@@ -154,9 +154,11 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
       q->as_of = n;
     } else {
       auto parsed = codec::ParseTimestamp(s);
-      if (!parsed.ok()) {
+      // A time is compared with when the ledger recorded events, never before 1970: "-1" was
+      // read as a time and answered as position 0.
+      if (!parsed.ok() || *parsed < 0) {
         return Bad("asOf: \"" + s +
-                   "\" is neither a sequence number nor a time such as "
+                   "\" is neither a sequence number nor a time since 1970 such as "
                    "2025-12-31T23:59:59+08:00");
       }
       q->as_of = static_cast<uint64_t>(*parsed);

@@ -364,6 +364,7 @@ TEST_CASE("numbers out of range are refused with 400 naming the parameter", "[ht
   check("/v1/views/complaints?wait=30001", "from 0 to 30000");
   check("/v1/views/complaints?atLeast=18446744073709551615", "atLeast");
   check("/v1/views/complaints?asOf=18446744073709551615", "asOf");
+  check("/v1/views/complaints?asOf=-1", "asOf: \\\"-1\\\" is neither a sequence number nor a time");
   check("/v1/views/complaints?offset=99999999999999", "offset");
   check("/v1/subscribe?from=18446744073709551615", "from");
   check(
