@@ -29,7 +29,8 @@ namespace ledger::internal {
 
 extern const char kFactsCheckpointKey[];
 extern const char kFactsVersionKey[];
-// 2: which households answered which survey (SurveyAnswerName).
+// 3: which households answered a survey online in which year (OnlineAnswerName); 2: which
+// households answered which survey (SurveyAnswerName).
 extern const char kFactsVersion[];
 
 // Facts committed in `db` plus the writer's changes not yet committed. Reading while the writer

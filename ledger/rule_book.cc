@@ -22,6 +22,7 @@ using internal::Field;
 using internal::FindRule;
 using internal::Identity;
 using internal::kAuditor;
+using internal::OnlineAnswerName;
 using internal::PayloadType;
 using internal::RolesText;
 using internal::Scope;
@@ -378,12 +379,25 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
       // One resident's 300 responses outweighed a company's year of surveys. A correction of
       // the household's response (act.replacing) changes its answers; a community worker
       // entering paper forms may enter one the household also gave online.
-      if (resident && act.payload.isSurveyResponseRecorded() && !act.replacing &&
-          act.facts.Entity(SurveyAnswerName(act.payload.getSurveyResponseRecorded()))) {
-        return Taken("survey.answered",
-                     household + " has answered " + EntityOf(act.rule, act.payload) +
-                         " already; a household answers a survey once, and changes its "
-                         "answers with a correction of that response");
+      if (resident && act.payload.isSurveyResponseRecorded() && !act.replacing) {
+        if (act.facts.Entity(SurveyAnswerName(act.payload.getSurveyResponseRecorded()))) {
+          return Taken("survey.answered",
+                       household + " has answered " + EntityOf(act.rule, act.payload) +
+                           " already; a household answers a survey once, and changes its "
+                           "answers with a correction of that response");
+        }
+        // Survey ids are the resident's to invent: z1 ... z5 answered by one household sank a
+        // company's satisfaction as surely as one survey answered five times.
+        if (act.facts.Entity(
+                OnlineAnswerName(household, act.day, internal::kOnlineAnswersPerYear))) {
+          return Taken("survey.answered",
+                       household + " has answered " +
+                           std::to_string(internal::kOnlineAnswersPerYear) + " surveys online in " +
+                           act.day.substr(0, 4) +
+                           " already, as many as a household answers online in a year (its "
+                           "community worker enters paper forms); it changes its answers with "
+                           "a correction of a response");
+        }
       }
       break;
     }

@@ -13,6 +13,7 @@ using internal::EntityOf;
 using internal::EstateOfPerson;
 using internal::Field;
 using internal::FindRule;
+using internal::OnlineAnswerName;
 using internal::PayloadType;
 using internal::Scope;
 using internal::SurveyAnswerName;
@@ -143,6 +144,17 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
       answered.entity = EntityFacts{f.estate, actor, "", household, at_seq};
     }
     out.push_back(answered);
+    if (event.getActorRole() == schema::Role::RESIDENT) {
+      // And how many it answered online this year: survey ids are the resident's to invent.
+      for (int nth = 1; nth <= internal::kOnlineAnswersPerYear; ++nth) {
+        FactChange online;
+        online.name = OnlineAnswerName(household, day, nth);
+        if (facts.Entity(online.name)) continue;
+        online.entity = EntityFacts{f.estate, actor, "", household, at_seq};
+        out.push_back(online);
+        break;
+      }
+    }
   }
   return out;
 }

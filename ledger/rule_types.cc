@@ -176,6 +176,11 @@ std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response) {
          EntityName("household", response.getHouseholdId().cStr());
 }
 
+std::string OnlineAnswerName(std::string_view household, std::string_view day, int nth) {
+  return "survey-year\x1f" + EntityName("household", household) + '\x1f' +
+         std::string(day.substr(0, 4)) + '\x1f' + std::to_string(nth);
+}
+
 // The estate of a person's household, if known.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household) {

@@ -93,6 +93,11 @@ std::string StreamOfPayload(const TypeRule& rule, schema::Payload::Reader payloa
 // The fact that `household` answered the survey a surveyResponseRecorded names: a name no entity
 // has (ids hold no control character), "survey/s-1\x1fhousehold/h-1".
 std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response);
+// The fact that a resident of `household` answered the `nth` (1 ...) survey online in the year
+// of `day` ("YYYY-MM-DD"): "survey-year\x1fhousehold/h-1\x1f2026\x1f1".
+std::string OnlineAnswerName(std::string_view household, std::string_view day, int nth);
+// How many surveys a household answers online in a year.
+constexpr int kOnlineAnswersPerYear = 4;
 // The estate of a person's household, if known; the household in `*household` when given.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household = nullptr);

@@ -494,6 +494,19 @@ TEST_CASE("a survey response answers each question once, for the resident's own 
     CHECK(tally.at("dissatisfied").as_int64() == 1);
   }
   CHECK(named == 1);
+
+  // Survey ids are the resident's to invent: s1, s3, s5 and s6 are the household's four online
+  // answers of 2026, and a fifth is refused, whatever its id.
+  d.Must(d.resident1, "survey/s6", "surveyResponseRecorded", response("s6", own, one));
+  head = d.Head();
+  auto fifth =
+      d.Post(d.resident1, "survey/s7", "surveyResponseRecorded", response("s7", own, other));
+  d.Refused(fifth, 409, "survey.answered", head);
+  CHECK(fifth.body.find("has answered 4 surveys online in 2026 already") != std::string::npos);
+  // Paper forms are the community worker's to enter; next year the household answers again.
+  d.Must(d.worker1, "survey/s7", "surveyResponseRecorded", response("s7", own, other));
+  d.f.now = 1'798'761'600'000;  // 2027-01-01T00:00:00Z
+  d.Must(d.resident1, "survey/s8", "surveyResponseRecorded", response("s8", own, one));
 }
 
 TEST_CASE("a score sheet, a repair's category and a claim's hours are not one token's to bend",
