@@ -715,6 +715,10 @@ TEST_CASE("households' visits and flags are read only by the roles that need the
     return r.body.find("household/h03") != std::string::npos ||
            r.body.find("陆明") != std::string::npos || r.body.find("术后") != std::string::npos;
   };
+  // The views follow the log: wait until they hold every event above, once for all the reads.
+  REQUIRE(
+      get(d.admin, "/v1/views/visits?atLeast=" + std::to_string(d.Head()) + "&wait=5000").status ==
+      200);
   // The community worker sees the estate's visits, obligations and flags.
   auto worker = get(d.worker1, "/v1/views/visits?estate=estate/e01");
   REQUIRE(worker.status == 200);
