@@ -46,6 +46,10 @@ rocksdb::Options ViewStoreOptions(const std::string& dir, std::shared_ptr<rocksd
   // (VectorRep, once chosen for bulk writes, which now go to table files) sorted a copy of
   // itself on each lookup: following 16 appending connections, the applier fell minutes behind.
   db_options.write_buffer_size = 256 << 20;
+  // ...and a whole-key Bloom filter over it answers the new keys without searching the skiplist,
+  // which grows as deep as the 256 MiB allow.
+  db_options.memtable_prefix_bloom_size_ratio = 0.05;
+  db_options.memtable_whole_key_filtering = true;
   // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
   // process (see ledger/rocks.h).
   db_options.info_log = ledger::internal::NewStderrLogger("views " + dir);
