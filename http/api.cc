@@ -109,6 +109,23 @@ class Api::Impl {
       appends_.Append(request, *target, std::move(respond));
       return;
     }
+    // A token's requests from here on hold one of its places until they are answered; a
+    // request without a valid token is refused here, and takes no place in the queue.
+    std::shared_ptr<void> place;
+    switch (TakePlace(request, &place)) {
+      case Place::kTaken:
+        break;
+      case Place::kNoToken:
+        respond(Handle(request));
+        return;
+      case Place::kAllTaken:
+        api_.metrics->CountBusy("token");
+        respond(api_.Refuse(TooManyUnderWay()));
+        return;
+    }
+    respond = [place, respond = std::move(respond)](Response response) {
+      respond(std::move(response));
+    };
     if (route && route->lane == Lane::kViews && WaitThenRun(&request, *target, &respond)) return;
     RunOnPool(std::move(request), std::move(respond));
   }
@@ -149,6 +166,29 @@ class Api::Impl {
     if (allowed && request.method != allowed) return api_.Refuse(MethodNotAllowed(allowed));
     if (!route) return api_.Refuse(ledger::Status::NotFound("there is no route " + path));
     return route->handler(api_, Call{request, *target, who, tail});
+  }
+
+  enum class Place { kTaken, kNoToken, kAllTaken };
+
+  // One of the places of the request's token, in `*place`; kNoToken when the request has no
+  // token that is known (it is refused as usual, at once).
+  Place TakePlace(const Request& request, std::shared_ptr<void>* place) {
+    std::string authorization = request.Header("authorization");
+    if (authorization.rfind("Bearer ", 0) != 0) return Place::kNoToken;
+    std::optional<Principal> who = api_.tokens->Lookup(authorization.substr(7));
+    if (!who) return Place::kNoToken;
+    *place = api_.work_places.TryTake(who->token_id);
+    return *place ? Place::kTaken : Place::kAllTaken;
+  }
+
+  Problem TooManyUnderWay() const {
+    return Problem(ledger::Status::Unavailable(
+                       "this token has " + std::to_string(api_.work_places.per_token()) +
+                       " requests under way already (views, reports, reads of the log, waits "
+                       "for a position), the most one token may have; send the next once one "
+                       "is answered"))
+        .As(429, "busy")
+        .Header("Retry-After", "1");
   }
 
   // A read that waits for a position (?atLeast=) waits on the engine's list, not on a thread;

@@ -19,7 +19,9 @@ ApiContext::ApiContext(ledger::Ledger* log_in, projections::Engine* engine_in,
       options(std::move(options_in)),
       permissions(log),
       proofs(log, options.checkpoints, &permissions, metrics),
-      work("views", options.work_threads, options.work_queue) {}
+      work("views", options.work_threads, options.work_queue),
+      work_places(options.work_per_token),
+      stream_places(options.streams_per_token) {}
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "http/routes.h"
 #include "problem.h"
 #include "proofs.h"
+#include "token_places.h"
 #include "work_pool.h"
 
 namespace http {
@@ -32,6 +33,9 @@ struct ApiContext {
   Permissions permissions;
   Proofs proofs;
   WorkPool work;  // views, reports, time travel, log reads; receipts after an append
+  // What one token may hold: requests on `work` or waiting for a position, and live streams.
+  TokenPlaces work_places;
+  TokenPlaces stream_places;
 };
 
 // One request as a route sees it, once its target has been read and its token checked.

@@ -119,13 +119,26 @@ Response Subscribe(ApiContext& api, const Call& call) {
   if (ledger::Status s = MayReadRaw(call.who); !s.ok()) return api.Refuse(s);
   ledger::Result<uint64_t> from = SubscribeFrom(call);
   if (!from.ok()) return api.Refuse(from.status());
+  // Held by the stream's filter, so given back when the stream ends (or is never started).
+  std::shared_ptr<void> place = api.stream_places.TryTake(call.who.token_id);
+  if (!place) {
+    api.metrics->CountBusy("token-streams");
+    return api.Refuse(
+        Problem(ledger::Status::Unavailable(
+                    "this token has " + std::to_string(api.stream_places.per_token()) +
+                    " live streams already, the most one token may have; close "
+                    "one first"))
+            .As(429, "busy")
+            .Header("Retry-After", "1"));
+  }
   Response r;
   r.content_type = "text/event-stream; charset=utf-8";
   const Permissions* permissions = &api.permissions;
-  r.stream = MakeLogSource(api.log, api.engine, api.json, &api, *from,
-                           [permissions, who = call.who](ledger::schema::Event::Reader event) {
-                             return permissions->MayReadEvent(who, event);
-                           });
+  r.stream =
+      MakeLogSource(api.log, api.engine, api.json, &api, *from,
+                    [permissions, who = call.who, place](ledger::schema::Event::Reader event) {
+                      return permissions->MayReadEvent(who, event);
+                    });
   return r;
 }
 

@@ -96,9 +96,11 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   line("# TYPE ledger_views_failures_total counter");
   line("ledger_views_failures_total " + std::to_string(views.failures));
   base::MutexLock lock(&mu_);
-  line("# HELP http_busy_total Requests answered 503 at once because their queue was full.");
+  line(
+      "# HELP http_busy_total Requests refused at once: 503 when their queue was full, 429 when "
+      "their token had its share of it (token, token-streams).");
   line("# TYPE http_busy_total counter");
-  for (const char* queue : {"appends", "work"}) {
+  for (const char* queue : {"appends", "work", "token", "token-streams"}) {
     auto it = busy_.find(queue);
     line(std::string("http_busy_total{queue=\"") + queue + "\"} " +
          std::to_string(it == busy_.end() ? 0 : it->second));

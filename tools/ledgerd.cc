@@ -108,6 +108,11 @@ void AddOptions(CLI::App& app, Settings* s) {
   app.add_option("--max-streams", s->server_options.max_streams, "concurrent /v1/subscribe streams")
       ->envname("LEDGER_MAX_STREAMS")
       ->capture_default_str();
+  app.add_option("--streams-per-token", s->api_options.streams_per_token,
+                 "concurrent /v1/subscribe streams of one token; its next is answered 429")
+      ->envname("LEDGER_STREAMS_PER_TOKEN")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
   app.add_option("--stream-queue-bytes", s->server_options.max_stream_queue,
                  "bytes a stream may fall behind before its subscriber is told where to resume "
                  "and dropped")
@@ -120,6 +125,13 @@ void AddOptions(CLI::App& app, Settings* s) {
   app.add_option("--work-queue", s->api_options.work_queue,
                  "requests waiting for those threads; more are answered 503 with Retry-After")
       ->envname("LEDGER_WORK_QUEUE")
+      ->capture_default_str();
+  app.add_option(
+         "--work-per-token", s->api_options.work_per_token,
+         "requests one token may have on those threads or waiting for a position (atLeast); "
+         "its next is answered 429 with Retry-After")
+      ->envname("LEDGER_WORK_PER_TOKEN")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
   app.add_option("--as-of-cache", s->engine_options.as_of_cache,
                  "view sets of earlier positions (asOf) kept for reuse; each holds what its "

@@ -168,10 +168,16 @@ TEST_CASE("64 long waits hold no thread: health and appends stay fast", "[http][
   http::ServerOptions options;
   options.stop_grace = std::chrono::seconds(1);
   ServerFixture f(options);
+  // Eight tokens, eight waits each: as many as one token may have under way.
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 8; ++i) {
+    tokens.push_back(f.Token(ledger::schema::Role::STREET_AUDITOR, "person/w" + std::to_string(i)));
+  }
   std::vector<std::unique_ptr<RawClient>> waiting;
   for (int i = 0; i < 64; ++i) {
     waiting.push_back(std::make_unique<RawClient>(f.port()));
-    waiting.back()->Write(Get("/v1/views/complaints?atLeast=999999999&wait=30000", f.admin));
+    waiting.back()->Write(
+        Get("/v1/views/complaints?atLeast=999999999&wait=30000", tokens[i % tokens.size()]));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto c = f.Client();
@@ -189,6 +195,93 @@ TEST_CASE("64 long waits hold no thread: health and appends stay fast", "[http][
   CHECK(health_ms < 300);
   CHECK(append_ms < 300);
   CHECK(view_ms < 300);
+}
+
+TEST_CASE("one token's requests under way are bounded, and other tokens are served",
+          "[http][overload]") {
+  http::ServerOptions options;
+  options.stop_grace = std::chrono::seconds(1);
+  http::ApiOptions api_options;
+  api_options.work_per_token = 3;
+  ServerFixture f(options, api_options);
+  std::string hog = f.Token(ledger::schema::Role::ADMIN, "person/hog");
+  std::string other = f.Token(ledger::schema::Role::STREET_AUDITOR, "person/other");
+  std::vector<std::unique_ptr<RawClient>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    waiting.push_back(std::make_unique<RawClient>(f.port()));
+    waiting.back()->Write(Get("/v1/views/complaints?atLeast=999999999&wait=1500", hog));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto c = f.Client();
+  // The hog's fourth request for the pool is refused at once, a view as a read of the log.
+  auto refused = c.Send("GET", "/v1/views/complaints", hog);
+  CHECK(refused.status == 429);
+  CHECK(refused.headers["Retry-After"] == "1");
+  CHECK_THAT(refused.body, Catch::Contains("this token has 3 requests under way already"));
+  CHECK(c.Send("GET", "/v1/log?from=1", hog).status == 429);
+  CHECK(c.Send("GET", "/v1/reports/star-evaluation?year=2024", hog).status == 429);
+  // Another token is served; the hog's cheap routes and appends are not counted.
+  CHECK(c.Send("GET", "/v1/views/complaints", other).status == 200);
+  CHECK(c.Send("GET", "/v1/head", hog).status == 200);
+  CHECK(c.Send("POST", "/v1/streams/complaint%2Fhog/events", hog, ComplaintJson("hog-1", "hog"))
+            .status == 201);
+  // A request without a known token is refused as before, and takes no place.
+  CHECK(c.Send("GET", "/v1/views/complaints", "not-a-token").status == 401);
+  // Each wait ends with its 503; then the hog's places are its own again.
+  for (auto& w : waiting) {
+    CHECK_THAT(w->ReadUntil("\r\n\r\n", std::chrono::seconds(10)),
+               Catch::StartsWith("HTTP/1.1 503"));
+  }
+  int status = 0;
+  for (int i = 0; i < 40 && status != 200; ++i) {
+    status = c.Send("GET", "/v1/views/complaints?atLeast=1", hog).status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(status == 200);
+  CHECK_THAT(c.Send("GET", "/metrics", "").body,
+             Catch::Contains("http_busy_total{queue=\"token\"} 3\n"));
+}
+
+TEST_CASE("one token's live streams are bounded, and other tokens still subscribe",
+          "[http][overload][sse]") {
+  http::ServerOptions options;
+  options.stream_keepalive = std::chrono::milliseconds(100);
+  options.stop_grace = std::chrono::seconds(1);
+  http::ApiOptions api_options;
+  api_options.streams_per_token = 2;
+  ServerFixture f(options, api_options);
+  std::string other = f.Token(ledger::schema::Role::ADMIN, "person/other");
+  auto first = std::make_unique<RawClient>(f.port());
+  first->Write(Get("/v1/subscribe?from=1", f.admin));
+  RawClient second(f.port());
+  second.Write(Get("/v1/subscribe?from=1", f.admin));
+  CHECK_THAT(first->ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
+  CHECK_THAT(second.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
+  {
+    RawClient third(f.port());
+    third.Write(Get("/v1/subscribe?from=1", f.admin));
+    std::string got = third.ReadUntil("live streams already");
+    CHECK_THAT(got, Catch::StartsWith("HTTP/1.1 429"));
+    CHECK_THAT(got, Catch::Contains("this token has 2 live streams already"));
+  }
+  RawClient others(f.port());
+  others.Write(Get("/v1/subscribe?from=1", other));
+  CHECK_THAT(others.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
+  // A stream that ends gives its place back (the server notices at its next keep-alive).
+  first.reset();
+  bool served = false;
+  auto start = Clock::now();
+  while (!served && MillisSince(start) < 10000) {
+    RawClient next(f.port());
+    next.Write(Get("/v1/subscribe?from=1", f.admin));
+    served = next.ReadUntil("\r\n\r\n", std::chrono::seconds(2)).rfind("HTTP/1.1 200", 0) == 0;
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(served);
+  // The third, and any of the tries above made before the first's place was given back.
+  CHECK_THAT(f.Client().Send("GET", "/metrics", "").body,
+             Catch::Contains("http_busy_total{queue=\"token-streams\"} ") &&
+                 !Catch::Contains("http_busy_total{queue=\"token-streams\"} 0\n"));
 }
 
 TEST_CASE("a response ready after the idle timeout is still delivered", "[http][overload]") {

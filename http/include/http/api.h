@@ -50,6 +50,12 @@ struct ApiOptions {
   // and a queue of at most `work_queue` requests; past it a request gets 503 with Retry-After.
   size_t work_threads = 2;
   size_t work_queue = 64;
+  // Requests of one token on that pool or waiting for a position, at most; past it the token's
+  // next such request gets 429 with Retry-After, and other tokens are not held up by it.
+  size_t work_per_token = 8;
+  // Live streams (/v1/subscribe) of one token, at most; past it the next gets 429. The server's
+  // own limit (ServerOptions::max_streams) counts every token's.
+  size_t streams_per_token = 4;
   // Appends no thread waits for, handed to the writer and not yet answered; past this many a
   // new append gets 503 with Retry-After at once (the writer is behind the disk).
   size_t max_appends_in_flight = 4096;
