@@ -7,7 +7,7 @@ namespace ledger::internal {
 
 const char kFactsCheckpointKey[] = "authority/checkpoint";
 const char kFactsVersionKey[] = "authority/version";
-const char kFactsVersion[] = "3";
+const char kFactsVersion[] = "4";
 
 namespace {
 

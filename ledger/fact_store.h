@@ -29,7 +29,8 @@ namespace ledger::internal {
 
 extern const char kFactsCheckpointKey[];
 extern const char kFactsVersionKey[];
-// 3: which households answered a survey online in which year (OnlineAnswerName); 2: which
+// 4: how many complaints a resident filed in a day (ComplaintOfDayName); 3: which households
+// answered a survey online in which year (OnlineAnswerName); 2: which
 // households answered which survey (SurveyAnswerName).
 extern const char kFactsVersion[];
 

@@ -280,8 +280,9 @@ Verdict CheckSheetSubject(const Act& act, const std::string& estate) {
     return Deny("scope.sheet-year",
                 "an auditor bound to estates scores " + std::to_string(recording_year - 1) +
                     " or " + std::to_string(recording_year) + ", not " + std::to_string(year) +
-                    "; earlier years are the street "
-                    "office's");
+                    (year < recording_year
+                         ? "; earlier years are scored by the street office's own auditors"
+                         : "; a year that has not begun is not scored yet"));
   }
   std::string id = sheet.getSubject().getId().cStr();
   std::string first = std::to_string(year) + "-01-01", last = std::to_string(year) + "-12-31";
@@ -329,6 +330,25 @@ Verdict CheckClaimMinutes(const Act& act) {
   return Verdict::Allow();
 }
 
+// Twenty identical complaints filed by one resident in a day put a company's manager on the black
+// list (complaints per 100 households). Corrections of a complaint are not held to it; a
+// community worker recording hotline calls is not either: they answer for what they record.
+Verdict CheckComplaintsPerDay(const Act& act) {
+  if (act.who.role != R::RESIDENT || !act.payload.isComplaintFiled() || act.replacing) {
+    return Verdict::Allow();
+  }
+  constexpr int kMost = internal::kComplaintsPerResidentDay;
+  if (!act.facts.Entity(internal::ComplaintOfDayName(act.who.actor_id, act.day, kMost))) {
+    return Verdict::Allow();
+  }
+  return Taken("complaint.per-day",
+               act.who.actor_id + " has filed " + std::to_string(kMost) + " complaints on " +
+                   act.day +
+                   " already (the day this is recorded), as many as a resident files in a day; "
+                   "another waits until the next day, or goes through the community worker "
+                   "(the hotline), who records it");
+}
+
 Verdict CheckIdentity(const Act& act, const std::string& estate,
                       const std::optional<EntityFacts>& entity) {
   const Caller& who = act.who;
@@ -340,6 +360,7 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
   if (Verdict v = CheckNamedCompany(act, estate, entity); !v.ok()) return v;
   if (Verdict v = CheckSurveyAnswers(act); !v.ok()) return v;
   if (Verdict v = CheckClaimMinutes(act); !v.ok()) return v;
+  if (Verdict v = CheckComplaintsPerDay(act); !v.ok()) return v;
   if (Verdict v = CheckSheetSubject(act, estate); !v.ok()) return v;
 
   switch (act.rule.identity) {

@@ -181,6 +181,11 @@ std::string OnlineAnswerName(std::string_view household, std::string_view day, i
          std::string(day.substr(0, 4)) + '\x1f' + std::to_string(nth);
 }
 
+std::string ComplaintOfDayName(std::string_view person, std::string_view day, int nth) {
+  return "complaint-day\x1f" + std::string(person) + '\x1f' + std::string(day.substr(0, 10)) +
+         '\x1f' + std::to_string(nth);
+}
+
 // The estate of a person's household, if known.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household) {

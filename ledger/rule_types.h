@@ -98,6 +98,11 @@ std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response);
 std::string OnlineAnswerName(std::string_view household, std::string_view day, int nth);
 // How many surveys a household answers online in a year.
 constexpr int kOnlineAnswersPerYear = 4;
+// The fact that resident `person` filed their `nth` (1 ...) complaint of the recording day `day`
+// ("YYYY-MM-DD"): "complaint-day\x1fperson/p-1\x1f2026-03-01\x1f1".
+std::string ComplaintOfDayName(std::string_view person, std::string_view day, int nth);
+// How many complaints a resident files in a day.
+constexpr int kComplaintsPerResidentDay = 3;
 // The estate of a person's household, if known; the household in `*household` when given.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household = nullptr);

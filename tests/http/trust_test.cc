@@ -572,6 +572,35 @@ TEST_CASE("a score sheet, a repair's category and a claim's hours are not one to
   d.Must(d.resident1, "claim/cl2", "volunteerHoursClaimed", claim("cl2", "1440"));
 }
 
+TEST_CASE("a resident files at most three complaints a day", "[http][rules]") {
+  Neighbourhood d;
+  auto complaint = [](const std::string& n, const std::string& x) {
+    return Neighbourhood::Complaint("complaint/c" + n, x);
+  };
+  // c01 (the neighbourhood's) is resident1's first of 2026-01-01 (08:00 in Beijing).
+  d.Must(d.resident1, "complaint/c03", "complaintFiled", complaint("03", "01"));
+  d.Must(d.resident1, "complaint/c04", "complaintFiled", complaint("04", "01"));
+  uint64_t head = d.Head();
+  // Twenty identical complaints of one resident put a company's manager on the black list.
+  auto fourth = d.Post(d.resident1, "complaint/c05", "complaintFiled", complaint("05", "01"));
+  d.Refused(fourth, 409, "complaint.per-day", head);
+  CHECK_THAT(fourth.body,
+             Catch::Contains("person/p01 has filed 3 complaints on 2026-01-01 already"));
+  // The day that counts is the recording day, not the one the resident gives.
+  d.Refused(d.Post(d.resident1, "complaint/c05", "complaintFiled", complaint("05", "01"), "",
+                   "2025-12-30T10:00:00+08:00"),
+            409, "complaint.per-day", head);
+  // Another resident is not held by it, nor is the community worker recording a call of h01's.
+  d.Must(d.resident2, "complaint/c06", "complaintFiled", complaint("06", "02"));
+  d.Must(d.worker1, "complaint/c07", "complaintFiled", complaint("07", "01"));
+  // A repair request is not a complaint; and the next day the resident files again.
+  d.Must(
+      d.resident1, "repair/r1", "repairRequested",
+      R"({"repairId":"repair/r1","estateId":"estate/e01","householdId":"household/h01","category":"water"})");
+  d.f.now += 24 * 3600 * 1000;
+  d.Must(d.resident1, "complaint/c05", "complaintFiled", complaint("05", "01"));
+}
+
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
           "[http][rules]") {
   Neighbourhood d;
