@@ -78,6 +78,8 @@ TEST_CASE("the bytes of a seed stay those of the reference run", "[simulator]") 
   // The head hash chains every event's bytes, so it changes if any event, its order or its
   // recorded time does. The expected hashes and counts were written by the simulator before it
   // was split into one file per domain (issue 16): moving code must not move a random draw.
+  // They changed once since, with the same counts: the ratings the simulated street office
+  // publishes count a subject's last follow-up call only, as the star evaluation now does.
   struct Case {
     simulate::Options options;
     uint64_t events;
@@ -92,9 +94,9 @@ TEST_CASE("the bytes of a seed stay those of the reference run", "[simulator]") 
   wide.estates = 9;
   wide.households_per_estate = 60;
   const Case cases[] = {
-      {Small(7), 4938, "6d7be4becd91a9dfddcc7df253ad6878828ce2c6150c5e029e08ea1adb820d28"},
-      {tiny, 1637, "6c4ded2014ff63c551127bfd6e942f9391010389f9947358665a13293550a9a6"},
-      {wide, 10953, "721130072a53c397734e051a666f5cef6ce3869dd95feead2018938ac2d97284"},
+      {Small(7), 4938, "5430059f723b8c0c27255d1054ed636665744a58e822e9ca83f4f8cb8dcc0a04"},
+      {tiny, 1637, "6997826ff21ab4cb2098347d6dbae2b5ce72ddbb160fa3ef235920a8c5d2826f"},
+      {wide, 10953, "85ed01009f70abcf73616d2de22f84fe0eabe72d6bccd55ff95d85cf8dbc3faf"},
   };
   for (const Case& c : cases) {
     Run run(c.options);

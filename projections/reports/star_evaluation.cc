@@ -115,8 +115,9 @@ void GatherComplaints(const ViewSet& views, Years* years) {
         span.last_day = day;
         ++span.complaints;
       }
-      for (const auto& fu : c.follow_ups) {
-        if (frame.Contains(fu.at)) facts->complaint_follow_ups[c.company_id].Add(fu.satisfaction);
+      // Its last follow-up call only (AddFollowUpCalls): the day tallies count the same.
+      if (!c.follow_ups.empty() && frame.Contains(c.follow_ups.back().at)) {
+        facts->complaint_follow_ups[c.company_id].Add(c.follow_ups.back().satisfaction);
       }
     }
   });
@@ -137,8 +138,8 @@ void GatherRepairs(const ViewSet& views, Years* years) {
         span.last_day = day;
         span.repairs.Add(one);
       }
-      for (const auto& fu : r.follow_ups) {
-        if (frame.Contains(fu.at)) facts->repair_follow_ups[r.company_id].Add(fu.satisfaction);
+      if (!r.follow_ups.empty() && frame.Contains(r.follow_ups.back().at)) {
+        facts->repair_follow_ups[r.company_id].Add(r.follow_ups.back().satisfaction);
       }
     }
   });

@@ -818,6 +818,30 @@ TEST_CASE("the day tallies count what the records count, through corrections",
   CHECK(f.engine().Dump() == live);
 }
 
+TEST_CASE("a subject's repeated follow-up calls count as its last one", "[star_evaluation]") {
+  Scenario s;
+  ViewFixture& f = s.f;
+  // rg-1 was answered "satisfied" on 03-03; four more calls about it, each "dissatisfied", would
+  // have weighed as four repairs of company/good.
+  for (int day = 1; day <= 4; ++day) {
+    RepairFollowUp(f, "rg-1", S::DISSATISFIED,
+                   Cst(("2024-06-0" + std::to_string(day) + " 10:00").c_str()));
+  }
+  const auto& views = f.views();
+  auto e = Evaluate(views, 2024);
+  // rg-1's last call is dissatisfied, rg-2's basically satisfied: 1 of 2 answered, 50 (not
+  // 2 of 6, 33.3).
+  auto follow_ups = FigureOf(e->Row("company/good"), "followUpSatisfaction");
+  CHECK(follow_ups.getNumerator() == 1);
+  CHECK(follow_ups.getDenominator() == 2);
+  CHECK(follow_ups.getValue() == Approx(50));
+  // Counted from the records, the same; and a rebuild makes the same tallies.
+  CHECK(e->Text() == Evaluate(views, 2024, projections::StarCounting::kFromRecords)->Text());
+  auto live = f.engine().Dump();
+  REQUIRE(f.engine().Rebuild().ok());
+  CHECK(f.engine().Dump() == live);
+}
+
 // The tallies are read by month; a manager appointed within a month, and answers naming no
 // company in a month whose serving company changed, are counted from the days.
 TEST_CASE("an appointment or a change of company within a month is counted by its days",

@@ -76,7 +76,7 @@ class Complaints final : public Projection {
   // 7: filings and steps counted at most an hour before they were recorded (6: ordered across
   // the district by filing; 5: the tallies kept by estate and day, and by month; 4: tallied by
   // day; 3: the orderings stored beside the records).
-  uint32_t version() const override { return 7; }
+  uint32_t version() const override { return 8; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

@@ -168,16 +168,18 @@ void ChangeMovingShare(const Table<Record>& records, std::string_view key,
   MoveShare(before, share(records.Find(key)), days);
 }
 
-// Adds to `share` each follow-up call of `calls` (each with .at and .satisfaction) on its day,
-// for the estate and company of the record called about.
+// Adds to `share` the last follow-up call of `calls` (each with .at and .satisfaction) on its
+// day, for the estate and company of the record called about.
 template <class Day, class Calls>
 void AddFollowUpCalls(const Calls& calls, std::string_view estate, std::string_view company,
                       DayShare<Day>* share) {
-  for (const auto& call : calls) {
-    Day day;
-    day.follow_ups.Add(call.satisfaction);
-    share->emplace_back(DayTallyKey(LocalDay(call.at, TallyZone()), estate, company), day);
-  }
+  // A subject's satisfaction is its last follow-up call, as its record shows it: ten
+  // dissatisfied calls about one repair weighed as ten repairs.
+  if (calls.empty()) return;
+  const auto& call = calls.back();
+  Day day;
+  day.follow_ups.Add(call.satisfaction);
+  share->emplace_back(DayTallyKey(LocalDay(call.at, TallyZone()), estate, company), day);
 }
 
 }  // namespace projections
