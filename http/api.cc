@@ -110,18 +110,18 @@ class Api::Impl {
       return;
     }
     // A token's requests from here on hold one of its places until they are answered; a
-    // request without a valid token is refused here, and takes no place in the queue.
-    std::shared_ptr<void> place;
-    switch (TakePlace(request, &place)) {
-      case Place::kTaken:
-        break;
-      case Place::kNoToken:
-        respond(Handle(request));
-        return;
-      case Place::kAllTaken:
-        api_.metrics->CountBusy("token");
-        respond(api_.Refuse(TooManyUnderWay()));
-        return;
+    // request without a valid token is refused here (it is read as Dispatch reads it), and
+    // takes no place in the queue.
+    Checked<Principal> who = Authenticate(api_.tokens, request);
+    if (!who.ok()) {
+      respond(api_.Refuse(who.problem()));
+      return;
+    }
+    std::shared_ptr<void> place = api_.work_places.TryTake(who->token_id);
+    if (!place) {
+      api_.metrics->CountBusy("token");
+      respond(api_.Refuse(TooManyUnderWay()));
+      return;
     }
     respond = [place, respond = std::move(respond)](Response response) {
       respond(std::move(response));
@@ -168,19 +168,6 @@ class Api::Impl {
     return route->handler(api_, Call{request, *target, who, tail});
   }
 
-  enum class Place { kTaken, kNoToken, kAllTaken };
-
-  // One of the places of the request's token, in `*place`; kNoToken when the request has no
-  // token that is known (it is refused as usual, at once).
-  Place TakePlace(const Request& request, std::shared_ptr<void>* place) {
-    std::string authorization = request.Header("authorization");
-    if (authorization.rfind("Bearer ", 0) != 0) return Place::kNoToken;
-    std::optional<Principal> who = api_.tokens->Lookup(authorization.substr(7));
-    if (!who) return Place::kNoToken;
-    *place = api_.work_places.TryTake(who->token_id);
-    return *place ? Place::kTaken : Place::kAllTaken;
-  }
-
   Problem TooManyUnderWay() const {
     return Problem(ledger::Status::Unavailable(
                        "this token has " + std::to_string(api_.work_places.per_token()) +
@@ -195,11 +182,10 @@ class Api::Impl {
   // the view is computed on the pool once the position is reached. False when there is nothing
   // to wait for (or the request will be refused anyway): run it now.
   bool WaitThenRun(Request* request, const Target& target, Respond* respond) {
+    // Its token was checked by HandleAsync.
     Query q;
-    std::string authorization = request->Header("authorization");
     if (!ParseQuery(target, api_.options.clock(), &q).ok() || q.at_least == 0 ||
-        api_.engine->Applied().seq >= q.at_least || authorization.rfind("Bearer ", 0) != 0 ||
-        !api_.tokens->Lookup(authorization.substr(7))) {
+        api_.engine->Applied().seq >= q.at_least) {
       return false;
     }
     auto wait = std::min(api_.options.max_wait, q.wait.value_or(api_.options.default_wait));

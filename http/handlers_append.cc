@@ -184,19 +184,22 @@ Response Answer(ApiContext& api, const ledger::Ledger::Outcome& outcome, const s
 }
 
 // Signing a checkpoint for a receipt may take a while: not on the writer's thread, which answers
-// every append, but on the work pool; when that is full the events are in all the same, and the
-// answer says where the receipt is fetched.
+// every append, but on the work pool, in one of the token's places there; when the pool or the
+// token's places are full the events are in all the same, and the answer says where the receipt
+// is fetched.
 template <class Reply>
 void AnswerWithReceipt(ApiContext& api, ledger::Ledger::Outcome outcome, const std::string& stream,
                        const ledger::ExpectedVersion& expected, const Principal& who, Reply reply) {
   auto shared = std::make_shared<ledger::Ledger::Outcome>(std::move(outcome));
   uint64_t last = shared->result->seqs.back();
   ApiContext* context = &api;
-  bool submitted = api.work.TrySubmit([context, shared, stream, expected, who, last, reply] {
+  std::shared_ptr<void> place = api.work_places.TryTake(who.token_id);
+  bool submitted = place && api.work.TrySubmit([context, shared, stream, expected, who, last, reply,
+                                                place] {
     reply(Answer(*context, *shared, stream, expected, context->proofs.ReceiptMember(last, who)));
   });
   if (submitted) return;
-  api.metrics->CountBusy("work");
+  api.metrics->CountBusy(place ? "work" : "token");
   reply(Answer(api, *shared, stream, expected,
                ",\"receipt\":null,\"receiptProblem\":\"the server is busy; the events are "
                "appended (fetch GET /v1/events/" +

@@ -220,6 +220,16 @@ TEST_CASE("one token's requests under way are bounded, and other tokens are serv
   CHECK_THAT(refused.body, Catch::Contains("this token has 3 requests under way already"));
   CHECK(c.Send("GET", "/v1/log?from=1", hog).status == 429);
   CHECK(c.Send("GET", "/v1/reports/star-evaluation?year=2024", hog).status == 429);
+  // The token written as the server reads it too (the scheme in any case, spaces around it).
+  {
+    RawClient lenient(f.port());
+    lenient.Write(
+        "GET /v1/views/complaints?atLeast=999999999&wait=30000 HTTP/1.1\r\nHost: "
+        "x\r\nAuthorization: bearer  " +
+        hog + " \r\n\r\n");
+    CHECK_THAT(lenient.ReadUntil("\r\n\r\n", std::chrono::seconds(5)),
+               Catch::StartsWith("HTTP/1.1 429"));
+  }
   // Another token is served; the hog's cheap routes and appends are not counted.
   CHECK(c.Send("GET", "/v1/views/complaints", other).status == 200);
   CHECK(c.Send("GET", "/v1/head", hog).status == 200);
@@ -239,7 +249,40 @@ TEST_CASE("one token's requests under way are bounded, and other tokens are serv
   }
   CHECK(status == 200);
   CHECK_THAT(c.Send("GET", "/metrics", "").body,
-             Catch::Contains("http_busy_total{queue=\"token\"} 3\n"));
+             Catch::Contains("http_busy_total{queue=\"token\"} 4\n"));
+}
+
+TEST_CASE("a token without a place left gets its receipt later, not a place in the pool",
+          "[http][overload]") {
+  http::ServerOptions options;
+  options.stop_grace = std::chrono::seconds(1);
+  http::ApiOptions api_options;
+  api_options.work_per_token = 1;
+  ServerFixture f(options, api_options, "district.example/ledger");
+  RawClient waiting(f.port());
+  waiting.Write(Get("/v1/views/complaints?atLeast=999999999&wait=1500", f.admin));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The append is made and answered; its receipt, which would take a place on the pool, is not.
+  auto c = f.Client();
+  auto reply = c.Send("POST", "/v1/streams/complaint%2Fr1/events?receipt=true", f.admin,
+                      ComplaintJson("r1-1", "r1"));
+  REQUIRE(reply.status == 201);
+  CHECK_THAT(reply.body, Catch::Contains("\"receipt\":null"));
+  CHECK_THAT(reply.body, Catch::Contains("fetch GET /v1/events/1/receipt"));
+  CHECK_THAT(c.Send("GET", "/metrics", "").body,
+             Catch::Contains("http_busy_total{queue=\"token\"} 1\n"));
+  // Once the wait is over, the receipt comes with the append again.
+  CHECK_THAT(waiting.ReadUntil("\r\n\r\n", std::chrono::seconds(10)),
+             Catch::StartsWith("HTTP/1.1 503"));
+  std::string body;
+  for (int i = 0; i < 40; ++i) {
+    body = c.Send("POST", "/v1/streams/complaint%2Fr2/events?receipt=true", f.admin,
+                  ComplaintJson("r2-1", "r2"))
+               .body;
+    if (body.find("\"receipt\":\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_THAT(body, Catch::Contains("\"receipt\":\""));
 }
 
 TEST_CASE("one token's live streams are bounded, and other tokens still subscribe",
