@@ -3,6 +3,8 @@
 #include <cstring>
 #include <memory>
 
+#include "rule_types.h"
+
 namespace ledger::internal {
 
 const char kFactsCheckpointKey[] = "authority/checkpoint";
@@ -86,6 +88,15 @@ std::string ContractPrefix(std::string_view estate) {
 }
 
 }  // namespace
+
+void ForgetCounts(rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* batch) {
+  for (std::string_view prefix : kCountingFactPrefixes) {
+    // Every name that begins with the prefix sorts below the prefix with its last byte raised.
+    std::string end = EntityKey(prefix);
+    ++end.back();
+    batch->DeleteRange(family, EntityKey(prefix), end).PermitUncheckedError();
+  }
+}
 
 std::optional<EntityFacts> FactOverlay::Entity(std::string_view name) const {
   std::string key = EntityKey(name);

@@ -34,6 +34,10 @@ extern const char kFactsVersionKey[];
 // households answered which survey (SurveyAnswerName).
 extern const char kFactsVersion[];
 
+// Deletes, in `batch`, every fact that counts (kCountingFactPrefixes): before the facts are
+// learned again from the first event.
+void ForgetCounts(rocksdb::ColumnFamilyHandle* family, rocksdb::WriteBatch* batch);
+
 // Facts committed in `db` plus the writer's changes not yet committed. Reading while the writer
 // changes the store is the caller's business: the writer reads it on its own thread, others under
 // the store's shared lock with no overlay.

@@ -296,6 +296,16 @@ Status CatchUpFacts(const Store& store, const std::string& dir, bool sync, uint6
     auto written = store.db->Put(options, store.facts(), kFactsVersionKey, kFactsVersion);
     return written.ok() ? Status::Ok() : FromRocks(written, "writing the rule book's facts");
   };
+  if (!current) {
+    // Learned again from the first event: what counts starts again from none, or each answer
+    // or complaint already counted would count twice.
+    rocksdb::WriteBatch forget;
+    ForgetCounts(store.facts(), &forget);
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    s = store.db->Write(options, &forget);
+    if (!s.ok()) return FromRocks(s, "forgetting the rule book's counts");
+  }
   if (learned >= head_seq) return write_version();
   std::fprintf(stderr,
                "ledger %s: learning the rule book's facts (version %s) of events %llu to %llu\n",

@@ -177,13 +177,13 @@ std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response) {
 }
 
 std::string OnlineAnswerName(std::string_view household, std::string_view day, int nth) {
-  return "survey-year\x1f" + EntityName("household", household) + '\x1f' +
+  return std::string(kCountingFactPrefixes[0]) + EntityName("household", household) + '\x1f' +
          std::string(day.substr(0, 4)) + '\x1f' + std::to_string(nth);
 }
 
 std::string ComplaintOfDayName(std::string_view person, std::string_view day, int nth) {
-  return "complaint-day\x1f" + std::string(person) + '\x1f' + std::string(day.substr(0, 10)) +
-         '\x1f' + std::to_string(nth);
+  return std::string(kCountingFactPrefixes[1]) + std::string(person) + '\x1f' +
+         std::string(day.substr(0, 10)) + '\x1f' + std::to_string(nth);
 }
 
 // The estate of a person's household, if known.

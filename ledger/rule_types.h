@@ -98,6 +98,10 @@ std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response);
 std::string OnlineAnswerName(std::string_view household, std::string_view day, int nth);
 // How many surveys a household answers online in a year.
 constexpr int kOnlineAnswersPerYear = 4;
+// What the names of facts that count (OnlineAnswerName, ComplaintOfDayName) begin with. Learning
+// the same events again counts them again, so the facts are learned again from none of these.
+inline constexpr std::string_view kCountingFactPrefixes[] = {"survey-year\x1f",
+                                                             "complaint-day\x1f"};
 // The fact that resident `person` filed their `nth` (1 ...) complaint of the recording day `day`
 // ("YYYY-MM-DD"): "complaint-day\x1fperson/p-1\x1f2026-03-01\x1f1".
 std::string ComplaintOfDayName(std::string_view person, std::string_view day, int nth);

@@ -546,6 +546,74 @@ TEST_CASE("a ledger written before the rule book learns its facts when opened", 
   CHECK(rule == "entity.taken");
 }
 
+TEST_CASE("facts that count are not counted twice when they are learned again", "[rules]") {
+  // A resident's complaints of a day and a household's online answers of a year are counted by
+  // numbered facts: learning the log again on top of them counted each one twice.
+  TempDir dir;
+  ledger::Options options;
+  options.clock = [] { return int64_t{1'772'330'400'000}; };  // 2026-03-01T02:00Z, 10:00 Beijing
+  ledger::Caller resident{ledger::schema::Role::RESIDENT, "person/p", {"estate/e-1"}, ""};
+  auto act = [&](Ledger& log, const std::string& stream, OwnedEvent event) {
+    // As the server stamps them: the event is the caller's.
+    event.builder().setActorId(resident.actor_id);
+    event.builder().setActorRole(resident.role);
+    std::vector<OwnedEvent> one;
+    one.push_back(std::move(event));
+    std::string rule;
+    auto r = log.AppendAs(resident, stream, ExpectedVersion::Any(), Readers(one), nullptr, &rule);
+    return r.ok() ? std::string("ok") : rule;
+  };
+  auto complaint = [&](Ledger& log, const std::string& n) {
+    return act(log, "complaint/c-" + n, Complaint("ev-c" + n, "complaint/c-" + n));
+  };
+  auto answer = [&](Ledger& log, const std::string& n) {
+    return act(log, "survey/s-" + n, MakeEvent("ev-s" + n, [&](ledger::schema::Payload::Builder p) {
+                 auto r = p.initSurveyResponseRecorded();
+                 r.setSurveyId("survey/s-" + n);
+                 r.setEstateId("estate/e-1");
+                 r.setHouseholdId("household/h-1");
+                 auto a = r.initAnswers(1);
+                 a[0].setQuestion("overall");
+                 a[0].setSatisfaction(ledger::schema::Satisfaction::SATISFIED);
+               }));
+  };
+  {
+    auto log = OpenLedger(dir.path(), options);
+    REQUIRE(AppendOne(*log, "household/h-1", ExpectedVersion::Any(),
+                      MakeEvent("ev-h",
+                                [](ledger::schema::Payload::Builder p) {
+                                  auto h = p.initHouseholdRegistered();
+                                  h.setHouseholdId("household/h-1");
+                                  h.setEstateId("estate/e-1");
+                                }))
+                .ok());
+    REQUIRE(AppendOne(*log, "person/p", ExpectedVersion::Any(),
+                      MakeEvent("ev-p",
+                                [](ledger::schema::Payload::Builder p) {
+                                  auto r = p.initPersonRegistered();
+                                  r.setPersonId("person/p");
+                                  r.setName("居民");
+                                  r.setHouseholdId("household/h-1");
+                                }))
+                .ok());
+    CHECK(complaint(*log, "1") == "ok");
+    CHECK(complaint(*log, "2") == "ok");
+    CHECK(answer(*log, "1") == "ok");
+    CHECK(answer(*log, "2") == "ok");
+  }
+  // An older version of the facts: learned again when the ledger opens.
+  WithStoredLedger(dir.path(), [&](rocksdb::DB* db, auto& handles) {
+    REQUIRE(db->Delete(rocksdb::WriteOptions(), handles[0], "authority/version").ok());
+  });
+  auto log = OpenLedger(dir.path(), options);
+  // Two complaints and two answers counted, not four: one more complaint, two more answers.
+  CHECK(complaint(*log, "3") == "ok");
+  CHECK(complaint(*log, "4") == "complaint.per-day");
+  CHECK(answer(*log, "3") == "ok");
+  CHECK(answer(*log, "4") == "ok");
+  CHECK(answer(*log, "5") == "survey.answered");
+}
+
 TEST_CASE("facts of an older version are learned again when the ledger is opened", "[rules]") {
   // Version 1 of the facts did not say which households answered which survey.
   TempDir dir;
