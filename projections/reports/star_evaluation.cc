@@ -102,6 +102,15 @@ struct Years {
   explicit Years(std::vector<YearFrame> f) : frames(std::move(f)), facts(frames.size()) {}
 };
 
+// A subject's last follow-up call of the year (calls in seq order), or null: what the day tallies
+// count too (AddFollowUpCalls).
+const FollowUpRecord* LastCallIn(const std::vector<FollowUpRecord>& calls, const YearFrame& frame) {
+  for (auto call = calls.rbegin(); call != calls.rend(); ++call) {
+    if (frame.Contains(call->at)) return &*call;
+  }
+  return nullptr;
+}
+
 void GatherComplaints(const ViewSet& views, Years* years) {
   views.complaints.complaints().Stream([&](const std::string&, const ComplaintRecord& c) {
     if (c.filed_seq == 0) return;
@@ -115,9 +124,8 @@ void GatherComplaints(const ViewSet& views, Years* years) {
         span.last_day = day;
         ++span.complaints;
       }
-      // Its last follow-up call only (AddFollowUpCalls): the day tallies count the same.
-      if (!c.follow_ups.empty() && frame.Contains(c.follow_ups.back().at)) {
-        facts->complaint_follow_ups[c.company_id].Add(c.follow_ups.back().satisfaction);
+      if (const FollowUpRecord* last = LastCallIn(c.follow_ups, frame)) {
+        facts->complaint_follow_ups[c.company_id].Add(last->satisfaction);
       }
     }
   });
@@ -138,8 +146,8 @@ void GatherRepairs(const ViewSet& views, Years* years) {
         span.last_day = day;
         span.repairs.Add(one);
       }
-      if (!r.follow_ups.empty() && frame.Contains(r.follow_ups.back().at)) {
-        facts->repair_follow_ups[r.company_id].Add(r.follow_ups.back().satisfaction);
+      if (const FollowUpRecord* last = LastCallIn(r.follow_ups, frame)) {
+        facts->repair_follow_ups[r.company_id].Add(last->satisfaction);
       }
     }
   });

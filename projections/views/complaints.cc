@@ -181,8 +181,8 @@ void Complaints::ApplyToRecord(const EventContext& e) {
     auto& c = complaints_.Mutable(Str(r.getSubject().getComplaintId()));
     if (c.id.empty()) c.id = Str(r.getSubject().getComplaintId());
     int64_t at = c.filed_seq ? std::max(e.counted_at(), c.filed_at) : e.counted_at();
-    c.follow_ups.push_back(
-        FollowUpRecord{e.seq, at, static_cast<int>(r.getSatisfaction()), Str(r.getComment())});
+    AddFollowUp(&c.follow_ups, FollowUpRecord{e.seq, at, static_cast<int>(r.getSatisfaction()),
+                                              Str(r.getComment())});
     return;
   }
   auto step = StepFrom(p);

@@ -216,8 +216,8 @@ void Repairs::ApplyToRecord(const EventContext& e) {
     auto& r = repairs_.Mutable(Str(f.getSubject().getRepairId()));
     if (r.id.empty()) r.id = Str(f.getSubject().getRepairId());
     int64_t at = r.requested_seq ? std::max(e.counted_at(), r.requested_at) : e.counted_at();
-    r.follow_ups.push_back(
-        FollowUpRecord{e.seq, at, static_cast<int>(f.getSatisfaction()), Str(f.getComment())});
+    AddFollowUp(&r.follow_ups, FollowUpRecord{e.seq, at, static_cast<int>(f.getSatisfaction()),
+                                              Str(f.getComment())});
     return;
   }
   auto step = StepFrom(p);

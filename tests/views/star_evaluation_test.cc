@@ -153,8 +153,8 @@ uint64_t CompleteRepair(ViewFixture& f, const std::string& id, int64_t at) {
                [&](Payload::Builder p) { p.initRepairCompleted().setRepairId(id); });
 }
 
-void RepairFollowUp(ViewFixture& f, const std::string& id, Satisfaction s, int64_t at) {
-  f.Add("repair/" + id, at, [&](Payload::Builder p) {
+uint64_t RepairFollowUp(ViewFixture& f, const std::string& id, Satisfaction s, int64_t at) {
+  return f.Add("repair/" + id, at, [&](Payload::Builder p) {
     auto r = p.initFollowUpRecorded();
     r.getSubject().setRepairId(id);
     r.setSatisfaction(s);
@@ -818,25 +818,44 @@ TEST_CASE("the day tallies count what the records count, through corrections",
   CHECK(f.engine().Dump() == live);
 }
 
-TEST_CASE("a subject's repeated follow-up calls count as its last one", "[star_evaluation]") {
+TEST_CASE("a subject's repeated follow-up calls count as its last one of the year",
+          "[star_evaluation]") {
   Scenario s;
   ViewFixture& f = s.f;
-  // rg-1 was answered "satisfied" on 03-03; four more calls about it, each "dissatisfied", would
-  // have weighed as four repairs of company/good.
+  // rg-1 was answered "satisfied" on 03-03 and again on 05-20; four more calls about it in June,
+  // each "dissatisfied", would have weighed as four repairs of company/good.
+  uint64_t may = RepairFollowUp(f, "rg-1", S::SATISFIED, Cst("2024-05-20 10:00"));
   for (int day = 1; day <= 4; ++day) {
     RepairFollowUp(f, "rg-1", S::DISSATISFIED,
                    Cst(("2024-06-0" + std::to_string(day) + " 10:00").c_str()));
   }
+  // The May call corrected (a comment added) after the June ones: it keeps its place, and is
+  // not taken for the last.
+  f.Add("correction/rg-1-may", 0, [&](Payload::Builder p) {
+    auto c = p.initCorrectionRecorded();
+    c.setCorrectsSeq(may);
+    c.setReason("the resident's words were left out");
+    auto r = c.getAction().initReplacement().initFollowUpRecorded();
+    r.getSubject().setRepairId("rg-1");
+    r.setSatisfaction(S::SATISFIED);
+    r.setComment("师傅很快");
+  });
+  // A call in January 2025 belongs to 2025: 2024's answer stays the June one.
+  RepairFollowUp(f, "rg-1", S::SATISFIED, Cst("2025-01-10 10:00"));
   const auto& views = f.views();
   auto e = Evaluate(views, 2024);
-  // rg-1's last call is dissatisfied, rg-2's basically satisfied: 1 of 2 answered, 50 (not
-  // 2 of 6, 33.3).
+  // rg-1's last call of 2024 is dissatisfied, rg-2's basically satisfied: 1 of 2 answered, 50
+  // (not 4 of 8, nor 100 by the corrected or the January call).
   auto follow_ups = FigureOf(e->Row("company/good"), "followUpSatisfaction");
   CHECK(follow_ups.getNumerator() == 1);
   CHECK(follow_ups.getDenominator() == 2);
   CHECK(follow_ups.getValue() == Approx(50));
-  // Counted from the records, the same; and a rebuild makes the same tallies.
-  CHECK(e->Text() == Evaluate(views, 2024, projections::StarCounting::kFromRecords)->Text());
+  // Counted from the records, the same, in both years; and a rebuild makes the same tallies.
+  for (int year : {2024, 2025}) {
+    INFO(year);
+    CHECK(Evaluate(views, year)->Text() ==
+          Evaluate(views, year, projections::StarCounting::kFromRecords)->Text());
+  }
   auto live = f.engine().Dump();
   REQUIRE(f.engine().Rebuild().ok());
   CHECK(f.engine().Dump() == live);

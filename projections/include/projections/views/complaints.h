@@ -3,6 +3,7 @@
 
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,16 @@ struct FollowUpRecord {
     a(seq, at, satisfaction, comment);
   }
 };
+
+// Adds `call` to `calls`, kept in seq order: a correction's replacement is applied after the
+// calls recorded since its original, and takes the original's place, so that the last call is
+// the one recorded last.
+inline void AddFollowUp(std::vector<FollowUpRecord>* calls, FollowUpRecord call) {
+  auto place =
+      std::upper_bound(calls->begin(), calls->end(), call.seq,
+                       [](uint64_t seq, const FollowUpRecord& other) { return seq < other.seq; });
+  calls->insert(place, std::move(call));
+}
 
 struct ComplaintRecord {
   std::string id, estate_id, household_id, company_id, category, summary;
@@ -76,7 +87,7 @@ class Complaints final : public Projection {
   // 7: filings and steps counted at most an hour before they were recorded (6: ordered across
   // the district by filing; 5: the tallies kept by estate and day, and by month; 4: tallied by
   // day; 3: the orderings stored beside the records).
-  uint32_t version() const override { return 8; }
+  uint32_t version() const override { return 9; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

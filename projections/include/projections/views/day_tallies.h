@@ -18,6 +18,7 @@
 
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -168,18 +169,23 @@ void ChangeMovingShare(const Table<Record>& records, std::string_view key,
   MoveShare(before, share(records.Find(key)), days);
 }
 
-// Adds to `share` the last follow-up call of `calls` (each with .at and .satisfaction) on its
-// day, for the estate and company of the record called about.
+// Adds to `share`, for each local year, the last follow-up call of that year among `calls` (in
+// seq order, each with .at and .satisfaction), on its day, for the estate and company of the
+// record called about. A subject's satisfaction in a year is its last answer of the year: ten
+// dissatisfied calls about one repair weighed as ten repairs, and a call in January does not
+// change the year before.
 template <class Day, class Calls>
 void AddFollowUpCalls(const Calls& calls, std::string_view estate, std::string_view company,
                       DayShare<Day>* share) {
-  // A subject's satisfaction is its last follow-up call, as its record shows it: ten
-  // dissatisfied calls about one repair weighed as ten repairs.
-  if (calls.empty()) return;
-  const auto& call = calls.back();
-  Day day;
-  day.follow_ups.Add(call.satisfaction);
-  share->emplace_back(DayTallyKey(LocalDay(call.at, TallyZone()), estate, company), day);
+  std::vector<int> years;  // seen, from the last call back
+  for (auto call = calls.rbegin(); call != calls.rend(); ++call) {
+    int year = LocalYear(call->at, TallyZone());
+    if (std::find(years.begin(), years.end(), year) != years.end()) continue;
+    years.push_back(year);
+    Day day;
+    day.follow_ups.Add(call->satisfaction);
+    share->emplace_back(DayTallyKey(LocalDay(call->at, TallyZone()), estate, company), day);
+  }
 }
 
 }  // namespace projections
