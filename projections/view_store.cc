@@ -47,8 +47,10 @@ rocksdb::Options ViewStoreOptions(const std::string& dir, std::shared_ptr<rocksd
   // itself on each lookup: following 16 appending connections, the applier fell minutes behind.
   db_options.write_buffer_size = 256 << 20;
   // ...and a whole-key Bloom filter over it answers the new keys without searching the skiplist,
-  // which grows as deep as the 256 MiB allow.
-  db_options.memtable_prefix_bloom_size_ratio = 0.05;
+  // which grows as deep as the 256 MiB allow. The filter takes this share of the write buffer
+  // when a memtable is made, full or not, in every store opened (time travel's snapshots too):
+  // 2.6 MiB, about ten bits a key for the two million records a full memtable holds.
+  db_options.memtable_prefix_bloom_size_ratio = 0.01;
   db_options.memtable_whole_key_filtering = true;
   // Not a LOG file on the disk that may be full: the line after a failed LOG write aborts the
   // process (see ledger/rocks.h).
