@@ -546,6 +546,32 @@ TEST_CASE("a ledger written before the rule book learns its facts when opened", 
   CHECK(rule == "entity.taken");
 }
 
+namespace {
+
+// Household h-1 in estate e-1, and its resident person/p, registered by an admin.
+void RegisterResident(Ledger& log, const std::string& household_event,
+                      const std::string& person_event) {
+  REQUIRE(AppendOne(log, "household/h-1", ExpectedVersion::Any(),
+                    MakeEvent(household_event,
+                              [](ledger::schema::Payload::Builder p) {
+                                auto h = p.initHouseholdRegistered();
+                                h.setHouseholdId("household/h-1");
+                                h.setEstateId("estate/e-1");
+                              }))
+              .ok());
+  REQUIRE(AppendOne(log, "person/p", ExpectedVersion::Any(),
+                    MakeEvent(person_event,
+                              [](ledger::schema::Payload::Builder p) {
+                                auto r = p.initPersonRegistered();
+                                r.setPersonId("person/p");
+                                r.setName("居民");
+                                r.setHouseholdId("household/h-1");
+                              }))
+              .ok());
+}
+
+}  // namespace
+
 TEST_CASE("facts that count are not counted twice when they are learned again", "[rules]") {
   // A resident's complaints of a day and a household's online answers of a year are counted by
   // numbered facts: learning the log again on top of them counted each one twice.
@@ -579,23 +605,7 @@ TEST_CASE("facts that count are not counted twice when they are learned again", 
   };
   {
     auto log = OpenLedger(dir.path(), options);
-    REQUIRE(AppendOne(*log, "household/h-1", ExpectedVersion::Any(),
-                      MakeEvent("ev-h",
-                                [](ledger::schema::Payload::Builder p) {
-                                  auto h = p.initHouseholdRegistered();
-                                  h.setHouseholdId("household/h-1");
-                                  h.setEstateId("estate/e-1");
-                                }))
-                .ok());
-    REQUIRE(AppendOne(*log, "person/p", ExpectedVersion::Any(),
-                      MakeEvent("ev-p",
-                                [](ledger::schema::Payload::Builder p) {
-                                  auto r = p.initPersonRegistered();
-                                  r.setPersonId("person/p");
-                                  r.setName("居民");
-                                  r.setHouseholdId("household/h-1");
-                                }))
-                .ok());
+    RegisterResident(*log, "ev-h", "ev-p");
     CHECK(complaint(*log, "1") == "ok");
     CHECK(complaint(*log, "2") == "ok");
     CHECK(answer(*log, "1") == "ok");
@@ -631,23 +641,7 @@ TEST_CASE("facts of an older version are learned again when the ledger is opened
   };
   {
     auto log = OpenLedger(dir.path());
-    REQUIRE(AppendOne(*log, "household/h-1", ExpectedVersion::Any(),
-                      MakeEvent("ev-1",
-                                [](ledger::schema::Payload::Builder p) {
-                                  auto h = p.initHouseholdRegistered();
-                                  h.setHouseholdId("household/h-1");
-                                  h.setEstateId("estate/e-1");
-                                }))
-                .ok());
-    REQUIRE(AppendOne(*log, "person/p", ExpectedVersion::Any(),
-                      MakeEvent("ev-2",
-                                [](ledger::schema::Payload::Builder p) {
-                                  auto r = p.initPersonRegistered();
-                                  r.setPersonId("person/p");
-                                  r.setName("居民");
-                                  r.setHouseholdId("household/h-1");
-                                }))
-                .ok());
+    RegisterResident(*log, "ev-1", "ev-2");
     REQUIRE(AppendOne(*log, "survey/s-1", ExpectedVersion::Any(), response("ev-3")).ok());
     auto fact = log->FindEntity(answered);
     REQUIRE(fact.has_value());

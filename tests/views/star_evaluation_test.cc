@@ -755,6 +755,23 @@ TEST_CASE("a voided score sheet leaves the evaluation and a replacement corrects
 
 // The complaints, repairs and surveys are counted from the day tallies the views keep as events
 // arrive; corrections move a record's counts from one day, estate or company to another.
+namespace {
+
+// Every figure of `years`, counted from the records, is the one counted from the tallies; and the
+// tallies built live, with the counts moved and the emptied days erased, are those a rebuild makes.
+void CheckTalliesAgreeWithRecords(ViewFixture& f, std::initializer_list<int> years) {
+  for (int year : years) {
+    INFO(year);
+    CHECK(Evaluate(f.views(), year)->Text() ==
+          Evaluate(f.views(), year, projections::StarCounting::kFromRecords)->Text());
+  }
+  auto live = f.engine().Dump();
+  REQUIRE(f.engine().Rebuild().ok());
+  CHECK(f.engine().Dump() == live);
+}
+
+}  // namespace
+
 TEST_CASE("the day tallies count what the records count, through corrections",
           "[star_evaluation]") {
   Scenario s;
@@ -805,17 +822,7 @@ TEST_CASE("the day tallies count what the records count, through corrections",
   CHECK(FigureOf(good_row, "complaintsPer100Households").getValue() == Approx(0.5));
   CHECK(FigureOf(good_row, "followUpSatisfaction").getValue() == Approx(100));
 
-  // Every figure, counted from the records, is the same, in both years.
-  for (int year : {2024, 2025, 2026}) {
-    INFO(year);
-    CHECK(Evaluate(views, year)->Text() ==
-          Evaluate(views, year, projections::StarCounting::kFromRecords)->Text());
-  }
-  // And the tallies built live, with the counts moved and the emptied days erased, are the
-  // tallies a rebuild makes.
-  auto live = f.engine().Dump();
-  REQUIRE(f.engine().Rebuild().ok());
-  CHECK(f.engine().Dump() == live);
+  CheckTalliesAgreeWithRecords(f, {2024, 2025, 2026});
 }
 
 TEST_CASE("a subject's repeated follow-up calls count as its last one of the year",
@@ -842,23 +849,14 @@ TEST_CASE("a subject's repeated follow-up calls count as its last one of the yea
   });
   // A call in January 2025 belongs to 2025: 2024's answer stays the June one.
   RepairFollowUp(f, "rg-1", S::SATISFIED, Cst("2025-01-10 10:00"));
-  const auto& views = f.views();
-  auto e = Evaluate(views, 2024);
+  auto e = Evaluate(f.views(), 2024);
   // rg-1's last call of 2024 is dissatisfied, rg-2's basically satisfied: 1 of 2 answered, 50
   // (not 4 of 8, nor 100 by the corrected or the January call).
   auto follow_ups = FigureOf(e->Row("company/good"), "followUpSatisfaction");
   CHECK(follow_ups.getNumerator() == 1);
   CHECK(follow_ups.getDenominator() == 2);
   CHECK(follow_ups.getValue() == Approx(50));
-  // Counted from the records, the same, in both years; and a rebuild makes the same tallies.
-  for (int year : {2024, 2025}) {
-    INFO(year);
-    CHECK(Evaluate(views, year)->Text() ==
-          Evaluate(views, year, projections::StarCounting::kFromRecords)->Text());
-  }
-  auto live = f.engine().Dump();
-  REQUIRE(f.engine().Rebuild().ok());
-  CHECK(f.engine().Dump() == live);
+  CheckTalliesAgreeWithRecords(f, {2024, 2025});
 }
 
 // The tallies are read by month; a manager appointed within a month, and answers naming no
