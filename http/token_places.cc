@@ -27,10 +27,4 @@ std::shared_ptr<void> TokenPlaces::TryTake(const std::string& token_id) {
   });
 }
 
-size_t TokenPlaces::Held(const std::string& token_id) const {
-  base::MutexLock lock(&counts_->mu);
-  auto it = counts_->held.find(token_id);
-  return it == counts_->held.end() ? 0 : it->second;
-}
-
 }  // namespace http

@@ -29,12 +29,10 @@ class TokenPlaces {
   std::shared_ptr<void> TryTake(const std::string& token_id);
 
   size_t per_token() const { return per_token_; }
-  // The places `token_id` holds now.
-  size_t Held(const std::string& token_id) const;
 
  private:
   struct Counts {
-    mutable base::Mutex mu;
+    base::Mutex mu;
     std::unordered_map<std::string, size_t> held GUARDED_BY(mu);
   };
 
