@@ -56,6 +56,36 @@ struct Act {
   std::optional<std::string> replacing;
 };
 
+// A token that acts for some estates only (bound to them, or company staff) learns nothing of
+// an entity outside them from a refusal: not its estate, not when it was made, not whether it
+// exists at all. Else a resident probing ids read which estate each complaint, household or
+// person belongs to from "scope.estate ... not for estate/e07", and which do not exist from
+// "entity.unknown".
+bool Narrowed(const Caller& who) { return who.BoundToEstates() || who.role == R::COMPANY_STAFF; }
+bool OutOfSight(const Act& act, const std::string& estate) {
+  const Caller& who = act.who;
+  if (!Narrowed(who) || estate.empty()) return false;
+  if (who.BoundToEstates()) return !who.CoversEstate(estate);
+  // Company staff see the estates their company serves or served: they are told that its
+  // contract ended, and when.
+  for (const auto& c : act.facts.Contracts(estate)) {
+    if (c.company == who.company_id) return false;
+  }
+  return true;
+}
+std::string SightText(const Caller& who) {
+  return who.role == R::COMPANY_STAFF && !who.BoundToEstates()
+             ? "the estates " + who.company_id + " serves"
+             : EstatesText(who);
+}
+// The one answer a narrowed caller gets for an entity it must name that is unknown, or outside
+// its estates.
+Verdict Unseen(const Act& act, const std::string& name) {
+  return Deny("entity.unknown", name + " is not in the ledger, or not in an estate this token " +
+                                    "acts for (" + SightText(act.who) + "); a " + act.rule.type +
+                                    " names one that is");
+}
+
 // Finds the estate `act` concerns. Sets `*estate` ("" for district-wide) and `*entity`, or
 // returns a refusal.
 Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts>* entity) {
@@ -64,20 +94,33 @@ Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts
   std::string name = EntityOf(rule, act.payload);
   if (!name.empty()) *entity = act.facts.Entity(name);
   std::string field_estate = Field(data, "estateId");
+  bool hidden = *entity && OutOfSight(act, (*entity)->estate);
 
   switch (rule.creation) {
     case Creation::kCreates:
       if (*entity && !act.replacing) {
-        return Taken("entity.taken", name + " exists already (created at seq " +
-                                         std::to_string((*entity)->seq) + "); choose a new " +
-                                         rule.field);
+        return Taken("entity.taken",
+                     name + " exists already" +
+                         (hidden ? std::string()
+                                 : " (created at seq " + std::to_string((*entity)->seq) + ")") +
+                         "; choose a new " + rule.field);
       }
       break;
     case Creation::kRefers:
-      if (!*entity) {
+      if (!*entity || hidden) {
+        if (Narrowed(act.who)) return Unseen(act, name);
         return Deny("entity.unknown",
                     std::string(act.payload.isFollowUpRecorded() ? "the subject " : "") + name +
                         " is not in the ledger; a " + rule.type + " names one that is");
+      }
+      break;
+    case Creation::kUpserts:
+    case Creation::kRefersAny:
+      // These may name an entity that exists: that it does is all the refusal says.
+      if (hidden) {
+        return Deny("entity.estate", name + " belongs to an estate this token does not act for (" +
+                                         SightText(act.who) + "); an entity's estate never " +
+                                         "changes: a " + rule.type + " there names another id");
       }
       break;
     default:
@@ -109,6 +152,9 @@ Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts
         break;
       }
       auto home = act.facts.Entity(EntityName("household", household));
+      if (Narrowed(act.who) && (!home || OutOfSight(act, home->estate))) {
+        return Unseen(act, EntityName("household", household));
+      }
       if (!home) {
         return Deny("entity.unknown", EntityName("household", household) +
                                           " is not registered; register the household first");
@@ -117,15 +163,26 @@ Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts
       break;
     }
     case Scope::kClaim:
-      *estate =
-          field_estate.empty() ? EstateOfPerson(act.facts, Field(data, "personId")) : field_estate;
+    case Scope::kPayer: {
+      std::string person = Field(data, rule.scope == Scope::kPayer ? "payerId" : "personId");
+      if (rule.scope == Scope::kClaim && !field_estate.empty()) {
+        *estate = field_estate;
+        break;
+      }
+      *estate = EstateOfPerson(act.facts, person);
+      // A person of no known estate (unknown, or without a household) is as unseen as one of
+      // another estate.
+      if (Narrowed(act.who) && (estate->empty() || OutOfSight(act, *estate))) {
+        return Unseen(act, EntityName("person", person));
+      }
       break;
-    case Scope::kPayer:
-      *estate = EstateOfPerson(act.facts, Field(data, "payerId"));
-      break;
+    }
     case Scope::kMeeting: {
       std::string meeting = Field(data, "meetingId");
       auto held = act.facts.Entity(EntityName("meeting", meeting));
+      if (Narrowed(act.who) && (!held || OutOfSight(act, held->estate))) {
+        return Unseen(act, EntityName("meeting", meeting));
+      }
       if (!held) {
         return Deny("entity.unknown", EntityName("meeting", meeting) +
                                           " is not in the ledger; append the meeting first, or "
@@ -389,6 +446,9 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
                                        : own_household) +
                 "), not " + household);
       }
+      if (Narrowed(who) && (!home || OutOfSight(act, home->estate))) {
+        return Unseen(act, EntityName("household", household));
+      }
       if (!home) {
         return Deny("entity.unknown",
                     EntityName("household", household) + " is not registered in the ledger");
@@ -434,6 +494,7 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
                         " themselves (" + who.actor_id + "), not " + person);
       }
       std::string lives = EstateOfPerson(act.facts, person);
+      if (OutOfSight(act, lives)) return Unseen(act, EntityName("person", person));
       if (!lives.empty() && !estate.empty() && lives != estate) {
         return Deny("identity.person", person + " lives in " + lives + ", not in " + estate);
       }
@@ -536,6 +597,13 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
   if (!rule)
     return Invalid("correction.target",
                    "event " + std::to_string(target) + " has no type this ledger knows");
+  // Neither what the event is nor where: a narrowed token learns only that it is not theirs.
+  std::string estate = EstateOfStored(original_payload, facts);
+  if (OutOfSight(Act{who, *rule, original_payload, day, facts, std::nullopt}, estate)) {
+    return Deny("scope.estate", "event " + std::to_string(target) +
+                                    " is not in an estate this token acts for (" + SightText(who) +
+                                    "); it corrects only what is");
+  }
   bool replacement = correction.getAction().isReplacement();
   if (replacement) {
     std::string new_type = PayloadType(correction.getAction().getReplacement());
@@ -550,7 +618,6 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
 
   // Who may correct: the event's own actor, a role that supervises such records, auditors and
   // admins; each only within the scope it has today.
-  std::string estate = EstateOfStored(original_payload, facts);
   bool own =
       std::string_view(original.getActorId().cStr()) == who.actor_id && !who.actor_id.empty();
   bool supervises = (rule->supervisors | kAuditor) & Bit(who.role);

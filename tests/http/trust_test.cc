@@ -176,15 +176,16 @@ TEST_CASE("scope follows the recording clock, not occurredAt", "[http][rules]") 
                           R"({"complaintId":"complaint/c02"})", "", "2024-01-01T00:00:00Z");
   d.Refused(backdated, 403, "scope.company-serves", head);
   // company/a never served e02.
+  // (whose staff are not told that c02 exists: see "a refusal tells a token nothing ...").
   d.Refused(
       d.Post(d.staff_a, "complaint/c02", "complaintResolved", R"({"complaintId":"complaint/c02"})"),
-      403, "scope.company-serves", head);
+      403, "entity.unknown", head);
   // A company-staff token bound to e01 does not act in e02 even for a company serving both.
   std::string bound_b =
       d.f.Token(Role::COMPANY_STAFF, "person/staff-b", {"estate/e01"}, "company/b");
   d.Refused(d.Post(bound_b, "complaint/c02", "complaintAcknowledged",
                    R"({"complaintId":"complaint/c02"})"),
-            403, "scope.estate", head);
+            403, "entity.unknown", head);
   // company/b, which serves e02 now, may.
   std::string staff_b = d.f.Token(Role::COMPANY_STAFF, "person/staff-b2", {}, "company/b");
   d.Must(staff_b, "complaint/c02", "complaintAcknowledged", R"({"complaintId":"complaint/c02"})");
@@ -213,7 +214,7 @@ TEST_CASE("ids and streams cannot be taken over", "[http][rules]") {
   auto exchange = d.Post(
       d.worker1, "exchange/x1", "timeBankExchanged",
       R"({"exchangeId":"exchange/x1","payerId":"person/p02","providerId":"person/p01","pointsCenti":1000})");
-  d.Refused(exchange, 403, "scope.estate", head);
+  d.Refused(exchange, 403, "entity.unknown", head);
   // Registered again in their own estate (a new phone): still allowed.
   d.Must(
       d.admin, "person/p02", "personRegistered",
@@ -247,6 +248,82 @@ TEST_CASE("ids and streams cannot be taken over", "[http][rules]") {
   for (auto& t : racers) t.join();
   CHECK(created == 1);
   CHECK(taken == 1);
+}
+
+TEST_CASE("a refusal tells a token nothing of an entity outside its estates", "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  std::string bound_b =
+      d.f.Token(Role::COMPANY_STAFF, "person/staff-b", {"estate/e01"}, "company/b");
+  // Each attempt names an entity of estate e02 and then one that does not exist: the two
+  // answers are the same but for the id, so the caller cannot tell which exists, nor where.
+  auto same = [&](const std::string& token, const std::string& type, const std::string& stream,
+                  const std::string& seen, const std::string& unseen, const std::string& data) {
+    auto subst = [](std::string text, const std::string& from, const std::string& to) {
+      for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at)) {
+        text.replace(at, from.size(), to);
+        at += to.size();
+      }
+      return text;
+    };
+    auto existing =
+        d.Post(token, subst(stream, "ID", seen), type, subst(data, "ID", seen), "ev-same");
+    auto missing =
+        d.Post(token, subst(stream, "ID", unseen), type, subst(data, "ID", unseen), "ev-same");
+    INFO(type << ": " << existing.body << " / " << missing.body);
+    d.Refused(existing, 403, "entity.unknown", head);
+    d.Refused(missing, 403, "entity.unknown", head);
+    CHECK(subst(existing.body, seen, unseen) == missing.body);
+    CHECK(existing.body.find("estate/e02") == std::string::npos);
+  };
+  // A resident of e01 follows up on e02's complaint; a worker of e01 visits an e02 household,
+  // or pays from an e02 resident's time-bank account; company staff bound to e01 (of a company
+  // serving e02) and staff of a company that never served e02 acknowledge e02's complaint.
+  same(d.resident1, "followUpRecorded", "ID", "complaint/c02", "complaint/c99",
+       R"({"subject":{"complaintId":"ID"},"satisfaction":"dissatisfied"})");
+  same(d.worker1, "homeVisitRecorded", "visit/v9", "household/h02", "household/h99",
+       R"({"visitId":"visit/v9","householdId":"ID","note":"x"})");
+  same(
+      d.worker1, "timeBankExchanged", "exchange/x9", "person/p02", "person/p99",
+      R"({"exchangeId":"exchange/x9","payerId":"ID","providerId":"person/p01","pointsCenti":500})");
+  same(bound_b, "complaintAcknowledged", "ID", "complaint/c02", "complaint/c99",
+       R"({"complaintId":"ID"})");
+  same(d.staff_a, "complaintAcknowledged", "ID", "complaint/c02", "complaint/c99",
+       R"({"complaintId":"ID"})");
+  // Hours claimed in e01 for e02's resident: refused without saying where they live.
+  auto claim = d.Post(
+      d.worker1, "claim/x9", "volunteerHoursClaimed",
+      R"({"claimId":"claim/x9","personId":"person/p02","estateId":"estate/e01","minutes":60,"activity":"x"})");
+  d.Refused(claim, 403, "entity.unknown", head);
+  CHECK(claim.body.find("estate/e02") == std::string::npos);
+
+  // An id that is taken is taken, but not when, nor where.
+  auto taken = d.Post(d.resident2, "complaint/c01", "complaintFiled",
+                      Neighbourhood::Complaint("complaint/c01", "02"));
+  d.Refused(taken, 409, "entity.taken", head);
+  CHECK(taken.body.find("seq") == std::string::npos);
+  CHECK(taken.body.find("estate/e01") == std::string::npos);
+  // Registering another estate's household into one's own says it exists, not where.
+  auto moved = d.Post(d.worker1, "household/h02", "householdRegistered",
+                      R"({"householdId":"household/h02","estateId":"estate/e01"})");
+  d.Refused(moved, 403, "entity.estate", head);
+  CHECK(moved.body.find("estate/e02") == std::string::npos);
+  // A correction of another estate's event does not say what the event is, nor where.
+  auto corrected = d.Post(d.worker1, "correction/" + std::to_string(d.c02), "correctionRecorded",
+                          d.Correction(d.c02, R"({"void":null})"));
+  d.Refused(corrected, 403, "scope.estate", head);
+  CHECK(corrected.body.find("estate/e02") == std::string::npos);
+  CHECK(corrected.body.find("complaint") == std::string::npos);
+
+  // Within its estates the answers say what they said: the admin, bound to none, is told where.
+  auto own = d.Post(d.resident1, "complaint/c01", "complaintFiled",
+                    Neighbourhood::Complaint("complaint/c01", "01"));
+  d.Refused(own, 409, "entity.taken", head);
+  CHECK(own.body.find("created at seq " + std::to_string(d.c01)) != std::string::npos);
+  auto admin = d.Post(d.admin, "complaint/c99", "complaintAcknowledged",
+                      R"({"complaintId":"complaint/c99"})");
+  d.Refused(admin, 403, "entity.unknown", head);
+  CHECK(admin.body.find("is not in the ledger;") != std::string::npos);
 }
 
 TEST_CASE("identities in payloads are the caller's", "[http][rules]") {
