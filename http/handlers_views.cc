@@ -11,11 +11,12 @@ namespace {
 struct ViewCall {
   const ViewRoute* route;
   Query query;
+  std::string token_id;  // who asks: time travel takes turns by token
 };
 
 // Reads, scopes and checks the query: everything that can refuse before any view is read.
 Checked<ViewCall> Prepare(ApiContext& api, const Call& call, const ViewRoute* route) {
-  ViewCall v{route, {}};
+  ViewCall v{route, {}, call.who.token_id};
   if (ledger::Status s = ParseQuery(call.target, api.options.clock(), &v.query); !s.ok()) {
     return s;
   }
@@ -82,7 +83,7 @@ Checked<std::pair<std::string, ledger::Position>> Compute(ApiContext& api, const
     out.second = *at;
     return out;
   }
-  auto views = api.engine->AsOf(seq);
+  auto views = api.engine->AsOf(seq, v.token_id);
   if (!views.ok()) return Problem(views.status()).As(503, "storage").Header("Retry-After", "1");
   render(**views, q);
   return out;

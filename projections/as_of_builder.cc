@@ -23,9 +23,13 @@ AsOfBuilder::AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptio
       cache_bytes_(options.as_of_cache_bytes),
       max_builds_(std::max<size_t>(options.as_of_builds, 1)),
       stop_(stop),
-      blocks_(std::move(blocks)) {}
+      blocks_(std::move(blocks)),
+      before_build_(options.before_as_of_build),
+      // A refused asker is told to come back in a second (Retry-After: 1), and a build of ten
+      // million events' views may take as long again.
+      turns_(std::chrono::milliseconds(3000)) {}
 
-AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
+AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq, const std::string& asker) {
   seq = std::min(seq, log_->Head().seq);
   std::shared_ptr<std::promise<AsOfResult>> building;
   std::shared_future<AsOfResult> shared;
@@ -42,9 +46,15 @@ AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
     if (auto it = building_.find(seq); it != building_.end()) {
       shared = it->second;
     } else if (building_.size() >= max_builds_) {
+      turns_.Refused(asker, AsOfTurns::Clock::now());
       return Status::Unavailable(
           "busy: the views as of " + std::to_string(building_.size()) +
           " other positions are being computed; try again shortly (EngineOptions::as_of_builds)");
+    } else if (!turns_.MayStart(asker, max_builds_ - building_.size(), AsOfTurns::Clock::now())) {
+      return Status::Unavailable(
+          "busy: " + std::to_string(turns_.waiting() - 1) +
+          " others asked for other positions while they were busy, and go first; try again "
+          "shortly");
     } else {
       building = std::make_shared<std::promise<AsOfResult>>();
       building_[seq] = building->get_future().share();
@@ -58,6 +68,7 @@ AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq) {
   }
   if (!building) return shared.get();
   evicted.clear();  // freed here, outside the lock: freeing a set takes a while
+  if (before_build_) before_build_(seq);
   AsOfResult result = Build(seq);
   {
     base::MutexLock lock(&mu_);

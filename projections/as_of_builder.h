@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <list>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "as_of_turns.h"
 #include "base/mutex.h"
 #include "ledger/ledger.h"
 #include "projections/engine.h"
@@ -23,7 +25,8 @@ class Cache;
 namespace projections::internal {
 
 // Bounded: requests for one position share one build; at most `as_of_builds` positions are
-// built at once (another is refused as Unavailable, at once); the `as_of_cache` most recently
+// built at once (another is refused as Unavailable, at once, and its asker queues for a turn:
+// as_of_turns.h); the `as_of_cache` most recently
 // used are kept, and a build takes the place of the least recently used as it starts. So the
 // memory it takes is about as_of_cache view sets (as_of_cache + as_of_builds - 1 at most, and
 // those that readers still hold). A build
@@ -40,7 +43,8 @@ class AsOfBuilder {
   AsOfBuilder(ledger::Ledger* log, std::string dir, const EngineOptions& options,
               const std::atomic<bool>* stop, std::shared_ptr<rocksdb::Cache> blocks);
 
-  AsOfResult AsOf(uint64_t seq) EXCLUDES(mu_);
+  // `asker` (a token, say) takes its turn with the others who ask for positions not yet built.
+  AsOfResult AsOf(uint64_t seq, const std::string& asker) EXCLUDES(mu_);
 
   // Builds, how many started from a snapshot, events replayed (snapshots_taken is the engine's).
   TimeTravelStats Stats() const;
@@ -62,11 +66,13 @@ class AsOfBuilder {
   const size_t max_builds_;
   const std::atomic<bool>* const stop_;
   const std::shared_ptr<rocksdb::Cache> blocks_;
+  const std::function<void(uint64_t)> before_build_;
 
   base::Mutex mu_;
   // Most recently used first.
   std::list<std::pair<uint64_t, std::shared_ptr<const ViewSet>>> cache_ GUARDED_BY(mu_);
   std::map<uint64_t, std::shared_future<AsOfResult>> building_ GUARDED_BY(mu_);
+  AsOfTurns turns_ GUARDED_BY(mu_);
 
   std::atomic<uint64_t> builds_{0};
   std::atomic<uint64_t> from_snapshot_{0};

@@ -725,7 +725,9 @@ class Engine::Impl {
     return stats;
   }
 
-  Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq) { return as_of_.AsOf(seq); }
+  Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq, const std::string& asker) {
+    return as_of_.AsOf(seq, asker);
+  }
 
   StoreLayout Layout() EXCLUDES(apply_mu_) {
     base::MutexLock apply_lock(&apply_mu_);
@@ -844,7 +846,9 @@ void Engine::CancelWaiters(const void* owner) { impl_->CancelWaiters(owner); }
 size_t Engine::waiting() const { return impl_->Waiting(); }
 FollowerHealth Engine::Following() const { return impl_->Following(); }
 Status Engine::Rebuild() { return impl_->Rebuild(); }
-Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq) { return impl_->AsOf(seq); }
+Result<std::shared_ptr<const ViewSet>> Engine::AsOf(uint64_t seq, const std::string& asker) {
+  return impl_->AsOf(seq, asker);
+}
 TimeTravelStats Engine::TimeTravel() const { return impl_->TimeTravel(); }
 StoreLayout Engine::Layout() const { return impl_->Layout(); }
 

@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "projections/as_of_turns.h"
 #include "views/view_fixture.h"
 
 using ledger::schema::Payload;
@@ -519,6 +520,78 @@ TEST_CASE("time travel starts from the nearest snapshot and replays only the eve
   for (const auto& snapshot : projections::ListViewSnapshots(views_dir))
     kept.push_back(snapshot.seq);
   CHECK(kept == std::vector<uint64_t>{3, 6, 9});
+}
+
+// One token asked for position after position, each as its last was answered, and took every
+// build: others asking meanwhile were refused, and asked again while its next build ran.
+TEST_CASE("time travel takes turns: those refused while busy build before one asking again",
+          "[engine]") {
+  ViewFixture f;
+  std::promise<void> started, release;
+  std::shared_future<void> released = release.get_future().share();
+  bool first = true;
+  projections::EngineOptions options;
+  options.as_of_cache = 0;  // every request builds
+  options.before_as_of_build = [&](uint64_t) {
+    if (!first) return;
+    first = false;
+    started.set_value();
+    released.wait();
+  };
+  f.OpenEngine(options);
+  for (int i = 1; i <= 6; ++i)
+    FileComplaint(f, "c-" + std::to_string(i), "lift", Cst("2025-01-02"));
+  (void)f.views();
+
+  // The hog's build of 5 is under way; another asks for 3 and is refused, as before.
+  auto hog = std::async(std::launch::async, [&] { return f.engine().AsOf(5, "hog"); });
+  started.get_future().wait();
+  auto refused = f.engine().AsOf(3, "other");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == ledger::Code::kUnavailable);
+  release.set_value();
+  REQUIRE(hog.get().ok());
+
+  // The hog asks again at once: the other, refused meanwhile, goes first.
+  auto again = f.engine().AsOf(4, "hog");
+  REQUIRE_FALSE(again.ok());
+  INFO(again.status().ToString());
+  CHECK(again.status().ToString().find("go first") != std::string::npos);
+  auto other = f.engine().AsOf(3, "other");
+  REQUIRE(other.ok());
+  CHECK(Total(**other) == 3);
+  // Then the hog's turn: it was refused, and the other is not waiting.
+  auto hogs_turn = f.engine().AsOf(4, "hog");
+  REQUIRE(hogs_turn.ok());
+  CHECK(Total(**hogs_turn) == 4);
+  // With no one waiting, anyone builds at once.
+  CHECK(f.engine().AsOf(2, "other").ok());
+  CHECK(f.engine().AsOf(1, "hog").ok());
+}
+
+TEST_CASE("time travel's turns: first refused, first served; the patient lose nothing",
+          "[engine]") {
+  using projections::internal::AsOfTurns;
+  using std::chrono::milliseconds;
+  AsOfTurns turns(milliseconds(3000));
+  auto t0 = AsOfTurns::Clock::now();
+  CHECK(turns.MayStart("a", 1, t0));  // no one waits
+  turns.Refused("b", t0 + milliseconds(10));
+  turns.Refused("c", t0 + milliseconds(20));
+  turns.Refused("b", t0 + milliseconds(30));  // b keeps its place ahead of c
+  CHECK(turns.waiting() == 2);
+  CHECK_FALSE(turns.MayStart("a", 1, t0 + milliseconds(40)));  // a queues behind c
+  CHECK_FALSE(turns.MayStart("c", 1, t0 + milliseconds(50)));
+  CHECK(turns.MayStart("b", 1, t0 + milliseconds(60)));
+  // Two places free: the first two in the queue may start, not the third.
+  turns.Refused("d", t0 + milliseconds(70));
+  CHECK_FALSE(turns.MayStart("d", 2, t0 + milliseconds(80)));  // c, a, d
+  CHECK(turns.MayStart("a", 2, t0 + milliseconds(90)));        // c, d
+  CHECK(turns.MayStart("d", 2, t0 + milliseconds(100)));       // c
+  // c does not come back: 3 s after its last refusal it loses its place.
+  CHECK_FALSE(turns.MayStart("e", 1, t0 + milliseconds(3000)));
+  CHECK(turns.MayStart("e", 1, t0 + milliseconds(3100)));
+  CHECK(turns.waiting() == 0);
 }
 
 TEST_CASE("a set built for time travel keeps no more than its budget of records read back",

@@ -94,6 +94,8 @@ struct EngineOptions {
   // For tests: called before each flush; returning false simulates a crash at that point (the
   // batch is not written and the engine stops applying).
   std::function<bool()> before_flush;
+  // For tests: called as a build for time travel starts (with its position), on its thread.
+  std::function<void(uint64_t)> before_as_of_build;
 };
 
 // One snapshot of the view store (see EngineOptions::snapshot_events).
@@ -185,8 +187,10 @@ class Engine {
   // there to `seq`, without the audit index (read the live one up to `seq` instead: see
   // ViewSet::AuditIndexing). The live views are untouched. Requests for one position share one
   // build (and a cache of EngineOptions::as_of_cache); Unavailable when EngineOptions::as_of_builds
-  // other positions are being built.
-  ledger::Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq);
+  // other positions are being built. Who builds next then: the askers refused meanwhile, in turn,
+  // before one asking again (see projections/as_of_turns.h); `asker` names the asker (the HTTP
+  // API passes the token).
+  ledger::Result<std::shared_ptr<const ViewSet>> AsOf(uint64_t seq, const std::string& asker = "");
 
   // What time travel has cost so far.
   TimeTravelStats TimeTravel() const;
