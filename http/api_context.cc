@@ -21,7 +21,8 @@ ApiContext::ApiContext(ledger::Ledger* log_in, projections::Engine* engine_in,
       proofs(log, options.checkpoints, &permissions, metrics),
       work("views", options.work_threads, options.work_queue),
       work_places(options.work_per_token),
-      stream_places(options.streams_per_token) {}
+      stream_places(options.streams_per_token),
+      resident_appends(options.resident_appends_per_hour) {}
 
 namespace {
 

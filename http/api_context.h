@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "append_rate.h"
 #include "codec/event_json.h"
 #include "http/api.h"
 #include "http/permissions.h"
@@ -36,6 +37,8 @@ struct ApiContext {
   // What one token may hold: requests on `work` or waiting for a position, and live streams.
   TokenPlaces work_places;
   TokenPlaces stream_places;
+  // How fast a resident's token may append (ApiOptions::resident_appends_per_hour).
+  AppendRate resident_appends;
 };
 
 // One request as a route sees it, once its target has been read and its token checked.

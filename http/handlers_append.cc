@@ -206,15 +206,47 @@ void AnswerWithReceipt(ApiContext& api, ledger::Ledger::Outcome outcome, const s
                    std::to_string(last) + "/receipt)\""));
 }
 
+// A resident's token past its events of the hour (ApiOptions::resident_appends_per_hour).
+std::optional<Problem> TooFast(ApiContext& api, const Principal& who, size_t events) {
+  int64_t wait_ms = 0;
+  if (api.resident_appends.TryTake(who.token_id, events, api.options.clock(), &wait_ms)) {
+    return std::nullopt;
+  }
+  api.metrics->CountBusy("token-appends");
+  std::string most = std::to_string(api.resident_appends.per_hour());
+  if (wait_ms < 0) {
+    return Problem(Status::InvalidArgument("a resident's token appends at most " + most +
+                                           " events an hour, and this request holds " +
+                                           std::to_string(events) + "; send fewer at once"))
+        .Kind("validation");
+  }
+  int64_t seconds = (wait_ms + 999) / 1000;
+  return Problem(Status::Unavailable("a resident's token appends at most " + most +
+                                     " events an hour, and this one has appended as many; the "
+                                     "next " +
+                                     (events == 1 ? std::string("one") : std::to_string(events)) +
+                                     " may be sent in " + std::to_string(seconds) + " s"))
+      .As(429, "busy")
+      .Header("Retry-After", std::to_string(seconds));
+}
+
 }  // namespace
 
 Response AppendNow(ApiContext& api, const Call& call, const std::string& stream) {
   auto decoded = Decode(api, call.request, call.who, call.target);
   if (!decoded.ok()) return api.Refuse(decoded.problem());
   const DecodedAppend& d = **decoded;
+  if (call.who.role == schema::Role::RESIDENT) {
+    if (auto refused = TooFast(api, call.who, d.events.size()); refused) {
+      return api.Refuse(*refused);
+    }
+  }
   ledger::Ledger::Outcome outcome;
   outcome.result = api.log->AppendAs(CallerOf(call.who), stream, d.expected, d.events,
                                      &outcome.actual_version, &outcome.rule);
+  if (call.who.role == schema::Role::RESIDENT && !outcome.result.ok()) {
+    api.resident_appends.GiveBack(call.who.token_id, d.events.size());
+  }
   std::string receipt;
   if (d.receipt && outcome.result.ok()) {
     receipt = api.proofs.ReceiptMember(outcome.result->seqs.back(), call.who);
@@ -273,17 +305,25 @@ void AppendGate::Append(const Request& request, const Target& target, Respond re
   auto decoded = Decode(*api_, request, *who, target);
   if (!decoded.ok()) return reply(api_->Refuse(decoded.problem()));
   const DecodedAppend& d = **decoded;
+  bool rated = who->role == schema::Role::RESIDENT;
+  if (rated) {
+    if (auto refused = TooFast(*api_, *who, d.events.size()); refused) {
+      return reply(api_->Refuse(*refused));
+    }
+  }
   ledger::Caller caller = CallerOf(*who);
-  api_->log->AppendAsync(
-      &caller, *stream, d.expected, d.events,
-      [api = api_, stream = *stream, expected = d.expected, receipt = d.receipt, who = *who,
-       reply = std::move(reply)](ledger::Ledger::Outcome outcome) mutable {
-        if (receipt && outcome.result.ok()) {
-          return AnswerWithReceipt(*api, std::move(outcome), stream, expected, who,
-                                   std::move(reply));
-        }
-        reply(Answer(*api, outcome, stream, expected));
-      });
+  api_->log->AppendAsync(&caller, *stream, d.expected, d.events,
+                         [api = api_, stream = *stream, expected = d.expected, receipt = d.receipt,
+                          who = *who, rated, events = d.events.size(),
+                          reply = std::move(reply)](ledger::Ledger::Outcome outcome) mutable {
+                           if (rated && !outcome.result.ok())
+                             api->resident_appends.GiveBack(who.token_id, events);
+                           if (receipt && outcome.result.ok()) {
+                             return AnswerWithReceipt(*api, std::move(outcome), stream, expected,
+                                                      who, std::move(reply));
+                           }
+                           reply(Answer(*api, outcome, stream, expected));
+                         });
 }
 
 }  // namespace http

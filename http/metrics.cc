@@ -98,9 +98,10 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   base::MutexLock lock(&mu_);
   line(
       "# HELP http_busy_total Requests refused at once: 503 when their queue was full, 429 when "
-      "their token had its share of it (token, token-streams).");
+      "their token had its share of it (token, token-streams) or a resident's token its "
+      "appends of the hour (token-appends).");
   line("# TYPE http_busy_total counter");
-  for (const char* queue : {"appends", "work", "token", "token-streams"}) {
+  for (const char* queue : {"appends", "work", "token", "token-streams", "token-appends"}) {
     auto it = busy_.find(queue);
     line(std::string("http_busy_total{queue=\"") + queue + "\"} " +
          std::to_string(it == busy_.end() ? 0 : it->second));

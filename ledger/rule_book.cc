@@ -388,22 +388,24 @@ Verdict CheckClaimMinutes(const Act& act) {
 }
 
 // Twenty identical complaints filed by one resident in a day put a company's manager on the black
-// list (complaints per 100 households). Corrections of a complaint are not held to it; a
+// list (complaints per 100 households); 25 gas repair requests in a second, each open past its
+// four hours, took a company's repair compliance to 0. Corrections are not held to it; a
 // community worker recording hotline calls is not either: they answer for what they record.
-Verdict CheckComplaintsPerDay(const Act& act) {
-  if (act.who.role != R::RESIDENT || !act.payload.isComplaintFiled() || act.replacing) {
+Verdict CheckFiledPerDay(const Act& act) {
+  bool repair = act.payload.isRepairRequested();
+  if (act.who.role != R::RESIDENT || !(act.payload.isComplaintFiled() || repair) || act.replacing) {
     return Verdict::Allow();
   }
-  constexpr int kMost = internal::kComplaintsPerResidentDay;
-  if (!act.facts.Entity(internal::ComplaintOfDayName(act.who.actor_id, act.day, kMost))) {
+  constexpr int kMost = internal::kFiledPerResidentDay;
+  if (!act.facts.Entity(internal::FiledOfDayName(repair, act.who.actor_id, act.day, kMost))) {
     return Verdict::Allow();
   }
-  return Taken("complaint.per-day",
-               act.who.actor_id + " has filed " + std::to_string(kMost) + " complaints on " +
-                   act.day +
-                   " already (the day this is recorded), as many as a resident files in a day; "
-                   "another waits until the next day, or goes through the community worker "
-                   "(the hotline), who records it");
+  std::string what = repair ? "repair requests" : "complaints";
+  return Taken(repair ? "repair.per-day" : "complaint.per-day",
+               act.who.actor_id + " has filed " + std::to_string(kMost) + " " + what + " on " +
+                   act.day + " already (the day this is recorded), as many " + what +
+                   " as a resident files in a day; another waits until the next day, or goes "
+                   "through the community worker (the hotline), who records it");
 }
 
 Verdict CheckIdentity(const Act& act, const std::string& estate,
@@ -417,7 +419,7 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
   if (Verdict v = CheckNamedCompany(act, estate, entity); !v.ok()) return v;
   if (Verdict v = CheckSurveyAnswers(act); !v.ok()) return v;
   if (Verdict v = CheckClaimMinutes(act); !v.ok()) return v;
-  if (Verdict v = CheckComplaintsPerDay(act); !v.ok()) return v;
+  if (Verdict v = CheckFiledPerDay(act); !v.ok()) return v;
   if (Verdict v = CheckSheetSubject(act, estate); !v.ok()) return v;
 
   switch (act.rule.identity) {

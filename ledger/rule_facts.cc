@@ -156,11 +156,12 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
       }
     }
   }
-  if (payload.isComplaintFiled() && event.getActorRole() == schema::Role::RESIDENT) {
-    // How many complaints the resident filed on the recording day.
-    for (int nth = 1; nth <= internal::kComplaintsPerResidentDay; ++nth) {
+  if ((payload.isComplaintFiled() || payload.isRepairRequested()) &&
+      event.getActorRole() == schema::Role::RESIDENT) {
+    // How many complaints, or repair requests, the resident filed on the recording day.
+    for (int nth = 1; nth <= internal::kFiledPerResidentDay; ++nth) {
       FactChange filed;
-      filed.name = internal::ComplaintOfDayName(actor, day, nth);
+      filed.name = internal::FiledOfDayName(payload.isRepairRequested(), actor, day, nth);
       if (facts.Entity(filed.name)) continue;
       filed.entity = EntityFacts{f.estate, actor, "", household, at_seq};
       out.push_back(filed);

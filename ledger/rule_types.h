@@ -98,15 +98,16 @@ std::string SurveyAnswerName(schema::SurveyResponseRecorded::Reader response);
 std::string OnlineAnswerName(std::string_view household, std::string_view day, int nth);
 // How many surveys a household answers online in a year.
 constexpr int kOnlineAnswersPerYear = 4;
-// What the names of facts that count (OnlineAnswerName, ComplaintOfDayName) begin with. Learning
+// What the names of facts that count (OnlineAnswerName, FiledOfDayName) begin with. Learning
 // the same events again counts them again, so the facts are learned again from none of these.
-inline constexpr std::string_view kCountingFactPrefixes[] = {"survey-year\x1f",
-                                                             "complaint-day\x1f"};
-// The fact that resident `person` filed their `nth` (1 ...) complaint of the recording day `day`
-// ("YYYY-MM-DD"): "complaint-day\x1fperson/p-1\x1f2026-03-01\x1f1".
-std::string ComplaintOfDayName(std::string_view person, std::string_view day, int nth);
-// How many complaints a resident files in a day.
-constexpr int kComplaintsPerResidentDay = 3;
+inline constexpr std::string_view kCountingFactPrefixes[] = {"survey-year\x1f", "complaint-day\x1f",
+                                                             "repair-day\x1f"};
+// The fact that resident `person` filed their `nth` (1 ...) complaint (or, `repair`, repair
+// request) of the recording day `day` ("YYYY-MM-DD"):
+// "complaint-day\x1fperson/p-1\x1f2026-03-01\x1f1", "repair-day\x1f...".
+std::string FiledOfDayName(bool repair, std::string_view person, std::string_view day, int nth);
+// How many complaints, and how many repair requests, a resident files in a day.
+constexpr int kFiledPerResidentDay = 3;
 // The estate of a person's household, if known; the household in `*household` when given.
 std::string EstateOfPerson(const FactSource& facts, const std::string& person_id,
                            std::string* household = nullptr);

@@ -592,6 +592,15 @@ TEST_CASE("facts that count are not counted twice when they are learned again", 
   auto complaint = [&](Ledger& log, const std::string& n) {
     return act(log, "complaint/c-" + n, Complaint("ev-c" + n, "complaint/c-" + n));
   };
+  auto repair = [&](Ledger& log, const std::string& n) {
+    return act(log, "repair/r-" + n, MakeEvent("ev-r" + n, [&](ledger::schema::Payload::Builder p) {
+                 auto r = p.initRepairRequested();
+                 r.setRepairId("repair/r-" + n);
+                 r.setEstateId("estate/e-1");
+                 r.setHouseholdId("household/h-1");
+                 r.setCategory("water");
+               }));
+  };
   auto answer = [&](Ledger& log, const std::string& n) {
     return act(log, "survey/s-" + n, MakeEvent("ev-s" + n, [&](ledger::schema::Payload::Builder p) {
                  auto r = p.initSurveyResponseRecorded();
@@ -608,6 +617,8 @@ TEST_CASE("facts that count are not counted twice when they are learned again", 
     RegisterResident(*log, "ev-h", "ev-p");
     CHECK(complaint(*log, "1") == "ok");
     CHECK(complaint(*log, "2") == "ok");
+    CHECK(repair(*log, "1") == "ok");
+    CHECK(repair(*log, "2") == "ok");
     CHECK(answer(*log, "1") == "ok");
     CHECK(answer(*log, "2") == "ok");
   }
@@ -619,6 +630,8 @@ TEST_CASE("facts that count are not counted twice when they are learned again", 
   // Two complaints and two answers counted, not four: one more complaint, two more answers.
   CHECK(complaint(*log, "3") == "ok");
   CHECK(complaint(*log, "4") == "complaint.per-day");
+  CHECK(repair(*log, "3") == "ok");
+  CHECK(repair(*log, "4") == "repair.per-day");
   CHECK(answer(*log, "3") == "ok");
   CHECK(answer(*log, "4") == "ok");
   CHECK(answer(*log, "5") == "survey.answered");

@@ -133,6 +133,11 @@ void AddOptions(CLI::App& app, Settings* s) {
       ->envname("LEDGER_WORK_PER_TOKEN")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20))
       ->capture_default_str();
+  app.add_option("--resident-appends-per-hour", s->api_options.resident_appends_per_hour,
+                 "events one resident's token may append in an hour, about; past it the append "
+                 "is answered 429 with Retry-After (0: no limit)")
+      ->envname("LEDGER_RESIDENT_APPENDS_PER_HOUR")
+      ->capture_default_str();
   app.add_option("--as-of-cache", s->engine_options.as_of_cache,
                  "view sets of earlier positions (asOf) kept for reuse; each holds what its "
                  "replay changed, a snapshot's index and filters, and what it read back")

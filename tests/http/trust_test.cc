@@ -25,7 +25,8 @@ std::string Event(const std::string& id, const std::string& type, const std::str
 // and by company/b since 2024-07-01. Households h01 (e01, resident p01) and h02 (e02, p02).
 class Neighbourhood {
  public:
-  Neighbourhood() : c(f.Client()) {
+  explicit Neighbourhood(http::ApiOptions api_options = {})
+      : f(http::ServerOptions{}, std::move(api_options)), c(f.Client()) {
     f.now = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
     admin = f.admin;
     Must(admin, "estate/e01", "estateRegistered", R"({"estateId":"estate/e01","name":"一区"})");
@@ -649,7 +650,8 @@ TEST_CASE("a score sheet, a repair's category and a claim's hours are not one to
   d.Must(d.resident1, "claim/cl2", "volunteerHoursClaimed", claim("cl2", "1440"));
 }
 
-TEST_CASE("a resident files at most three complaints a day", "[http][rules]") {
+TEST_CASE("a resident files at most three complaints, and three repair requests, a day",
+          "[http][rules]") {
   Neighbourhood d;
   auto complaint = [](const std::string& n, const std::string& x) {
     return Neighbourhood::Complaint("complaint/c" + n, x);
@@ -670,12 +672,71 @@ TEST_CASE("a resident files at most three complaints a day", "[http][rules]") {
   // Another resident is not held by it, nor is the community worker recording a call of h01's.
   d.Must(d.resident2, "complaint/c06", "complaintFiled", complaint("06", "02"));
   d.Must(d.worker1, "complaint/c07", "complaintFiled", complaint("07", "01"));
-  // A repair request is not a complaint; and the next day the resident files again.
-  d.Must(
-      d.resident1, "repair/r1", "repairRequested",
-      R"({"repairId":"repair/r1","estateId":"estate/e01","householdId":"household/h01","category":"water"})");
+  // A repair request is not a complaint: three of them a day too. 25 gas repairs requested by one
+  // resident in a second, each open past its four hours, took a company's compliance to 0.
+  auto repair = [](const std::string& n) {
+    return R"({"repairId":"repair/r)" + n +
+           R"(","estateId":"estate/e01","householdId":"household/h01","category":"gas"})";
+  };
+  for (std::string n : {"1", "2", "3"})
+    d.Must(d.resident1, "repair/r" + n, "repairRequested", repair(n));
+  head = d.Head();
+  auto fourth_repair = d.Post(d.resident1, "repair/r4", "repairRequested", repair("4"));
+  d.Refused(fourth_repair, 409, "repair.per-day", head);
+  CHECK_THAT(fourth_repair.body,
+             Catch::Contains("person/p01 has filed 3 repair requests on 2026-01-01 already"));
+  d.Must(d.worker1, "repair/r4", "repairRequested", repair("4"));
+  // The next day the resident files again, both.
   d.f.now += 24 * 3600 * 1000;
   d.Must(d.resident1, "complaint/c05", "complaintFiled", complaint("05", "01"));
+  d.Must(d.resident1, "repair/r5", "repairRequested", repair("5"));
+}
+
+TEST_CASE("a resident's token appends at most so many events an hour", "[http][rules]") {
+  http::ApiOptions options;
+  options.resident_appends_per_hour = 5;
+  Neighbourhood d(options);  // resident1 has filed complaint/c01: one of its five
+  auto follow_up = [&](const std::string& token, int n = 1) {
+    std::string events;
+    for (int i = 0; i < n; ++i) {
+      events += (i ? "," : "") + Event("fu-" + std::to_string(++d.n), "followUpRecorded",
+                                       R"({"subject":{"complaintId":"complaint/c01"},)"
+                                       R"("satisfaction":"dissatisfied"})");
+    }
+    return d.c.Send("POST", "/v1/streams/complaint/c01/events", token,
+                    n == 1 ? events : "{\"events\":[" + events + "]}");
+  };
+  // What a refused append would have appended is not counted: what is bounded is what stays.
+  for (int i = 0; i < 6; ++i) {
+    auto elsewhere =
+        d.Post(d.resident1, "complaint/c02", "followUpRecorded",
+               R"({"subject":{"complaintId":"complaint/c02"},"satisfaction":"dissatisfied"})");
+    REQUIRE(elsewhere.status == 403);
+  }
+  for (int i = 0; i < 4; ++i) REQUIRE(follow_up(d.resident1).status == 201);
+  uint64_t head = d.Head();
+  // The sixth event of the hour: 429, and when the next may come (one every 12 minutes).
+  auto refused = follow_up(d.resident1);
+  d.Refused(refused, 429, "", head);
+  CHECK(refused.headers["Retry-After"] == "720");
+  CHECK_THAT(refused.body, Catch::Contains("at most 5 events an hour"));
+  // More at once than an hour's: 400, whenever it is sent.
+  d.Refused(follow_up(d.resident1, 6), 400, "", head);
+  // Another resident's token, a worker's and the admin's are not held to it.
+  std::string same_person = d.f.Token(Role::RESIDENT, "person/p01", {"estate/e01"});
+  CHECK(follow_up(same_person).status == 201);
+  CHECK(follow_up(d.worker1).status == 201);
+  CHECK(follow_up(d.admin).status == 201);
+  // Twelve minutes on, one more; then none again.
+  d.f.now += 12 * 60 * 1000;
+  CHECK(follow_up(d.resident1).status == 201);
+  CHECK(follow_up(d.resident1).status == 429);
+  // An hour on, the bucket is full again: five at once.
+  d.f.now += 60 * 60 * 1000;
+  CHECK(follow_up(d.resident1, 5).status == 201);
+  CHECK(follow_up(d.resident1).status == 429);
+  auto metrics = d.c.Send("GET", "/metrics", "").body;
+  CHECK_THAT(metrics, Catch::Contains("http_busy_total{queue=\"token-appends\"} 4"));
 }
 
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",

@@ -56,6 +56,10 @@ struct ApiOptions {
   // Live streams (/v1/subscribe) of one token, at most; past it the next gets 429. The server's
   // own limit (ServerOptions::max_streams) counts every token's.
   size_t streams_per_token = 4;
+  // Events one resident's token may append in an hour, about (a bucket of this many, filled at
+  // this many an hour); past it the append gets 429 with Retry-After. 0: no limit. Residents
+  // only: the other roles record for many people, and answer for it by name.
+  uint32_t resident_appends_per_hour = 120;
   // Appends no thread waits for, handed to the writer and not yet answered; past this many a
   // new append gets 503 with Retry-After at once (the writer is behind the disk).
   size_t max_appends_in_flight = 4096;

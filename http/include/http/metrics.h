@@ -28,7 +28,8 @@ class Metrics {
   void CountRefusal(const std::string& rule);
   void ObserveRequest(double seconds);
   // A request answered 503 at once because the queue for its kind of work ("work": views,
-  // reports and time travel; "appends": appends waiting for the disk) was full.
+  // reports and time travel; "appends": appends waiting for the disk) was full; 429 because a
+  // token had its share ("token", "token-streams", "token-appends").
   void CountBusy(const std::string& queue);
 
   // Counted by the server (ServerOptions::metrics), for what never reaches a handler.

@@ -1,0 +1,39 @@
+#include "append_rate.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace http {
+
+bool AppendRate::TryTake(const std::string& token_id, size_t events, int64_t now_ms,
+                         int64_t* wait_ms) {
+  if (per_hour_ == 0) return true;
+  if (events > per_hour_) {
+    *wait_ms = -1;
+    return false;
+  }
+  constexpr double kHourMs = 3600.0 * 1000;
+  double per_ms = per_hour_ / kHourMs;
+  base::MutexLock lock(&mu_);
+  Bucket& b = buckets_.try_emplace(token_id, Bucket{double(per_hour_), now_ms}).first->second;
+  // A clock that steps back fills nothing, and takes nothing either.
+  b.events =
+      std::min<double>(per_hour_, b.events + std::max<int64_t>(0, now_ms - b.at_ms) * per_ms);
+  b.at_ms = std::max(b.at_ms, now_ms);
+  if (b.events >= static_cast<double>(events)) {
+    b.events -= static_cast<double>(events);
+    return true;
+  }
+  *wait_ms = static_cast<int64_t>(std::ceil((static_cast<double>(events) - b.events) / per_ms));
+  return false;
+}
+
+void AppendRate::GiveBack(const std::string& token_id, size_t events) {
+  if (per_hour_ == 0) return;
+  base::MutexLock lock(&mu_);
+  auto it = buckets_.find(token_id);
+  if (it == buckets_.end()) return;
+  it->second.events = std::min<double>(per_hour_, it->second.events + static_cast<double>(events));
+}
+
+}  // namespace http
