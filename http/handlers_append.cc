@@ -212,7 +212,6 @@ std::optional<Problem> TooFast(ApiContext& api, const Principal& who, size_t eve
   if (api.resident_appends.TryTake(who.token_id, events, api.options.clock(), &wait_ms)) {
     return std::nullopt;
   }
-  api.metrics->CountBusy("token-appends");
   std::string most = std::to_string(api.resident_appends.per_hour());
   if (wait_ms < 0) {
     return Problem(Status::InvalidArgument("a resident's token appends at most " + most +
@@ -220,6 +219,7 @@ std::optional<Problem> TooFast(ApiContext& api, const Principal& who, size_t eve
                                            std::to_string(events) + "; send fewer at once"))
         .Kind("validation");
   }
+  api.metrics->CountBusy("token-appends");
   int64_t seconds = (wait_ms + 999) / 1000;
   return Problem(Status::Unavailable("a resident's token appends at most " + most +
                                      " events an hour, and this one has appended as many; the "
@@ -244,7 +244,8 @@ Response AppendNow(ApiContext& api, const Call& call, const std::string& stream)
   ledger::Ledger::Outcome outcome;
   outcome.result = api.log->AppendAs(CallerOf(call.who), stream, d.expected, d.events,
                                      &outcome.actual_version, &outcome.rule);
-  if (call.who.role == schema::Role::RESIDENT && !outcome.result.ok()) {
+  if (call.who.role == schema::Role::RESIDENT &&
+      (!outcome.result.ok() || outcome.result->duplicate)) {
     api.resident_appends.GiveBack(call.who.token_id, d.events.size());
   }
   std::string receipt;
@@ -316,8 +317,11 @@ void AppendGate::Append(const Request& request, const Target& target, Respond re
                          [api = api_, stream = *stream, expected = d.expected, receipt = d.receipt,
                           who = *who, rated, events = d.events.size(),
                           reply = std::move(reply)](ledger::Ledger::Outcome outcome) mutable {
-                           if (rated && !outcome.result.ok())
+                           // Counted: what stays in the ledger; not a refusal, nor a
+                           // retry of what is there already.
+                           if (rated && (!outcome.result.ok() || outcome.result->duplicate)) {
                              api->resident_appends.GiveBack(who.token_id, events);
+                           }
                            if (receipt && outcome.result.ok()) {
                              return AnswerWithReceipt(*api, std::move(outcome), stream, expected,
                                                       who, std::move(reply));

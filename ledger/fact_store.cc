@@ -41,6 +41,7 @@ std::string EncodeEntity(const EntityFacts& f) {
   PutField(&out, f.company);
   PutField(&out, f.household);
   PutField(&out, std::to_string(f.seq));
+  PutField(&out, f.person);
   return out;
 }
 
@@ -52,6 +53,7 @@ std::optional<EntityFacts> DecodeEntity(std::string_view in) {
     return std::nullopt;
   }
   f.seq = std::strtoull(seq.c_str(), nullptr, 10);
+  if (!in.empty() && !GetField(&in, &f.person)) return std::nullopt;  // older facts: none
   return f;
 }
 

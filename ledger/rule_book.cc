@@ -69,7 +69,7 @@ bool OutOfSight(const Act& act, const std::string& estate) {
   // Company staff see the estates their company serves or served: they are told that its
   // contract ended, and when.
   for (const auto& c : act.facts.Contracts(estate)) {
-    if (c.company == who.company_id) return false;
+    if (c.company == who.company_id && !c.voided) return false;
   }
   return true;
 }
@@ -408,6 +408,51 @@ Verdict CheckFiledPerDay(const Act& act) {
                    "through the community worker (the hotline), who records it");
 }
 
+// An appointment decides whose figures the star evaluation rates, and for which days: a community
+// worker ended a property manager's appointment at 2024-01-01, taking them off a published black
+// list, and appointed another company's manager, and then a resident, to their estate. Property
+// managers are appointed and ended by street auditors and admins; and a token bound to estates
+// dates an appointment this year or the last, as it scores sheets.
+Verdict CheckAppointment(const Act& act) {
+  if (!act.payload.isRoleAppointed() && !act.payload.isRoleEnded()) return Verdict::Allow();
+  bool appointed = act.payload.isRoleAppointed();
+  auto role =
+      appointed ? act.payload.getRoleAppointed().getRole() : act.payload.getRoleEnded().getRole();
+  const Caller& who = act.who;
+  if (role == schema::AppointedRole::PROPERTY_MANAGER && who.role != R::STREET_AUDITOR &&
+      who.role != R::ADMIN) {
+    return Deny("role.manager",
+                std::string("a property manager's appointment decides whose figures the star "
+                            "evaluation rates; it is ") +
+                    (appointed ? "made" : "ended") + " by street auditors and admins, not by a " +
+                    RoleName(who.role));
+  }
+  if (!who.BoundToEstates()) return Verdict::Allow();
+  std::string date = appointed ? act.payload.getRoleAppointed().getFromDate().cStr()
+                               : act.payload.getRoleEnded().getToDate().cStr();
+  if (date.size() < 4) return Verdict::Allow();
+  int recording_year = std::stoi(act.day.substr(0, 4));
+  int year = std::stoi(date.substr(0, 4));
+  if (year != recording_year && year != recording_year - 1) {
+    return Deny("scope.role-year",
+                std::string("a token bound to estates dates an appointment's ") +
+                    (appointed ? "start" : "end") + " in " + std::to_string(recording_year - 1) +
+                    " or " + std::to_string(recording_year) + ", not " + date +
+                    "; earlier ones are recorded by the street office's own auditors");
+  }
+  return Verdict::Allow();
+}
+
+// Hours are claimed, then verified by a community worker: not by the one whose hours they are.
+Verdict CheckVerifier(const Act& act, const std::optional<EntityFacts>& entity) {
+  if (!act.payload.isVolunteerHoursVerified() || !entity || act.who.role == R::ADMIN) {
+    return Verdict::Allow();
+  }
+  if (entity->person.empty() || entity->person != act.who.actor_id) return Verdict::Allow();
+  return Deny("identity.verifier", EntityOf(act.rule, act.payload) + " claims " + act.who.actor_id +
+                                       "'s own hours; another community worker verifies them");
+}
+
 Verdict CheckIdentity(const Act& act, const std::string& estate,
                       const std::optional<EntityFacts>& entity) {
   const Caller& who = act.who;
@@ -421,6 +466,8 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
   if (Verdict v = CheckClaimMinutes(act); !v.ok()) return v;
   if (Verdict v = CheckFiledPerDay(act); !v.ok()) return v;
   if (Verdict v = CheckSheetSubject(act, estate); !v.ok()) return v;
+  if (Verdict v = CheckAppointment(act); !v.ok()) return v;
+  if (Verdict v = CheckVerifier(act, entity); !v.ok()) return v;
 
   switch (act.rule.identity) {
     case Identity::kNone:
@@ -496,7 +543,10 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
                         " themselves (" + who.actor_id + "), not " + person);
       }
       std::string lives = EstateOfPerson(act.facts, person);
-      if (OutOfSight(act, lives)) return Unseen(act, EntityName("person", person));
+      // Someone else, of no known estate or of another: alike (FindScope's kClaim and kPayer).
+      if (Narrowed(who) && person != who.actor_id && (lives.empty() || OutOfSight(act, lives))) {
+        return Unseen(act, EntityName("person", person));
+      }
       if (!lives.empty() && !estate.empty() && lives != estate) {
         return Deny("identity.person", person + " lives in " + lives + ", not in " + estate);
       }
@@ -536,7 +586,9 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
       }
       break;
     case Identity::kOwner:
-      if (who.role == R::COMPANY_STAFF && entity && entity->company != who.company_id) {
+      // The owner is a company, or a person (its manager, say): that person's own token reports.
+      if (who.role == R::COMPANY_STAFF && entity && entity->company != who.company_id &&
+          entity->company != who.actor_id) {
         return Deny("scope.company-entity",
                     "company staff report only on resolutions their company owns; " +
                         EntityOf(act.rule, act.payload) + " is owned by " +
@@ -578,6 +630,49 @@ std::string EstateOfStored(schema::Payload::Reader payload, const FactSource& fa
   return "";
 }
 
+// What a replacement may not change, whoever makes it. The company a complaint, a repair or a
+// survey answers for: a replacement naming another was judged against the company serving on
+// the day of the correction, and the views then charged it from the day of the filing (two
+// complaints of 2024 moved from one company to the next). And, but for auditors and admins, the
+// questions a survey response answers: two paper forms replaced with fifty invented questions
+// each, all satisfied, took an owners' committee off the black list.
+Verdict CheckReplacedContent(const Caller& who, uint64_t target, schema::Payload::Reader original,
+                             schema::Payload::Reader replacement, const FactSource& facts) {
+  std::string named = Field(Data(replacement), "companyId");
+  std::string before = Field(Data(original), "companyId");
+  if (!named.empty() && named != before) {
+    std::string charged;
+    if (const TypeRule* rule = FindRule(PayloadType(original))) {
+      if (auto entity = facts.Entity(EntityOf(*rule, original))) charged = entity->company;
+    }
+    if (named != charged && (original.isComplaintFiled() || original.isRepairRequested() ||
+                             original.isSurveyResponseRecorded())) {
+      std::string kept = before.empty() ? charged : before;
+      return Deny("correction.company",
+                  "event " + std::to_string(target) + " answers for " +
+                      (kept.empty() ? std::string("the company serving on its day") : kept) +
+                      ", fixed when it was recorded; a replacement may not name " + named);
+    }
+  }
+  if (original.isSurveyResponseRecorded() && who.role != R::STREET_AUDITOR &&
+      who.role != R::ADMIN) {
+    std::set<std::string> asked;
+    for (auto answer : original.getSurveyResponseRecorded().getAnswers()) {
+      asked.insert(answer.getQuestion().cStr());
+    }
+    for (auto answer : replacement.getSurveyResponseRecorded().getAnswers()) {
+      if (!asked.count(answer.getQuestion().cStr())) {
+        return Deny("correction.survey",
+                    "event " + std::to_string(target) + " did not answer \"" +
+                        std::string(answer.getQuestion().cStr()) +
+                        "\"; a replacement changes a response's answers, not its questions "
+                        "(street auditors and admins correct a form's questions)");
+      }
+    }
+  }
+  return Verdict::Allow();
+}
+
 Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const std::string& day,
                         const FactSource& facts, const std::optional<CorrectedEvent>& corrected) {
   auto correction = event.getPayload().getCorrectionRecorded();
@@ -588,24 +683,29 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
   }
   auto original = corrected->event;
   auto original_payload = original.getPayload();
+  std::string type = PayloadType(original_payload);
+  const TypeRule* rule = FindRule(type);
+  // Neither what the event is nor where: a narrowed token learns only that it is not theirs. (A
+  // correction's estate is its target's, which is not read here: it is answered alike.)
+  if (Narrowed(who) &&
+      (original_payload.isCorrectionRecorded() ||
+       (rule && OutOfSight(Act{who, *rule, original_payload, day, facts, std::nullopt},
+                           EstateOfStored(original_payload, facts))))) {
+    return Deny("scope.estate", "event " + std::to_string(target) +
+                                    " is not in an estate this token acts for (" + SightText(who) +
+                                    "), or is a correction; this token corrects events of those "
+                                    "estates, and a correction by correcting its event again");
+  }
   if (original_payload.isCorrectionRecorded()) {
     return Invalid("correction.target",
                    "a correction cannot correct a correction; correct event " +
                        std::to_string(original_payload.getCorrectionRecorded().getCorrectsSeq()) +
                        " again instead");
   }
-  std::string type = PayloadType(original_payload);
-  const TypeRule* rule = FindRule(type);
   if (!rule)
     return Invalid("correction.target",
                    "event " + std::to_string(target) + " has no type this ledger knows");
-  // Neither what the event is nor where: a narrowed token learns only that it is not theirs.
   std::string estate = EstateOfStored(original_payload, facts);
-  if (OutOfSight(Act{who, *rule, original_payload, day, facts, std::nullopt}, estate)) {
-    return Deny("scope.estate", "event " + std::to_string(target) +
-                                    " is not in an estate this token acts for (" + SightText(who) +
-                                    "); it corrects only what is");
-  }
   bool replacement = correction.getAction().isReplacement();
   if (replacement) {
     std::string new_type = PayloadType(correction.getAction().getReplacement());
@@ -615,6 +715,11 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                          std::to_string(target) + " is a " + type + ", not a " + new_type +
                          "; to record another kind of fact, void event " + std::to_string(target) +
                          " and append the new event to its own stream");
+    }
+    if (Verdict v = CheckReplacedContent(who, target, original_payload,
+                                         correction.getAction().getReplacement(), facts);
+        !v.ok()) {
+      return v;
     }
   }
 

@@ -111,7 +111,8 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
       }
       break;
     case Scope::kClaim:
-      if (f.estate.empty()) f.estate = EstateOfPerson(facts, Field(data, "personId"));
+      f.person = Field(data, "personId");
+      if (f.estate.empty()) f.estate = EstateOfPerson(facts, f.person);
       break;
     case Scope::kPayer:
       f.estate = EstateOfPerson(facts, Field(data, "payerId"));
@@ -141,7 +142,7 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
     if (auto first = facts.Entity(answered.name)) {
       answered.entity = *first;
     } else {
-      answered.entity = EntityFacts{f.estate, actor, "", household, at_seq};
+      answered.entity = EntityFacts{f.estate, actor, "", household, at_seq, ""};
     }
     out.push_back(answered);
     if (event.getActorRole() == schema::Role::RESIDENT) {
@@ -150,7 +151,7 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
         FactChange online;
         online.name = OnlineAnswerName(household, day, nth);
         if (facts.Entity(online.name)) continue;
-        online.entity = EntityFacts{f.estate, actor, "", household, at_seq};
+        online.entity = EntityFacts{f.estate, actor, "", household, at_seq, ""};
         out.push_back(online);
         break;
       }
@@ -163,7 +164,7 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
       FactChange filed;
       filed.name = internal::FiledOfDayName(payload.isRepairRequested(), actor, day, nth);
       if (facts.Entity(filed.name)) continue;
-      filed.entity = EntityFacts{f.estate, actor, "", household, at_seq};
+      filed.entity = EntityFacts{f.estate, actor, "", household, at_seq, ""};
       out.push_back(filed);
       break;
     }

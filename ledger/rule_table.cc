@@ -57,7 +57,7 @@ std::vector<RuleRow> RuleTable() {
       case Identity::kChargedCompany:
         return "company staff: charged to their company (or to none)";
       case Identity::kOwner:
-        return "company staff: owned by their company";
+        return "company staff: owned by their company, or by themselves";
     }
     return "";
   };
@@ -79,6 +79,13 @@ std::vector<RuleRow> RuleTable() {
     if (rule.creation == Creation::kCreates) row.scope += "; the first event fixes it";
     if (rule.creation == Creation::kRefers) row.scope += "; must exist";
     row.identity = identity_text(rule.identity);
+    if (row.type == "roleAppointed" || row.type == "roleEnded") {
+      row.identity =
+          "a propertyManager: street auditors only; a token bound to estates dates it this year "
+          "or the last";
+    } else if (row.type == "volunteerHoursVerified") {
+      row.identity = "not by the person whose hours they are";
+    }
     if (rule.roles & kCompany) {
       row.identity += std::string(row.identity.empty() ? "" : "; ") +
                       "company staff: their company serves the estate on the recording day";
@@ -89,8 +96,9 @@ std::vector<RuleRow> RuleTable() {
   rows.push_back({"correctionRecorded", "correction/{correctsSeq}",
                   "whoever may correct the event (see the last column)",
                   "that of the corrected event",
-                  "a replacement has the corrected event's type and entity, and is judged as if "
-                  "the corrector appended it",
+                  "a replacement has the corrected event's type and entity and the company it "
+                  "answers for (and, but for auditors, a survey form's questions), and is judged "
+                  "as if the corrector appended it",
                   "the corrected event's own actor, and the roles in its row"});
   return rows;
 }

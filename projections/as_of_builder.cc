@@ -40,11 +40,13 @@ AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq, const std::string& asker
       if (it->first == seq) {
         auto views = it->second;
         cache_.splice(cache_.begin(), cache_, it);  // most recently used first
+        turns_.Served(asker);
         return views;
       }
     }
     if (auto it = building_.find(seq); it != building_.end()) {
       shared = it->second;
+      turns_.Served(asker);
     } else if (building_.size() >= max_builds_) {
       turns_.Refused(asker, AsOfTurns::Clock::now());
       return Status::Unavailable(
@@ -52,9 +54,8 @@ AsOfBuilder::AsOfResult AsOfBuilder::AsOf(uint64_t seq, const std::string& asker
           " other positions are being computed; try again shortly (EngineOptions::as_of_builds)");
     } else if (!turns_.MayStart(asker, max_builds_ - building_.size(), AsOfTurns::Clock::now())) {
       return Status::Unavailable(
-          "busy: " + std::to_string(turns_.waiting() - 1) +
-          " others asked for other positions while they were busy, and go first; try again "
-          "shortly");
+          "busy: others asked for other positions while every build was busy, and go first; "
+          "try again shortly");
     } else {
       building = std::make_shared<std::promise<AsOfResult>>();
       building_[seq] = building->get_future().share();

@@ -26,6 +26,10 @@ bool AsOfTurns::MayStart(const std::string& asker, size_t free, Clock::time_poin
   return false;
 }
 
+void AsOfTurns::Served(const std::string& asker) {
+  if (auto it = Find(asker); it != queue_.end()) queue_.erase(it);
+}
+
 void AsOfTurns::Refused(const std::string& asker, Clock::time_point now) {
   auto it = Find(asker);
   if (it != queue_.end()) {

@@ -32,6 +32,11 @@ class AsOfTurns {
   // `asker` was refused because no place was free: it keeps (or takes) its place in the queue.
   void Refused(const std::string& asker, Clock::time_point now);
 
+  // `asker` was answered without a build of its own (a view set kept, or a build under way for
+  // the same position): it leaves the queue, whose head it would otherwise hold while a place
+  // stays free.
+  void Served(const std::string& asker);
+
   // Askers waiting for a turn.
   size_t waiting() const { return queue_.size(); }
 

@@ -592,6 +592,11 @@ TEST_CASE("time travel's turns: first refused, first served; the patient lose no
   CHECK_FALSE(turns.MayStart("e", 1, t0 + milliseconds(3000)));
   CHECK(turns.MayStart("e", 1, t0 + milliseconds(3100)));
   CHECK(turns.waiting() == 0);
+  // One answered without a build of its own (a kept set, a shared build) leaves the queue.
+  turns.Refused("x", t0 + milliseconds(3200));
+  turns.Refused("y", t0 + milliseconds(3200));
+  turns.Served("x");
+  CHECK(turns.MayStart("y", 1, t0 + milliseconds(3300)));
 }
 
 TEST_CASE("a set built for time travel keeps no more than its budget of records read back",

@@ -56,7 +56,7 @@ const Expected kExpected[] = {
     {"repairRequested", "RWD", "D", "RWAUD", "UD"},
     {"repairDispatched", "CD", "D", "CAUD", "UD"},
     {"repairCompleted", "CD", "D", "CAUD", "UD"},
-    {"followUpRecorded", "RWOD", "D", "WAUD", "UD"},
+    {"followUpRecorded", "RWD", "D", "WAUD", "UD"},
     {"visitObligationRaised", "WD", "D", "WAUD", "UD"},
     {"homeVisitRecorded", "WD", "D", "WAUD", "UD"},
     {"surveyResponseRecorded", "RWD", "D", "RWAUD", "UD"},

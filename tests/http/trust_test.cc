@@ -291,12 +291,10 @@ TEST_CASE("a refusal tells a token nothing of an entity outside its estates", "[
        R"({"complaintId":"ID"})");
   same(d.staff_a, "complaintAcknowledged", "ID", "complaint/c02", "complaint/c99",
        R"({"complaintId":"ID"})");
-  // Hours claimed in e01 for e02's resident: refused without saying where they live.
-  auto claim = d.Post(
-      d.worker1, "claim/x9", "volunteerHoursClaimed",
-      R"({"claimId":"claim/x9","personId":"person/p02","estateId":"estate/e01","minutes":60,"activity":"x"})");
-  d.Refused(claim, 403, "entity.unknown", head);
-  CHECK(claim.body.find("estate/e02") == std::string::npos);
+  // Hours claimed in e01 for someone else: of e02, or of no estate.
+  same(
+      d.worker1, "volunteerHoursClaimed", "claim/x9", "person/p02", "person/p99",
+      R"({"claimId":"claim/x9","personId":"ID","estateId":"estate/e01","minutes":60,"activity":"x"})");
 
   // An id that is taken is taken, but not when, nor where.
   auto taken = d.Post(d.resident2, "complaint/c01", "complaintFiled",
@@ -315,6 +313,17 @@ TEST_CASE("a refusal tells a token nothing of an entity outside its estates", "[
   d.Refused(corrected, 403, "scope.estate", head);
   CHECK(corrected.body.find("estate/e02") == std::string::npos);
   CHECK(corrected.body.find("complaint") == std::string::npos);
+  // Nor whether it is a correction, and of what.
+  uint64_t voided = d.Must(d.admin, "correction/" + std::to_string(d.c02), "correctionRecorded",
+                           d.Correction(d.c02, R"({"void":null})"));
+  auto of_correction = d.Post(d.worker1, "correction/" + std::to_string(voided),
+                              "correctionRecorded", d.Correction(voided, R"({"void":null})"));
+  head = d.Head();
+  d.Refused(of_correction, 403, "scope.estate", head);
+  std::string expected = corrected.body;
+  std::string from = "event " + std::to_string(d.c02) + " ";
+  expected.replace(expected.find(from), from.size(), "event " + std::to_string(voided) + " ");
+  CHECK(of_correction.body == expected);
 
   // Within its estates the answers say what they said: the admin, bound to none, is told where.
   auto own = d.Post(d.resident1, "complaint/c01", "complaintFiled",
@@ -414,6 +423,17 @@ TEST_CASE("legitimate work is allowed within scope", "[http][rules]") {
          R"({"resolutionId":"resolution/r1","percent":30})");
   d.Must(d.staff_a, "resolution/r1", "resolutionProgressed",
          R"({"resolutionId":"resolution/r1","percent":60})");
+  // A resolution owned by a person of the company (its manager): that person's token reports,
+  // another staff member's does not.
+  d.Must(
+      d.worker1, "meeting/m1", "resolutionAdopted",
+      R"({"resolutionId":"resolution/r2","meetingId":"meeting/m1","text":"修门禁","ownerSide":"propertyCompany","ownerId":"person/staff-a"})");
+  d.Must(d.staff_a, "resolution/r2", "resolutionProgressed",
+         R"({"resolutionId":"resolution/r2","percent":50})");
+  std::string other_staff = d.f.Token(Role::COMPANY_STAFF, "person/staff-a2", {}, "company/a");
+  d.Refused(d.Post(other_staff, "resolution/r2", "resolutionProgressed",
+                   R"({"resolutionId":"resolution/r2","percent":70})"),
+            403, "scope.company-entity", d.Head());
   // A complaint without a company is charged to the one serving the estate: its staff resolve it.
   d.Must(d.staff_a, "complaint/c01", "complaintResolved", R"({"complaintId":"complaint/c01"})");
 }
@@ -541,10 +561,12 @@ TEST_CASE("a survey response answers each question once, for the resident's own 
   std::string member = d.f.Token(Role::RESIDENT, "person/p01b", {"estate/e01"});
   d.Refused(d.Post(member, "survey/s1", "surveyResponseRecorded", response("s1", own, other)), 409,
             "survey.answered", head);
-  // The household changes its answers by correcting its response; it answers other surveys.
+  // The household changes its answers by correcting its response (not its questions: see
+  // "appointments, charged companies, ..."); it answers other surveys.
+  const std::string changed = R"([{"question":"q1","satisfaction":"satisfied"}])";
   d.Must(d.resident1, "correction/" + std::to_string(first), "correctionRecorded",
          d.Correction(first, R"({"replacement":{"type":"surveyResponseRecorded","data":)" +
-                                 response("s1", own, other) + "}}"));
+                                 response("s1", own, changed) + "}}"));
   d.Must(d.resident1, "survey/s3", "surveyResponseRecorded", response("s3", own, one));
   // A community worker entering the paper forms may enter one the household also gave online.
   d.Must(d.worker1, "survey/s1", "surveyResponseRecorded", response("s1", own, one));
@@ -713,7 +735,15 @@ TEST_CASE("a resident's token appends at most so many events an hour", "[http][r
                R"({"subject":{"complaintId":"complaint/c02"},"satisfaction":"dissatisfied"})");
     REQUIRE(elsewhere.status == 403);
   }
-  for (int i = 0; i < 4; ++i) REQUIRE(follow_up(d.resident1).status == 201);
+  // Nor is a retry of an append that is there already.
+  std::string once =
+      Event("fu-once", "followUpRecorded",
+            R"({"subject":{"complaintId":"complaint/c01"},"satisfaction":"satisfied"})");
+  REQUIRE(d.c.Send("POST", "/v1/streams/complaint/c01/events", d.resident1, once).status == 201);
+  auto retry = d.c.Send("POST", "/v1/streams/complaint/c01/events", d.resident1, once);
+  REQUIRE(retry.status < 300);
+  CHECK(retry.json().at("duplicate").as_bool());
+  for (int i = 0; i < 3; ++i) REQUIRE(follow_up(d.resident1).status == 201);
   uint64_t head = d.Head();
   // The sixth event of the hour: 429, and when the next may come (one every 12 minutes).
   auto refused = follow_up(d.resident1);
@@ -736,7 +766,99 @@ TEST_CASE("a resident's token appends at most so many events an hour", "[http][r
   CHECK(follow_up(d.resident1, 5).status == 201);
   CHECK(follow_up(d.resident1).status == 429);
   auto metrics = d.c.Send("GET", "/metrics", "").body;
-  CHECK_THAT(metrics, Catch::Contains("http_busy_total{queue=\"token-appends\"} 4"));
+  CHECK_THAT(metrics, Catch::Contains("http_busy_total{queue=\"token-appends\"} 3\n"));
+}
+
+TEST_CASE("appointments, charged companies, verifications and forms are not one token's to bend",
+          "[http][rules]") {
+  Neighbourhood d;  // recording on 2026-01-01
+  uint64_t head = d.Head();
+  auto appoint = [&](const std::string& token, const std::string& role, const std::string& from) {
+    return d.Post(token, "person/pm-1", "roleAppointed",
+                  R"({"personId":"person/pm-1","role":")" + role +
+                      R"(","estateId":"estate/e01","companyId":"company/a","fromDate":")" + from +
+                      R"("})");
+  };
+  // A worker ended a manager's appointment at 2024-01-01 (off a published black list), and
+  // appointed another company's manager, and a resident, in their place.
+  auto by_worker = appoint(d.worker1, "propertyManager", "2026-01-01");
+  d.Refused(by_worker, 403, "role.manager", head);
+  CHECK_THAT(by_worker.body, Catch::Contains("made by street auditors and admins"));
+  d.Refused(d.Post(d.worker1, "person/pm-1", "roleEnded",
+                   R"({"personId":"person/pm-1","role":"propertyManager","estateId":"estate/e01",)"
+                   R"("toDate":"2024-01-01"})"),
+            403, "role.manager", head);
+  // Auditors bound to estates date them this year or the last, as they score sheets.
+  auto too_early = appoint(d.auditor1, "propertyManager", "2024-01-01");
+  d.Refused(too_early, 403, "scope.role-year", head);
+  CHECK_THAT(too_early.body, Catch::Contains("in 2025 or 2026, not 2024-01-01"));
+  d.Refused(appoint(d.worker1, "gridWorker", "2020-05-01"), 403, "scope.role-year", head);
+  d.Must(d.auditor1, "person/pm-1", "roleAppointed",
+         R"({"personId":"person/pm-1","role":"propertyManager","estateId":"estate/e01",)"
+         R"("companyId":"company/a","fromDate":"2025-01-01"})");
+  d.Must(
+      d.worker1, "person/pm-1", "roleAppointed",
+      R"({"personId":"person/pm-1","role":"gridWorker","estateId":"estate/e01","fromDate":"2026-01-01"})");
+  d.Must(
+      d.admin, "person/pm-1", "roleEnded",
+      R"({"personId":"person/pm-1","role":"propertyManager","estateId":"estate/e01","toDate":"2019-12-31"})");
+
+  // A replacement of a complaint may not charge it to another company: c02 (e02, 2026) answers
+  // for company/b; company/old served e02 until 2024-06-30.
+  head = d.Head();
+  auto recharged =
+      d.Post(d.admin, "correction/" + std::to_string(d.c02), "correctionRecorded",
+             d.Correction(d.c02, R"({"replacement":{"type":"complaintFiled","data":)" +
+                                     Neighbourhood::Complaint("complaint/c02", "02",
+                                                              R"(,"companyId":"company/old")") +
+                                     "}}"));
+  d.Refused(recharged, 403, "correction.company", head);
+  CHECK_THAT(recharged.body, Catch::Contains("answers for company/b"));
+  d.Must(d.resident2, "correction/" + std::to_string(d.c02), "correctionRecorded",
+         d.Correction(d.c02, R"({"replacement":{"type":"complaintFiled","data":)" +
+                                 Neighbourhood::Complaint("complaint/c02", "02",
+                                                          R"(,"companyId":"company/b")") +
+                                 "}}"));
+
+  // A community worker does not verify their own hours; another does.
+  d.Must(
+      d.worker1, "claim/own", "volunteerHoursClaimed",
+      R"({"claimId":"claim/own","personId":"person/worker-1","estateId":"estate/e01","minutes":600,"activity":"x"})");
+  head = d.Head();
+  auto own = d.Post(d.worker1, "claim/own", "volunteerHoursVerified", R"({"claimId":"claim/own"})");
+  d.Refused(own, 403, "identity.verifier", head);
+  std::string worker2 = d.f.Token(Role::COMMUNITY_WORKER, "person/worker-2", {"estate/e01"});
+  d.Must(worker2, "claim/own", "volunteerHoursVerified", R"({"claimId":"claim/own"})");
+
+  // A replacement of a survey form changes its answers, not its questions.
+  uint64_t form = d.Must(
+      d.worker1, "survey/s9", "surveyResponseRecorded",
+      R"({"surveyId":"survey/s9","estateId":"estate/e01","householdId":"household/h01","answers":[{"question":"q1","satisfaction":"dissatisfied"}]})");
+  head = d.Head();
+  auto replace_form = [&](const std::string& token, const std::string& answers) {
+    return d.Post(
+        token, "correction/" + std::to_string(form), "correctionRecorded",
+        d.Correction(
+            form,
+            R"({"replacement":{"type":"surveyResponseRecorded","data":{"surveyId":"survey/s9","estateId":"estate/e01","householdId":"household/h01","answers":)" +
+                answers + "}}}"));
+  };
+  auto invented = replace_form(
+      d.worker1,
+      R"([{"question":"q1","satisfaction":"satisfied"},{"question":"q2","satisfaction":"satisfied"}])");
+  d.Refused(invented, 403, "correction.survey", head);
+  CHECK_THAT(invented.body, Catch::Contains("did not answer \\\"q2\\\""));
+  d.Must(
+      d.worker1, "correction/" + std::to_string(form), "correctionRecorded",
+      d.Correction(
+          form,
+          R"({"replacement":{"type":"surveyResponseRecorded","data":{"surveyId":"survey/s9","estateId":"estate/e01","householdId":"household/h01","answers":[{"question":"q1","satisfaction":"satisfied"}]}}})"));
+
+  // An owners' committee's satisfied call outweighed the filer's dissatisfied one.
+  head = d.Head();
+  d.Refused(d.Post(d.committee1, "complaint/c01", "followUpRecorded",
+                   R"({"subject":{"complaintId":"complaint/c01"},"satisfaction":"satisfied"})"),
+            403, "role.type", head);
 }
 
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",

@@ -47,6 +47,7 @@ struct EntityFacts {
   std::string company;    // complaints and repairs: the company charged; resolutions: the owner
   std::string household;  // persons: their household; visits: the household visited
   uint64_t seq = 0;       // the event that created it
+  std::string person;     // claims: whose hours they are
 };
 
 // One service contract: `company` serves `estate` from `start` to `end` inclusive (days
