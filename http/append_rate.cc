@@ -16,15 +16,18 @@ bool AppendRate::TryTake(const std::string& token_id, size_t events, int64_t now
   double per_ms = per_hour_ / kHourMs;
   base::MutexLock lock(&mu_);
   Bucket& b = buckets_.try_emplace(token_id, Bucket{double(per_hour_), now_ms}).first->second;
-  // A clock that steps back fills nothing; it fills again from there.
+  // A clock that steps back fills nothing until it is past where it was (else the time between
+  // would be counted twice).
+  int64_t behind = std::max<int64_t>(0, b.at_ms - now_ms);
   b.events =
       std::min<double>(per_hour_, b.events + std::max<int64_t>(0, now_ms - b.at_ms) * per_ms);
-  b.at_ms = now_ms;
+  b.at_ms = std::max(b.at_ms, now_ms);
   if (b.events >= static_cast<double>(events)) {
     b.events -= static_cast<double>(events);
     return true;
   }
-  *wait_ms = static_cast<int64_t>(std::ceil((static_cast<double>(events) - b.events) / per_ms));
+  *wait_ms =
+      behind + static_cast<int64_t>(std::ceil((static_cast<double>(events) - b.events) / per_ms));
   return false;
 }
 

@@ -29,7 +29,8 @@ namespace ledger::internal {
 
 extern const char kFactsCheckpointKey[];
 extern const char kFactsVersionKey[];
-// 5: and how many repair requests (FiledOfDayName); 4: how many complaints a resident filed in a
+// 6: whose hours a claim is (EntityFacts::person); 5: how many repair requests a resident filed
+// in a day (FiledOfDayName); 4: how many complaints a resident filed in a
 // day; 3: which households
 // answered a survey online in which year (OnlineAnswerName); 2: which
 // households answered which survey (SurveyAnswerName).

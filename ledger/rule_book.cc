@@ -430,7 +430,15 @@ Verdict CheckAppointment(const Act& act) {
   if (!who.BoundToEstates()) return Verdict::Allow();
   std::string date = appointed ? act.payload.getRoleAppointed().getFromDate().cStr()
                                : act.payload.getRoleEnded().getToDate().cStr();
-  if (date.size() < 4) return Verdict::Allow();
+  if (date.size() < 4) {
+    if (role != schema::AppointedRole::PROPERTY_MANAGER) return Verdict::Allow();
+    // Without a date a manager's appointment counts from (or to) every year's start, published
+    // ones too.
+    return Invalid("scope.role-year",
+                   std::string("a token bound to estates gives the ") +
+                       (appointed ? "fromDate" : "toDate") +
+                       " of a property manager's appointment, in this year or the last");
+  }
   int recording_year = std::stoi(act.day.substr(0, 4));
   int year = std::stoi(date.substr(0, 4));
   if (year != recording_year && year != recording_year - 1) {
@@ -448,9 +456,36 @@ Verdict CheckVerifier(const Act& act, const std::optional<EntityFacts>& entity) 
   if (!act.payload.isVolunteerHoursVerified() || !entity || act.who.role == R::ADMIN) {
     return Verdict::Allow();
   }
-  if (entity->person.empty() || entity->person != act.who.actor_id) return Verdict::Allow();
+  if (entity->person.empty() ||
+      EntityName("person", entity->person) != EntityName("person", act.who.actor_id)) {
+    return Verdict::Allow();
+  }
   return Deny("identity.verifier", EntityOf(act.rule, act.payload) + " claims " + act.who.actor_id +
                                        "'s own hours; another community worker verifies them");
+}
+
+// A payment's provider: a registered person other than its payer, and not whoever records a
+// payment from someone else's account (a worker paid themselves from a resident's; a resident
+// paid "p-1" from "person/p-1", an account the views keep apart).
+Verdict CheckProvider(const Act& act, const std::string& payer) {
+  std::string provider = Field(Data(act.payload), "providerId");
+  std::string payer_name = EntityName("person", payer);
+  std::string provider_name = EntityName("person", provider);
+  if (provider_name == payer_name) {
+    return Invalid("identity.provider",
+                   "a payment goes from its payer to someone else, not back to " + payer);
+  }
+  if (act.who.role != R::ADMIN && provider_name == EntityName("person", act.who.actor_id)) {
+    return Deny("identity.provider", "a payment from " + payer +
+                                         "'s account is recorded by someone other than the "
+                                         "person it pays (" +
+                                         act.who.actor_id + ")");
+  }
+  if (!act.facts.Entity(provider_name)) {
+    return Deny("entity.unknown",
+                provider_name + " is not registered; a payment goes to a registered person");
+  }
+  return Verdict::Allow();
 }
 
 Verdict CheckIdentity(const Act& act, const std::string& estate,
@@ -535,7 +570,8 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
     case Identity::kPayer: {
       std::string person =
           Field(data, act.rule.identity == Identity::kPerson ? "personId" : "payerId");
-      if (resident && person != who.actor_id) {
+      bool self = EntityName("person", person) == EntityName("person", who.actor_id);
+      if (resident && !self) {
         return Deny("identity.person",
                     std::string("a resident ") +
                         (act.rule.identity == Identity::kPerson ? "claims hours only as"
@@ -544,11 +580,14 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
       }
       std::string lives = EstateOfPerson(act.facts, person);
       // Someone else, of no known estate or of another: alike (FindScope's kClaim and kPayer).
-      if (Narrowed(who) && person != who.actor_id && (lives.empty() || OutOfSight(act, lives))) {
+      if (Narrowed(who) && !self && (lives.empty() || OutOfSight(act, lives))) {
         return Unseen(act, EntityName("person", person));
       }
       if (!lives.empty() && !estate.empty() && lives != estate) {
         return Deny("identity.person", person + " lives in " + lives + ", not in " + estate);
+      }
+      if (act.rule.identity == Identity::kPayer) {
+        if (Verdict v = CheckProvider(act, person); !v.ok()) return v;
       }
       break;
     }
@@ -640,19 +679,33 @@ Verdict CheckReplacedContent(const Caller& who, uint64_t target, schema::Payload
                              schema::Payload::Reader replacement, const FactSource& facts) {
   std::string named = Field(Data(replacement), "companyId");
   std::string before = Field(Data(original), "companyId");
-  if (!named.empty() && named != before) {
+  if (named != before) {
     std::string charged;
     if (const TypeRule* rule = FindRule(PayloadType(original))) {
       if (auto entity = facts.Entity(EntityOf(*rule, original))) charged = entity->company;
     }
-    if (named != charged && (original.isComplaintFiled() || original.isRepairRequested() ||
-                             original.isSurveyResponseRecorded())) {
+    // Leaving out a company the original named lets the views find one on the filing day.
+    bool moved = !before.empty() || named != charged;
+    if (moved && (original.isComplaintFiled() || original.isRepairRequested() ||
+                  original.isSurveyResponseRecorded())) {
       std::string kept = before.empty() ? charged : before;
       return Deny("correction.company",
                   "event " + std::to_string(target) + " answers for " +
                       (kept.empty() ? std::string("the company serving on its day") : kept) +
-                      ", fixed when it was recorded; a replacement may not name " + named);
+                      ", fixed when it was recorded; a replacement names " +
+                      (before.empty() ? std::string("it or none") : before) + ", not " +
+                      (named.empty() ? std::string("none") : named));
     }
+  }
+  // Whose hours a claim is: a worker who replaced the claimant by themselves kept the
+  // verification another had given.
+  if (original.isVolunteerHoursClaimed() && who.role != R::ADMIN &&
+      EntityName("person", Field(Data(replacement), "personId")) !=
+          EntityName("person", Field(Data(original), "personId"))) {
+    return Deny("correction.person", "event " + std::to_string(target) + " claims hours for " +
+                                         Field(Data(original), "personId") +
+                                         "; a replacement claims them for the same person (void "
+                                         "it, and claim anew for another)");
   }
   if (original.isSurveyResponseRecorded() && who.role != R::STREET_AUDITOR &&
       who.role != R::ADMIN) {
@@ -716,11 +769,6 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                          "; to record another kind of fact, void event " + std::to_string(target) +
                          " and append the new event to its own stream");
     }
-    if (Verdict v = CheckReplacedContent(who, target, original_payload,
-                                         correction.getAction().getReplacement(), facts);
-        !v.ok()) {
-      return v;
-    }
   }
 
   // Who may correct: the event's own actor, a role that supervises such records, auditors and
@@ -761,11 +809,20 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                       RolesText(rule->supervisors | kAuditor) + " and admins its category");
     }
   }
+  if (replacement) {
+    if (Verdict v = CheckReplacedContent(who, target, original_payload,
+                                         correction.getAction().getReplacement(), facts);
+        !v.ok()) {
+      return v;
+    }
+  }
   Act act{who, *rule, original_payload, day, facts, EntityOf(*rule, original_payload)};
   if (who.role == R::STREET_AUDITOR || who.role == R::ADMIN) {
-    // Auditors and admins correct anything within their estates.
+    // Auditors and admins correct anything within their estates; an appointment (which decides
+    // whose figures are rated, for which days) within the years a bound token dates them.
     Verdict v = CheckScope(act, estate);
     if (!v.ok()) return v;
+    if (Verdict appointment = CheckAppointment(act); !appointment.ok()) return appointment;
   } else {
     // Others as if they appended the event today: their role, scope and identity.
     if (Verdict v = JudgeAct(act); !v.ok() && !(own && v.rule == "identity.filer")) {

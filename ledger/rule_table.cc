@@ -49,7 +49,8 @@ std::vector<RuleRow> RuleTable() {
       case Identity::kPerson:
         return "personId: a resident's own; a person of the estate";
       case Identity::kPayer:
-        return "payerId: a resident's own; a person of the estate";
+        return "payerId: a resident's own; a person of the estate; providerId: a registered "
+               "person, not the payer, nor whoever records it";
       case Identity::kFiler:
         return "a resident: the complaint they filed";
       case Identity::kSubjectFiler:
@@ -81,8 +82,8 @@ std::vector<RuleRow> RuleTable() {
     row.identity = identity_text(rule.identity);
     if (row.type == "roleAppointed" || row.type == "roleEnded") {
       row.identity =
-          "a propertyManager: street auditors only; a token bound to estates dates it this year "
-          "or the last";
+          "a propertyManager: street auditors and admins only; a token bound to estates dates it "
+          "this year or the last";
     } else if (row.type == "volunteerHoursVerified") {
       row.identity = "not by the person whose hours they are";
     }

@@ -74,7 +74,7 @@ void RegisterHousehold(schema::HouseholdRegistered::Reader r, const EventContext
     h.residents.push_back({Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
   }
   h.flag_history.insert(h.flag_history.begin(),
-                        FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), "registered"});
+                        FlagChange{e.seq, e.counted_at(), ReadFlags(r.getFlags()), "registered"});
   std::stable_sort(h.flag_history.begin(), h.flag_history.end(),
                    [](const auto& a, const auto& b) { return a.seq < b.seq; });
   h.seq = e.seq;
@@ -257,8 +257,10 @@ void Registers::Apply(const EventContext& e) {
       auto r = p.getHouseholdFlagsChanged();
       auto& h = households_.Mutable(Str(r.getHouseholdId()));
       if (h.id.empty()) h.id = Str(r.getHouseholdId());
+      // Counted as the complaints' steps are (EventContext::counted_at): flags dated back to
+      // before a holiday, and forward again after it, took its missed visits off the figures.
       h.flag_history.push_back(
-          FlagChange{e.seq, e.occurred_at, ReadFlags(r.getFlags()), Str(r.getReason())});
+          FlagChange{e.seq, e.counted_at(), ReadFlags(r.getFlags()), Str(r.getReason())});
       break;
     }
     case P::PERSON_REGISTERED: {

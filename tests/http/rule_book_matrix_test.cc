@@ -6,7 +6,8 @@
 //
 // The district: estates e01 and e02; company/a serves e01, company/b serves e02 (both since
 // 2020-01-01; the server's clock is 2025-01-01). Household h01 in e01 with resident person/p01,
-// h02 in e02 with person/p02. Each estate has one recorded event of every type to correct.
+// h02 in e02 with person/p02 (and q01, q02, whom they pay). Each estate has one recorded event of
+// every type to correct.
 //
 // The tokens: R resident p01 (bound to e01), C staff of company/a (no estate), W community
 // worker bound to e01, O owners' committee of e01, A street auditor bound to e01, U street
@@ -270,6 +271,7 @@ class District {
       Seed("serviceContractStarted", x, f_.admin, "v" + x);  // to be corrected
       Seed("householdRegistered", x, f_.admin, "h" + x);
       Seed("personRegistered", x, f_.admin, "p" + x);
+      Seed("personRegistered", x, f_.admin, "q" + x);  // paid in the time bank
       std::string resident = x == "01" ? tokens_['R'] : resident2_;
       for (const char* type :
            {"complaintFiled", "repairRequested", "demandRecorded", "volunteerHoursClaimed",

@@ -793,15 +793,26 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
   d.Refused(too_early, 403, "scope.role-year", head);
   CHECK_THAT(too_early.body, Catch::Contains("in 2025 or 2026, not 2024-01-01"));
   d.Refused(appoint(d.worker1, "gridWorker", "2020-05-01"), 403, "scope.role-year", head);
-  d.Must(d.auditor1, "person/pm-1", "roleAppointed",
-         R"({"personId":"person/pm-1","role":"propertyManager","estateId":"estate/e01",)"
-         R"("companyId":"company/a","fromDate":"2025-01-01"})");
+  // Without a date, an appointment counts from every year's start, published years too.
+  d.Refused(appoint(d.auditor1, "propertyManager", ""), 400, "scope.role-year", head);
+  uint64_t appointed = d.Must(d.auditor1, "person/pm-1", "roleAppointed",
+                              R"({"personId":"person/pm-1","role":"propertyManager",)"
+                              R"("estateId":"estate/e01","companyId":"company/a",)"
+                              R"("fromDate":"2025-01-01"})");
   d.Must(
       d.worker1, "person/pm-1", "roleAppointed",
       R"({"personId":"person/pm-1","role":"gridWorker","estateId":"estate/e01","fromDate":"2026-01-01"})");
-  d.Must(
+  uint64_t ended = d.Must(
       d.admin, "person/pm-1", "roleEnded",
       R"({"personId":"person/pm-1","role":"propertyManager","estateId":"estate/e01","toDate":"2019-12-31"})");
+  // Nor by a correction: a worker voiding a manager's appointment, a bound auditor an old end.
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "correction/" + std::to_string(appointed), "correctionRecorded",
+                   d.Correction(appointed, R"({"void":null})")),
+            403, "role.manager", head);
+  d.Refused(d.Post(d.auditor1, "correction/" + std::to_string(ended), "correctionRecorded",
+                   d.Correction(ended, R"({"void":null})")),
+            403, "scope.role-year", head);
 
   // A replacement of a complaint may not charge it to another company: c02 (e02, 2026) answers
   // for company/b; company/old served e02 until 2024-06-30.
@@ -814,6 +825,15 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
                                      "}}"));
   d.Refused(recharged, 403, "correction.company", head);
   CHECK_THAT(recharged.body, Catch::Contains("answers for company/b"));
+  // A company the original named stays named: left out, the views would find one on its day.
+  uint64_t named =
+      d.Must(d.resident1, "complaint/c08", "complaintFiled",
+             Neighbourhood::Complaint("complaint/c08", "01", R"(,"companyId":"company/a")"));
+  head = d.Head();
+  d.Refused(d.Post(d.admin, "correction/" + std::to_string(named), "correctionRecorded",
+                   d.Correction(named, R"({"replacement":{"type":"complaintFiled","data":)" +
+                                           Neighbourhood::Complaint("complaint/c08", "01") + "}}")),
+            403, "correction.company", head);
   d.Must(d.resident2, "correction/" + std::to_string(d.c02), "correctionRecorded",
          d.Correction(d.c02, R"({"replacement":{"type":"complaintFiled","data":)" +
                                  Neighbourhood::Complaint("complaint/c02", "02",
@@ -829,6 +849,19 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
   d.Refused(own, 403, "identity.verifier", head);
   std::string worker2 = d.f.Token(Role::COMMUNITY_WORKER, "person/worker-2", {"estate/e01"});
   d.Must(worker2, "claim/own", "volunteerHoursVerified", R"({"claimId":"claim/own"})");
+  // Nor by replacing the claimant once another verified it.
+  uint64_t theirs = d.Must(
+      d.worker1, "claim/p01", "volunteerHoursClaimed",
+      R"({"claimId":"claim/p01","personId":"person/p01","estateId":"estate/e01","minutes":600,"activity":"x"})");
+  d.Must(worker2, "claim/p01", "volunteerHoursVerified", R"({"claimId":"claim/p01"})");
+  head = d.Head();
+  d.Refused(
+      d.Post(
+          d.worker1, "correction/" + std::to_string(theirs), "correctionRecorded",
+          d.Correction(
+              theirs,
+              R"({"replacement":{"type":"volunteerHoursClaimed","data":{"claimId":"claim/p01","personId":"person/worker-1","estateId":"estate/e01","minutes":600,"activity":"x"}}})")),
+      403, "correction.person", head);
 
   // A replacement of a survey form changes its answers, not its questions.
   uint64_t form = d.Must(
@@ -859,6 +892,37 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
   d.Refused(d.Post(d.committee1, "complaint/c01", "followUpRecorded",
                    R"({"subject":{"complaintId":"complaint/c01"},"satisfaction":"satisfied"})"),
             403, "role.type", head);
+}
+
+TEST_CASE("a payment goes to a registered someone else, not to whoever records it",
+          "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  auto pay = [&](const std::string& token, const std::string& payer, const std::string& provider) {
+    std::string id = "exchange/x" + std::to_string(++d.n);
+    return d.Post(token, id, "timeBankExchanged",
+                  R"({"exchangeId":")" + id + R"(","payerId":")" + payer + R"(","providerId":")" +
+                      provider + R"(","pointsCenti":500})");
+  };
+  // A worker paid themselves 50 points from a resident's account.
+  auto to_recorder = pay(d.worker1, "person/p01", "person/worker-1");
+  d.Refused(to_recorder, 403, "identity.provider", head);
+  d.Refused(pay(d.worker1, "person/p01", "worker-1"), 403, "identity.provider", head);
+  // A resident paid "p01" from "person/p01": an account the views keep apart.
+  d.Refused(pay(d.resident1, "person/p01", "p01"), 400, "identity.provider", head);
+  // Points to no one registered.
+  d.Refused(pay(d.resident1, "person/p01", "person/nobody"), 403, "entity.unknown", head);
+  // What is allowed: a resident pays another, a worker records it for them.
+  d.Must(d.admin, "person/p01c", "personRegistered",
+         R"({"personId":"person/p01c","name":"居民01c","householdId":"household/h01"})");
+  CHECK(pay(d.resident1, "person/p01", "person/p01c").status == 201);
+  CHECK(pay(d.worker1, "person/p01", "person/p01c").status == 201);
+  // A worker's own hours, spelled without the kind, are still their own.
+  d.Must(
+      d.worker1, "claim/w1", "volunteerHoursClaimed",
+      R"({"claimId":"claim/w1","personId":"worker-1","estateId":"estate/e01","minutes":60,"activity":"x"})");
+  d.Refused(d.Post(d.worker1, "claim/w1", "volunteerHoursVerified", R"({"claimId":"claim/w1"})"),
+            403, "identity.verifier", d.Head());
 }
 
 TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends nothing",
@@ -1092,6 +1156,25 @@ TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
   CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c02").status == 403);
   CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c01").status == 200);
   CHECK(get(d.worker1, "/v1/views/audit?actor=person/p02").status == 403);
+  // A refusal names neither the estate of what is outside nor whether it exists.
+  for (auto [target, seen, unseen] :
+       {std::tuple<std::string, std::string, std::string>{
+            "/v1/views/household-visits?household=", "household/h02", "household/h99"},
+        {"/v1/views/audit?entity=", "complaint/c02", "complaint/c99"},
+        {"/v1/views/time-bank-statement?person=", "person/p02", "person/p99"}}) {
+    auto existing = get(d.worker1, target + seen);
+    auto missing = get(d.worker1, target + unseen);
+    INFO(existing.body << " / " << missing.body);
+    CHECK(existing.status == 403);
+    CHECK(missing.status == 403);
+    std::string expected = existing.body;
+    expected.replace(expected.find(seen), seen.size(), unseen);
+    CHECK(expected == missing.body);
+    CHECK(existing.body.find("estate/e02") == std::string::npos);
+  }
+  auto staff_reads = get(d.staff_a, "/v1/views/complaints?household=household/h02");
+  CHECK(staff_reads.status == 403);
+  CHECK(staff_reads.body.find("estate/e02") == std::string::npos);
   // As of a position too: the trail read up to it is scoped as the trail is.
   CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c02&asOf=1").status == 403);
   CHECK(get(d.worker1, "/v1/views/audit?entity=complaint/c01&asOf=1").status == 200);

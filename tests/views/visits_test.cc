@@ -456,6 +456,45 @@ TEST_CASE("visits: a flags change removes the yearly obligations after it", "[vi
   CHECK(Obligation(restored.view.getObligations(), kDoubleNinth).getStatus() == "missed");
 }
 
+// A worker dated flags back to before a holiday and forward again after it: the holiday's missed
+// visit was no longer owed. Flags count from at most an hour before they were recorded, as the
+// complaints' steps do; a street auditor's date is taken as given.
+TEST_CASE("visits: flags dated back count from their recording", "[visits]") {
+  ViewFixture f;
+  Build(f);
+  f.now = Cst("2025-11-05 09:00");
+  auto cleared = testing::MakeEvent("ev-late-clear", [&](Payload::Builder p) {
+    auto c = p.initHouseholdFlagsChanged();
+    c.setHouseholdId("household/a-1");
+    c.initFlags();
+    c.setReason("dated back");
+  });
+  cleared.builder().setActorRole(ledger::schema::Role::COMMUNITY_WORKER);
+  f.Append("household/a-1", std::move(cleared), Cst("2025-06-01 09:00"));
+  // Counted on 2025-11-05 (an hour before): 重阳节 (10-29) is still owed, and missed, as in the
+  // test above before its change; the birthday too.
+  auto q = Query(f, Cst("2025-11-10 12:00"));
+  CHECK(q.view.getObligationCount() == 5);
+  CHECK(Obligation(q.view.getObligations(), kDoubleNinth).getStatus() == "missed");
+  CHECK(Obligation(q.view.getObligations(), kBirthday).getStatus() == "met");
+
+  // The same change by a street auditor counts on the day it gives.
+  ViewFixture g;
+  Build(g);
+  g.now = Cst("2025-11-05 09:00");
+  auto audited = testing::MakeEvent("ev-audited-clear", [&](Payload::Builder p) {
+    auto c = p.initHouseholdFlagsChanged();
+    c.setHouseholdId("household/a-1");
+    c.initFlags();
+    c.setReason("office records");
+  });
+  audited.builder().setActorRole(ledger::schema::Role::STREET_AUDITOR);
+  g.Append("household/a-1", std::move(audited), Cst("2025-06-01 09:00"));
+  auto r = Query(g, Cst("2025-11-10 12:00"));
+  CHECK(r.view.getObligationCount() == 4);
+  CHECK_FALSE(HasObligation(r.view.getObligations(), kDoubleNinth));
+}
+
 TEST_CASE("visits: one household's history across years", "[visits]") {
   ViewFixture f;
   Build(f);

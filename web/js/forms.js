@@ -39,7 +39,7 @@ function specs(ctx) {
       { name: 'location' },
       { name: 'description', kind: 'textarea' }],
     event: (v) => [entityName('repair', v.repairId || ''), 'repairRequested', v] },
-    { id: 'followUp', roles: RESIDENTS, fields: [
+    { id: 'followUp', roles: ['resident', 'communityWorker', 'admin'], fields: [
       { name: 'subject', options: [{ value: 'complaintId', label: t('nav.complaints') }, { value: 'repairId', label: t('nav.repairs') }] },
       { name: 'complaintId', label: 'f.complaintId' },
       { name: 'satisfaction', options: choice(['satisfied', 'basicallySatisfied', 'dissatisfied'], 'sat') },

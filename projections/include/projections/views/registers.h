@@ -193,11 +193,13 @@ class Registers final : public Projection {
     demands_by_estate_ = demands_.AddOrdering(EstateOfDemand);
   }
   const char* name() const override { return "registers"; }
-  // 7: households ever flagged, across the district too (6: households ever flagged, and
+  // 8: a household's flags counted from at most an hour before they were recorded (a worker's
+  // flags dated back dropped the must-visits its household had missed); 7: households ever
+  // flagged, across the district too (6: households ever flagged, and
   // demands, ordered by estate; 5: appointments listed by role and estate; 4: persons with an
   // appointment an ordering of their own; 3: orderings stored beside the records; 2: their first
   // layout).
-  uint32_t version() const override { return 7; }
+  uint32_t version() const override { return 8; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
