@@ -18,6 +18,8 @@ bool AppendRate::TryTake(const std::string& token_id, size_t events, int64_t now
   Bucket& b = buckets_.try_emplace(token_id, Bucket{double(per_hour_), now_ms}).first->second;
   // A clock that steps back fills nothing until it is past where it was (else the time between
   // would be counted twice).
+  // A step back of more than an hour is a clock put right, not a client's doing: start again.
+  if (b.at_ms - now_ms > static_cast<int64_t>(kHourMs)) b.at_ms = now_ms;
   int64_t behind = std::max<int64_t>(0, b.at_ms - now_ms);
   b.events =
       std::min<double>(per_hour_, b.events + std::max<int64_t>(0, now_ms - b.at_ms) * per_ms);

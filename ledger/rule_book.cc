@@ -54,6 +54,9 @@ struct Act {
   const FactSource& facts;
   // For a replacement: the entity of the event it replaces, which it must keep.
   std::optional<std::string> replacing;
+  // Judging a stored event that a correction voids or replaces, rather than a new one: what it
+  // pays, and to whom, was judged when it was recorded (a void of a bad payment stays possible).
+  bool stored = false;
 };
 
 // A token that acts for some estates only (bound to them, or company staff) learns nothing of
@@ -431,13 +434,11 @@ Verdict CheckAppointment(const Act& act) {
   std::string date = appointed ? act.payload.getRoleAppointed().getFromDate().cStr()
                                : act.payload.getRoleEnded().getToDate().cStr();
   if (date.size() < 4) {
-    if (role != schema::AppointedRole::PROPERTY_MANAGER) return Verdict::Allow();
-    // Without a date a manager's appointment counts from (or to) every year's start, published
-    // ones too.
-    return Invalid("scope.role-year",
-                   std::string("a token bound to estates gives the ") +
-                       (appointed ? "fromDate" : "toDate") +
-                       " of a property manager's appointment, in this year or the last");
+    // Without a date an appointment counts from (or to) every year's start: a manager's in the
+    // published years' ratings, a grid worker's in every past day's teams.
+    return Invalid("scope.role-year", std::string("a token bound to estates gives the ") +
+                                          (appointed ? "fromDate" : "toDate") +
+                                          " of an appointment, in this year or the last");
   }
   int recording_year = std::stoi(act.day.substr(0, 4));
   int year = std::stoi(date.substr(0, 4));
@@ -468,7 +469,17 @@ Verdict CheckVerifier(const Act& act, const std::optional<EntityFacts>& entity) 
 // payment from someone else's account (a worker paid themselves from a resident's; a resident
 // paid "p-1" from "person/p-1", an account the views keep apart).
 Verdict CheckProvider(const Act& act, const std::string& payer) {
+  if (act.stored) return Verdict::Allow();
   std::string provider = Field(Data(act.payload), "providerId");
+  // The views keep accounts by the id as spelled: "p01" is not "person/p01"'s account.
+  for (const std::string& id : {payer, provider}) {
+    if (id != EntityName("person", id)) {
+      return Invalid("identity.provider",
+                     "a payment names its payer and provider as person/<id>, "
+                     "not " +
+                         id);
+    }
+  }
   std::string payer_name = EntityName("person", payer);
   std::string provider_name = EntityName("person", provider);
   if (provider_name == payer_name) {
@@ -571,7 +582,9 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
       std::string person =
           Field(data, act.rule.identity == Identity::kPerson ? "personId" : "payerId");
       bool self = EntityName("person", person) == EntityName("person", who.actor_id);
-      if (resident && !self) {
+      // A resident's own account is the one their token names, spelled as it is: the views keep
+      // "p01" apart from "person/p01".
+      if (resident && person != who.actor_id) {
         return Deny("identity.person",
                     std::string("a resident ") +
                         (act.rule.identity == Identity::kPerson ? "claims hours only as"
@@ -726,8 +739,40 @@ Verdict CheckReplacedContent(const Caller& who, uint64_t target, schema::Payload
   return Verdict::Allow();
 }
 
+// A household's flags decide which visits it is owed, and count from their recording (the views'
+// EventContext::counted_at): a worker who voided or replaced a flag change, or the flags of a
+// registration, after a missed holiday and recorded them again took the miss off the figures.
+// Past the hour's grace, those corrections are street auditors' and admins'; a worker records a
+// new change.
+Verdict CheckFlagsCorrection(const Caller& who, uint64_t target, schema::Event::Reader original,
+                             schema::CorrectionRecorded::Reader correction, int64_t recorded_ms) {
+  if (who.role == R::STREET_AUDITOR || who.role == R::ADMIN) return Verdict::Allow();
+  auto payload = original.getPayload();
+  if (!payload.isHouseholdFlagsChanged() && !payload.isHouseholdRegistered()) {
+    return Verdict::Allow();
+  }
+  constexpr int64_t kGraceMs = 60 * 60 * 1000;
+  if (recorded_ms - original.getRecordedAt() <= kGraceMs) return Verdict::Allow();
+  if (payload.isHouseholdRegistered() && correction.getAction().isReplacement()) {
+    auto before = payload.getHouseholdRegistered().getFlags();
+    auto after = correction.getAction().getReplacement().getHouseholdRegistered().getFlags();
+    if (before.getElderlyAlone() == after.getElderlyAlone() &&
+        before.getRetiredCadre() == after.getRetiredCadre() &&
+        before.getHardship() == after.getHardship() &&
+        before.getDisability() == after.getDisability()) {
+      return Verdict::Allow();  // its details, not its flags
+    }
+  }
+  return Deny("correction.flags",
+              "event " + std::to_string(target) +
+                  " set a household's flags more than an hour ago, and they decide the visits it "
+                  "was owed since; street auditors and admins correct them, and a community "
+                  "worker records a new householdFlagsChanged, which counts from now");
+}
+
 Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const std::string& day,
-                        const FactSource& facts, const std::optional<CorrectedEvent>& corrected) {
+                        int64_t recorded_ms, const FactSource& facts,
+                        const std::optional<CorrectedEvent>& corrected) {
   auto correction = event.getPayload().getCorrectionRecorded();
   uint64_t target = correction.getCorrectsSeq();
   if (!corrected) {
@@ -809,6 +854,9 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                       RolesText(rule->supervisors | kAuditor) + " and admins its category");
     }
   }
+  if (Verdict v = CheckFlagsCorrection(who, target, original, correction, recorded_ms); !v.ok()) {
+    return v;
+  }
   if (replacement) {
     if (Verdict v = CheckReplacedContent(who, target, original_payload,
                                          correction.getAction().getReplacement(), facts);
@@ -816,7 +864,7 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
       return v;
     }
   }
-  Act act{who, *rule, original_payload, day, facts, EntityOf(*rule, original_payload)};
+  Act act{who, *rule, original_payload, day, facts, EntityOf(*rule, original_payload), true};
   if (who.role == R::STREET_AUDITOR || who.role == R::ADMIN) {
     // Auditors and admins correct anything within their estates; an appointment (which decides
     // whose figures are rated, for which days) within the years a bound token dates them.
@@ -874,7 +922,9 @@ Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader 
                                         "\"; append it to /v1/streams/" + expected + "/events");
   }
   std::string day = RecordingDay(recorded_ms);
-  if (payload.isCorrectionRecorded()) return JudgeCorrection(who, event, day, facts, corrected);
+  if (payload.isCorrectionRecorded()) {
+    return JudgeCorrection(who, event, day, recorded_ms, facts, corrected);
+  }
   return JudgeAct(Act{who, *FindRule(type), payload, day, facts, std::nullopt});
 }
 

@@ -56,6 +56,10 @@ void RegisterHousehold(schema::HouseholdRegistered::Reader r, const EventContext
                        Table<HouseholdRecord>* households, Table<uint32_t>* registered_per_estate) {
   std::string id = Str(r.getHouseholdId());
   bool is_new = !households->Contains(id);
+  // A first registration counts at the date it gives (a paper register typed in owes the visits
+  // of its past, none of which can be taken back); a later one restates flags, which count from
+  // their recording (EventContext::counted_at), as every change of them does.
+  bool first = is_new;
   auto& h = households->Mutable(id);
   if (!is_new && h.estate_id != Str(r.getEstateId())) {
     auto& old_count = registered_per_estate->Mutable(h.estate_id);
@@ -74,7 +78,8 @@ void RegisterHousehold(schema::HouseholdRegistered::Reader r, const EventContext
     h.residents.push_back({Str(res.getPersonId()), Str(res.getName()), Str(res.getBirthDate())});
   }
   h.flag_history.insert(h.flag_history.begin(),
-                        FlagChange{e.seq, e.counted_at(), ReadFlags(r.getFlags()), "registered"});
+                        FlagChange{e.seq, first ? e.occurred_at : e.counted_at(),
+                                   ReadFlags(r.getFlags()), "registered"});
   std::stable_sort(h.flag_history.begin(), h.flag_history.end(),
                    [](const auto& a, const auto& b) { return a.seq < b.seq; });
   h.seq = e.seq;

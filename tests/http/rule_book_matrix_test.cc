@@ -112,8 +112,11 @@ Draft Make(const std::string& type, const std::string& x, const std::string& id)
                                 ",\"name\":\"P\",\"householdId\":" + household + "}"};
   }
   if (type == "roleAppointed" || type == "roleEnded") {
+    // Dated: a token bound to estates dates an appointment this year or the last.
     return {"person/" + id, "{\"personId\":" + q("person/" + id) +
-                                ",\"role\":\"gridWorker\",\"estateId\":" + estate + "}"};
+                                ",\"role\":\"gridWorker\",\"estateId\":" + estate +
+                                (type == "roleAppointed" ? ",\"fromDate\":\"2025-01-01\"}"
+                                                         : ",\"toDate\":\"2025-12-31\"}")};
   }
   if (type == "ownersCommitteeFormed") {
     return {"committee/" + id,

@@ -793,6 +793,8 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
   d.Refused(too_early, 403, "scope.role-year", head);
   CHECK_THAT(too_early.body, Catch::Contains("in 2025 or 2026, not 2024-01-01"));
   d.Refused(appoint(d.worker1, "gridWorker", "2020-05-01"), 403, "scope.role-year", head);
+  // Undated, a grid worker's appointment counted in every past day's teams.
+  d.Refused(appoint(d.worker1, "gridWorker", ""), 400, "scope.role-year", head);
   // Without a date, an appointment counts from every year's start, published years too.
   d.Refused(appoint(d.auditor1, "propertyManager", ""), 400, "scope.role-year", head);
   uint64_t appointed = d.Must(d.auditor1, "person/pm-1", "roleAppointed",
@@ -887,6 +889,23 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
           form,
           R"({"replacement":{"type":"surveyResponseRecorded","data":{"surveyId":"survey/s9","estateId":"estate/e01","householdId":"household/h01","answers":[{"question":"q1","satisfaction":"satisfied"}]}}})"));
 
+  // A household's flags, once past the hour's grace, are corrected by auditors: a worker voided
+  // the change that flagged a household after its missed holiday, and flagged it again.
+  uint64_t flagged = d.Must(d.worker1, "household/h01", "householdFlagsChanged",
+                            R"({"householdId":"household/h01","flags":{"elderlyAlone":true}})");
+  d.Must(
+      d.worker1, "correction/" + std::to_string(flagged), "correctionRecorded",
+      d.Correction(
+          flagged,
+          R"({"replacement":{"type":"householdFlagsChanged","data":{"householdId":"household/h01","flags":{"elderlyAlone":true,"hardship":true}}}})"));
+  d.f.now += 2 * 3600 * 1000;
+  head = d.Head();
+  auto late_void = d.Post(d.worker1, "correction/" + std::to_string(flagged), "correctionRecorded",
+                          d.Correction(flagged, R"({"void":null})"));
+  d.Refused(late_void, 403, "correction.flags", head);
+  d.Must(d.auditor1, "correction/" + std::to_string(flagged), "correctionRecorded",
+         d.Correction(flagged, R"({"void":null})"));
+
   // An owners' committee's satisfied call outweighed the filer's dissatisfied one.
   head = d.Head();
   d.Refused(d.Post(d.committee1, "complaint/c01", "followUpRecorded",
@@ -907,9 +926,11 @@ TEST_CASE("a payment goes to a registered someone else, not to whoever records i
   // A worker paid themselves 50 points from a resident's account.
   auto to_recorder = pay(d.worker1, "person/p01", "person/worker-1");
   d.Refused(to_recorder, 403, "identity.provider", head);
-  d.Refused(pay(d.worker1, "person/p01", "worker-1"), 403, "identity.provider", head);
-  // A resident paid "p01" from "person/p01": an account the views keep apart.
+  // A resident paid "p01" from "person/p01": an account the views keep apart. Ids are spelled
+  // with their kind, and a resident's own as their token names it.
+  d.Refused(pay(d.worker1, "person/p01", "worker-1"), 400, "identity.provider", head);
   d.Refused(pay(d.resident1, "person/p01", "p01"), 400, "identity.provider", head);
+  d.Refused(pay(d.resident1, "p01", "person/p02"), 403, "identity.person", head);
   // Points to no one registered.
   d.Refused(pay(d.resident1, "person/p01", "person/nobody"), 403, "entity.unknown", head);
   // What is allowed: a resident pays another, a worker records it for them.
