@@ -434,6 +434,7 @@ Verdict CheckAppointment(const Act& act) {
   std::string date = appointed ? act.payload.getRoleAppointed().getFromDate().cStr()
                                : act.payload.getRoleEnded().getToDate().cStr();
   if (date.size() < 4) {
+    if (act.stored) return Verdict::Allow();  // an undated one stored before: it may be voided
     // Without a date an appointment counts from (or to) every year's start: a manager's in the
     // published years' ratings, a grid worker's in every past day's teams.
     return Invalid("scope.role-year", std::string("a token bound to estates gives the ") +
@@ -473,7 +474,8 @@ Verdict CheckProvider(const Act& act, const std::string& payer) {
   std::string provider = Field(Data(act.payload), "providerId");
   // The views keep accounts by the id as spelled: "p01" is not "person/p01"'s account.
   for (const std::string& id : {payer, provider}) {
-    if (id != EntityName("person", id)) {
+    // (A resident's own account is as their token names it, with or without the kind.)
+    if (id != EntityName("person", id) && !(id == payer && payer == act.who.actor_id)) {
       return Invalid("identity.provider",
                      "a payment names its payer and provider as person/<id>, "
                      "not " +
@@ -740,29 +742,31 @@ Verdict CheckReplacedContent(const Caller& who, uint64_t target, schema::Payload
 }
 
 // A household's flags decide which visits it is owed, and count from their recording (the views'
-// EventContext::counted_at): a worker who voided or replaced a flag change, or the flags of a
-// registration, after a missed holiday and recorded them again took the miss off the figures.
-// Past the hour's grace, those corrections are street auditors' and admins'; a worker records a
-// new change.
+// EventContext::counted_at): a worker who voided or replaced a flag change after a missed
+// holiday and recorded it again took the miss off the figures. Past the hour's grace, those
+// corrections are street auditors' and admins'; a worker records a new change. A registration's
+// are theirs at any time: undoing one drops the household's record from the views, with the
+// flags later changes gave it.
 Verdict CheckFlagsCorrection(const Caller& who, uint64_t target, schema::Event::Reader original,
-                             schema::CorrectionRecorded::Reader correction, int64_t recorded_ms) {
+                             int64_t recorded_ms) {
   if (who.role == R::STREET_AUDITOR || who.role == R::ADMIN) return Verdict::Allow();
   auto payload = original.getPayload();
   if (!payload.isHouseholdFlagsChanged() && !payload.isHouseholdRegistered()) {
     return Verdict::Allow();
   }
+  // Undoing a registration drops the household's record from the views, with the flags later
+  // changes gave it (a worker re-registered a household and voided that within the hour).
+  if (payload.isHouseholdRegistered()) {
+    return Deny("correction.flags",
+                "event " + std::to_string(target) +
+                    " registered a household, whose flags decide the visits it is owed; street "
+                    "auditors and admins correct a registration, and a community worker "
+                    "registers the household again to change its details, which counts from now");
+  }
   constexpr int64_t kGraceMs = 60 * 60 * 1000;
   if (recorded_ms - original.getRecordedAt() <= kGraceMs) return Verdict::Allow();
-  if (payload.isHouseholdRegistered() && correction.getAction().isReplacement()) {
-    auto before = payload.getHouseholdRegistered().getFlags();
-    auto after = correction.getAction().getReplacement().getHouseholdRegistered().getFlags();
-    if (before.getElderlyAlone() == after.getElderlyAlone() &&
-        before.getRetiredCadre() == after.getRetiredCadre() &&
-        before.getHardship() == after.getHardship() &&
-        before.getDisability() == after.getDisability()) {
-      return Verdict::Allow();  // its details, not its flags
-    }
-  }
+  // A void or a replacement alike: the event may have been replaced before, so what it says now
+  // is not the stored event's flags.
   return Deny("correction.flags",
               "event " + std::to_string(target) +
                   " set a household's flags more than an hour ago, and they decide the visits it "
@@ -854,7 +858,7 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
                       RolesText(rule->supervisors | kAuditor) + " and admins its category");
     }
   }
-  if (Verdict v = CheckFlagsCorrection(who, target, original, correction, recorded_ms); !v.ok()) {
+  if (Verdict v = CheckFlagsCorrection(who, target, original, recorded_ms); !v.ok()) {
     return v;
   }
   if (replacement) {

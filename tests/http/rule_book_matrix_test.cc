@@ -38,7 +38,7 @@ const Expected kExpected[] = {
     {"companyRegistered", "UD", "UD", "UD", "UD"},
     {"serviceContractStarted", "AUD", "UD", "AUD", "UD"},
     {"serviceContractEnded", "AUD", "UD", "AUD", "UD"},
-    {"householdRegistered", "WD", "D", "WAUD", "UD"},
+    {"householdRegistered", "WD", "D", "AUD", "UD"},
     {"householdFlagsChanged", "WD", "D", "WAUD", "UD"},
     {"personRegistered", "WD", "D", "WAUD", "UD"},
     {"roleAppointed", "WAUD", "UD", "WAUD", "UD"},

@@ -905,6 +905,14 @@ TEST_CASE("appointments, charged companies, verifications and forms are not one 
   d.Refused(late_void, 403, "correction.flags", head);
   d.Must(d.auditor1, "correction/" + std::to_string(flagged), "correctionRecorded",
          d.Correction(flagged, R"({"void":null})"));
+  // A registration's correction drops the household's record from the views, with its later
+  // flags: a worker re-registered a household and voided that within the hour.
+  uint64_t again = d.Must(d.worker1, "household/h01", "householdRegistered",
+                          R"({"householdId":"household/h01","estateId":"estate/e01"})");
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "correction/" + std::to_string(again), "correctionRecorded",
+                   d.Correction(again, R"({"void":null})")),
+            403, "correction.flags", head);
 
   // An owners' committee's satisfied call outweighed the filer's dissatisfied one.
   head = d.Head();
