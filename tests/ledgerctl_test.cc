@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+// Compiled here: this test program links no Boost.JSON library.
+#include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -24,8 +27,9 @@ struct Run {
   std::string out;  // standard output and standard error together
 };
 
-Run Ledgerctl(const std::string& args) {
-  std::string command = std::string(LEDGERCTL_PATH) + " " + args + " 2>&1";
+// `env`: assignments for the shell to put before the command ("NAME=value"), or "".
+Run Ledgerctl(const std::string& args, const std::string& env = "") {
+  std::string command = env + " " + std::string(LEDGERCTL_PATH) + " " + args + " 2>&1";
   Run run;
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -46,6 +50,53 @@ std::string HeadOf(const std::string& data) {
 
 // A small district: 4 estates of 24 households over two years (the simulator's smallest).
 const char* kSmall = "--seed 7 --estates 4 --households 24";
+
+std::vector<std::string> LinesOf(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+void WriteLines(const std::string& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path, std::ios::trunc);
+  for (const auto& line : lines) out << line << "\n";
+  out.close();
+  REQUIRE(out);
+}
+
+// The export line with its envelope attribute `name` set to `value` (removed if `value` is null),
+// its envelope rewritten with boost::json. The event's text is kept byte for byte after it: a
+// re-serialised number could change the event's bytes, and then the chain would catch the line
+// for another reason than its envelope.
+std::string WithAttribute(const std::string& line, const std::string& name,
+                          const boost::json::value& value) {
+  size_t data_at = line.find(",\"data\":");
+  REQUIRE(data_at != std::string::npos);
+  REQUIRE(line.back() == '}');
+  boost::json::object envelope = boost::json::parse(line.substr(0, data_at) + "}").as_object();
+  if (value.is_null()) {
+    REQUIRE(envelope.erase(name) == 1);
+  } else {
+    envelope[name] = value;
+  }
+  std::string text = boost::json::serialize(envelope);
+  return text.substr(0, text.size() - 1) + line.substr(data_at);
+}
+
+// Member `name` of the event a line carries (its "data"), which the envelope must agree with.
+std::string EventField(const std::string& line, const std::string& name) {
+  return std::string(boost::json::parse(line).at("data").at(name).as_string());
+}
+
+// Entries of `data` an import stages its ledger in (ledger.importing-<pid>).
+size_t StagingFolders(const std::string& data) {
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    if (entry.path().filename().string().rfind("ledger.importing-", 0) == 0) ++count;
+  }
+  return count;
+}
 
 }  // namespace
 
@@ -297,4 +348,186 @@ TEST_CASE("against a running ledgerd: head - tail - and an online backup", "[led
   CHECK(restored.exit_code == 0);
   CHECK(HeadOf(dir.sub("again")) == expected_head);
   CHECK(Ledgerctl("head --server http://127.0.0.1:1 --token x").exit_code != 0);
+}
+
+TEST_CASE("audit and import refuse an export line whose envelope is not the one its event gives",
+          "[ledgerctl][audit]") {
+  testing::TempDir dir;
+  std::string src = dir.sub("src");
+  REQUIRE(Ledgerctl("simulate --data " + src + " " + kSmall).exit_code == 0);
+  // A signing key, and a checkpoint of the head that a CSV report signs to name it.
+  REQUIRE(Ledgerctl("init --data " + src + " --origin test.example/ledger").exit_code == 0);
+  Run vkey = Ledgerctl("key show --data " + src);
+  REQUIRE(vkey.exit_code == 0);
+  std::ofstream(dir.sub("log.vkey")) << vkey.out;
+  Run report = Ledgerctl("report star-evaluation --data " + src +
+                         " --year 2025 --format csv --out " + dir.sub("report.csv"));
+  INFO(report.out);
+  REQUIRE(report.exit_code == 0);
+  std::vector<std::string> checkpoints;
+  for (const auto& entry : std::filesystem::directory_iterator(src + "/checkpoints")) {
+    checkpoints.push_back(entry.path().string());
+  }
+  REQUIRE(checkpoints.size() == 1);
+  std::string exported = dir.sub("log.ndjson");
+  REQUIRE(Ledgerctl("export --data " + src + " --out " + exported).exit_code == 0);
+  std::string args = " --checkpoint " + checkpoints[0] + " --vkey " + dir.sub("log.vkey");
+
+  Run untouched = Ledgerctl("audit --export " + exported + args);
+  INFO(untouched.out);
+  REQUIRE(untouched.exit_code == 0);
+  CHECK_THAT(untouched.out, Catch::Contains("OK the export's first"));
+
+  std::vector<std::string> lines = LinesOf(exported);
+  REQUIRE(lines.size() > 20);
+  const std::string original = lines[16];  // line 17
+  std::string type = "ledger." + EventField(original, "type");
+  std::string fake_type =
+      type == "ledger.complaintFiled" ? "ledger.volunteerHoursClaimed" : "ledger.complaintFiled";
+  struct Rewrite {
+    std::string name;
+    boost::json::value value;
+    std::string said;  // what the refusal must say of the line
+  };
+  std::vector<Rewrite> rewrites = {
+      {"type", boost::json::value(fake_type),
+       "attribute \"type\": the line says \"" + fake_type + "\" but its event gives \"" + type +
+           "\""},
+      {"subject", boost::json::value("complaint/fake"),
+       "attribute \"subject\": the line says \"complaint/fake\" but its event gives \"" +
+           EventField(original, "stream") + "\""},
+      {"time", boost::json::value("2020-01-01T00:00:00Z"),
+       "attribute \"time\": the line says \"2020-01-01T00:00:00Z\" but its event gives \"" +
+           EventField(original, "recordedAt") + "\""},
+      {"id", boost::json::value("ev-fake"),
+       "attribute \"id\": the line says \"ev-fake\" but its event gives \"" +
+           EventField(original, "eventId") + "\""},
+      // The same number, not as the export writes it.
+      {"sequence", boost::json::value("017"),
+       "attribute \"sequence\": the line says \"017\" but its event gives \"17\""},
+      {"recordedby", boost::json::value("someone"),
+       "attribute \"recordedby\" is not one the export writes"},
+      {"time", boost::json::value(nullptr), "attribute \"time\" is missing"},
+  };
+  for (size_t i = 0; i < rewrites.size(); ++i) {
+    const Rewrite& rewrite = rewrites[i];
+    // One setup for every rewrite: sections would simulate the district again for each.
+    INFO(rewrite.name << " " << boost::json::serialize(rewrite.value));
+    std::vector<std::string> changed = lines;
+    changed[16] = WithAttribute(original, rewrite.name, rewrite.value);
+    REQUIRE(changed[16] != original);
+    std::string path = dir.sub("changed.ndjson");
+    WriteLines(path, changed);
+
+    Run audit = Ledgerctl("audit --export " + path + args);
+    INFO(audit.out);
+    CHECK(audit.exit_code == 2);
+    CHECK_THAT(audit.out, Catch::Contains("BAD export: line 17: " + rewrite.said));
+
+    std::string dst = dir.sub("dst-" + std::to_string(i));
+    Run imported = Ledgerctl("import --data " + dst + " --in " + path);
+    INFO(imported.out);
+    CHECK(imported.exit_code == 1);
+    CHECK_THAT(imported.out, Catch::Contains("line 17: " + rewrite.said));
+    CHECK(HeadOf(dst).rfind("0 ", 0) == 0);
+  }
+
+  {
+    // An attribute written twice, the second time as the event gives it.
+    std::vector<std::string> changed = lines;
+    changed[16] = "{\"type\":\"" + fake_type + "\"," + original.substr(1);
+    std::string path = dir.sub("twice.ndjson");
+    WriteLines(path, changed);
+    Run audit = Ledgerctl("audit --export " + path + args);
+    INFO(audit.out);
+    CHECK(audit.exit_code == 2);
+    CHECK_THAT(audit.out, Catch::Contains("line 17: attribute \"type\" is written twice"));
+    Run imported = Ledgerctl("import --data " + dir.sub("dst-twice") + " --in " + path);
+    CHECK(imported.exit_code == 1);
+    CHECK_THAT(imported.out, Catch::Contains("line 17: attribute \"type\" is written twice"));
+  }
+
+  {
+    // The untouched export still imports, to the same head.
+    Run imported = Ledgerctl("import --data " + dir.sub("dst") + " --in " + exported);
+    INFO(imported.out);
+    CHECK(imported.exit_code == 0);
+    CHECK(HeadOf(dir.sub("dst")) == HeadOf(src));
+  }
+}
+
+TEST_CASE("an import that fails part way leaves no ledger with events; a good one then succeeds",
+          "[ledgerctl]") {
+  testing::TempDir dir;
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("src") + " " + kSmall).exit_code == 0);
+  std::string exported = dir.sub("e.ndjson");
+  REQUIRE(Ledgerctl("export --data " + dir.sub("src") + " --out " + exported).exit_code == 0);
+  std::vector<std::string> lines = LinesOf(exported);
+  REQUIRE(lines.size() > 20);
+  const size_t events = lines.size();
+  const size_t bad = events / 2;
+  std::vector<std::string> broken = lines;
+  broken[bad - 1] = broken[bad - 1].substr(0, broken[bad - 1].size() / 2);
+  WriteLines(dir.sub("broken.ndjson"), broken);
+
+  std::string dst = dir.sub("dst");
+  Run failed = Ledgerctl("import --data " + dst + " --in " + dir.sub("broken.ndjson"));
+  INFO(failed.out);
+  CHECK(failed.exit_code == 1);
+  CHECK_THAT(failed.out, Catch::Contains("line " + std::to_string(bad) + ": not a JSON object"));
+  CHECK(HeadOf(dst).rfind("0 ", 0) == 0);
+  CHECK_THAT(Ledgerctl("verify --data " + dst).out, Catch::Contains("chain ok: 0 events"));
+  CHECK(StagingFolders(dst) == 0);
+
+  Run imported = Ledgerctl("import --data " + dst + " --in " + exported);
+  INFO(imported.out);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("imported " + std::to_string(events) + " events, head " +
+                                           std::to_string(events) + " "));
+  CHECK(HeadOf(dst) == HeadOf(dir.sub("src")));
+  CHECK(Ledgerctl("verify --data " + dst).exit_code == 0);
+  CHECK(StagingFolders(dst) == 0);
+
+  // Into a folder that holds events: refused, and the folder is as it was.
+  std::string before = HeadOf(dst);
+  Run again = Ledgerctl("import --data " + dst + " --in " + exported);
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.out, Catch::Contains("already holds " + std::to_string(events) + " events"));
+  CHECK(HeadOf(dst) == before);
+}
+
+TEST_CASE("an import killed part way leaves the folder's ledger empty and keeps what init made",
+          "[ledgerctl]") {
+  testing::TempDir dir;
+  REQUIRE(Ledgerctl("simulate --data " + dir.sub("src") + " " + kSmall).exit_code == 0);
+  std::string exported = dir.sub("e.ndjson");
+  REQUIRE(Ledgerctl("export --data " + dir.sub("src") + " --out " + exported).exit_code == 0);
+  const size_t events = LinesOf(exported).size();
+  REQUIRE(events > 20);
+  std::string dst = dir.sub("dst");
+  REQUIRE(Ledgerctl("init --data " + dst + " --origin test.example/dst").exit_code == 0);
+  Run key = Ledgerctl("key show --data " + dst);
+  REQUIRE(key.exit_code == 0);
+
+  // Killed with SIGKILL once half the events are appended, as a kill -9 would.
+  Run killed = Ledgerctl("import --data " + dst + " --in " + exported,
+                         "LEDGERCTL_TEST_KILL_IMPORT_AFTER=" + std::to_string(events / 2));
+  INFO(killed.out);
+  CHECK(killed.exit_code != 0);
+  CHECK_THAT(killed.out, !Catch::Contains("imported "));
+  CHECK(HeadOf(dst).rfind("0 ", 0) == 0);
+  CHECK_THAT(Ledgerctl("verify --data " + dst).out, Catch::Contains("chain ok: 0 events"));
+  // What it staged is left, for the next import to remove.
+  CHECK(StagingFolders(dst) == 1);
+
+  Run imported = Ledgerctl("import --data " + dst + " --in " + exported);
+  INFO(imported.out);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.out, Catch::Contains("left by an import that did not finish"));
+  CHECK_THAT(imported.out, Catch::Contains("imported " + std::to_string(events) + " events"));
+  CHECK(HeadOf(dst) == HeadOf(dir.sub("src")));
+  CHECK(Ledgerctl("verify --data " + dst).exit_code == 0);
+  CHECK(StagingFolders(dst) == 0);
+  // The signing key init made is the folder's still.
+  CHECK(Ledgerctl("key show --data " + dst).out == key.out);
 }

@@ -21,16 +21,46 @@ namespace ctl {
 
 namespace schema = ledger::schema;
 
+namespace {
+
+// One attribute of a line's envelope, as the export writes it: every value is a JSON string.
+struct Attribute {
+  const char* name;
+  std::string value;
+};
+
+// Every attribute but "data", in the order the export writes them, derived from the event and its
+// place in the chain alone. The export writes these and the import and the audit compare a line
+// against them: a consumer reading the envelope (filtering by type, subject or time) then reads
+// exactly what the checked chain vouches for, and no line can say otherwise.
+std::vector<Attribute> Envelope(schema::Event::Reader event, uint64_t seq, uint64_t stream_version,
+                                const ledger::Hash& hash) {
+  return {
+      {"specversion", "1.0"},
+      {"id", event.getEventId().cStr()},
+      {"source", "urn:governance-ledger"},
+      {"type", "ledger." + ledger::EventTypeName(event)},
+      {"time", codec::FormatTimestamp(event.getRecordedAt())},
+      {"subject", event.getStream().cStr()},
+      {"datacontenttype", "application/json"},
+      {"sequence", std::to_string(seq)},
+      {"streamversion", std::to_string(stream_version)},
+      {"ledgerhash", ledger::ToHex(hash)},
+  };
+}
+
+}  // namespace
+
 std::string ToCloudEvent(const codec::EventJson& json, const ledger::RecordedEvent& e) {
   auto event = e.event();
-  std::string out = "{\"specversion\":\"1.0\",\"id\":";
-  out += boost::json::serialize(boost::json::value(event.getEventId().cStr()));
-  out += ",\"source\":\"urn:governance-ledger\",\"type\":\"ledger." + ledger::EventTypeName(event) +
-         "\",\"time\":\"" + codec::FormatTimestamp(event.getRecordedAt()) + "\",\"subject\":";
-  out += boost::json::serialize(boost::json::value(event.getStream().cStr()));
-  out += ",\"datacontenttype\":\"application/json\",\"sequence\":\"" + std::to_string(e.seq()) +
-         "\",\"streamversion\":\"" + std::to_string(e.stream_version()) + "\",\"ledgerhash\":\"" +
-         ledger::ToHex(e.hash()) + "\",\"data\":" + json.Encode(event) + "}";
+  std::string out = "{";
+  for (const auto& attribute : Envelope(event, e.seq(), e.stream_version(), e.hash())) {
+    out += boost::json::serialize(boost::json::string_view(attribute.name));
+    out += ':';
+    out += boost::json::serialize(boost::json::string_view(attribute.value));
+    out += ',';
+  }
+  out += "\"data\":" + json.Encode(event) + "}";
   return out;
 }
 
@@ -157,6 +187,107 @@ bool TryForms(
   }
 }
 
+// The keys of the top-level members of `text`, a JSON object boost::json has parsed, in the order
+// written. The parsed object keeps one member of a key written twice (the last), and a reader of
+// the line may take another: only the text tells.
+std::vector<std::string> TopLevelKeys(std::string_view text) {
+  std::vector<std::string> keys;
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  size_t string_start = 0;
+  std::string_view last_string;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        last_string = text.substr(string_start, i + 1 - string_start);
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      string_start = i;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    } else if (c == ':' && depth == 1) {
+      // Compared as parsed, so that "typ\u0065" is "type".
+      if (last_string.find('\\') == std::string_view::npos) {
+        keys.emplace_back(last_string.substr(1, last_string.size() - 2));
+        continue;
+      }
+      boost::json::error_code ec;
+      auto key = boost::json::parse(last_string, ec);
+      keys.push_back(!ec && key.is_string() ? std::string(key.as_string())
+                                            : std::string(last_string));
+    }
+  }
+  return keys;
+}
+
+// A value as JSON, cut short: an error quotes what a line says, which may be long.
+std::string Shown(const boost::json::value& value) {
+  constexpr size_t kMostShown = 120;
+  std::string text = boost::json::serialize(value);
+  if (text.size() <= kMostShown) return text;
+  // Cut at a character's start, so that the message stays UTF-8.
+  size_t cut = kMostShown;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+std::string Quoted(std::string_view text) {
+  return boost::json::serialize(boost::json::string_view(text.data(), text.size()));
+}
+
+// The line's envelope against the one the export writes for its event (Envelope): the same
+// attributes, each once, with the same values, and no other but "data". The chain vouches for the
+// event alone, so an envelope that says anything else would be read as fact by a consumer of the
+// CloudEvents while the audit said OK.
+ledger::Status CheckEnvelope(const boost::json::object& line, std::string_view text,
+                             const std::vector<Attribute>& expected, uint64_t number) {
+  auto keys = TopLevelKeys(text);
+  std::sort(keys.begin(), keys.end());
+  auto twice = std::adjacent_find(keys.begin(), keys.end());
+  if (twice != keys.end()) {
+    return LineError(number, "attribute " + Quoted(*twice) +
+                                 " is written twice; the export writes each attribute once");
+  }
+  for (const auto& member : line) {
+    std::string_view key = member.key();
+    const boost::json::value& value = member.value();
+    if (key == "data") continue;
+    auto want = std::find_if(expected.begin(), expected.end(),
+                             [&](const Attribute& a) { return key == a.name; });
+    if (want == expected.end()) {
+      std::string names;
+      for (const auto& a : expected) names += std::string(a.name) + ", ";
+      return LineError(number, "attribute " + Quoted(key) +
+                                   " is not one the export writes (it writes " + names +
+                                   "and data)");
+    }
+    if (!value.is_string() || value.as_string() != want->value) {
+      return LineError(number, "attribute " + Quoted(key) + ": the line says " + Shown(value) +
+                                   " but its event gives " + Quoted(want->value) +
+                                   "; every attribute but data must be as the export writes it "
+                                   "from the event");
+    }
+  }
+  for (const auto& a : expected) {
+    if (!line.contains(a.name)) {
+      return LineError(number, "attribute " + Quoted(a.name) + " is missing; its event gives " +
+                                   Quoted(a.value));
+    }
+  }
+  return ledger::Status::Ok();
+}
+
 // Parses and checks one line against the chain so far.
 ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& text,
                               uint64_t number, uint64_t expected_seq, const ledger::Hash& chain) {
@@ -168,7 +299,6 @@ ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& t
     auto* v = o.if_contains(key);
     return v && v->is_string() ? std::string(v->as_string()) : std::string();
   };
-  if (text_of("specversion") != "1.0") return LineError(number, "specversion is not \"1.0\"");
   Line line;
   try {
     line.seq = std::stoull(text_of("sequence"));
@@ -220,7 +350,11 @@ ledger::Result<Line> ReadLine(const codec::EventJson& json, const std::string& t
                                  (normal_hash ? ledger::ToHex(*normal_hash) : std::string("?")) +
                                  " (nor does it in the forms written before normalisation)");
   }
-  line.stream = line.message->getRoot<schema::Event>().getStream().cStr();
+  auto event = line.message->getRoot<schema::Event>().asReader();
+  auto envelope =
+      CheckEnvelope(o, text, Envelope(event, line.seq, line.version, line.hash), number);
+  if (!envelope.ok()) return envelope;
+  line.stream = event.getStream().cStr();
   return line;
 }
 
@@ -242,6 +376,7 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
     seq = line->seq;
     chain = line->hash;
   }
+  const uint64_t total = seq - start.seq;
   // Second pass: append, one event at a time, each at its recorded time.
   in.clear();
   in.seekg(0);
@@ -249,8 +384,6 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
   seq = start.seq;
   chain = start.hash;
   ImportResult result;
-  uint64_t total = seq - start.seq;
-  (void)total;
   while (std::getline(in, text)) {
     ++number;
     if (text.empty()) continue;
@@ -270,7 +403,7 @@ ledger::Result<ImportResult> ImportCloudEvents(const codec::EventJson& json, led
     chain = line->hash;
     if (line->written_before_normalisation) result.written_before_normalisation.push_back(number);
     ++result.imported;
-    if (progress && result.imported % 65536 == 0) progress(result.imported, 0);
+    if (progress) progress(result.imported, total);
   }
   result.head = log->Head();
   return result;

@@ -8,6 +8,11 @@
 //    "ledgerhash":"<hex SHA-256 chain hash>","data":{<the event as the API writes it>}}
 // `sequence`, `streamversion` and `ledgerhash` are extension attributes. An export restored
 // into an empty folder gives the same sequence numbers and the same head hash.
+//
+// Every attribute but `data` follows from the event and its place in the chain; one function in
+// cloudevents.cc derives them, for the export to write and for the import (and so the audit) to
+// compare: a line whose envelope says anything else is refused, since the chain vouches for the
+// event only and a consumer filtering by type, subject or time would read the envelope as fact.
 
 #pragma once
 
@@ -34,10 +39,12 @@ struct ImportResult {
   std::vector<uint64_t> written_before_normalisation;
 };
 
-// Reads `in` twice over: first checks every line and the whole chain (from the ledger's head),
-// appending nothing if any line fails; then appends. `recorded_at` is the clock the ledger was
-// opened with: each event's recorded time is replayed through it. `log` must be opened with
-// Options::normalize off: each event is appended in the form its line's hash fixes.
+// Reads `in` twice over: first checks every line (its chain hash from the ledger's head, and its
+// envelope against its event), appending nothing if any line fails; then appends, calling
+// `progress` (if set) after each event with the count appended and the count the input holds.
+// `recorded_at` is the clock the ledger was opened with: each event's recorded time is replayed
+// through it. `log` must be opened with Options::normalize off: each event is appended in the form
+// its line's hash fixes.
 //
 // A line's event is checked first in normal form (ledger/normalize.h), which every event
 // appended since that rule has. An event written before may have been stored otherwise (an

@@ -18,19 +18,29 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-ProgressLine::ProgressLine(std::string what)
-    : what_(std::move(what)), tty_(isatty(STDERR_FILENO)) {}
+ProgressLine::ProgressLine(std::string what, bool when_piped)
+    : what_(std::move(what)), tty_(isatty(STDERR_FILENO)), when_piped_(when_piped) {}
 
 ProgressLine::~ProgressLine() {
   if (tty_ && shown_) std::fprintf(stderr, "\n");
 }
 
 void ProgressLine::operator()(uint64_t done, uint64_t total) {
-  if (!tty_) return;
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::fprintf(stderr, "\r%s: %llu of %llu (%.0f/s)   ", what_.c_str(), (unsigned long long)done,
-               (unsigned long long)total, secs > 0 ? done / secs : 0.0);
-  shown_ = true;
+  auto now = std::chrono::steady_clock::now();
+  double secs = std::chrono::duration<double>(now - start_).count();
+  double rate = secs > 0 ? done / secs : 0.0;
+  if (tty_) {
+    std::fprintf(stderr, "\r%s: %llu of %llu (%.0f/s)   ", what_.c_str(), (unsigned long long)done,
+                 (unsigned long long)total, rate);
+    shown_ = true;
+    return;
+  }
+  // A log is read later, line by line: a few lines a minute say how far it got, not thousands.
+  constexpr auto kPipedEvery = std::chrono::seconds(5);
+  if (!when_piped_ || (done != total && now - last_piped_ < kPipedEvery)) return;
+  last_piped_ = now;
+  std::fprintf(stderr, "%s: %llu of %llu (%.0f/s)\n", what_.c_str(), (unsigned long long)done,
+               (unsigned long long)total, rate);
 }
 
 ledger::Progress ProgressLine::fn() {

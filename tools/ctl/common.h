@@ -17,10 +17,12 @@ namespace ctl {
 int Fail(const ledger::Status& status);
 int Fail(const std::string& message);
 
-// Progress on a terminal: "\rverify: 120000 of 500000 (210000/s)"; silent when piped.
+// Progress on a terminal: "\rverify: 120000 of 500000 (210000/s)"; silent when piped, unless
+// `when_piped`: then a line of its own at most every few seconds, and at the end (done == total),
+// for work long enough that a log should show how far it got.
 class ProgressLine {
  public:
-  explicit ProgressLine(std::string what);
+  explicit ProgressLine(std::string what, bool when_piped = false);
   ~ProgressLine();
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -32,8 +34,10 @@ class ProgressLine {
  private:
   std::string what_;
   bool tty_;
+  bool when_piped_;
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_piped_ = start_;
 };
 
 // Opens the ledger of the data folder `data` (its "ledger" subfolder), creating it if `create`.
