@@ -9,7 +9,7 @@ namespace ledger::internal {
 
 const char kFactsCheckpointKey[] = "authority/checkpoint";
 const char kFactsVersionKey[] = "authority/version";
-const char kFactsVersion[] = "6";
+const char kFactsVersion[] = "7";
 
 namespace {
 
@@ -42,6 +42,7 @@ std::string EncodeEntity(const EntityFacts& f) {
   PutField(&out, f.household);
   PutField(&out, std::to_string(f.seq));
   PutField(&out, f.person);
+  PutField(&out, f.until);
   return out;
 }
 
@@ -54,6 +55,7 @@ std::optional<EntityFacts> DecodeEntity(std::string_view in) {
   }
   f.seq = std::strtoull(seq.c_str(), nullptr, 10);
   if (!in.empty() && !GetField(&in, &f.person)) return std::nullopt;  // older facts: none
+  if (!in.empty() && !GetField(&in, &f.until)) return std::nullopt;
   return f;
 }
 

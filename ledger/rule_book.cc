@@ -4,6 +4,8 @@
 #include "ledger/rule_book.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <set>
 #include <string_view>
 
@@ -105,7 +107,10 @@ Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts
         return Taken("entity.taken",
                      name + " exists already" +
                          (hidden ? std::string()
-                                 : " (created at seq " + std::to_string((*entity)->seq) + ")") +
+                          : (*entity)->seq == 0
+                              ? std::string(" (created by an event appended just "
+                                            "before this one)")
+                              : " (created at seq " + std::to_string((*entity)->seq) + ")") +
                          "; choose a new " + rule.field);
       }
       break;
@@ -376,6 +381,42 @@ Verdict CheckSheetSubject(const Act& act, const std::string& estate) {
   return Verdict::Allow();
 }
 
+// A sheet's items are scores from 0 to a maximum above 0: one item of -100,000 out of 20 took a
+// company from the red list to the black, one of 100,000 put a committee on the red list, and a
+// score of NaN took a black-listed company's score away, and its replacement recommendation
+// with it. (The views leave such an item out where one was stored before.)
+Verdict CheckSheetItems(const Act& act) {
+  if (act.stored ||
+      (!act.payload.isInspectionRecorded() && !act.payload.isDocumentReviewRecorded())) {
+    return Verdict::Allow();
+  }
+  auto items = act.payload.isInspectionRecorded()
+                   ? act.payload.getInspectionRecorded().getItems()
+                   : act.payload.getDocumentReviewRecorded().getItems();
+  constexpr size_t kMaxItems = 200;
+  if (items.size() > kMaxItems) {
+    return Invalid("sheet.items", "a score sheet holds at most " + std::to_string(kMaxItems) +
+                                      " items, not " + std::to_string(items.size()));
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    double score = items[i].getScore(), max = items[i].getMaxScore();
+    if (std::isfinite(score) && std::isfinite(max) && max > 0 && score >= 0 && score <= max) {
+      continue;
+    }
+    auto number = [](double v) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", v);
+      return std::string(text);
+    };
+    return Invalid("sheet.items", "items[" + std::to_string(i) + "] (\"" +
+                                      std::string(items[i].getItem().cStr()) + "\") scores " +
+                                      number(score) + " of " + number(max) +
+                                      "; an item's maxScore is a number above 0, and its score a "
+                                      "number from 0 to its maxScore");
+  }
+  return Verdict::Allow();
+}
+
 // A claim is the hours of one service date: 4,294,967,295 minutes verified once gave one
 // resident 71 million points, and unverified they still swelled the hours a report shows claimed.
 Verdict CheckClaimMinutes(const Act& act) {
@@ -453,10 +494,18 @@ Verdict CheckAppointment(const Act& act) {
   return Verdict::Allow();
 }
 
-// Hours are claimed, then verified by a community worker: not by the one whose hours they are.
+// Hours are claimed, then verified by a community worker: not by the one whose hours they are,
+// nor by the one who recorded the claim (a worker claimed a day's hours for a resident and
+// verified them, alone).
 Verdict CheckVerifier(const Act& act, const std::optional<EntityFacts>& entity) {
   if (!act.payload.isVolunteerHoursVerified() || !entity || act.who.role == R::ADMIN) {
     return Verdict::Allow();
+  }
+  if (!entity->filer.empty() &&
+      EntityName("person", entity->filer) == EntityName("person", act.who.actor_id)) {
+    return Deny("identity.verifier", EntityOf(act.rule, act.payload) + " was recorded by " +
+                                         act.who.actor_id +
+                                         "; another community worker, or an admin, verifies it");
   }
   if (entity->person.empty() ||
       EntityName("person", entity->person) != EntityName("person", act.who.actor_id)) {
@@ -464,6 +513,61 @@ Verdict CheckVerifier(const Act& act, const std::optional<EntityFacts>& entity) 
   }
   return Deny("identity.verifier", EntityOf(act.rule, act.payload) + " claims " + act.who.actor_id +
                                        "'s own hours; another community worker verifies them");
+}
+
+// A raised must-visit is due from the day it is raised, and one visit answers a household's
+// obligation of a reason while its window is open: a worker raised thirty hardship obligations
+// for one household and met them all with one visit, taking an estate's compliance from 1 of 65
+// to 31 of 95; another raised one due in a year already closed, a miss in its figures.
+Verdict CheckObligation(const Act& act) {
+  if (!act.payload.isVisitObligationRaised() || act.stored || act.replacing) {
+    return Verdict::Allow();
+  }
+  auto raised = act.payload.getVisitObligationRaised();
+  std::string due = raised.getDueBy().cStr();
+  if (due < act.day) {
+    return Invalid("obligation.due", "dueBy " + due + " is before " + act.day +
+                                         ", the day this is recorded; an obligation raised today "
+                                         "is due today or later");
+  }
+  std::string household = raised.getHouseholdId().cStr();
+  auto open = act.facts.Entity(
+      internal::OpenObligationName(household, static_cast<int>(raised.getReason())));
+  if (open && open->until >= act.day && act.who.role != R::ADMIN) {
+    static constexpr const char* kReasons[] = {"holiday", "hospital", "birthday", "hardship"};
+    auto reason = static_cast<size_t>(raised.getReason());
+    return Taken("obligation.open",
+                 EntityName("household", household) + " has a " +
+                     (reason < 4 ? kReasons[reason] : "raised") + " obligation open until " +
+                     open->until + ", raised at seq " + std::to_string(open->seq) +
+                     "; one visit answers it. Raise another once a visit to the household is "
+                     "recorded or that window has closed (void that obligation if it was raised "
+                     "by mistake)");
+  }
+  return Verdict::Allow();
+}
+
+// A person registered again by a token bound to estates stays in its estates: one registered
+// without a household left every estate (their own token was refused everything, their account
+// with them), and one of no estate (a district's worker) was brought into a household of the
+// caller's, where the caller claims hours for them. District-wide tokens move people.
+Verdict CheckRegisteredAgain(const Act& act, const std::optional<EntityFacts>& entity) {
+  if (!act.payload.isPersonRegistered() || !entity || !Narrowed(act.who) || act.stored) {
+    return Verdict::Allow();
+  }
+  std::string name = EntityOf(act.rule, act.payload);
+  bool housed = !Field(Data(act.payload), "householdId").empty();
+  if (!entity->estate.empty() && !housed) {
+    return Invalid("entity.estate", name + " lives in a household of " + entity->estate +
+                                        "; registered again, they name it (or another of that "
+                                        "estate): without one they would leave every estate");
+  }
+  if (entity->estate.empty() && housed) {
+    return Deny("entity.estate", name +
+                                     " belongs to no estate; a district-wide token registers them "
+                                     "into a household");
+  }
+  return Verdict::Allow();
 }
 
 // A payment's provider: a registered person other than its payer, and not whoever records a
@@ -514,8 +618,11 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
   if (Verdict v = CheckClaimMinutes(act); !v.ok()) return v;
   if (Verdict v = CheckFiledPerDay(act); !v.ok()) return v;
   if (Verdict v = CheckSheetSubject(act, estate); !v.ok()) return v;
+  if (Verdict v = CheckSheetItems(act); !v.ok()) return v;
   if (Verdict v = CheckAppointment(act); !v.ok()) return v;
   if (Verdict v = CheckVerifier(act, entity); !v.ok()) return v;
+  if (Verdict v = CheckObligation(act); !v.ok()) return v;
+  if (Verdict v = CheckRegisteredAgain(act, entity); !v.ok()) return v;
 
   switch (act.rule.identity) {
     case Identity::kNone:
@@ -691,7 +798,8 @@ std::string EstateOfStored(schema::Payload::Reader payload, const FactSource& fa
 // questions a survey response answers: two paper forms replaced with fifty invented questions
 // each, all satisfied, took an owners' committee off the black list.
 Verdict CheckReplacedContent(const Caller& who, uint64_t target, schema::Payload::Reader original,
-                             schema::Payload::Reader replacement, const FactSource& facts) {
+                             schema::Payload::Reader replacement, const FactSource& facts,
+                             int64_t recorded_ms) {
   std::string named = Field(Data(replacement), "companyId");
   std::string before = Field(Data(original), "companyId");
   if (named != before) {
@@ -710,6 +818,24 @@ Verdict CheckReplacedContent(const Caller& who, uint64_t target, schema::Payload
                       ", fixed when it was recorded; a replacement names " +
                       (before.empty() ? std::string("it or none") : before) + ", not " +
                       (named.empty() ? std::string("none") : named));
+    }
+  }
+  // A raised obligation stays the household's and its reason's, due no earlier than it was, or
+  // than today: thirty replaced to name one household were met by one visit, and a dueBy moved
+  // into a closed year was a miss there.
+  if (original.isVisitObligationRaised()) {
+    auto before = original.getVisitObligationRaised();
+    auto after = replacement.getVisitObligationRaised();
+    std::string due = after.getDueBy().cStr();
+    std::string day = RecordingDay(recorded_ms);
+    if (EntityName("household", before.getHouseholdId().cStr()) !=
+            EntityName("household", after.getHouseholdId().cStr()) ||
+        before.getReason() != after.getReason() || (due < before.getDueBy().cStr() && due < day)) {
+      return Deny("correction.obligation",
+                  "event " + std::to_string(target) + " raised an obligation for " +
+                      before.getHouseholdId().cStr() + " due by " + before.getDueBy().cStr() +
+                      "; a replacement keeps its household and reason, and is due then or "
+                      "later, or from today; void it and raise another for another household");
     }
   }
   // Whose hours a claim is: a worker who replaced the claimant by themselves kept the
@@ -862,8 +988,9 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
     return v;
   }
   if (replacement) {
-    if (Verdict v = CheckReplacedContent(who, target, original_payload,
-                                         correction.getAction().getReplacement(), facts);
+    if (Verdict v =
+            CheckReplacedContent(who, target, original_payload,
+                                 correction.getAction().getReplacement(), facts, recorded_ms);
         !v.ok()) {
       return v;
     }
@@ -875,6 +1002,9 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
     Verdict v = CheckScope(act, estate);
     if (!v.ok()) return v;
     if (Verdict appointment = CheckAppointment(act); !appointment.ok()) return appointment;
+    // A sheet, as a bound auditor scores it: of this year or the last, and of a subject of its
+    // estates. One voided a 2024 sheet, and moved another into 2025, that it could not record.
+    if (Verdict sheet = CheckSheetSubject(act, estate); !sheet.ok()) return sheet;
   } else {
     // Others as if they appended the event today: their role, scope and identity.
     if (Verdict v = JudgeAct(act); !v.ok() && !(own && v.rule == "identity.filer")) {

@@ -59,6 +59,29 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
     if (!corrected) return out;
     auto correction = payload.getCorrectionRecorded();
     auto original = corrected->event.getPayload();
+    if (original.isVisitObligationRaised()) {
+      // The household's open obligation of that reason is this one's no longer once voided, and
+      // lasts to a replacement's dueBy (which keeps its household and reason).
+      auto raised = original.getVisitObligationRaised();
+      std::string name = internal::OpenObligationName(raised.getHouseholdId().cStr(),
+                                                      static_cast<int>(raised.getReason()));
+      auto open = facts.Entity(name);
+      std::string obligation = EntityName("obligation", raised.getObligationId().cStr());
+      if (open && open->person == obligation) {
+        FactChange change;
+        change.name = name;
+        change.entity = *open;
+        change.entity.until = correction.getAction().isVoid()
+                                  ? std::string()
+                                  : std::string(correction.getAction()
+                                                    .getReplacement()
+                                                    .getVisitObligationRaised()
+                                                    .getDueBy()
+                                                    .cStr());
+        out.push_back(change);
+      }
+      return out;
+    }
     if (!original.isServiceContractStarted() && !original.isServiceContractEnded()) return out;
     if (correction.getAction().isVoid()) return LearnVoid(original, facts);
     payload = correction.getAction().getReplacement();
@@ -142,7 +165,7 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
     if (auto first = facts.Entity(answered.name)) {
       answered.entity = *first;
     } else {
-      answered.entity = EntityFacts{f.estate, actor, "", household, at_seq, ""};
+      answered.entity = EntityFacts{f.estate, actor, "", household, at_seq, "", ""};
     }
     out.push_back(answered);
     if (event.getActorRole() == schema::Role::RESIDENT) {
@@ -151,10 +174,39 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
         FactChange online;
         online.name = OnlineAnswerName(household, day, nth);
         if (facts.Entity(online.name)) continue;
-        online.entity = EntityFacts{f.estate, actor, "", household, at_seq, ""};
+        online.entity = EntityFacts{f.estate, actor, "", household, at_seq, "", ""};
         out.push_back(online);
         break;
       }
+    }
+  }
+  if (payload.isVisitObligationRaised()) {
+    // Until when the household's obligation of this reason is open: one visit answers it.
+    auto raised = payload.getVisitObligationRaised();
+    FactChange open;
+    open.name = internal::OpenObligationName(household, static_cast<int>(raised.getReason()));
+    auto before = facts.Entity(open.name);
+    std::string due = raised.getDueBy().cStr();
+    if (!before || before->until < due) {
+      open.entity = EntityFacts{f.estate, actor, "", household, at_seq, change.name, due};
+      out.push_back(open);
+    }
+  }
+  if (payload.isHomeVisitRecorded()) {
+    // A visit answers the household's open obligation of its reason (of every reason, when it
+    // names the obligations it answers): another may be raised from now on.
+    auto visit = payload.getHomeVisitRecorded();
+    for (int reason = 0; reason < 4; ++reason) {
+      if (visit.getObligationIds().size() == 0 && reason != static_cast<int>(visit.getReason())) {
+        continue;
+      }
+      FactChange answered;
+      answered.name = internal::OpenObligationName(household, reason);
+      auto open = facts.Entity(answered.name);
+      if (!open || open->until.empty()) continue;
+      answered.entity = *open;
+      answered.entity.until.clear();
+      out.push_back(answered);
     }
   }
   if ((payload.isComplaintFiled() || payload.isRepairRequested()) &&
@@ -164,7 +216,7 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
       FactChange filed;
       filed.name = internal::FiledOfDayName(payload.isRepairRequested(), actor, day, nth);
       if (facts.Entity(filed.name)) continue;
-      filed.entity = EntityFacts{f.estate, actor, "", household, at_seq, ""};
+      filed.entity = EntityFacts{f.estate, actor, "", household, at_seq, "", ""};
       out.push_back(filed);
       break;
     }

@@ -181,6 +181,11 @@ std::string OnlineAnswerName(std::string_view household, std::string_view day, i
          std::string(day.substr(0, 4)) + '\x1f' + std::to_string(nth);
 }
 
+std::string OpenObligationName(std::string_view household, int reason) {
+  return "obligation-open\x1f" + EntityName("household", household) + '\x1f' +
+         std::to_string(reason);
+}
+
 std::string FiledOfDayName(bool repair, std::string_view person, std::string_view day, int nth) {
   return std::string(kCountingFactPrefixes[repair ? 2 : 1]) + std::string(person) + '\x1f' +
          std::string(day.substr(0, 10)) + '\x1f' + std::to_string(nth);

@@ -106,6 +106,10 @@ inline constexpr std::string_view kCountingFactPrefixes[] = {"survey-year\x1f", 
 // request) of the recording day `day` ("YYYY-MM-DD"):
 // "complaint-day\x1fperson/p-1\x1f2026-03-01\x1f1", "repair-day\x1f...".
 std::string FiledOfDayName(bool repair, std::string_view person, std::string_view day, int nth);
+// The fact that household `household` has a raised must-visit obligation of `reason`
+// (schema::VisitReason) open until the day its `until` names:
+// "obligation-open\x1fhousehold/h-1\x1f1".
+std::string OpenObligationName(std::string_view household, int reason);
 // How many complaints, and how many repair requests, a resident files in a day.
 constexpr int kFiledPerResidentDay = 3;
 // The estate of a person's household, if known; the household in `*household` when given.

@@ -1,6 +1,7 @@
 #include "projections/views/ratings.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -27,16 +28,27 @@ const char* RatingListMarkName(int list_mark) {
   return list_mark >= 0 && list_mark < 3 ? kNames[list_mark] : "none";
 }
 
+bool ItemScoreRecord::Counts() const {
+  return std::isfinite(score) && std::isfinite(max_score) && max_score > 0 && score >= 0 &&
+         score <= max_score;
+}
+
 double ScoreSheetRecord::Score() const {
   double sum = 0;
-  for (const auto& item : items) sum += item.score;
+  for (const auto& item : items) sum += item.Counts() ? item.score : 0;
   return sum;
 }
 
 double ScoreSheetRecord::MaxScore() const {
   double sum = 0;
-  for (const auto& item : items) sum += item.max_score;
+  for (const auto& item : items) sum += item.Counts() ? item.max_score : 0;
   return sum;
+}
+
+size_t ScoreSheetRecord::LeftOut() const {
+  size_t n = 0;
+  for (const auto& item : items) n += item.Counts() ? 0 : 1;
+  return n;
 }
 
 const PublishedRowRecord* PublicationRecord::Find(int subject_kind,

@@ -14,6 +14,7 @@
 // auditor bound to no estate, D admin.
 
 #include <map>
+#include <set>
 
 #include "server_fixture.h"
 
@@ -160,9 +161,13 @@ Draft Make(const std::string& type, const std::string& x, const std::string& id)
                                    "\"},\"satisfaction\":\"satisfied\"}"};
   }
   if (type == "visitObligationRaised") {
+    // A household has one open obligation of a reason (admins aside): the one seeded is a
+    // hospital stay, the community worker's a hardship.
+    static std::set<std::string> seeded;
+    const char* reason = seeded.insert(household).second ? "hospital" : "hardship";
     return {"obligation/" + id, "{\"obligationId\":" + q("obligation/" + id) +
-                                    ",\"householdId\":" + household +
-                                    ",\"reason\":\"hospital\",\"dueBy\":\"2025-02-01\"}"};
+                                    ",\"householdId\":" + household + ",\"reason\":\"" + reason +
+                                    "\",\"dueBy\":\"2025-02-01\"}"};
   }
   if (type == "homeVisitRecorded") {
     return {"visit/" + id,

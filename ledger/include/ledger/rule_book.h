@@ -47,7 +47,8 @@ struct EntityFacts {
   std::string company;    // complaints and repairs: the company charged; resolutions: the owner
   std::string household;  // persons: their household; visits: the household visited
   uint64_t seq = 0;       // the event that created it
-  std::string person;     // claims: whose hours they are
+  std::string person;     // claims: whose hours they are; an open obligation: the obligation
+  std::string until;      // a household's raised obligation of a reason: the last day it is open
 };
 
 // One service contract: `company` serves `estate` from `start` to `end` inclusive (days

@@ -27,6 +27,10 @@ const char* RatingListMarkName(int list_mark);
 struct ItemScoreRecord {
   std::string item;
   double score = 0, max_score = 0;
+  // Whether it counts in a sheet's sums: a finite score from 0 to a finite maximum above 0. One
+  // item of -100,000 out of 20 sank a company's year of inspections, and a NaN took its score,
+  // and its black mark, away. The rule book refuses such items; one stored before is left out.
+  bool Counts() const;
   template <class A>
   void Fields(A& a) {
     a(item, score, max_score);
@@ -44,8 +48,9 @@ struct ScoreSheetRecord {
   int year = 0;
   std::vector<ItemScoreRecord> items;
   std::vector<std::string> inspector_ids;
-  double Score() const;
-  double MaxScore() const;
+  double Score() const;     // of the items that count
+  double MaxScore() const;  // of the items that count
+  size_t LeftOut() const;   // items that do not count
   template <class A>
   void Fields(A& a) {
     a(seq, at, kind, sheet_id, subject_kind, subject_id, estate_id, year, items, inspector_ids);
