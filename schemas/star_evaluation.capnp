@@ -7,6 +7,7 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("ledger::schema");
 using import "events.capnp".RatingWeights;
+using Form = import "json_form.capnp";
 
 struct EvaluationFigure {
   name @0 :Text;
@@ -58,4 +59,7 @@ struct StarEvaluation {
   replacementRecommended @15 :List(Text);
   lastYearPublishedSeq @16 :UInt64;   # the starRatingPublished event used for last year, or 0
   notes @17 :Text;             # how the evaluation was made, and anything left out
+  judgedAt @18 :Int64 $Form.instant;
+  # The instant open repairs were judged at: the year's end, or for a year under way the instant
+  # asked (?at=, now by default). A repair open with its deadline before it is past its limit.
 }

@@ -77,7 +77,7 @@ TEST_CASE("the reports' figures match the views on a simulated district", "[repo
   engine->Read([&](const projections::ViewSet& views) {
     capnp::MallocMessageBuilder message;
     auto star = message.initRoot<ledger::schema::StarEvaluation>();
-    projections::ComputeStarEvaluation(views, 2025, star);
+    projections::ComputeStarEvaluation(views, 2025, projections::kYearsEnd, star);
     CHECK(star.getPositionSeq() == log->Head().seq);
     int companies = 0;
     for (auto row : star.getRows()) {
@@ -167,7 +167,7 @@ TEST_CASE("views with no cache, read back from their store, equal views held in 
   auto report_bytes = [](const projections::ViewSet& views) {
     capnp::MallocMessageBuilder message;
     auto star = message.initRoot<ledger::schema::StarEvaluation>();
-    projections::ComputeStarEvaluation(views, 2025, star);
+    projections::ComputeStarEvaluation(views, 2025, projections::kYearsEnd, star);
     capnp::MallocMessageBuilder meeting_message;
     auto meeting = meeting_message.initRoot<ledger::schema::JointMeetingReport>();
     const int64_t march = 1'740'758'400'000;  // 2025-03-01T00:00:00+08:00
@@ -204,8 +204,9 @@ TEST_CASE("the star evaluation from the day tallies is the one from the records"
   auto evaluation = [](const projections::ViewSet& views, int year,
                        projections::StarCounting counting) {
     capnp::MallocMessageBuilder message;
-    projections::ComputeStarEvaluation(
-        views, year, message.initRoot<ledger::schema::StarEvaluation>(), counting);
+    projections::ComputeStarEvaluation(views, year, projections::kYearsEnd,
+                                       message.initRoot<ledger::schema::StarEvaluation>(),
+                                       counting);
     auto words = capnp::messageToFlatArray(message);
     return std::string(words.asChars().begin(), words.asChars().end());
   };

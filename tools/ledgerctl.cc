@@ -33,7 +33,7 @@ struct Flags {
   ctl::TokenRequest token;
   std::string token_id;
   ctl::SimulationRequest simulation;
-  std::string estate, period_from, period_to, format = "json", out = "-";
+  std::string estate, period_from, period_to, judged_at, format = "json", out = "-";
   int year = 0;
   std::string export_path, checkpoint_path, vkey_path, state_dir, earlier_path, report_path;
   uint64_t interval_ms = 60000, rounds = 0;
@@ -105,7 +105,9 @@ void AddFolderCommands(CLI::App& app, Flags& f, Commands& c) {
   data_option(c.exporter);
   c.exporter->add_option("--out", f.file, "the file, or - for standard output")
       ->capture_default_str();
-  c.importer = app.add_subcommand("import", "append an export; its chain must verify");
+  c.importer = app.add_subcommand("import",
+                                  "restore an export into a folder without events, all or nothing; "
+                                  "its chain and every event's envelope must verify");
   data_option(c.importer);
   c.importer->add_option("--in", f.file, "the file")->required();
 }
@@ -152,6 +154,8 @@ void AddTokenSimulateReportCommands(CLI::App& app, Flags& f, Commands& c) {
   c.star_evaluation = report->add_subcommand("star-evaluation", "the annual star evaluation");
   data_option(c.star_evaluation);
   c.star_evaluation->add_option("--year", f.year, "the year")->required();
+  c.star_evaluation->add_option("--at", f.judged_at,
+                                "the instant a year under way is judged at (default: now)");
   for (auto* sub : {c.joint_meeting, c.star_evaluation}) {
     sub->add_option("--format", f.format, "json, csv or html")->capture_default_str();
     sub->add_option("--out", f.out, "the file, or - for standard output")->capture_default_str();
@@ -235,10 +239,11 @@ int Run(const Flags& f, const Commands& c) {
   if (*c.simulate) return ctl::SimulateDistrict(f.data, f.simulation);
   if (*c.joint_meeting) {
     return ctl::WriteReport(
-        f.data, {"joint-meeting", f.estate, f.period_from, f.period_to, 0, f.format, f.out});
+        f.data, {"joint-meeting", f.estate, f.period_from, f.period_to, 0, "", f.format, f.out});
   }
   if (*c.star_evaluation) {
-    return ctl::WriteReport(f.data, {"star-evaluation", "", "", "", f.year, f.format, f.out});
+    return ctl::WriteReport(f.data,
+                            {"star-evaluation", "", "", "", f.year, f.judged_at, f.format, f.out});
   }
   return 1;
 }

@@ -232,15 +232,15 @@ void ForEachDayOfEstate(const Table<Day>& table, const std::string& estate, int6
                     });
 }
 
-// A month's or a day's repairs, as the year `year` counts them: open past the deadline at the
-// year's end if the deadline fell within the year.
-RepairTally TallyOf(const RepairDay& day, int year) {
+// A month's or a day's repairs, as `frame`'s year counts them: open past the deadline if the
+// deadline came before the instant the year is judged at (its end, or sooner while under way).
+RepairTally TallyOf(const RepairDay& day, const YearFrame& frame) {
   RepairTally tally;
   tally.on_time = day.on_time;
   tally.late = day.late;
   tally.no_limit = day.no_limit;
   for (const RepairDay::Open& open : day.open) {
-    (open.deadline_year <= year ? tally.open_overdue : tally.open_pending) += open.count;
+    (open.deadline_ms < frame.judged_ms ? tally.open_overdue : tally.open_pending) += open.count;
   }
   return tally;
 }
@@ -290,7 +290,7 @@ void GatherRepairMonths(const ViewSet& views, Years* years) {
                         YearFacts* facts = &years->facts[y];
                         const std::string estate(at.estate), company(at.company);
                         if (month.requested()) {
-                          RepairTally tally = TallyOf(month, years->frames[y].year);
+                          RepairTally tally = TallyOf(month, years->frames[y]);
                           facts->repairs_by_company[company].Add(tally);
                           EstateSpan& span = facts->by_estate_span[estate][FirstDayOfMonth(at.day)];
                           span.last_day = LastDayOfMonth(at.day);
@@ -305,9 +305,9 @@ void GatherRepairMonths(const ViewSet& views, Years* years) {
 // The days of an estate's span, from the day tallies, for a manager appointed on some of them.
 void ReadEstateDays(const ViewSet& views, Years* years) {
   for (size_t y = 0; y < years->frames.size(); ++y) {
-    int year = years->frames[y].year;
-    years->facts[y].days_of = [&views, year](const std::string& estate, int64_t first,
-                                             int64_t last_day) {
+    const YearFrame frame = years->frames[y];
+    years->facts[y].days_of = [&views, frame](const std::string& estate, int64_t first,
+                                              int64_t last_day) {
       std::map<int64_t, EstateSpan> days;
       ForEachDayOfEstate(views.complaints.days(), estate, first, last_day,
                          [&](const TallyKeyParts& at, const ComplaintDay& day) {
@@ -319,7 +319,7 @@ void ReadEstateDays(const ViewSet& views, Years* years) {
                          [&](const TallyKeyParts& at, const RepairDay& day) {
                            EstateSpan& span = days[at.day];
                            span.last_day = at.day;
-                           span.repairs.Add(TallyOf(day, year));
+                           span.repairs.Add(TallyOf(day, frame));
                          });
       return days;
     };
@@ -490,7 +490,7 @@ void AddCompanyFigures(const Registers& registers, const YearFacts& facts, const
   if (auto it = facts.repairs_by_company.find(id); it != facts.repairs_by_company.end()) {
     tally = it->second;
   }
-  row->figures.push_back(RepairFigure(tally, "attributed to " + id, frame.year));
+  row->figures.push_back(RepairFigure(tally, "attributed to " + id, frame));
   SatisfactionTally follow_ups;
   uint32_t from_complaints = 0, from_repairs = 0;
   if (auto it = facts.complaint_follow_ups.find(id); it != facts.complaint_follow_ups.end()) {
@@ -568,7 +568,7 @@ void AddManagerFigures(const Registers& registers, const YearFacts& facts, const
     }
   }
   ComplaintFigures(filed, by_estate, exposure, frame, rule, whose, &row->figures);
-  row->figures.push_back(RepairFigure(tally, whose, frame.year));
+  row->figures.push_back(RepairFigure(tally, whose, frame));
 }
 
 // An owners' committee: the survey answers of its estate.
@@ -595,11 +595,11 @@ void AddCommitteeFigures(const Registers& registers, const YearFacts& facts, con
 }
 
 // The policy the year is rated under (in force on its 31 December), and its frame.
-Evaluation Setting(const ViewSet& views, int year) {
+Evaluation Setting(const ViewSet& views, int year, int64_t at_ms) {
   Evaluation ev;
   int64_t dec31 = DaysFromCivil({year, 12, 31});
   ev.policy = views.policies.InForce(PolicyKind::kRating, dec31);
-  ev.frame = FrameOf(year, ev.policy ? ev.policy->zone() : TimeZone::China());
+  ev.frame = FrameOf(year, ev.policy ? ev.policy->zone() : TimeZone::China(), at_ms);
   return ev;
 }
 
@@ -800,12 +800,12 @@ void FillTexts(const std::vector<std::string>& ids, capnp::List<capnp::Text>::Bu
 
 }  // namespace
 
-void ComputeStarEvaluation(const ViewSet& views, int year, schema::StarEvaluation::Builder out,
-                           StarCounting counting) {
-  Evaluation ev = Setting(views, year);
+void ComputeStarEvaluation(const ViewSet& views, int year, int64_t at_ms,
+                           schema::StarEvaluation::Builder out, StarCounting counting) {
+  Evaluation ev = Setting(views, year, at_ms);
   const PublicationRecord* published = views.ratings.Published(year - 1);
   std::optional<Evaluation> last;
-  if (!published) last = Setting(views, year - 1);
+  if (!published) last = Setting(views, year - 1, at_ms);
   std::vector<YearFrame> frames{ev.frame};
   if (last) frames.push_back(last->frame);
   Years years = GatherYears(views, std::move(frames), counting);
@@ -816,6 +816,7 @@ void ComputeStarEvaluation(const ViewSet& views, int year, schema::StarEvaluatio
   out.setYear(static_cast<uint16_t>(year));
   out.setPositionSeq(views.position().seq);
   out.setPositionHash(ledger::ToHex(views.position().hash));
+  out.setJudgedAt(ev.frame.judged_ms);
   if (ev.policy) WritePolicy(*ev.policy, out);
   out.setLastYearPublishedSeq(last_year.published() ? last_year.published()->seq : 0);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace projections::star {
@@ -36,7 +37,23 @@ std::string Num(double v) {
   return s;
 }
 
-YearFrame FrameOf(int year, TimeZone zone) {
+namespace {
+
+// An instant as a person reads it in the frame's zone: "2026-12-07 10:30 (+08:00)".
+std::string LocalMinute(int64_t ms, TimeZone zone) {
+  int64_t local = ms + int64_t(zone.offset_minutes()) * 60'000;
+  int64_t day = local >= 0 ? local / 86'400'000 : (local - 86'399'999) / 86'400'000;
+  int64_t minute = (local - day * 86'400'000) / 60'000;
+  int offset = zone.offset_minutes();
+  char text[32];
+  std::snprintf(text, sizeof text, " %02d:%02d (%c%02d:%02d)", int(minute / 60), int(minute % 60),
+                offset < 0 ? '-' : '+', std::abs(offset) / 60, std::abs(offset) % 60);
+  return FormatDay(day) + text;
+}
+
+}  // namespace
+
+YearFrame FrameOf(int year, TimeZone zone, int64_t at_ms) {
   YearFrame f;
   f.year = year;
   f.zone = zone;
@@ -45,6 +62,7 @@ YearFrame FrameOf(int year, TimeZone zone) {
   f.days = f.last_day - f.first_day + 1;
   f.start_ms = LocalDayStart(f.first_day, zone);
   f.end_ms = LocalDayStart(f.last_day + 1, zone);
+  f.judged_ms = std::min(f.end_ms, at_ms);
   return f;
 }
 
@@ -84,6 +102,10 @@ Figure SheetFigure(SheetKind kind, const std::vector<const ScoreSheetRecord*>& s
     list += s->sheet_id + " (seq " + std::to_string(s->seq) +
             (s->estate_id.empty() ? "" : ", " + s->estate_id) + ") " + Num(s->Score()) + "/" +
             Num(s->MaxScore());
+    if (size_t out = s->LeftOut()) {
+      list += " (" + std::to_string(out) +
+              " item(s) left out: not a score from 0 to a maximum above 0)";
+    }
   }
   f.has_data = f.denominator > 0;
   f.value = f.has_data ? f.numerator / f.denominator * 100 : 0;
@@ -121,14 +143,19 @@ void RepairTally::Add(const RepairRecord& r, const YearFrame& frame) {
   RepairState s = Derive(r);
   if (s.completed()) {
     RepairMetLimit(r, s) ? ++on_time : ++late;
-  } else if (r.deadline_ms < frame.end_ms) {
+  } else if (r.deadline_ms < frame.judged_ms) {
     ++open_overdue;
   } else {
     ++open_pending;
   }
 }
 
-Figure RepairFigure(const RepairTally& t, const std::string& whose, int year) {
+Figure RepairFigure(const RepairTally& t, const std::string& whose, const YearFrame& frame) {
+  const int year = frame.year;
+  // A year under way names the instant its open repairs were judged at.
+  const std::string judged =
+      frame.YearOver() ? "the year's end"
+                       : LocalMinute(frame.judged_ms, frame.zone) + " (the year is not over)";
   Figure f;
   f.name = kComponentNames[kRepairCompliance];
   f.component = kRepairCompliance;
@@ -138,14 +165,14 @@ Figure RepairFigure(const RepairTally& t, const std::string& whose, int year) {
   f.value = f.has_data ? f.numerator / f.denominator * 100 : 0;
   f.inputs = "repairs requested in " + std::to_string(year) + " " + whose +
              " with a time limit: completed by the deadline " + std::to_string(t.on_time) +
-             ", completed late " + std::to_string(t.late) +
-             ", still open past the deadline at the year's end " + std::to_string(t.open_overdue) +
-             "; " + std::to_string(t.on_time) + " / (" + std::to_string(t.on_time) + " + " +
-             std::to_string(t.late) + " + " + std::to_string(t.open_overdue) + ") × 100" +
+             ", completed late " + std::to_string(t.late) + ", still open past the deadline at " +
+             judged + " " + std::to_string(t.open_overdue) + "; " + std::to_string(t.on_time) +
+             " / (" + std::to_string(t.on_time) + " + " + std::to_string(t.late) + " + " +
+             std::to_string(t.open_overdue) + ") × 100" +
              (f.has_data ? " = " + Num(f.value) : ": none, left out") +
              "; not counted: " + std::to_string(t.open_pending) +
-             " still open with the deadline after the year's end, " + std::to_string(t.no_limit) +
-             " without a time limit";
+             " still open with the deadline after " + (frame.YearOver() ? judged : "that") + ", " +
+             std::to_string(t.no_limit) + " without a time limit";
   return f;
 }
 

@@ -72,10 +72,15 @@ struct YearFrame {
   TimeZone zone = TimeZone::China();
   int64_t first_day = 0, last_day = 0, days = 0;
   int64_t start_ms = 0, end_ms = 0;  // [start, end)
+  // The instant open repairs are judged at: the year's end, or the instant asked if sooner (a
+  // year under way). A repair still open with its deadline before it is past its limit.
+  int64_t judged_ms = 0;
   bool Contains(int64_t ms) const { return ms >= start_ms && ms < end_ms; }
+  bool YearOver() const { return judged_ms == end_ms; }
 };
 
-YearFrame FrameOf(int year, TimeZone zone);
+// The frame of `year`, its open repairs judged at `at_ms` or at the year's end if sooner.
+YearFrame FrameOf(int year, TimeZone zone, int64_t at_ms);
 
 // Answers to follow-up calls or survey questions, by satisfaction: the counts the day tallies
 // keep (day_tallies.h), and how the figures read them.
@@ -109,7 +114,7 @@ struct RepairTally {
 };
 
 // Completed by the deadline / (that + late + open past the deadline) × 100.
-Figure RepairFigure(const RepairTally& t, const std::string& whose, int year);
+Figure RepairFigure(const RepairTally& t, const std::string& whose, const YearFrame& frame);
 
 // Appends the complaint rate as a supporting figure, and its score as the component. `rule` may
 // be null (no policy in force: no ceiling to score the rate against).

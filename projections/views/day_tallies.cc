@@ -155,13 +155,13 @@ void RepairDay::Add(const RepairDay& o, int sign) {
   Move(&on_time, o.on_time, sign);
   Move(&late, o.late, sign);
   Move(&no_limit, o.no_limit, sign);
-  for (const Open& by_year : o.open) {
-    auto at = std::lower_bound(open.begin(), open.end(), by_year.deadline_year,
-                               [](const Open& a, int32_t year) { return a.deadline_year < year; });
-    if (at == open.end() || at->deadline_year != by_year.deadline_year) {
-      at = open.insert(at, Open{by_year.deadline_year, 0});
+  for (const Open& by_deadline : o.open) {
+    auto at = std::lower_bound(open.begin(), open.end(), by_deadline.deadline_ms,
+                               [](const Open& a, int64_t ms) { return a.deadline_ms < ms; });
+    if (at == open.end() || at->deadline_ms != by_deadline.deadline_ms) {
+      at = open.insert(at, Open{by_deadline.deadline_ms, 0});
     }
-    Move(&at->count, by_year.count, sign);
+    Move(&at->count, by_deadline.count, sign);
     if (at->count == 0) open.erase(at);
   }
   follow_ups.Add(o.follow_ups, sign);

@@ -162,8 +162,7 @@ DayShare<RepairDay> Repairs::ShareOf(const RepairRecord* r) {
   } else if (RepairState s = Derive(*r); s.completed()) {
     (RepairMetLimit(*r, s) ? requested.on_time : requested.late) = 1;
   } else {
-    int year = CivilFromDays(LocalDay(r->deadline_ms, TallyZone())).year;
-    requested.open.push_back({static_cast<int32_t>(year), 1});
+    requested.open.push_back({r->deadline_ms, 1});
   }
   share.emplace_back(
       DayTallyKey(LocalDay(r->requested_at, TallyZone()), r->estate_id, r->company_id), requested);

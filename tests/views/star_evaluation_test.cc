@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "view_fixture.h"
@@ -235,10 +236,11 @@ ledger::schema::EvaluationFigure::Reader FigureOf(ledger::schema::StarEvaluation
 
 std::unique_ptr<Report> Evaluate(
     const projections::ViewSet& views, int year,
-    projections::StarCounting counting = projections::StarCounting::kFromDayTallies) {
+    projections::StarCounting counting = projections::StarCounting::kFromDayTallies,
+    int64_t at_ms = projections::kYearsEnd) {
   auto report = std::make_unique<Report>();
   auto out = report->message.initRoot<ledger::schema::StarEvaluation>();
-  projections::ComputeStarEvaluation(views, year, out, counting);
+  projections::ComputeStarEvaluation(views, year, at_ms, out, counting);
   report->r = out.asReader();
   return report;
 }
@@ -823,6 +825,48 @@ TEST_CASE("the day tallies count what the records count, through corrections",
   CHECK(FigureOf(good_row, "followUpSatisfaction").getValue() == Approx(100));
 
   CheckTalliesAgreeWithRecords(f, {2024, 2025, 2026});
+}
+
+TEST_CASE("a year under way judges its open repairs at the instant asked, not at its end",
+          "[star_evaluation]") {
+  Scenario s;
+  const auto& views = s.f.views();
+  // company/bad's 2024 repairs: rb-1 on time, rb-2 late, rb-3 open with its deadline at
+  // 12-31 10:00, rb-4 open with its deadline at 2025-01-01 20:00, rb-5 without a time limit.
+  auto judged = [&](int64_t at, projections::StarCounting counting) {
+    auto e = Evaluate(views, 2024, counting, at);
+    auto f = FigureOf(e->Row("company/bad"), "repairCompliance");
+    return std::make_tuple(f.getNumerator(), f.getDenominator(), Str(f.getInputs()),
+                           e->r.getJudgedAt());
+  };
+  using projections::StarCounting;
+  for (StarCounting counting : {StarCounting::kFromDayTallies, StarCounting::kFromRecords}) {
+    INFO(int(counting));
+    // At 12-31 09:00 rb-3's deadline has not come: 1 / (1 + 1) = 50, and rb-3 is not counted.
+    auto [on_time, denominator, inputs, at] = judged(Cst("2024-12-31 09:00"), counting);
+    CHECK(on_time == 1);
+    CHECK(denominator == 2);
+    CHECK(at == Cst("2024-12-31 09:00"));
+    INFO(inputs);
+    CHECK(inputs.find("past the deadline at 2024-12-31 09:00 (+08:00) (the year is not over) 0") !=
+          std::string::npos);
+    CHECK(inputs.find("not counted: 2 still open with the deadline after that") !=
+          std::string::npos);
+    // At 11:00 it has: 1 / (1 + 1 + 1).
+    auto [on_time_11, denominator_11, inputs_11, at_11] = judged(Cst("2024-12-31 11:00"), counting);
+    CHECK(on_time_11 == 1);
+    CHECK(denominator_11 == 3);
+    // Any instant after the year judges it at its end (2025-01-01 00:00 +08:00): rb-4's deadline
+    // is past by mid-2025, but not within 2024.
+    for (int64_t after : {Cst("2025-06-01 00:00"), projections::kYearsEnd}) {
+      auto [on_time_end, denominator_end, inputs_end, at_end] = judged(after, counting);
+      CHECK(denominator_end == 3);
+      CHECK(at_end == Cst("2025-01-01 00:00"));
+      CHECK(inputs_end.find("past the deadline at the year's end 1") != std::string::npos);
+      CHECK(inputs_end.find("not counted: 1 still open with the deadline after the year's end") !=
+            std::string::npos);
+    }
+  }
 }
 
 TEST_CASE("a subject's repeated follow-up calls count as its last one of the year",

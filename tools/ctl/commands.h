@@ -90,6 +90,7 @@ struct ReportRequest {
   std::string estate;
   std::string from, to;  // joint-meeting: the period [from, to), as time text
   int year = 0;          // star-evaluation
+  std::string at;        // star-evaluation: the instant a year under way is judged at; "" is now
   std::string format;    // json, csv or html
   std::string out_path;  // "-" is standard output
 };

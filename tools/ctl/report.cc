@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/clock.h"
 #include "cloudevents.h"
 #include "codec/event_json.h"
 #include "commands.h"
@@ -68,10 +69,16 @@ int JointMeetingReport(const std::string& data, ledger::Ledger* log, projections
 int StarEvaluationReport(const std::string& data, ledger::Ledger* log, projections::Engine* engine,
                          const ReportRequest& request, std::string* output) {
   if (request.year == 0) return Fail("--year is required for a star-evaluation report");
+  int64_t at_ms = base::SystemMillis();
+  if (!request.at.empty()) {
+    auto parsed = codec::ParseTimestamp(request.at);
+    if (!parsed.ok()) return Fail("--at: " + parsed.status().message());
+    at_ms = *parsed;
+  }
   capnp::MallocMessageBuilder message;
   auto report = message.initRoot<ledger::schema::StarEvaluation>();
   engine->Read([&](const projections::ViewSet& views) {
-    projections::ComputeStarEvaluation(views, request.year, report);
+    projections::ComputeStarEvaluation(views, request.year, at_ms, report);
     return 0;
   });
   auto checkpoint = StampFor(log, data, request.format, report.getPositionSeq());

@@ -23,7 +23,7 @@ Status Publication::Publish(int year, int64_t at) {
   if (!failed.ok()) return failed;
   capnp::MallocMessageBuilder message;
   auto evaluation = message.initRoot<schema::StarEvaluation>();
-  projections::ComputeStarEvaluation(views_, year, evaluation);
+  projections::ComputeStarEvaluation(views_, year, at, evaluation);
   auto ev = evaluation.asReader();
 
   // The figures' readable inputs make the event large; a big district has them shortened

@@ -6,7 +6,8 @@
 //   inspection, documentReview   Σ item scores / Σ maxima × 100 over the year's score sheets
 //   complaintRate                max(0, 1 − complaints per 100 households / ceiling) × 100
 //   repairCompliance             completed by the deadline / (that + completed late + still open
-//                                past the deadline at the year's end) × 100
+//                                past the deadline at the year's end, or at the instant asked
+//                                for a year under way) × 100
 //   followUpSatisfaction         (satisfied + basically satisfied) / answered × 100 over the
 //                                year's follow-up calls (回访) about the company's complaints and
 //                                repairs
@@ -42,6 +43,8 @@
 
 #pragma once
 
+#include <cstdint>
+
 #include "projections/view_set.h"
 #include "schemas/star_evaluation.capnp.h"
 
@@ -54,7 +57,11 @@ namespace projections {
 // complaint, repair and survey response: the tests compare the two.
 enum class StarCounting { kFromDayTallies, kFromRecords };
 
-void ComputeStarEvaluation(const ViewSet& views, int year,
+// `at_ms` is the instant a year under way is judged at: a repair still open with its deadline
+// before it counts as past its limit, one with its deadline after it is not counted yet. A year
+// that is over is judged at its end whatever `at_ms` says (kYearsEnd asks for that outright).
+inline constexpr int64_t kYearsEnd = INT64_MAX;
+void ComputeStarEvaluation(const ViewSet& views, int year, int64_t at_ms,
                            ledger::schema::StarEvaluation::Builder out,
                            StarCounting counting = StarCounting::kFromDayTallies);
 

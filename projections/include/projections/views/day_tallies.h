@@ -89,20 +89,21 @@ struct ComplaintDay {
 };
 
 // Repairs requested on the day, by how they kept their time limit: a completed repair is on
-// time or late for good; an open one is overdue for the years from its deadline's on, so it is
-// counted by the local year of its deadline. And follow-up calls made on the day about repairs.
+// time or late for good; an open one is overdue from its deadline on, so it is counted by its
+// deadline's instant (a year under way judges it at the instant asked, not at the year's end).
+// And follow-up calls made on the day about repairs.
 struct RepairDay {
   struct Open {
-    int32_t deadline_year = 0;
+    int64_t deadline_ms = 0;
     uint32_t count = 0;
     bool operator==(const Open&) const = default;
     template <class A>
     void Fields(A& a) {
-      a(deadline_year, count);
+      a(deadline_ms, count);
     }
   };
   uint32_t on_time = 0, late = 0, no_limit = 0;
-  std::vector<Open> open;  // by deadline_year, none with a zero count
+  std::vector<Open> open;  // by deadline_ms, none with a zero count
   SatisfactionCounts follow_ups;
   void Add(const RepairDay& o, int sign);
   bool requested() const { return on_time || late || no_limit || !open.empty(); }

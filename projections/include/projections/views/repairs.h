@@ -117,7 +117,7 @@ class Repairs final : public Projection {
   // across the district by request and first completion; 7: by estate and first completion; 6:
   // the tallies kept by estate and day, and by month; 5: tallied by day; 4: the orderings stored
   // beside the records).
-  uint32_t version() const override { return 11; }
+  uint32_t version() const override { return 12; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
