@@ -130,6 +130,17 @@ class Api::Impl {
     RunOnPool(std::move(request), std::move(respond));
   }
 
+  // A body is read only for a request under /v1/ with a valid token: the dashboard's files take
+  // none, and a refusal for the token does not depend on it.
+  std::optional<Response> Screen(const Request& head) {
+    ledger::Result<Target> target = ParseTarget(head.target);
+    if (!target.ok()) return std::nullopt;  // refused once read, as before
+    if (!StartsWith(target->path, "/v1/")) return Handle(head);
+    Checked<Principal> who = Authenticate(api_.tokens, head);
+    if (!who.ok()) return api_.Refuse(who.problem());
+    return std::nullopt;
+  }
+
   Response Handle(const Request& request) {
     auto start = std::chrono::steady_clock::now();
     Response response = Dispatch(request);
@@ -228,6 +239,7 @@ Response Api::Handle(const Request& request) { return impl_->Handle(request); }
 void Api::HandleAsync(Request request, Respond respond) {
   impl_->HandleAsync(std::move(request), std::move(respond));
 }
+std::optional<Response> Api::Screen(const Request& head) { return impl_->Screen(head); }
 void Api::Stop() { impl_->Stop(); }
 
 }  // namespace http

@@ -22,7 +22,30 @@ ApiContext::ApiContext(ledger::Ledger* log_in, projections::Engine* engine_in,
       work("views", options.work_threads, options.work_queue),
       work_places(options.work_per_token),
       stream_places(options.streams_per_token),
-      resident_appends(options.resident_appends_per_hour) {}
+      resident_appends(options.resident_appends_per_hour),
+      staff_appends(options.staff_appends_per_hour),
+      resident_body_kib(BodyKibPerHour(options.resident_appends_per_hour)),
+      staff_body_kib(BodyKibPerHour(options.staff_appends_per_hour)) {}
+
+uint32_t ApiContext::BodyKibPerHour(uint32_t events_per_hour) {
+  if (events_per_hour == 0) return 0;
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(UINT32_MAX, std::max<uint64_t>(8 << 10, uint64_t{events_per_hour} * 8)));
+}
+
+AppendRate* ApiContext::BodyKibOf(const Principal& who) {
+  if (who.role == ledger::schema::Role::ADMIN) return nullptr;
+  AppendRate* rate =
+      who.role == ledger::schema::Role::RESIDENT ? &resident_body_kib : &staff_body_kib;
+  return rate->per_hour() ? rate : nullptr;
+}
+
+AppendRate* ApiContext::AppendsOf(const Principal& who) {
+  if (who.role == ledger::schema::Role::ADMIN) return nullptr;
+  AppendRate* rate =
+      who.role == ledger::schema::Role::RESIDENT ? &resident_appends : &staff_appends;
+  return rate->per_hour() ? rate : nullptr;
+}
 
 namespace {
 
@@ -77,6 +100,15 @@ ledger::Result<std::string> StreamOfPath(const std::string& path) {
   if (!PercentDecode(rest.substr(0, rest.size() - suffix.size()), &stream,
                      /*plus_is_space=*/false)) {
     return ledger::Status::InvalidArgument("the stream id is not percent-encoded properly");
+  }
+  // "complaint/c-1%00" read complaint/c-1's events under another name; an event's stream
+  // holds no control character either.
+  for (unsigned char ch : stream) {
+    if (ch < 0x20 || ch == 0x7f) {
+      return ledger::Status::InvalidArgument(
+          "the stream id holds a control character (a NUL, a line break); stream ids are "
+          "kind/id in printable text");
+    }
   }
   return stream;
 }

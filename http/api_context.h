@@ -37,8 +37,20 @@ struct ApiContext {
   // What one token may hold: requests on `work` or waiting for a position, and live streams.
   TokenPlaces work_places;
   TokenPlaces stream_places;
-  // How fast a resident's token may append (ApiOptions::resident_appends_per_hour).
+  // How fast a resident's token may append (ApiOptions::resident_appends_per_hour), and any other
+  // token but an admin's (staff_appends_per_hour).
   AppendRate resident_appends;
+  AppendRate staff_appends;
+  // The bucket `who`'s appends are taken from; null for an admin's.
+  AppendRate* AppendsOf(const Principal& who);
+  // And the KiB of append bodies it may send an hour, refused or not: a resident's 8 MiB bodies
+  // of 700,000 unknown keys each cost 0.7 s to parse before the first was refused, and kept the
+  // I/O threads from everyone. An hour's events at 8 KiB each, and never less than one whole
+  // body (8 MiB). Null where its events are not bounded.
+  AppendRate resident_body_kib;
+  AppendRate staff_body_kib;
+  AppendRate* BodyKibOf(const Principal& who);
+  static uint32_t BodyKibPerHour(uint32_t events_per_hour);
 };
 
 // One request as a route sees it, once its target has been read and its token checked.

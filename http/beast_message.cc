@@ -28,6 +28,11 @@ BeastResponse ToBeast(Response&& in, unsigned version, bool keep_alive) {
   BeastResponse out{static_cast<bhttp::status>(in.status), version};
   out.set(bhttp::field::server, "governance-ledger");
   out.set(bhttp::field::content_type, in.content_type);
+  // API answers hold ledger data for one token: never sniffed as a page, framed, or kept by a
+  // shared cache. The dashboard's files set their own policy and caching, which win.
+  out.set("X-Content-Type-Options", "nosniff");
+  out.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  out.set(bhttp::field::cache_control, "no-store");
   for (const auto& [name, value] : in.headers) out.set(name, value);
   out.body() = std::move(in.body);
   out.keep_alive(keep_alive);

@@ -206,22 +206,25 @@ void AnswerWithReceipt(ApiContext& api, ledger::Ledger::Outcome outcome, const s
                    std::to_string(last) + "/receipt)\""));
 }
 
-// A resident's token past its events of the hour (ApiOptions::resident_appends_per_hour).
+// A token past its events of the hour (ApiOptions::resident_appends_per_hour for a resident's,
+// staff_appends_per_hour for the other roles' but an admin's).
 std::optional<Problem> TooFast(ApiContext& api, const Principal& who, size_t events) {
+  AppendRate* rate = api.AppendsOf(who);
   int64_t wait_ms = 0;
-  if (api.resident_appends.TryTake(who.token_id, events, api.options.clock(), &wait_ms)) {
+  if (!rate || rate->TryTake(who.token_id, events, api.options.clock(), &wait_ms)) {
     return std::nullopt;
   }
-  std::string most = std::to_string(api.resident_appends.per_hour());
+  std::string most = std::to_string(rate->per_hour());
+  std::string whose = std::string("this ") + RoleName(who.role) + " token";
   if (wait_ms < 0) {
-    return Problem(Status::InvalidArgument("a resident's token appends at most " + most +
+    return Problem(Status::InvalidArgument(whose + " appends at most " + most +
                                            " events an hour, and this request holds " +
                                            std::to_string(events) + "; send fewer at once"))
         .Kind("validation");
   }
   api.metrics->CountBusy("token-appends");
   int64_t seconds = (wait_ms + 999) / 1000;
-  return Problem(Status::Unavailable("a resident's token appends at most " + most +
+  return Problem(Status::Unavailable(whose + " appends at most " + most +
                                      " events an hour, and this one has appended as many; the "
                                      "next " +
                                      (events == 1 ? std::string("one") : std::to_string(events)) +
@@ -230,23 +233,44 @@ std::optional<Problem> TooFast(ApiContext& api, const Principal& who, size_t eve
       .Header("Retry-After", std::to_string(seconds));
 }
 
+// A token past its KiB of append bodies of the hour (ApiContext::BodyKibOf), before its body is
+// parsed: what this bounds is the parsing, so refused bodies count too.
+std::optional<Problem> TooMuchToRead(ApiContext& api, const Principal& who, size_t bytes) {
+  AppendRate* rate = api.BodyKibOf(who);
+  int64_t wait_ms = 0;
+  size_t kib = (bytes + 1023) / 1024;
+  if (!rate || rate->TryTake(who.token_id, kib, api.options.clock(), &wait_ms)) {
+    return std::nullopt;
+  }
+  api.metrics->CountBusy("token-appends");
+  int64_t seconds = wait_ms < 0 ? 3600 : (wait_ms + 999) / 1000;
+  return Problem(Status::Unavailable("this " + std::string(RoleName(who.role)) +
+                                     " token has sent " + std::to_string(rate->per_hour()) +
+                                     " KiB of appends this hour, the most it sends in an hour; "
+                                     "this one may be sent in " +
+                                     std::to_string(seconds) + " s"))
+      .As(429, "busy")
+      .Header("Retry-After", std::to_string(seconds));
+}
+
 }  // namespace
 
 Response AppendNow(ApiContext& api, const Call& call, const std::string& stream) {
+  if (auto refused = TooMuchToRead(api, call.who, call.request.body.size()); refused) {
+    return api.Refuse(*refused);
+  }
   auto decoded = Decode(api, call.request, call.who, call.target);
   if (!decoded.ok()) return api.Refuse(decoded.problem());
   const DecodedAppend& d = **decoded;
-  if (call.who.role == schema::Role::RESIDENT) {
-    if (auto refused = TooFast(api, call.who, d.events.size()); refused) {
-      return api.Refuse(*refused);
-    }
+  if (auto refused = TooFast(api, call.who, d.events.size()); refused) {
+    return api.Refuse(*refused);
   }
   ledger::Ledger::Outcome outcome;
   outcome.result = api.log->AppendAs(CallerOf(call.who), stream, d.expected, d.events,
                                      &outcome.actual_version, &outcome.rule);
-  if (call.who.role == schema::Role::RESIDENT &&
-      (!outcome.result.ok() || outcome.result->duplicate)) {
-    api.resident_appends.GiveBack(call.who.token_id, d.events.size());
+  if (AppendRate* rate = api.AppendsOf(call.who);
+      rate && (!outcome.result.ok() || outcome.result->duplicate)) {
+    rate->GiveBack(call.who.token_id, d.events.size());
   }
   std::string receipt;
   if (d.receipt && outcome.result.ok()) {
@@ -303,14 +327,15 @@ void AppendGate::Append(const Request& request, const Target& target, Respond re
   if (!who.ok()) return reply(api_->Refuse(who.problem()));
   ledger::Result<std::string> stream = StreamOfPath(target.path);
   if (!stream.ok()) return reply(api_->Refuse(stream.status()));
+  if (auto refused = TooMuchToRead(*api_, *who, request.body.size()); refused) {
+    return reply(api_->Refuse(*refused));
+  }
   auto decoded = Decode(*api_, request, *who, target);
   if (!decoded.ok()) return reply(api_->Refuse(decoded.problem()));
   const DecodedAppend& d = **decoded;
-  bool rated = who->role == schema::Role::RESIDENT;
-  if (rated) {
-    if (auto refused = TooFast(*api_, *who, d.events.size()); refused) {
-      return reply(api_->Refuse(*refused));
-    }
+  AppendRate* rated = api_->AppendsOf(*who);
+  if (auto refused = TooFast(*api_, *who, d.events.size()); refused) {
+    return reply(api_->Refuse(*refused));
   }
   ledger::Caller caller = CallerOf(*who);
   api_->log->AppendAsync(&caller, *stream, d.expected, d.events,
@@ -320,7 +345,7 @@ void AppendGate::Append(const Request& request, const Target& target, Respond re
                            // Counted: what stays in the ledger; not a refusal, nor a
                            // retry of what is there already.
                            if (rated && (!outcome.result.ok() || outcome.result->duplicate)) {
-                             api->resident_appends.GiveBack(who.token_id, events);
+                             rated->GiveBack(who.token_id, events);
                            }
                            if (receipt && outcome.result.ok()) {
                              return AnswerWithReceipt(*api, std::move(outcome), stream, expected,

@@ -75,6 +75,11 @@ std::string Metrics::Render(uint64_t head_seq, uint64_t applied_seq,
   line("# TYPE http_connections_refused_total counter");
   line("http_connections_refused_total " + std::to_string(refused_connections_.load()));
   line(
+      "# HELP http_idle_connections_closed_total Connections waiting for a request, closed at the "
+      "connection limit to make room for a new one.");
+  line("# TYPE http_idle_connections_closed_total counter");
+  line("http_idle_connections_closed_total " + std::to_string(idle_closed_.load()));
+  line(
       "# HELP http_accept_failures_total Accepts that failed (out of fds, say); the listener "
       "pauses briefly and goes on.");
   line("# TYPE http_accept_failures_total counter");

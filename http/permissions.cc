@@ -113,7 +113,7 @@ Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Q
   // The reader's own household (looked up once, and only when a household matters).
   const bool resident_visits = who.role == R::RESIDENT && name == "visits";
   std::string own_household;
-  if (resident_visits || !f.household.empty()) {
+  if (resident_visits || !f.household.empty() || !q->personal_details) {
     if (auto me = facts.Entity(ledger::EntityName("person", who.actor_id))) {
       own_household = me->household;
     }
@@ -122,6 +122,8 @@ Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Q
   // hospital stay, a bereavement) are personal details. One registered in no household reads the
   // estate's counts without the lists (see LeaveOutVisitLists).
   if (resident_visits && f.household.empty()) f.household = own_household;
+  q->reader_household = own_household;
+  q->sees_flats = q->personal_details || who.role == R::COMPANY_STAFF;
   q->own_household = !own_household.empty() && !f.household.empty() &&
                      ledger::EntityName("household", own_household) ==
                          ledger::EntityName("household", f.household);
@@ -138,6 +140,24 @@ Decision Permissions::ScopeQuery(const Principal& who, const ViewRoute& route, Q
                                                " token reads the visits of its own household "
                                                "only, not of " +
                                                f.household);
+  }
+  // Which flat filed what is hidden from a reader who does not see flats (LeaveOutFlats): narrowed
+  // to one household, the lists would say it again.
+  if ((name == "complaints" || name == "repairs" || name == "overdue-repairs") && !q->sees_flats &&
+      !q->own_household && !f.household.empty()) {
+    return Decision::Deny("read.personal", "a " + std::string(RoleName(who.role)) +
+                                               " token reads the " + name +
+                                               " of an estate, not of one household (" +
+                                               f.household + "), unless it is its own");
+  }
+  // The registers count the flagged households among those they list: narrowed to one household,
+  // the count is its flags (elderly living alone, hardship, disability), which only the roles
+  // that see personal details read.
+  if (name == "registers" && !q->personal_details && !q->own_household && !f.household.empty()) {
+    return Decision::Deny("read.personal", "a " + std::string(RoleName(who.role)) +
+                                               " token reads the registers of an estate, not of "
+                                               "one household (" +
+                                               f.household + "): its flags are personal details");
   }
   if (all) return Decision::Allow();
 
@@ -254,12 +274,17 @@ Decision Permissions::MayReadStream(const Principal& who, std::string_view strea
   bool all = false;
   ReadableEstates(who, &all);
   if (all) return Decision::Allow();
-  // The stream's first event says what it is about.
+  // The stream's first event says what it is about. One that does not exist is answered as one
+  // of another estate: a 404 for the one and a 403 for the other told a token bound to e01 which
+  // ids were taken in e02.
   auto first = log_->ReadStream(stream, 1, 1);
-  if (!first.ok() || first->empty()) return Decision::Allow();  // not found is answered as such
-  if (!MayReadEvent(who, first->front().event())) {
+  bool missing = !first.ok() && first.status().code() == ledger::Code::kNotFound;
+  // Another failure of the store: the read fails again, and is answered as such.
+  if (!first.ok() && !missing) return Decision::Allow();
+  if (missing || first->empty() || !MayReadEvent(who, first->front().event())) {
     return Decision::Deny("read.estate", "stream " + std::string(stream) +
-                                             " is not about an estate this token reads (" +
+                                             " is not in the ledger, or not about an estate "
+                                             "this token reads (" +
                                              Join(who.estates) + ")");
   }
   return Decision::Allow();

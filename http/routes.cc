@@ -78,7 +78,11 @@ ledger::Result<Target> ParseTarget(const std::string& target) {
         return ledger::Status::InvalidArgument(
             "the query string is not UTF-8 once percent-decoded near \"" + pair + "\"");
       }
-      t.params[key] = value;
+      // Once each: which of two a reader (or a cache in front) takes is anyone's guess.
+      if (!t.params.emplace(key, value).second) {
+        return ledger::Status::InvalidArgument("the query string gives \"" + key +
+                                               "\" twice; give each parameter once");
+      }
     }
     start = end + 1;
   }
@@ -119,6 +123,12 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
   if (auto s = time("to", &f.to_ms); !s.ok()) return s;
   std::optional<int64_t> at;
   if (auto s = time("at", &at); !s.ok()) return s;
+  // The views' instants, as events' (1900 to 2199): an extreme one overflowed what they
+  // subtract from it, and was written back as a number that is not a time.
+  constexpr int64_t k1900Ms = -2'208'988'800'000, k2200Ms = 7'258'118'400'000;
+  if (at && (*at < k1900Ms || *at >= k2200Ms)) {
+    return Bad("at: \"" + target.Param("at") + "\" must be a time from 1900 to 2199");
+  }
   q->now_ms = at.value_or(now_ms);
   uint64_t n = 0;
   if (std::string s = target.Param("offset"); !s.empty()) {
@@ -163,6 +173,9 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
       }
       q->as_of = static_cast<uint64_t>(*parsed);
       q->as_of_is_time = true;
+      // The ledger as it stood then is judged then too, unless ?at= says otherwise: what was
+      // overdue, due or open at that time.
+      if (!at) q->now_ms = *parsed;
     }
   }
   if (std::string s = target.Param("atLeast"); !s.empty()) {

@@ -160,14 +160,34 @@ class Server::Impl {
     }
     accept_backoff_ = std::chrono::milliseconds(25);
     std::shared_ptr<Session> session;
+    std::weak_ptr<Session> evict;
+    uint64_t evict_stamp = 0;
     {
       base::MutexLock lock(&registry_->mu);
-      if (registry_->live < options_.max_connections) {
+      bool room = registry_->live < options_.max_connections;
+      // At the limit, the connection that has waited longest for a request makes room: one
+      // client's idle connections took every slot, and everyone else got 503. The sessions
+      // closing may leave a few more open than the limit for a moment, never many.
+      if (!room && !registry_->idle.empty() &&
+          registry_->live < options_.max_connections + options_.max_connections / 8 + 1) {
+        auto oldest = registry_->idle.begin();
+        evict_stamp = oldest->first;
+        evict = oldest->second;
+        registry_->idle.erase(oldest);
+        room = true;
+      }
+      if (room) {
         session = std::make_shared<Session>(
             SessionHost{handler_, &options_, registry_, &streams_, &stopping_}, std::move(socket));
         ++registry_->live;
         registry_->closers[session.get()] = session->Closer();
       }
+    }
+    // Outside the lock: this may hold the last reference, and ~Session takes the lock. It closes
+    // only if the session is still waiting, with no byte of a request come since.
+    if (auto victim = evict.lock()) {
+      victim->CloseIfIdle(evict_stamp);
+      if (options_.metrics) options_.metrics->CountIdleClosed();
     }
     if (session) {
       session->Run();

@@ -48,6 +48,13 @@ Session::~Session() {
   if (holds_stream_) host_.streams->Release();
   Registry* registry = host_.registry.get();
   base::MutexLock lock(&registry->mu);
+  if (body_reserved_) {
+    registry->body_bytes -= body_reserved_;
+    if ((registry->body_bytes_by_token[body_token_] -= body_reserved_) == 0) {
+      registry->body_bytes_by_token.erase(body_token_);
+    }
+  }
+  if (idle_stamp_) registry->idle.erase(idle_stamp_);
   registry->closers.erase(this);
   --registry->live;
   registry->changed.SignalAll();
@@ -63,6 +70,14 @@ std::function<void(bool)> Session::Closer() {
 void Session::Run() {
   asio::dispatch(stream_.get_executor(),
                  beast::bind_front_handler(&Session::Read, shared_from_this()));
+}
+
+void Session::CloseIfIdle(uint64_t stamp) {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this(), stamp] {
+    if (self->idle_stamp_ != stamp || !self->reading_ || !self->slots_.empty()) return;
+    if (self->parser_ && self->parser_->got_some()) return;
+    self->CloseNow();
+  });
 }
 
 void Session::Shutdown() {
@@ -91,14 +106,43 @@ void Session::Read() {
   parser_->body_limit(options_.body_limit);
   // The idle timeout runs only while no response is owed: a request that takes long to answer
   // is not cut off by the deadline of the next one (armed again once answered).
-  if (slots_.empty()) ArmReadTimer(options_.idle_timeout);
+  if (slots_.empty()) {
+    ArmReadTimer(options_.idle_timeout);
+    SetIdle(true);
+  }
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
 }
 
 void Session::OnHeader(beast::error_code ec, size_t) {
+  SetIdle(false);
   if (ec || parser_->is_done()) {
     OnRead(ec);
+    return;
+  }
+  // A body follows. A large one, refused whatever it says (no token, say), is answered now:
+  // before, each connection held 8 MiB of an unauthenticated body until it was whole, and four
+  // hundred of them ran the process out of memory. (A small one costs less to read than to
+  // look at twice: most appends.)
+  constexpr uint64_t kScreenedBody = 64 << 10;
+  auto declared = parser_->content_length();
+  bool large = !declared || *declared > kScreenedBody;
+  if (large && !closed_) {
+    const auto& header = parser_->get().base();
+    if (auto refusal = host_.handler->Screen(ToRequest(BeastRequest(header), remote_))) {
+      AnswerUnread(std::move(*refusal));
+      return;
+    }
+  }
+  // A large body, of a token that may send it, holds its share of what is read at once.
+  if (large && !ReserveBody(declared ? std::min<uint64_t>(*declared, options_.body_limit)
+                                     : options_.body_limit)) {
+    Response busy = PlainError(503,
+                               "the server is reading as many request bodies as it holds at "
+                               "once; send this one again shortly");
+    busy.headers["Retry-After"] = "1";
+    if (options_.metrics) options_.metrics->CountBusy("bodies");
+    AnswerUnread(std::move(busy));
     return;
   }
   // Once begun, the rest of a request must arrive within the read timeout.
@@ -116,9 +160,98 @@ void Session::ArmReadTimer(std::chrono::seconds timeout) {
   });
 }
 
+// Large bodies being read hold at most ServerOptions::max_body_bytes between them (the declared
+// length, or the limit of one body when it is sent in chunks), and one token's at most an eighth
+// of it (but always one body): 32 connections of one resident announcing 8 MiB each held it all.
+// A small body is not counted: it costs less than the connection it comes on.
+bool Session::ReserveBody(size_t want) {
+  size_t token = std::hash<std::string_view>()(parser_->get()[bhttp::field::authorization]);
+  size_t per_token = std::max(options_.max_body_bytes / 8, options_.body_limit);
+  Registry* registry = host_.registry.get();
+  base::MutexLock lock(&registry->mu);
+  auto mine = registry->body_bytes_by_token.find(token);
+  size_t held = mine == registry->body_bytes_by_token.end() ? 0 : mine->second;
+  if ((registry->body_bytes + want > options_.max_body_bytes && registry->body_bytes > 0) ||
+      (held + want > per_token && held > 0)) {
+    return false;
+  }
+  registry->body_bytes += want;
+  registry->body_bytes_by_token[token] += want;
+  body_reserved_ = want;
+  body_token_ = token;
+  return true;
+}
+
+void Session::ReleaseBody() {
+  if (body_reserved_ == 0) return;
+  Registry* registry = host_.registry.get();
+  base::MutexLock lock(&registry->mu);
+  registry->body_bytes -= body_reserved_;
+  if ((registry->body_bytes_by_token[body_token_] -= body_reserved_) == 0) {
+    registry->body_bytes_by_token.erase(body_token_);
+  }
+  body_reserved_ = 0;
+}
+
+void Session::SetIdle(bool idle) {
+  if (idle == (idle_stamp_ != 0)) return;
+  Registry* registry = host_.registry.get();
+  base::MutexLock lock(&registry->mu);
+  if (idle) {
+    idle_stamp_ = ++registry->idle_clock;
+    registry->idle[idle_stamp_] = weak_from_this();
+  } else {
+    registry->idle.erase(idle_stamp_);  // gone already if the server chose it to close
+    idle_stamp_ = 0;
+  }
+}
+
+// Answers the request whose header was read, without reading its body, and closes.
+void Session::AnswerUnread(Response response) {
+  reading_ = false;
+  read_timer_.cancel();
+  auto slot = std::make_shared<Slot>();
+  slot->ready = true;
+  slot->keep_alive = false;
+  slot->version = parser_->get().version();
+  slot->response = std::move(response);
+  slots_.push_back(slot);
+  closing_ = true;
+  linger_ = true;
+  Write();
+}
+
+// Closing with the unread body in the socket would reset the connection, and the client could
+// lose the answer: the sending side is shut, and what arrives is read and dropped, for at most
+// a few seconds, before the socket closes.
+void Session::Linger() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  read_timer_.expires_after(std::chrono::seconds(2));
+  read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->CloseNow();
+  });
+  drain_ = std::make_unique<char[]>(16 << 10);
+  Drain();
+}
+
+void Session::Drain() {
+  stream_.socket().async_read_some(asio::buffer(drain_.get(), 16 << 10),
+                                   [self = shared_from_this()](beast::error_code ec, size_t) {
+                                     if (self->closed_) return;
+                                     if (ec) {
+                                       self->CloseNow();
+                                       return;
+                                     }
+                                     self->Drain();
+                                   });
+}
+
 void Session::OnRead(beast::error_code ec) {
   reading_ = false;
   read_timer_.cancel();
+  SetIdle(false);
+  ReleaseBody();
   if (closed_) return;
   if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
       ec == asio::error::connection_reset || ec == asio::error::eof) {
@@ -239,12 +372,25 @@ void Session::OnWrite(beast::error_code ec, bool keep_alive) {
   write_timer_.cancel();
   if (closed_) return;
   slots_.pop_front();
+  if (!ec && linger_ && slots_.empty()) {
+    closing_ = true;
+    Linger();
+    return;
+  }
   if (ec || !keep_alive) {
     closing_ = true;
     CloseNow();
     return;
   }
-  if (slots_.empty() && reading_) ArmReadTimer(options_.idle_timeout);
+  if (slots_.empty() && reading_) {
+    // Waiting for the next request, or in the middle of one already begun.
+    if (parser_ && parser_->got_some()) {
+      ArmReadTimer(options_.read_timeout);
+    } else {
+      ArmReadTimer(options_.idle_timeout);
+      SetIdle(true);
+    }
+  }
   Write();
   Read();
   MaybeClose();
@@ -260,6 +406,8 @@ void Session::MaybeClose() {
 void Session::CloseNow() {
   if (closed_) return;
   closed_ = true;
+  SetIdle(false);
+  ReleaseBody();
   beast::error_code ignored;
   read_timer_.cancel();
   write_timer_.cancel();

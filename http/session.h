@@ -15,6 +15,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,8 @@
 #include "problem.h"
 
 namespace http {
+
+class Session;
 
 // What outlives the server: the set of live sessions, and whether callbacks from other threads
 // (a handler's response, a stream's wake-up) may still be posted to the I/O threads. Sessions
@@ -37,6 +40,15 @@ struct Registry {
   size_t live GUARDED_BY(mu) = 0;
   // Session -> what closes it (Session::Closer).
   std::unordered_map<void*, std::function<void(bool force)>> closers GUARDED_BY(mu);
+  // Bytes of large request bodies being read now, across connections and by credentials (a hash
+  // of the Authorization header, which was valid): ServerOptions::max_body_bytes, and an eighth
+  // of it for one token's, so that one token cannot take it all.
+  size_t body_bytes GUARDED_BY(mu) = 0;
+  std::unordered_map<size_t, size_t> body_bytes_by_token GUARDED_BY(mu);
+  // Sessions waiting for a request with none owed, the longest waiting first: at the connection
+  // limit the first is closed to make room (one client's idle connections took every slot).
+  uint64_t idle_clock GUARDED_BY(mu) = 0;
+  std::map<uint64_t, std::weak_ptr<Session>> idle GUARDED_BY(mu);
 };
 
 // The limit on streamed responses open at once (ServerOptions::max_streams).
@@ -80,6 +92,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void Shutdown();
   // Closes at once, whatever is in flight.
   void Close();
+  // Closes if still waiting for a request since it was marked idle with `stamp` (Registry::idle),
+  // and no byte of one has come: the server chose it to make room.
+  void CloseIfIdle(uint64_t stamp);
 
  private:
   struct Slot {
@@ -92,6 +107,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // session.cc: requests and their answers.
   void Read();
   void OnHeader(boost::beast::error_code ec, size_t);
+  bool ReserveBody(size_t want);
+  void ReleaseBody();
+  void SetIdle(bool idle);
+  void AnswerUnread(Response response);
+  void Linger();
+  void Drain();
   void ArmReadTimer(std::chrono::seconds timeout);
   void OnRead(boost::beast::error_code ec);
   void AnswerUnreadable(boost::beast::error_code ec);
@@ -126,6 +147,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<Session> self_hold_;  // set while owed_ > 0
   bool reading_ = false, writing_ = false, closing_ = false, streaming_ = false;
   bool closed_ = false;
+  size_t body_reserved_ = 0;  // of Registry::body_bytes, for the body being read
+  size_t body_token_ = 0;     // its key in Registry::body_bytes_by_token
+  uint64_t idle_stamp_ = 0;   // its key in Registry::idle, or 0
+  // A connection answered before its body was read is drained, not reset, so that its client
+  // reads the answer (see Linger).
+  bool linger_ = false;
+  std::unique_ptr<char[]> drain_;
   // Streams.
   bool holds_stream_ = false, awaiting_ = false, dropped_ = false, live_ = false;
   std::shared_ptr<BodySource> source_;

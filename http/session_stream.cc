@@ -24,9 +24,11 @@ void Session::StartStream(const std::shared_ptr<Slot>& slot) {
       asio::socket_base::send_buffer_size(static_cast<int>(options_.stream_send_buffer)), ignored);
   source_ = std::move(slot->response.stream);
   sent_position_ = source_->start_position();
-  std::string head = "HTTP/1.1 " + std::to_string(slot->response.status) +
-                     " OK\r\nContent-Type: " + slot->response.content_type +
-                     "\r\nCache-Control: no-cache\r\nConnection: close\r\n";
+  std::string head =
+      "HTTP/1.1 " + std::to_string(slot->response.status) +
+      " OK\r\nContent-Type: " + slot->response.content_type +
+      "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: "
+      "default-src 'none'; frame-ancestors 'none'\r\nConnection: close\r\n";
   for (const auto& [name, value] : slot->response.headers) head += name + ": " + value + "\r\n";
   head += "\r\n";
   slots_.clear();

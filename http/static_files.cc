@@ -173,6 +173,11 @@ Response WebFront::Handle(const Request& request) {
   return files_->Serve(request);
 }
 
+std::optional<Response> WebFront::Screen(const Request& head) {
+  if (IsApiTarget(head.target)) return api_->Screen(head);
+  return files_->Serve(head);
+}
+
 void WebFront::HandleAsync(Request request, Respond respond) {
   if (IsApiTarget(request.target)) {
     api_->HandleAsync(std::move(request), std::move(respond));

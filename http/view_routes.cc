@@ -3,8 +3,10 @@
 
 #include <vector>
 
+#include "codec/event_json.h"
 #include "codec/response_json.h"
 #include "http/routes.h"
+#include "ledger/rule_book.h"
 #include "projections/calendar.h"
 #include "projections/reports/joint_meeting.h"
 #include "projections/reports/star_evaluation.h"
@@ -83,6 +85,33 @@ void LeaveOutVisitLists(schema::VisitsView::Builder out) {
   for (unsigned i = 0; i < notes.size(); ++i) list.set(i, notes[i]);
 }
 
+// Which flat filed a complaint or asked for a repair is a personal detail to the neighbours and
+// the owners' committee: a noise complaint traced to a flat invites retaliation. Items of other
+// households than the reader's own are listed without it (and a repair without its location);
+// `everyone` leaves it out of the reader's own too (a report recomputed offline does not know
+// the reader).
+bool HidesFlat(const Query& q, capnp::Text::Reader household, bool everyone) {
+  if (q.sees_flats || household.size() == 0) return false;
+  return everyone || q.reader_household.empty() ||
+         ledger::EntityName("household", household.cStr()) !=
+             ledger::EntityName("household", q.reader_household);
+}
+void LeaveOutFlats(capnp::List<schema::ComplaintItem>::Builder items, const Query& q,
+                   bool everyone = false) {
+  for (auto item : items) {
+    if (HidesFlat(q, item.getHouseholdId(), everyone)) item.setHouseholdId("");
+  }
+}
+void LeaveOutFlats(capnp::List<schema::RepairItem>::Builder items, const Query& q,
+                   bool everyone = false) {
+  for (auto item : items) {
+    if (HidesFlat(q, item.getHouseholdId(), everyone)) {
+      item.setHouseholdId("");
+      item.setLocation("");
+    }
+  }
+}
+
 // The views whose list pages by cursor: their answers carry `next`, given back as ?after=.
 constexpr const char* kPagedByCursor[] = {"complaints", "repairs", "overdue-repairs"};
 
@@ -91,7 +120,9 @@ std::vector<ViewRoute> CaseViews() {
   return {
       {"complaints", "counts, timings and pages of complaints",
        [](const ViewSet& v, const Query& q, Message& m) {
-         v.complaints.Query(q.filter, m.initRoot<schema::ComplaintsView>());
+         auto out = m.initRoot<schema::ComplaintsView>();
+         v.complaints.Query(q.filter, out);
+         LeaveOutFlats(out.getItems(), q);
          return Root<schema::ComplaintsView>(m);
        },
        /*audit_only=*/false, /*company_narrowed=*/true},
@@ -107,13 +138,17 @@ std::vector<ViewRoute> CaseViews() {
        }},
       {"repairs", "repairs, their time limits and compliance by estate, company, category, month",
        [](const ViewSet& v, const Query& q, Message& m) {
-         v.repairs.Query(q.filter, q.now_ms, m.initRoot<schema::RepairsView>());
+         auto out = m.initRoot<schema::RepairsView>();
+         v.repairs.Query(q.filter, q.now_ms, out);
+         LeaveOutFlats(out.getItems(), q);
          return Root<schema::RepairsView>(m);
        },
        /*audit_only=*/false, /*company_narrowed=*/true},
       {"overdue-repairs", "repairs past their time limit at ?at=, oldest first",
        [](const ViewSet& v, const Query& q, Message& m) {
-         v.repairs.Overdue(q.filter, q.now_ms, m.initRoot<schema::RepairsOverdue>());
+         auto out = m.initRoot<schema::RepairsOverdue>();
+         v.repairs.Overdue(q.filter, q.now_ms, out);
+         LeaveOutFlats(out.getItems(), q);
          return Root<schema::RepairsOverdue>(m);
        },
        /*audit_only=*/false, /*company_narrowed=*/true},
@@ -230,7 +265,8 @@ const std::vector<ViewRoute>& Reports() {
   static const std::vector<ViewRoute> routes = {
       {"star-evaluation", "the annual star evaluation and red/black list of ?year=",
        [](const ViewSet& v, const Query& q, Message& m) {
-         projections::ComputeStarEvaluation(v, YearOf(q), m.initRoot<schema::StarEvaluation>());
+         projections::ComputeStarEvaluation(v, YearOf(q), q.now_ms,
+                                            m.initRoot<schema::StarEvaluation>());
          return Root<schema::StarEvaluation>(m);
        }},
       {"joint-meeting", "the report before a joint meeting: ?estate=&from=&to=",
@@ -239,7 +275,16 @@ const std::vector<ViewRoute>& Reports() {
          auto out = m.initRoot<schema::JointMeetingReport>();
          projections::ComputeJointMeetingReport(v, f.estate, f.from_ms.value_or(0),
                                                 f.to_ms.value_or(0), out, {f.offset, f.limit});
-         if (!q.personal_details) LeaveOutVisitLists(out.getVisits());
+         if (!q.personal_details) {
+           LeaveOutVisitLists(out.getVisits());
+         }
+         if (!q.personal_details && !q.report_flats) {
+           // Read at the meeting: no reader's own flat is kept, and the audit recomputes it so.
+           Query everyone = q;
+           everyone.sees_flats = false;
+           LeaveOutFlats(out.getComplaints().getUnresolvedItems(), everyone, true);
+           LeaveOutFlats(out.getRepairs().getOverdue(), everyone, true);
+         }
          return Root<schema::JointMeetingReport>(m);
        },
        false, false, CheckMeetingPeriod},
@@ -295,14 +340,17 @@ std::string ReportNames() {
 std::string ReportParameters(const ViewRoute& report, const Query& q) {
   std::string name = report.name;
   std::string out = "{\"name\":\"" + JsonEscape(name) + "\"";
+  // Instants as the JSON convention writes them; one not given is null.
+  auto instant = [](std::optional<int64_t> ms) {
+    return ms ? "\"" + codec::FormatTimestamp(*ms) + "\"" : std::string("null");
+  };
   if (name == "star-evaluation") {
-    out += ",\"year\":" + std::to_string(YearOf(q));
+    out += ",\"year\":" + std::to_string(YearOf(q)) + ",\"at\":" + instant(q.now_ms);
   } else {
     const auto& f = q.filter;
-    out += ",\"estate\":\"" + JsonEscape(f.estate) +
-           "\",\"from\":" + std::to_string(f.from_ms.value_or(0)) +
-           ",\"to\":" + std::to_string(f.to_ms.value_or(0)) +
-           ",\"offset\":" + std::to_string(f.offset) + ",\"limit\":" + std::to_string(f.limit);
+    out += ",\"estate\":\"" + JsonEscape(f.estate) + "\",\"from\":" + instant(f.from_ms) +
+           ",\"to\":" + instant(f.to_ms) + ",\"offset\":" + std::to_string(f.offset) +
+           ",\"limit\":" + std::to_string(f.limit);
   }
   return out + "}";
 }

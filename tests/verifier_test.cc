@@ -365,7 +365,7 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
   District d;
   std::string jm = d.dir.sub("jm.json"), star = d.dir.sub("star.json"),
               earlier = d.dir.sub("e02.json"), later = d.dir.sub("later.json"),
-              staff_view = d.dir.sub("staff.json");
+              staff_view = d.dir.sub("staff.json"), under_way = d.dir.sub("under-way.json");
   // Staff of the company that has served estate e03 since 2024-07-01 (the simulated district).
   std::string staff = Line(Ledgerctl("token create --data " + d.data +
                                      " --role companyStaff --actor person/staff-h "
@@ -391,6 +391,14 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
     REQUIRE(evaluation.status == 200);
     CHECK(evaluation.json().at("report").at("year").as_int64() == 2025);
     std::ofstream(star) << evaluation.body;
+    // A year judged before its end (?at=): the answer names the instant its open repairs were
+    // judged at, and the audit recomputes them at it. 2025-06-30T12:00+08:00 = 04:00Z.
+    auto judged = c.Send(
+        "GET", "/v1/reports/star-evaluation?year=2025&at=2025-06-30T12:00:00%2B08:00", d.token);
+    REQUIRE(judged.status == 200);
+    CHECK(judged.json().at("report").at("at").as_string() == "2025-06-30T04:00:00.000Z");
+    CHECK(judged.json().at("result").at("judgedAt").as_string() == "2025-06-30T04:00:00.000Z");
+    std::ofstream(under_way) << judged.body;
     // Another estate, at an earlier position of the log (time travel).
     auto past = c.Send("GET",
                        "/v1/reports/joint-meeting?estate=estate/e02&asOf=" +
@@ -408,8 +416,8 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
                staff);
     INFO(narrowed.body.substr(0, 400));
     REQUIRE(narrowed.status == 200);
-    // 2024-07-01T00:00:00+08:00 = 2024-06-30T16:00:00Z = 19904 days * 86400000 + 16 h.
-    CHECK(narrowed.json().at("report").at("from").as_int64() == 1719763200000);
+    // 2024-07-01T00:00:00+08:00 = 2024-06-30T16:00:00Z.
+    CHECK(narrowed.json().at("report").at("from").as_string() == "2024-06-30T16:00:00.000Z");
     std::ofstream(staff_view) << narrowed.body;
     // The log grows; a report of the new head lies beyond the early checkpoint.
     AppendEstates(c, d.token, "later", 2);
@@ -428,7 +436,7 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
                      d.vkey_file + " --report " + report);
   };
 
-  for (const auto& report : {jm, star, earlier, later, staff_view}) {
+  for (const auto& report : {jm, star, earlier, later, staff_view, under_way}) {
     Run ok = audit(report, cp);
     INFO(report << "\n" << ok.out);
     CHECK(ok.exit_code == 0);

@@ -97,9 +97,16 @@ void AddOptions(CLI::App& app, Settings* s) {
       ->envname("LEDGER_RESUME_FREE_MB")
       ->capture_default_str();
   app.add_option("--max-connections", s->server_options.max_connections,
-                 "open connections; more are answered 503 and closed (0: a quarter of the fd "
-                 "limit)")
+                 "open connections; at the limit a new one closes the one that has waited "
+                 "longest for a request, or is answered 503 when none waits (0: a quarter of "
+                 "the fd limit)")
       ->envname("LEDGER_MAX_CONNECTIONS")
+      ->capture_default_str();
+  app.add_option("--max-body-bytes", s->server_options.max_body_bytes,
+                 "bytes of request bodies read at once across connections; more are answered "
+                 "503 with Retry-After (bodies over 64 KiB without a valid token are refused "
+                 "before they are read)")
+      ->envname("LEDGER_MAX_BODY_BYTES")
       ->capture_default_str();
   app.add_option("--write-timeout", s->write_timeout_s,
                  "seconds a client has to take a response or stream piece before it is dropped")
@@ -137,6 +144,11 @@ void AddOptions(CLI::App& app, Settings* s) {
                  "events one resident's token may append in an hour, about; past it the append "
                  "is answered 429 with Retry-After (0: no limit)")
       ->envname("LEDGER_RESIDENT_APPENDS_PER_HOUR")
+      ->capture_default_str();
+  app.add_option("--staff-appends-per-hour", s->api_options.staff_appends_per_hour,
+                 "the same for every other token but an admin's: community workers, company "
+                 "staff, committees, auditors (0: no limit)")
+      ->envname("LEDGER_STAFF_APPENDS_PER_HOUR")
       ->capture_default_str();
   app.add_option("--as-of-cache", s->engine_options.as_of_cache,
                  "view sets of earlier positions (asOf) kept for reuse; each holds what its "

@@ -137,19 +137,18 @@ TEST_CASE("connections over the limit are answered 503 and closed", "[http][over
   http::ServerOptions options;
   options.max_connections = 4;
   ServerFixture f(options);
-  std::vector<std::unique_ptr<HttpClient>> held;
+  // Four connections busy with a response each (live streams): none waits for a request.
+  std::vector<std::unique_ptr<RawClient>> held;
   for (int i = 0; i < 4; ++i) {
-    held.push_back(std::make_unique<HttpClient>(f.port()));
-    REQUIRE(held.back()->Send("GET", "/healthz", "").status == 200);
+    held.push_back(std::make_unique<RawClient>(f.port()));
+    held.back()->Write(Get("/v1/subscribe?from=1", f.admin));
+    REQUIRE_THAT(held.back()->ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
   }
   RawClient over(f.port());
   std::string refused = over.ReadUntil("too many connections");
   CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503"));
   CHECK_THAT(refused, Catch::Contains("Retry-After: 1"));
   CHECK(f.server().refused_connections() >= 1);
-  // Counted where an operator looks.
-  std::string metrics = held.front()->Send("GET", "/metrics", "").body;
-  CHECK_THAT(metrics, Catch::Contains("http_connections_refused_total 1\n"));
   held.pop_back();
   // The slot is free again once the server has seen the close.
   auto start = Clock::now();
@@ -162,6 +161,91 @@ TEST_CASE("connections over the limit are answered 503 and closed", "[http][over
     if (got.rfind("HTTP/1.1 200", 0) == 0) status = 200;
   }
   CHECK(status == 200);
+  // Counted where an operator looks.
+  held.clear();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto c = f.Client();
+  CHECK_THAT(c.Send("GET", "/metrics", "").body,
+             Catch::Contains("http_connections_refused_total 1\n"));
+}
+
+TEST_CASE("at the connection limit, the connection that waited longest for a request makes room",
+          "[http][overload]") {
+  http::ServerOptions options;
+  options.max_connections = 4;
+  ServerFixture f(options);
+  // One client's idle connections: three that never send a byte, one that trickles a header.
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<RawClient>(f.port()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  idle.push_back(std::make_unique<RawClient>(f.port()));
+  idle.back()->Write("GET /healthz HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Everyone else is still served, one new connection after another.
+  for (int i = 0; i < 6; ++i) {
+    RawClient next(f.port());
+    next.Write(Get("/v1/head", f.admin));
+    CHECK_THAT(next.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
+  }
+  CHECK(f.server().refused_connections() == 0);
+  // The first idle connection was the first closed: it reads the end of the stream.
+  CHECK(idle.front()->ReadUntil("never", std::chrono::milliseconds(500)).empty());
+  boost::system::error_code ec;
+  char byte;
+  idle.front()->socket.non_blocking(true);
+  idle.front()->socket.read_some(asio::buffer(&byte, 1), ec);
+  CHECK(ec == asio::error::eof);
+  auto c = f.Client();
+  std::string metrics = c.Send("GET", "/metrics", "").body;
+  CHECK_THAT(metrics, Catch::Contains("http_idle_connections_closed_total"));
+  CHECK_THAT(metrics, !Catch::Contains("http_idle_connections_closed_total 0\n"));
+}
+
+TEST_CASE(
+    "a large body is refused before it is read without a valid token, and bodies in flight "
+    "are bounded",
+    "[http][overload]") {
+  http::ServerOptions options;
+  options.max_body_bytes = 1 << 20;
+  ServerFixture f(options);
+  auto post = [](const std::string& token, size_t length) {
+    return "POST /v1/streams/complaint/c-1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+           "application/json\r\n" +
+           (token.empty() ? std::string() : "Authorization: Bearer " + token + "\r\n") +
+           "Content-Length: " + std::to_string(length) + "\r\n\r\n" + std::string(100, ' ');
+  };
+  // Eight megabytes announced, a hundred bytes sent: the 401 comes at once, not after the rest.
+  for (const std::string& token : {std::string(), std::string("not-a-token")}) {
+    RawClient client(f.port());
+    auto start = Clock::now();
+    client.Write(post(token, 8 << 20));
+    std::string answer = client.ReadUntil("\r\n\r\n", std::chrono::seconds(5));
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 401"));
+    CHECK(MillisSince(start) < 3000);
+  }
+  // With a valid token, 800,000 bytes announced hold their share of the 1 MiB until read: a
+  // second such body is answered 503 at once, and read once the first is done.
+  RawClient first(f.port());
+  first.Write(post(f.admin, 800000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  {
+    RawClient second(f.port());
+    second.Write(post(f.admin, 800000));
+    std::string busy = second.ReadUntil("\r\n\r\n", std::chrono::seconds(5));
+    CHECK_THAT(busy, Catch::StartsWith("HTTP/1.1 503"));
+    CHECK_THAT(busy, Catch::Contains("Retry-After: 1"));
+  }
+  first.Write(std::string(800000 - 100, ' '));
+  CHECK_THAT(first.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));  // not JSON
+  RawClient third(f.port());
+  third.Write(post(f.admin, 800000) + std::string(800000 - 100, ' '));
+  CHECK_THAT(third.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));
+  // A small body is read and answered as before.
+  RawClient small(f.port());
+  small.Write(post("", 100));
+  CHECK_THAT(small.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 401"));
 }
 
 TEST_CASE("64 long waits hold no thread: health and appends stay fast", "[http][overload]") {
@@ -503,6 +587,10 @@ TEST_CASE("numbers out of range are refused with 400 naming the parameter", "[ht
   check("/v1/views/complaints?asOf=-1", "asOf: \\\"-1\\\" is neither a sequence number nor a time");
   check("/v1/views/complaints?offset=99999999999999", "offset");
   check("/v1/subscribe?from=18446744073709551615", "from");
+  // An instant the views subtract from, and one parameter given twice.
+  check("/v1/views/overdue-repairs?at=9223372036854775807",
+        "at: \\\"9223372036854775807\\\" must be a time from 1900 to 2199");
+  check("/v1/proofs/inclusion?seq=1&size=5&size=6", "gives \\\"size\\\" twice");
   check(
       "/v1/reports/joint-meeting?estate=estate/e-1&from=0000-01-01T00:00:00Z&to=9999-12-31T23:59:"
       "59Z",
@@ -529,6 +617,10 @@ TEST_CASE("a + in a stream path stays a +", "[http]") {
   auto read = c.Send("GET", "/v1/streams/complaint%2Fa+b/events", f.admin);
   REQUIRE(read.status == 200);
   CHECK(read.json().at("stream").as_string() == "complaint/a+b");
+  // A NUL after the id read the same stream under another name.
+  auto nul = c.Send("GET", "/v1/streams/complaint%2Fa+b%00/events", f.admin);
+  CHECK(nul.status == 400);
+  CHECK_THAT(nul.body, Catch::Contains("control character"));
 }
 
 TEST_CASE("stopping with stalled subscribers and waits in flight is prompt and clean",

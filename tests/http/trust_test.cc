@@ -672,6 +672,122 @@ TEST_CASE("a score sheet, a repair's category and a claim's hours are not one to
   d.Must(d.resident1, "claim/cl2", "volunteerHoursClaimed", claim("cl2", "1440"));
 }
 
+TEST_CASE("sheets, raised obligations, verifications and registrations are not one token's to bend",
+          "[http][rules]") {
+  Neighbourhood d;  // 2026-01-01 on the server's clock; auditor1 and worker1 are bound to e01
+  auto sheet = [](const std::string& id, int year, const std::string& score,
+                  const std::string& max) {
+    return R"({"sheetId":"sheet/)" + id +
+           R"(","subject":{"kind":"company","id":"company/a"},"estateId":"estate/e01","year":)" +
+           std::to_string(year) + R"(,"items":[{"item":"环境卫生","score":)" + score +
+           R"(,"maxScore":)" + max + "}]}";
+  };
+  // A score from 0 to a maximum above 0: -100,000 of 20 took a company from the red list to the
+  // black, and a NaN took a black-listed company's score, and its replacement flag, away.
+  uint64_t head = d.Head();
+  for (auto [score, max] : {std::pair<std::string, std::string>{"\"NaN\"", "20"},
+                            {"-100000", "20"},
+                            {"100000", "20"},
+                            {"\"Infinity\"", "0"},
+                            {"5", "0"},
+                            {"5", "\"Infinity\""}}) {
+    auto r = d.Post(d.auditor1, "sheet/s1", "inspectionRecorded", sheet("s1", 2025, score, max));
+    INFO(score << " of " << max);
+    d.Refused(r, 400, "sheet.items", head);
+  }
+  auto bad =
+      d.Post(d.auditor1, "sheet/s1", "documentReviewRecorded", sheet("s1", 2025, "21", "20"));
+  d.Refused(bad, 400, "sheet.items", head);
+  CHECK(bad.body.find("items[0] (\\\"环境卫生\\\") scores 21 of 20") != std::string::npos);
+  d.Must(d.auditor1, "sheet/s1", "inspectionRecorded", sheet("s1", 2025, "18.5", "20"));
+  // A sheet of 2024, which a bound auditor may not score, is not theirs to void or move either.
+  std::string office = d.f.Token(Role::STREET_AUDITOR, "person/office");
+  uint64_t old = d.Must(office, "sheet/s24", "inspectionRecorded", sheet("s24", 2024, "90", "100"));
+  const std::string stream = "correction/" + std::to_string(old);
+  head = d.Head();
+  d.Refused(d.Post(d.auditor1, stream, "correctionRecorded", d.Correction(old, R"({"void":null})")),
+            403, "scope.sheet-year", head);
+  d.Refused(d.Post(d.auditor1, stream, "correctionRecorded",
+                   d.Correction(old, R"({"replacement":{"type":"inspectionRecorded","data":)" +
+                                         sheet("s24", 2025, "0", "100") + "}}")),
+            403, "scope.sheet-year", head);
+  d.Must(office, stream, "correctionRecorded", d.Correction(old, R"({"void":null})"));
+
+  // Hours are verified by someone other than who recorded the claim.
+  std::string worker2 = d.f.Token(Role::COMMUNITY_WORKER, "person/worker-2", {"estate/e01"});
+  d.Must(d.worker1, "claim/w1", "volunteerHoursClaimed",
+         R"({"claimId":"claim/w1","personId":"person/p01","minutes":1440,"activity":"助老"})");
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "claim/w1", "volunteerHoursVerified", R"({"claimId":"claim/w1"})"),
+            403, "identity.verifier", head);
+  d.Must(worker2, "claim/w1", "volunteerHoursVerified", R"({"claimId":"claim/w1"})");
+
+  // One open raised obligation per household and reason, due from the day it is raised.
+  auto obligation = [](const std::string& id, const std::string& reason, const std::string& due) {
+    return R"({"obligationId":"obligation/)" + id +
+           R"(","householdId":"household/h01","reason":")" + reason + R"(","dueBy":")" + due +
+           R"("})";
+  };
+  d.Must(d.worker1, "obligation/o1", "visitObligationRaised",
+         obligation("o1", "hardship", "2026-01-20"));
+  head = d.Head();
+  auto again = d.Post(d.worker1, "obligation/o2", "visitObligationRaised",
+                      obligation("o2", "hardship", "2026-02-20"));
+  d.Refused(again, 409, "obligation.open", head);
+  CHECK(again.body.find("hardship obligation open until 2026-01-20") != std::string::npos);
+  // The same household, spelled without its kind, is the same household.
+  auto spelled = d.Post(
+      d.worker1, "obligation/o2", "visitObligationRaised",
+      R"({"obligationId":"obligation/o2","householdId":"h01","reason":"hardship","dueBy":"2026-02-20"})");
+  CHECK(spelled.status != 201);
+  CHECK(d.Head() == head);
+  d.Refused(d.Post(d.worker1, "obligation/o3", "visitObligationRaised",
+                   obligation("o3", "hospital", "2025-12-31")),
+            400, "obligation.due", head);
+  uint64_t o3 = d.Must(d.worker1, "obligation/o3", "visitObligationRaised",
+                       obligation("o3", "hospital", "2026-01-01"));
+  // A visit answers the open one: a second hospital stay after it is raised anew.
+  d.Must(d.worker1, "visit/v1", "homeVisitRecorded",
+         R"({"visitId":"visit/v1","householdId":"household/h01","reason":"hardship"})");
+  d.Must(d.worker1, "obligation/o2", "visitObligationRaised",
+         obligation("o2", "hardship", "2026-02-20"));
+  // A replacement keeps the obligation's household: thirty replaced to name one household were
+  // met by one visit.
+  d.Must(d.admin, "household/h03", "householdRegistered",
+         R"({"householdId":"household/h03","estateId":"estate/e01"})");
+  head = d.Head();
+  d.Refused(
+      d.Post(
+          d.worker1, "correction/" + std::to_string(o3), "correctionRecorded",
+          d.Correction(
+              o3,
+              R"({"replacement":{"type":"visitObligationRaised","data":{"obligationId":"obligation/o3","householdId":"household/h03","reason":"hospital","dueBy":"2026-01-01"}}})")),
+      403, "correction.obligation", head);
+  // A voided one is open no longer.
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "obligation/o5", "visitObligationRaised",
+                   obligation("o5", "hospital", "2026-01-05")),
+            409, "obligation.open", head);
+  d.Must(d.worker1, "correction/" + std::to_string(o3), "correctionRecorded",
+         d.Correction(o3, R"({"void":null})"));
+  d.Must(d.worker1, "obligation/o5", "visitObligationRaised",
+         obligation("o5", "hospital", "2026-01-05"));
+
+  // A person stays in the estates of a bound token that registers them again, and one of no
+  // estate is not brought into them.
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "person/p01", "personRegistered",
+                   R"({"personId":"person/p01","name":"居民01"})"),
+            400, "entity.estate", head);
+  d.Must(d.admin, "person/cw", "personRegistered", R"({"personId":"person/cw","name":"社工"})");
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "person/cw", "personRegistered",
+                   R"({"personId":"person/cw","name":"社工","householdId":"household/h01"})"),
+            403, "entity.estate", head);
+  d.Must(d.worker1, "person/p01", "personRegistered",
+         R"({"personId":"person/p01","name":"居民01","householdId":"household/h01"})");
+}
+
 TEST_CASE("a resident files at most three complaints, and three repair requests, a day",
           "[http][rules]") {
   Neighbourhood d;
@@ -767,6 +883,36 @@ TEST_CASE("a resident's token appends at most so many events an hour", "[http][r
   CHECK(follow_up(d.resident1).status == 429);
   auto metrics = d.c.Send("GET", "/metrics", "").body;
   CHECK_THAT(metrics, Catch::Contains("http_busy_total{queue=\"token-appends\"} 3\n"));
+}
+
+TEST_CASE("every token but an admin's appends at most so many events an hour", "[http][rules]") {
+  http::ApiOptions options;
+  options.staff_appends_per_hour = 4;
+  Neighbourhood d(options);
+  auto escalate = [&](const std::string& token, int n) {
+    std::string events;
+    for (int i = 0; i < n; ++i) {
+      events += (i ? "," : "") + Event("esc-" + std::to_string(++d.n), "complaintEscalated",
+                                       R"({"complaintId":"complaint/c01","reason":"未处理"})");
+    }
+    return d.c.Send("POST", "/v1/streams/complaint/c01/events", token,
+                    "{\"events\":[" + events + "]}");
+  };
+  // A community worker: four events an hour, one every fifteen minutes after.
+  REQUIRE(escalate(d.worker1, 3).status == 201);
+  REQUIRE(escalate(d.worker1, 1).status == 201);
+  uint64_t head = d.Head();
+  auto refused = escalate(d.worker1, 1);
+  d.Refused(refused, 429, "", head);
+  CHECK(refused.headers["Retry-After"] == "900");
+  CHECK_THAT(refused.body, Catch::Contains("this communityWorker token appends at most 4 events"));
+  // A thousand at once is never within an hour's: 400.
+  d.Refused(escalate(d.auditor1, 5), 400, "", head);
+  // Each token has its own; the admin's none.
+  CHECK(escalate(d.auditor1, 4).status == 201);
+  CHECK(escalate(d.admin, 10).status == 201);
+  d.f.now += 15 * 60 * 1000;
+  CHECK(escalate(d.worker1, 1).status == 201);
 }
 
 TEST_CASE("appointments, charged companies, verifications and forms are not one token's to bend",
@@ -1247,6 +1393,133 @@ TEST_CASE("reads stay inside the reader's estates", "[http][read-scope]") {
   CHECK(get(d.staff_a, "/v1/views/visits?estate=estate/e01" + centuries).status == 403);
   CHECK(get("", "/v1/views/visits?estate=estate/e01" + centuries).status == 401);
   CHECK(get(d.resident1, "/v1/views/visits?estate=estate/e01").status == 200);
+}
+
+TEST_CASE("which flat filed what, and which household is flagged, are not the neighbours' to read",
+          "[http][read-scope]") {
+  Neighbourhood d;
+  // p03 lives alone in h03, e01, and complains about a neighbour's noise; p01 asks for a repair.
+  d.Must(
+      d.admin, "household/h03", "householdRegistered",
+      R"({"householdId":"household/h03","estateId":"estate/e01","flags":{"elderlyAlone":true}})");
+  d.Must(d.admin, "person/p03", "personRegistered",
+         R"({"personId":"person/p03","name":"居民03","householdId":"household/h03"})");
+  std::string resident3 = d.f.Token(Role::RESIDENT, "person/p03", {"estate/e01"});
+  d.Must(
+      resident3, "complaint/c03", "complaintFiled",
+      R"({"complaintId":"complaint/c03","estateId":"estate/e01","householdId":"household/h03","category":"noise","summary":"楼上噪音"})");
+  d.Must(
+      d.resident1, "repair/r01", "repairRequested",
+      R"({"repairId":"repair/r01","estateId":"estate/e01","householdId":"household/h01","category":"water","location":"1号楼101"})");
+  auto get = [&](const std::string& token, const std::string& target) {
+    auto reply = d.c.Send("GET", target, token);
+    INFO(target << ": " << reply.body);
+    return reply;
+  };
+  REQUIRE(get(d.admin, "/v1/views/complaints?atLeast=" + std::to_string(d.Head()) + "&wait=5000")
+              .status == 200);
+  // The flat of each item, by id, as a reader is given it ("" for null).
+  auto flats = [&](const std::string& token, const std::string& target, const char* list) {
+    auto r = get(token, target);
+    REQUIRE(r.status == 200);
+    std::map<std::string, std::string> out;
+    const boost::json::value answer = r.json();
+    const boost::json::value* items = &answer.at("result");
+    std::string_view key = list;
+    for (size_t dot = key.find('.'); dot != std::string_view::npos; dot = key.find('.')) {
+      items = &items->at(key.substr(0, dot));
+      key = key.substr(dot + 1);
+    }
+    items = &items->at(key);
+    for (const auto& item : items->as_array()) {
+      const auto& o = item.as_object();
+      std::string id(o.contains("complaintId") ? o.at("complaintId").as_string()
+                                               : o.at("repairId").as_string());
+      std::string flat =
+          o.at("householdId").is_null() ? "" : std::string(o.at("householdId").as_string());
+      if (o.contains("location") && !o.at("location").is_null()) {
+        flat += "@" + std::string(o.at("location").as_string());
+      }
+      out[id] = flat;
+    }
+    return out;
+  };
+  using Flats = std::map<std::string, std::string>;
+  const std::string complaints = "/v1/views/complaints?estate=estate/e01";
+  // A neighbour sees their own flat, not p03's; the owners' committee neither.
+  CHECK(flats(d.resident1, complaints, "items") ==
+        Flats{{"complaint/c01", "household/h01"}, {"complaint/c03", ""}});
+  CHECK(flats(resident3, complaints, "items") ==
+        Flats{{"complaint/c01", ""}, {"complaint/c03", "household/h03"}});
+  CHECK(flats(d.committee1, complaints, "items") ==
+        Flats{{"complaint/c01", ""}, {"complaint/c03", ""}});
+  // Nor by narrowing the lists to one household, which would name it again.
+  for (const char* view : {"complaints", "repairs", "overdue-repairs"}) {
+    auto narrowed = get(d.committee1, std::string("/v1/views/") + view +
+                                          "?estate=estate/e01&household=household/h03");
+    CHECK(narrowed.status == 403);
+    CHECK(narrowed.body.find("楼上噪音") == std::string::npos);
+  }
+  CHECK(get(resident3, complaints + "&household=household/h03").status == 200);
+  // The company answers the complaint and repairs at the flat; the community worker visits.
+  for (const std::string& token : {d.staff_a, d.worker1}) {
+    CHECK(flats(token, complaints, "items") ==
+          Flats{{"complaint/c01", "household/h01"}, {"complaint/c03", "household/h03"}});
+    CHECK(flats(token, "/v1/views/repairs?estate=estate/e01", "items") ==
+          Flats{{"repair/r01", "household/h01@1号楼101"}});
+  }
+  CHECK(flats(resident3, "/v1/views/repairs?estate=estate/e01", "items") ==
+        Flats{{"repair/r01", ""}});
+  CHECK(flats(d.resident1, "/v1/views/repairs?estate=estate/e01", "items") ==
+        Flats{{"repair/r01", "household/h01@1号楼101"}});
+  // The joint-meeting report, read at the meeting, names no flat to a reader without personal
+  // details, their own included.
+  const std::string report =
+      "/v1/reports/joint-meeting?estate=estate/"
+      "e01&from=2025-12-01T00:00:00%2B08:00&to=2026-02-01T00:"
+      "00:00%2B08:00";
+  for (const std::string& token : {d.committee1, d.resident1, d.staff_a}) {
+    CHECK(flats(token, report, "complaints.unresolvedItems") ==
+          Flats{{"complaint/c01", ""}, {"complaint/c03", ""}});
+  }
+  CHECK(flats(d.worker1, report, "complaints.unresolvedItems") ==
+        Flats{{"complaint/c01", "household/h01"}, {"complaint/c03", "household/h03"}});
+
+  // The registers' count of flagged households, narrowed to one household, is its flags: only
+  // the roles that make the must-visits narrow it so.
+  const std::string h03 = "/v1/views/registers?estate=estate/e01&household=household/h03";
+  for (const std::string& token : {d.committee1, d.staff_a, d.resident1}) {
+    auto r = get(token, h03);
+    CHECK(r.status == 403);
+    CHECK(r.body.find("\"flaggedHouseholds\"") == std::string::npos);
+  }
+  CHECK(get(d.committee1, h03).json().at("rule").as_string() == "read.personal");
+  auto worker = get(d.worker1, h03);
+  REQUIRE(worker.status == 200);
+  CHECK(worker.json().at("result").at("flaggedHouseholds").as_int64() == 1);
+  // The estate's count stays for everyone who reads the estate: h03 of h01, h03.
+  CHECK(get(d.committee1, "/v1/views/registers?estate=estate/e01")
+            .json()
+            .at("result")
+            .at("flaggedHouseholds")
+            .as_int64() == 1);
+  CHECK(get(resident3, "/v1/views/registers?estate=estate/e01&household=household/h03").status ==
+        200);
+
+  // A stream outside the reader's estates is answered as one that does not exist.
+  auto existing = get(d.worker1, "/v1/streams/complaint/c02/events?from=abc");
+  auto missing = get(d.worker1, "/v1/streams/complaint/c99/events?from=abc");
+  CHECK(existing.status == 403);
+  CHECK(missing.status == 403);
+  std::string expected = existing.body;
+  expected.replace(expected.find("complaint/c02"), 13, "complaint/c99");
+  CHECK(expected == missing.body);
+
+  // API answers are not pages: never sniffed as one, framed, or kept by a shared cache.
+  auto head = get(d.resident1, "/v1/views/complaints?estate=estate/e01");
+  CHECK(head.headers["X-Content-Type-Options"] == "nosniff");
+  CHECK(head.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'");
+  CHECK(head.headers["Cache-Control"] == "no-store");
 }
 
 TEST_CASE("refusals are counted in /metrics by rule", "[http][rules]") {

@@ -12,7 +12,7 @@ per_event() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.0f", (n > 0 ? b / n : 0
 # stops or does not listen in time.
 start_ledgerd() {
   local data=$1 log=$2 tries=$3
-  "$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$data" --sync 1 >"$log" 2>&1 &
+  "$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$data" --sync 1 --staff-appends-per-hour 0 >"$log" 2>&1 &
   LEDGERD_PID=$!
   for _ in $(seq 1 "$tries"); do
     grep -q 'listening on' "$log" && break

@@ -29,7 +29,7 @@ mkdir -p "$DATA"
 # A community worker of the estate the load files in: files complaints and escalates them.
 TOKEN=$("$B/ledgerctl" token create --data "$DATA" --role communityWorker --actor person/wrk \
   --estate estate/e02)
-"$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$DATA" --sync 1 >"$WORK/ledgerd.log" 2>&1 &
+"$B/ledgerd" --listen 127.0.0.1 --port 0 --data "$DATA" --sync 1 --staff-appends-per-hour 0 >"$WORK/ledgerd.log" 2>&1 &
 LEDGERD_PID=$!
 for _ in $(seq 1 100); do
   grep -q 'listening on' "$WORK/ledgerd.log" && break

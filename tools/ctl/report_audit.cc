@@ -215,6 +215,10 @@ ledger::Result<ReportClaim> ReadReportClaim(const std::string& text) {
                                      " is not a year");
     }
     claim.year = static_cast<int>(year);
+    if ((parameters && Member(*parameters, "at")) || Member(claim.figures, "judgedAt")) {
+      s = Need(parameters, claim.figures, "at", "judgedAt", true, &claim.at_ms);
+      if (!s.ok()) return s;
+    }
   } else {
     return Status::InvalidArgument("report.name \"" + claim.name +
                                    "\" is not a report this audit knows: " + http::ReportNames());
@@ -253,6 +257,20 @@ bool LeavesOutVisitLists(const json::value& figures) {
   return false;
 }
 
+// Whether a joint-meeting report's lists name any flat: one served before flats were left out for
+// readers without personal details did.
+bool ShowsFlats(const json::value& figures) {
+  for (auto [part, list] : {std::pair{"complaints", "unresolvedItems"}, {"repairs", "overdue"}}) {
+    const json::value* p = Member(figures, part);
+    const json::value* items = p ? Member(*p, list) : nullptr;
+    if (!items || !items->is_array()) continue;
+    for (const auto& item : items->as_array()) {
+      if (Member(item, "householdId")) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 ledger::Result<json::value> RecomputeReport(ledger::Ledger* log, const std::string& views_dir,
@@ -274,9 +292,11 @@ ledger::Result<json::value> RecomputeReport(ledger::Ledger* log, const std::stri
   q.filter.offset = claim.offset;
   q.filter.limit = claim.limit;
   q.year = claim.year;
+  if (claim.name == "star-evaluation") q.now_ms = claim.at_ms;
   // A reader who does not see personal details was served the households' visits as counts,
   // without their lists, and a note saying so: recomputed the same way.
   q.personal_details = !LeavesOutVisitLists(claim.figures);
+  q.report_flats = ShowsFlats(claim.figures);
   if (Status s = route->Validate(q); !s.ok()) {
     return Status::InvalidArgument("the report's parameters: " + s.message());
   }

@@ -36,8 +36,10 @@ struct ReportClaim {
   int64_t to_ms = 0;
   size_t offset = 0;
   size_t limit = SIZE_MAX;  // a file without a page holds whole lists, as ledgerctl writes them
-  // star-evaluation: the year.
+  // star-evaluation: the year, and the instant a year under way was judged at (a report that
+  // does not name one was judged at its year's end).
   int year = 0;
+  int64_t at_ms = INT64_MAX;
   // The ledger position (seq) the figures were computed at.
   uint64_t position = 0;
   // The Merkle root (base64) the server named for that position, if it named one.

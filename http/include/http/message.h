@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -79,6 +80,13 @@ class Handler {
   // (after waiting for a position on a timer, or after work on a bounded pool). The default
   // answers at once with Handle, for handlers that never block.
   virtual void HandleAsync(Request request, Respond respond) { respond(Handle(request)); }
+  // Looks at a request whose header has arrived and whose large body has not (its body is
+  // empty): the answer to give without reading the body, when the body cannot change it (no
+  // token, say); else nullopt, and the body is read. Called on an I/O thread; must not block.
+  virtual std::optional<Response> Screen(const Request& head) {
+    (void)head;
+    return std::nullopt;
+  }
 };
 
 }  // namespace http

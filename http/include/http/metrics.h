@@ -35,6 +35,8 @@ class Metrics {
   // Counted by the server (ServerOptions::metrics), for what never reaches a handler.
   void CountConnectionRefused() { refused_connections_.fetch_add(1, std::memory_order_relaxed); }
   void CountAcceptFailure() { accept_failures_.fetch_add(1, std::memory_order_relaxed); }
+  // At the connection limit, a connection waiting for a request closed to make room.
+  void CountIdleClosed() { idle_closed_.fetch_add(1, std::memory_order_relaxed); }
   // A client that did not take its response within the write deadline.
   void CountSlowClientDropped() { slow_clients_.fetch_add(1, std::memory_order_relaxed); }
   // A subscriber that fell further behind than its stream's queue.
@@ -49,7 +51,7 @@ class Metrics {
                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
   std::atomic<uint64_t> appends_{0}, appended_events_{0}, duplicates_{0}, conflicts_{0};
   std::atomic<uint64_t> refused_connections_{0}, accept_failures_{0}, slow_clients_{0},
-      dropped_subscribers_{0};
+      dropped_subscribers_{0}, idle_closed_{0};
   // Counters of many keys, and the histogram, which a relaxed atomic cannot keep consistent.
   mutable base::Mutex mu_;
   std::map<std::string, uint64_t> busy_ GUARDED_BY(mu_);

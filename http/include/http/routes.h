@@ -58,7 +58,14 @@ struct Query {
   int year = 0;
   bool personal_details = false;  // names, phones, flags, visit notes of residents may be shown
   bool own_household = false;     // the filter's household is the reader's own
-  std::string reader_actor;       // who reads: a resident sees their own name
+  // Which flat filed a complaint or asked for a repair is shown (company staff answer and repair
+  // at the flat); else only for the reader's own household, `reader_household`.
+  bool sees_flats = false;
+  std::string reader_household;
+  // Offline only (ledgerctl audit): the joint-meeting report being recomputed was served with
+  // its lists' flats, as it was before they were left out for readers without personal details.
+  bool report_flats = false;
+  std::string reader_actor;  // who reads: a resident sees their own name
   std::map<std::string, std::string> params;
   std::string Param(const std::string& name) const {
     auto it = params.find(name);

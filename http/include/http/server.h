@@ -36,6 +36,9 @@ struct ServerOptions {
   uint16_t port = 0;  // 0: any free port
   int threads = 0;    // 0: as many as cores
   size_t body_limit = 8 << 20;
+  // Bytes of request bodies being read at once, across connections; a body that would go over
+  // is answered 503 with Retry-After (one at a time is always read).
+  size_t max_body_bytes = 256 << 20;
   std::chrono::seconds read_timeout{30};   // for a request to arrive whole once begun
   std::chrono::seconds idle_timeout{75};   // between requests on a kept-alive connection
   std::chrono::seconds write_timeout{15};  // for a client to take a response (or stream piece)
@@ -46,7 +49,8 @@ struct ServerOptions {
   // The kernel's send buffer of a stream's socket (SO_SNDBUF), so that how far a client may fall
   // behind is bounded by the two settings, not by TCP's autotuning (megabytes per socket).
   size_t stream_send_buffer = 256 << 10;
-  // Open connections; one more is answered 503 and closed. 0: a quarter of the process's fd
+  // Open connections; one more closes the one that has waited longest for a request (none
+  // owed), or is answered 503 and closed when none waits. 0: a quarter of the process's fd
   // limit (RLIMIT_NOFILE), so that the ledger's own files always have room.
   size_t max_connections = 0;
   // How long Stop lets requests in flight finish before it closes their connections.
