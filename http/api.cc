@@ -132,12 +132,13 @@ class Api::Impl {
 
   // A body is read only for a request under /v1/ with a valid token: the dashboard's files take
   // none, and a refusal for the token does not depend on it.
-  std::optional<Response> Screen(const Request& head) {
+  std::optional<Response> Screen(const Request& head, std::string* who) {
     ledger::Result<Target> target = ParseTarget(head.target);
-    if (!target.ok()) return std::nullopt;  // refused once read, as before
-    if (!StartsWith(target->path, "/v1/")) return Handle(head);
-    Checked<Principal> who = Authenticate(api_.tokens, head);
-    if (!who.ok()) return api_.Refuse(who.problem());
+    // A target refused whatever the body says, or a path the body does not matter to.
+    if (!target.ok() || !StartsWith(target->path, "/v1/")) return Handle(head);
+    Checked<Principal> principal = Authenticate(api_.tokens, head);
+    if (!principal.ok()) return api_.Refuse(principal.problem());
+    *who = principal->token_id;
     return std::nullopt;
   }
 
@@ -239,7 +240,9 @@ Response Api::Handle(const Request& request) { return impl_->Handle(request); }
 void Api::HandleAsync(Request request, Respond respond) {
   impl_->HandleAsync(std::move(request), std::move(respond));
 }
-std::optional<Response> Api::Screen(const Request& head) { return impl_->Screen(head); }
+std::optional<Response> Api::Screen(const Request& head, std::string* who) {
+  return impl_->Screen(head, who);
+}
 void Api::Stop() { impl_->Stop(); }
 
 }  // namespace http

@@ -130,6 +130,7 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
     return Bad("at: \"" + target.Param("at") + "\" must be a time from 1900 to 2199");
   }
   q->now_ms = at.value_or(now_ms);
+  q->clock_ms = now_ms;
   uint64_t n = 0;
   if (std::string s = target.Param("offset"); !s.empty()) {
     if (!ParseUnsigned(s, &n) || n > kMaxOffset) {
@@ -174,7 +175,8 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
       q->as_of = static_cast<uint64_t>(*parsed);
       q->as_of_is_time = true;
       // The ledger as it stood then is judged then too, unless ?at= says otherwise: what was
-      // overdue, due or open at that time.
+      // overdue, due or open at that time (an instant the views take: before 2200).
+      if (*parsed >= k2200Ms) return Bad("asOf: \"" + s + "\" must be a time before 2200");
       if (!at) q->now_ms = *parsed;
     }
   }

@@ -185,10 +185,7 @@ class Server::Impl {
     }
     // Outside the lock: this may hold the last reference, and ~Session takes the lock. It closes
     // only if the session is still waiting, with no byte of a request come since.
-    if (auto victim = evict.lock()) {
-      victim->CloseIfIdle(evict_stamp);
-      if (options_.metrics) options_.metrics->CountIdleClosed();
-    }
+    if (auto victim = evict.lock()) victim->CloseIfIdle(evict_stamp);
     if (session) {
       session->Run();
     } else {

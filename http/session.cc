@@ -74,8 +74,10 @@ void Session::Run() {
 
 void Session::CloseIfIdle(uint64_t stamp) {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this(), stamp] {
+    // Still as it was marked: its header not come whole (a byte or two of it, a client holding
+    // the slot, included), and nothing owed.
     if (self->idle_stamp_ != stamp || !self->reading_ || !self->slots_.empty()) return;
-    if (self->parser_ && self->parser_->got_some()) return;
+    if (self->options_.metrics) self->options_.metrics->CountIdleClosed();
     self->CloseNow();
   });
 }
@@ -127,16 +129,17 @@ void Session::OnHeader(beast::error_code ec, size_t) {
   constexpr uint64_t kScreenedBody = 64 << 10;
   auto declared = parser_->content_length();
   bool large = !declared || *declared > kScreenedBody;
+  std::string who;
   if (large && !closed_) {
     const auto& header = parser_->get().base();
-    if (auto refusal = host_.handler->Screen(ToRequest(BeastRequest(header), remote_))) {
+    if (auto refusal = host_.handler->Screen(ToRequest(BeastRequest(header), remote_), &who)) {
       AnswerUnread(std::move(*refusal));
       return;
     }
   }
   // A large body, of a token that may send it, holds its share of what is read at once.
-  if (large && !ReserveBody(declared ? std::min<uint64_t>(*declared, options_.body_limit)
-                                     : options_.body_limit)) {
+  if (large && !ReserveBody(who, declared ? std::min<uint64_t>(*declared, options_.body_limit)
+                                          : options_.body_limit)) {
     Response busy = PlainError(503,
                                "the server is reading as many request bodies as it holds at "
                                "once; send this one again shortly");
@@ -164,8 +167,8 @@ void Session::ArmReadTimer(std::chrono::seconds timeout) {
 // length, or the limit of one body when it is sent in chunks), and one token's at most an eighth
 // of it (but always one body): 32 connections of one resident announcing 8 MiB each held it all.
 // A small body is not counted: it costs less than the connection it comes on.
-bool Session::ReserveBody(size_t want) {
-  size_t token = std::hash<std::string_view>()(parser_->get()[bhttp::field::authorization]);
+bool Session::ReserveBody(const std::string& who, size_t want) {
+  size_t token = std::hash<std::string>()(who);
   size_t per_token = std::max(options_.max_body_bytes / 8, options_.body_limit);
   Registry* registry = host_.registry.get();
   base::MutexLock lock(&registry->mu);

@@ -40,9 +40,9 @@ struct Registry {
   size_t live GUARDED_BY(mu) = 0;
   // Session -> what closes it (Session::Closer).
   std::unordered_map<void*, std::function<void(bool force)>> closers GUARDED_BY(mu);
-  // Bytes of large request bodies being read now, across connections and by credentials (a hash
-  // of the Authorization header, which was valid): ServerOptions::max_body_bytes, and an eighth
-  // of it for one token's, so that one token cannot take it all.
+  // Bytes of large request bodies being read now, across connections and by token (a hash of
+  // its id): ServerOptions::max_body_bytes, and an eighth of it for one token's, so that one
+  // token cannot take it all.
   size_t body_bytes GUARDED_BY(mu) = 0;
   std::unordered_map<size_t, size_t> body_bytes_by_token GUARDED_BY(mu);
   // Sessions waiting for a request with none owed, the longest waiting first: at the connection
@@ -107,7 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // session.cc: requests and their answers.
   void Read();
   void OnHeader(boost::beast::error_code ec, size_t);
-  bool ReserveBody(size_t want);
+  bool ReserveBody(const std::string& who, size_t want);
   void ReleaseBody();
   void SetIdle(bool idle);
   void AnswerUnread(Response response);
@@ -148,7 +148,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool reading_ = false, writing_ = false, closing_ = false, streaming_ = false;
   bool closed_ = false;
   size_t body_reserved_ = 0;  // of Registry::body_bytes, for the body being read
-  size_t body_token_ = 0;     // its key in Registry::body_bytes_by_token
+  size_t body_token_ = 0;     // its key in Registry::body_bytes_by_token: the token id's hash
   uint64_t idle_stamp_ = 0;   // its key in Registry::idle, or 0
   // A connection answered before its body was read is drained, not reset, so that its client
   // reads the answer (see Linger).

@@ -173,8 +173,8 @@ Response WebFront::Handle(const Request& request) {
   return files_->Serve(request);
 }
 
-std::optional<Response> WebFront::Screen(const Request& head) {
-  if (IsApiTarget(head.target)) return api_->Screen(head);
+std::optional<Response> WebFront::Screen(const Request& head, std::string* who) {
+  if (IsApiTarget(head.target)) return api_->Screen(head, who);
   return files_->Serve(head);
 }
 

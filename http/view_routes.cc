@@ -68,6 +68,18 @@ int YearOf(const Query& q) {
   return q.year ? q.year : projections::LocalYear(q.now_ms, projections::TimeZone::China());
 }
 
+// The instant the star evaluation judges open repairs at: ?at= (or the asOf time, or now) for a
+// year under way by the server's clock, and for a past one seen as of an earlier time; a year
+// over, at its end (kYearsEnd). A finished year judged at ?at=2025-01-05 counted almost no
+// repair overdue and was labelled "not over". Offline (clock_ms 0) the instant the report named.
+int64_t StarJudgedAt(const Query& q) {
+  if (q.as_of || q.clock_ms == 0) return q.now_ms;
+  if (projections::LocalYear(q.clock_ms, projections::TimeZone::China()) > YearOf(q)) {
+    return projections::kYearsEnd;
+  }
+  return q.now_ms;
+}
+
 using projections::ViewSet;
 using Message = capnp::MallocMessageBuilder;
 
@@ -265,7 +277,7 @@ const std::vector<ViewRoute>& Reports() {
   static const std::vector<ViewRoute> routes = {
       {"star-evaluation", "the annual star evaluation and red/black list of ?year=",
        [](const ViewSet& v, const Query& q, Message& m) {
-         projections::ComputeStarEvaluation(v, YearOf(q), q.now_ms,
+         projections::ComputeStarEvaluation(v, YearOf(q), StarJudgedAt(q),
                                             m.initRoot<schema::StarEvaluation>());
          return Root<schema::StarEvaluation>(m);
        }},
@@ -345,7 +357,10 @@ std::string ReportParameters(const ViewRoute& report, const Query& q) {
     return ms ? "\"" + codec::FormatTimestamp(*ms) + "\"" : std::string("null");
   };
   if (name == "star-evaluation") {
-    out += ",\"year\":" + std::to_string(YearOf(q)) + ",\"at\":" + instant(q.now_ms);
+    // A year judged at its end names no instant (null): the figures' judgedAt is its end.
+    int64_t at = StarJudgedAt(q);
+    out += ",\"year\":" + std::to_string(YearOf(q)) + ",\"at\":" +
+           instant(at == projections::kYearsEnd ? std::nullopt : std::optional<int64_t>(at));
   } else {
     const auto& f = q.filter;
     out += ",\"estate\":\"" + JsonEscape(f.estate) + "\",\"from\":" + instant(f.from_ms) +

@@ -516,9 +516,10 @@ Verdict CheckVerifier(const Act& act, const std::optional<EntityFacts>& entity) 
 }
 
 // A raised must-visit is due from the day it is raised, and one visit answers a household's
-// obligation of a reason while its window is open: a worker raised thirty hardship obligations
-// for one household and met them all with one visit, taking an estate's compliance from 1 of 65
-// to 31 of 95; another raised one due in a year already closed, a miss in its figures.
+// obligation of a reason while its window is open (until its dueBy, however often visited): a
+// worker raised thirty hardship obligations for one household and met them all with one visit,
+// taking an estate's compliance from 1 of 65 to 31 of 95; another raised one due in a year already
+// closed, a miss in its figures.
 Verdict CheckObligation(const Act& act) {
   if (!act.payload.isVisitObligationRaised() || act.stored || act.replacing) {
     return Verdict::Allow();
@@ -540,9 +541,10 @@ Verdict CheckObligation(const Act& act) {
                  EntityName("household", household) + " has a " +
                      (reason < 4 ? kReasons[reason] : "raised") + " obligation open until " +
                      open->until + ", raised at seq " + std::to_string(open->seq) +
-                     "; one visit answers it. Raise another once a visit to the household is "
-                     "recorded or that window has closed (void that obligation if it was raised "
-                     "by mistake)");
+                     "; one visit answers it. A second stay or need within that window is the "
+                     "same obligation: correct its dueBy to a later day to cover it (or void it "
+                     "if it was raised by mistake); another is raised once the window has "
+                     "closed");
   }
   return Verdict::Allow();
 }

@@ -61,13 +61,16 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
     auto original = corrected->event.getPayload();
     if (original.isVisitObligationRaised()) {
       // The household's open obligation of that reason is this one's no longer once voided, and
-      // lasts to a replacement's dueBy (which keeps its household and reason).
+      // lasts to a replacement's dueBy (which keeps its household and reason). A visit does not
+      // close it: visits voided, dated before it, or naming made-up ids closed it, and thirty
+      // were met by one real visit again.
       auto raised = original.getVisitObligationRaised();
       std::string name = internal::OpenObligationName(raised.getHouseholdId().cStr(),
                                                       static_cast<int>(raised.getReason()));
       auto open = facts.Entity(name);
       std::string obligation = EntityName("obligation", raised.getObligationId().cStr());
-      if (open && open->person == obligation) {
+      // (A replacement of one voided, or of one already past, changes nothing.)
+      if (open && open->person == obligation && !open->until.empty()) {
         FactChange change;
         change.name = name;
         change.entity = *open;
@@ -190,23 +193,6 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
     if (!before || before->until < due) {
       open.entity = EntityFacts{f.estate, actor, "", household, at_seq, change.name, due};
       out.push_back(open);
-    }
-  }
-  if (payload.isHomeVisitRecorded()) {
-    // A visit answers the household's open obligation of its reason (of every reason, when it
-    // names the obligations it answers): another may be raised from now on.
-    auto visit = payload.getHomeVisitRecorded();
-    for (int reason = 0; reason < 4; ++reason) {
-      if (visit.getObligationIds().size() == 0 && reason != static_cast<int>(visit.getReason())) {
-        continue;
-      }
-      FactChange answered;
-      answered.name = internal::OpenObligationName(household, reason);
-      auto open = facts.Entity(answered.name);
-      if (!open || open->until.empty()) continue;
-      answered.entity = *open;
-      answered.entity.until.clear();
-      out.push_back(answered);
     }
   }
   if ((payload.isComplaintFiled() || payload.isRepairRequested()) &&

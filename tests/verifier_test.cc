@@ -391,14 +391,23 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
     REQUIRE(evaluation.status == 200);
     CHECK(evaluation.json().at("report").at("year").as_int64() == 2025);
     std::ofstream(star) << evaluation.body;
-    // A year judged before its end (?at=): the answer names the instant its open repairs were
-    // judged at, and the audit recomputes them at it. 2025-06-30T12:00+08:00 = 04:00Z.
+    // 2025 as of mid-year, when it was under way (time travel): the answer names the instant
+    // its open repairs were judged at, and the audit recomputes them at it.
+    // 2025-06-30T12:00+08:00 = 04:00Z.
     auto judged = c.Send(
-        "GET", "/v1/reports/star-evaluation?year=2025&at=2025-06-30T12:00:00%2B08:00", d.token);
+        "GET", "/v1/reports/star-evaluation?year=2025&asOf=2025-06-30T12:00:00%2B08:00", d.token);
     REQUIRE(judged.status == 200);
     CHECK(judged.json().at("report").at("at").as_string() == "2025-06-30T04:00:00.000Z");
     CHECK(judged.json().at("result").at("judgedAt").as_string() == "2025-06-30T04:00:00.000Z");
     std::ofstream(under_way) << judged.body;
+    // The year is over by the server's clock: an instant within it does not move its figures.
+    // Its end is 2026-01-01T00:00+08:00.
+    auto over = c.Send(
+        "GET", "/v1/reports/star-evaluation?year=2025&at=2025-06-30T12:00:00%2B08:00", d.token);
+    REQUIRE(over.status == 200);
+    CHECK(over.json().at("report").at("at").is_null());
+    CHECK(over.json().at("result").at("judgedAt").as_string() == "2025-12-31T16:00:00.000Z");
+    CHECK(over.json().at("result").at("rows") == evaluation.json().at("result").at("rows"));
     // Another estate, at an earlier position of the log (time travel).
     auto past = c.Send("GET",
                        "/v1/reports/joint-meeting?estate=estate/e02&asOf=" +

@@ -728,8 +728,8 @@ TEST_CASE("sheets, raised obligations, verifications and registrations are not o
            R"(","householdId":"household/h01","reason":")" + reason + R"(","dueBy":")" + due +
            R"("})";
   };
-  d.Must(d.worker1, "obligation/o1", "visitObligationRaised",
-         obligation("o1", "hardship", "2026-01-20"));
+  uint64_t o1 = d.Must(d.worker1, "obligation/o1", "visitObligationRaised",
+                       obligation("o1", "hardship", "2026-01-20"));
   head = d.Head();
   auto again = d.Post(d.worker1, "obligation/o2", "visitObligationRaised",
                       obligation("o2", "hardship", "2026-02-20"));
@@ -746,11 +746,27 @@ TEST_CASE("sheets, raised obligations, verifications and registrations are not o
             400, "obligation.due", head);
   uint64_t o3 = d.Must(d.worker1, "obligation/o3", "visitObligationRaised",
                        obligation("o3", "hospital", "2026-01-01"));
-  // A visit answers the open one: a second hospital stay after it is raised anew.
-  d.Must(d.worker1, "visit/v1", "homeVisitRecorded",
-         R"({"visitId":"visit/v1","householdId":"household/h01","reason":"hardship"})");
-  d.Must(d.worker1, "obligation/o2", "visitObligationRaised",
-         obligation("o2", "hardship", "2026-02-20"));
+  // A visit does not close it (a voided one, or one naming made-up ids, did): a second need in
+  // its window is the same obligation, its dueBy corrected to a later day.
+  uint64_t v1 = d.Must(
+      d.worker1, "visit/v1", "homeVisitRecorded",
+      R"({"visitId":"visit/v1","householdId":"household/h01","obligationIds":["obligation/nope"]})");
+  d.Must(d.worker1, "correction/" + std::to_string(v1), "correctionRecorded",
+         d.Correction(v1, R"({"void":null})"));
+  head = d.Head();
+  d.Refused(d.Post(d.worker1, "obligation/o2", "visitObligationRaised",
+                   obligation("o2", "hardship", "2026-02-20")),
+            409, "obligation.open", head);
+  d.Must(
+      d.worker1, "correction/" + std::to_string(o1), "correctionRecorded",
+      d.Correction(
+          o1,
+          R"({"replacement":{"type":"visitObligationRaised","data":{"obligationId":"obligation/o1","householdId":"household/h01","reason":"hardship","dueBy":"2026-02-20"}}})"));
+  head = d.Head();
+  auto extended = d.Post(d.worker1, "obligation/o2", "visitObligationRaised",
+                         obligation("o2", "hardship", "2026-03-20"));
+  d.Refused(extended, 409, "obligation.open", head);
+  CHECK(extended.body.find("open until 2026-02-20") != std::string::npos);
   // A replacement keeps the obligation's household: thirty replaced to name one household were
   // met by one visit.
   d.Must(d.admin, "household/h03", "householdRegistered",

@@ -69,11 +69,16 @@ int JointMeetingReport(const std::string& data, ledger::Ledger* log, projections
 int StarEvaluationReport(const std::string& data, ledger::Ledger* log, projections::Engine* engine,
                          const ReportRequest& request, std::string* output) {
   if (request.year == 0) return Fail("--year is required for a star-evaluation report");
-  int64_t at_ms = base::SystemMillis();
+  // As ledgerd judges: a year over, at its end; one under way, at --at or now.
+  const int64_t now = base::SystemMillis();
+  int64_t at_ms = now;
   if (!request.at.empty()) {
     auto parsed = codec::ParseTimestamp(request.at);
     if (!parsed.ok()) return Fail("--at: " + parsed.status().message());
     at_ms = *parsed;
+  }
+  if (projections::LocalYear(now, projections::TimeZone::China()) > request.year) {
+    at_ms = projections::kYearsEnd;
   }
   capnp::MallocMessageBuilder message;
   auto report = message.initRoot<ledger::schema::StarEvaluation>();

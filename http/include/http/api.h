@@ -88,7 +88,7 @@ class Api final : public Handler {
   // writer, which answers after its sync; waits for `atLeast` on the engine's waiter list, with
   // its deadline; runs everything else on the pool above.
   void HandleAsync(Request request, Respond respond) override;
-  std::optional<Response> Screen(const Request& head) override;
+  std::optional<Response> Screen(const Request& head, std::string* who) override;
   // Forgets pending waits and queued work and waits for the work running now. Call it before the
   // engine or the ledger closes; the destructor calls it too. Idempotent.
   void Stop();

@@ -82,9 +82,11 @@ class Handler {
   virtual void HandleAsync(Request request, Respond respond) { respond(Handle(request)); }
   // Looks at a request whose header has arrived and whose large body has not (its body is
   // empty): the answer to give without reading the body, when the body cannot change it (no
-  // token, say); else nullopt, and the body is read. Called on an I/O thread; must not block.
-  virtual std::optional<Response> Screen(const Request& head) {
+  // token, say); else nullopt, and the body is read, counted against `*who` (the token's id,
+  // however its header was spelled). Called on an I/O thread; must not block.
+  virtual std::optional<Response> Screen(const Request& head, std::string* who) {
     (void)head;
+    who->clear();
     return std::nullopt;
   }
 };

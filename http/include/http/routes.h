@@ -51,6 +51,7 @@ inline constexpr std::string_view kVisitListsLeftOut =
 struct Query {
   projections::Filter filter;
   int64_t now_ms = 0;             // "at": the instant that decides overdue and due
+  int64_t clock_ms = 0;           // the server's clock when asked (0 offline: the audit)
   std::optional<uint64_t> as_of;  // a position, or (as_of_is_time) a time in ms
   bool as_of_is_time = false;
   uint64_t at_least = 0;

@@ -57,7 +57,7 @@ class WebFront final : public Handler {
   Response Handle(const Request& request) override;
   void HandleAsync(Request request, Respond respond) override;
   // The API's screening for its own paths; the files take no body, so they answer at once.
-  std::optional<Response> Screen(const Request& head) override;
+  std::optional<Response> Screen(const Request& head, std::string* who) override;
   // Whether `target` (path and query) is one the API answers.
   static bool IsApiTarget(const std::string& target);
 
