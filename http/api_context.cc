@@ -33,18 +33,23 @@ uint32_t ApiContext::BodyKibPerHour(uint32_t events_per_hour) {
       std::min<uint64_t>(UINT32_MAX, std::max<uint64_t>(8 << 10, uint64_t{events_per_hour} * 8)));
 }
 
-AppendRate* ApiContext::BodyKibOf(const Principal& who) {
+namespace {
+
+// A resident's bucket or the other roles'; none for an admin, nor where the bucket is unbounded.
+AppendRate* ForRole(const Principal& who, AppendRate* resident, AppendRate* others) {
   if (who.role == ledger::schema::Role::ADMIN) return nullptr;
-  AppendRate* rate =
-      who.role == ledger::schema::Role::RESIDENT ? &resident_body_kib : &staff_body_kib;
+  AppendRate* rate = who.role == ledger::schema::Role::RESIDENT ? resident : others;
   return rate->per_hour() ? rate : nullptr;
 }
 
+}  // namespace
+
+AppendRate* ApiContext::BodyKibOf(const Principal& who) {
+  return ForRole(who, &resident_body_kib, &staff_body_kib);
+}
+
 AppendRate* ApiContext::AppendsOf(const Principal& who) {
-  if (who.role == ledger::schema::Role::ADMIN) return nullptr;
-  AppendRate* rate =
-      who.role == ledger::schema::Role::RESIDENT ? &resident_appends : &staff_appends;
-  return rate->per_hour() ? rate : nullptr;
+  return ForRole(who, &resident_appends, &staff_appends);
 }
 
 namespace {

@@ -34,18 +34,6 @@ Run Drill(const std::string& arguments) {
   return run;
 }
 
-std::vector<std::string> ReadLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-void WriteLines(const std::string& path, const std::vector<std::string>& lines) {
-  std::ofstream out(path, std::ios::trunc);
-  for (const auto& line : lines) out << line << "\n";
-}
-
 // Replaces the `field`th tab-separated field of `line`.
 std::string WithField(const std::string& line, size_t field, const std::string& value) {
   std::vector<std::string> fields;
@@ -73,7 +61,7 @@ TEST_CASE("acknowledged appends survive kill -9 of the server", "[crash]") {
 
   // The journal holds what was acknowledged; the checker must agree with it as it is...
   std::string journal = drill + "/acks.tsv";
-  std::vector<std::string> acks = ReadLines(journal);
+  std::vector<std::string> acks = testing::ReadLines(journal);
   REQUIRE(acks.size() > 10);
   Run check = Drill("--check --data " + drill);
   INFO(check.output);
@@ -122,12 +110,12 @@ TEST_CASE("acknowledged appends survive kill -9 of the server", "[crash]") {
   }
   for (const auto& tamper : cases) {
     INFO(tamper.what);
-    WriteLines(journal, tamper.lines);
+    testing::WriteLines(journal, tamper.lines);
     Run caught = Drill("--check --data " + drill);
     INFO(caught.output);
     CHECK(caught.exit_code == 1);
     CHECK(caught.output.find("VIOLATION") != std::string::npos);
     CHECK(caught.output.find(tamper.expect) != std::string::npos);
   }
-  WriteLines(journal, acks);
+  testing::WriteLines(journal, acks);
 }

@@ -51,20 +51,6 @@ std::string HeadOf(const std::string& data) {
 // A small district: 4 estates of 24 households over two years (the simulator's smallest).
 const char* kSmall = "--seed 7 --estates 4 --households 24";
 
-std::vector<std::string> LinesOf(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-void WriteLines(const std::string& path, const std::vector<std::string>& lines) {
-  std::ofstream out(path, std::ios::trunc);
-  for (const auto& line : lines) out << line << "\n";
-  out.close();
-  REQUIRE(out);
-}
-
 // The export line with its envelope attribute `name` set to `value` (removed if `value` is null),
 // its envelope rewritten with boost::json. The event's text is kept byte for byte after it: a
 // re-serialised number could change the event's bytes, and then the chain would catch the line
@@ -378,7 +364,7 @@ TEST_CASE("audit and import refuse an export line whose envelope is not the one 
   REQUIRE(untouched.exit_code == 0);
   CHECK_THAT(untouched.out, Catch::Contains("OK the export's first"));
 
-  std::vector<std::string> lines = LinesOf(exported);
+  std::vector<std::string> lines = testing::ReadLines(exported);
   REQUIRE(lines.size() > 20);
   const std::string original = lines[16];  // line 17
   std::string type = "ledger." + EventField(original, "type");
@@ -417,7 +403,7 @@ TEST_CASE("audit and import refuse an export line whose envelope is not the one 
     changed[16] = WithAttribute(original, rewrite.name, rewrite.value);
     REQUIRE(changed[16] != original);
     std::string path = dir.sub("changed.ndjson");
-    WriteLines(path, changed);
+    REQUIRE(testing::WriteLines(path, changed));
 
     Run audit = Ledgerctl("audit --export " + path + args);
     INFO(audit.out);
@@ -437,7 +423,7 @@ TEST_CASE("audit and import refuse an export line whose envelope is not the one 
     std::vector<std::string> changed = lines;
     changed[16] = "{\"type\":\"" + fake_type + "\"," + original.substr(1);
     std::string path = dir.sub("twice.ndjson");
-    WriteLines(path, changed);
+    REQUIRE(testing::WriteLines(path, changed));
     Run audit = Ledgerctl("audit --export " + path + args);
     INFO(audit.out);
     CHECK(audit.exit_code == 2);
@@ -462,13 +448,13 @@ TEST_CASE("an import that fails part way leaves no ledger with events; a good on
   REQUIRE(Ledgerctl("simulate --data " + dir.sub("src") + " " + kSmall).exit_code == 0);
   std::string exported = dir.sub("e.ndjson");
   REQUIRE(Ledgerctl("export --data " + dir.sub("src") + " --out " + exported).exit_code == 0);
-  std::vector<std::string> lines = LinesOf(exported);
+  std::vector<std::string> lines = testing::ReadLines(exported);
   REQUIRE(lines.size() > 20);
   const size_t events = lines.size();
   const size_t bad = events / 2;
   std::vector<std::string> broken = lines;
   broken[bad - 1] = broken[bad - 1].substr(0, broken[bad - 1].size() / 2);
-  WriteLines(dir.sub("broken.ndjson"), broken);
+  REQUIRE(testing::WriteLines(dir.sub("broken.ndjson"), broken));
 
   std::string dst = dir.sub("dst");
   Run failed = Ledgerctl("import --data " + dst + " --in " + dir.sub("broken.ndjson"));
@@ -502,7 +488,7 @@ TEST_CASE("an import killed part way leaves the folder's ledger empty and keeps 
   REQUIRE(Ledgerctl("simulate --data " + dir.sub("src") + " " + kSmall).exit_code == 0);
   std::string exported = dir.sub("e.ndjson");
   REQUIRE(Ledgerctl("export --data " + dir.sub("src") + " --out " + exported).exit_code == 0);
-  const size_t events = LinesOf(exported).size();
+  const size_t events = testing::ReadLines(exported).size();
   REQUIRE(events > 20);
   std::string dst = dir.sub("dst");
   REQUIRE(Ledgerctl("init --data " + dst + " --origin test.example/dst").exit_code == 0);

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -83,6 +84,22 @@ inline std::vector<ledger::schema::Event::Reader> Readers(const std::vector<Owne
   std::vector<ledger::schema::Event::Reader> out;
   for (const auto& e : events) out.push_back(e.reader());
   return out;
+}
+
+// A text file's lines, without their line breaks.
+inline std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Writes `lines`, each ended by a line break, over `path`; false if it could not.
+inline bool WriteLines(const std::string& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path, std::ios::trunc);
+  for (const auto& line : lines) out << line << "\n";
+  out.close();
+  return static_cast<bool>(out);
 }
 
 }  // namespace testing
