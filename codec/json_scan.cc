@@ -1,5 +1,9 @@
 #include "codec/json_scan.h"
 
+#include <capnp/message.h>
+
+#include "json_parser.h"
+
 namespace codec {
 
 namespace {
@@ -68,6 +72,11 @@ std::optional<std::string_view> RawMember(std::string_view json, std::string_vie
     ++i;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> StrictJsonProblem(std::string_view json) {
+  capnp::MallocMessageBuilder message;
+  return internal::ParseJson(json, message.initRoot<capnp::JsonValue>());
 }
 
 }  // namespace codec

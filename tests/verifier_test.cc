@@ -11,6 +11,7 @@
 #include <iomanip>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "http/server_fixture.h"
 #include "ledger/base64.h"
@@ -345,6 +346,33 @@ TEST_CASE(
   CHECK(fork.out.find("last seen: size") != std::string::npos);
 }
 
+TEST_CASE("ledgerctl monitor gives up on a server that accepts and never answers",
+          "[monitor][e2e]") {
+  testing::TempDir dir;
+  std::ofstream(dir.sub("vkey"))
+      << "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k\n";
+  // A listener that takes the connection and the request, and says nothing.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, {boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(0)});
+  uint16_t port = acceptor.local_endpoint().port();
+  boost::asio::ip::tcp::socket held(io);
+  std::thread taker([&] {
+    boost::system::error_code ec;
+    acceptor.accept(held, ec);
+  });
+  auto start = std::chrono::steady_clock::now();
+  Run hung =
+      Ledgerctl("monitor --server http://127.0.0.1:" + std::to_string(port) + " --token t --vkey " +
+                dir.sub("vkey") + " --state " + dir.sub("state") + " --count 1 --timeout 2");
+  auto took = std::chrono::steady_clock::now() - start;
+  taker.join();
+  INFO(hung.out);
+  CHECK(hung.exit_code == 1);
+  CHECK(hung.out.find("did not answer /v1/checkpoint within 2 s") != std::string::npos);
+  CHECK(took < std::chrono::seconds(10));
+}
+
 namespace {
 
 std::string Slurp(const std::string& path) {
@@ -498,6 +526,19 @@ TEST_CASE("ledgerctl audit --report recomputes a served report figure by figure,
   CHECK(starred.out.find("DIFFERS rows[1].stars: report " + std::to_string(true_stars + 1) +
                          ", recomputed " + std::to_string(true_stars) + "\n") != std::string::npos);
   CHECK(Count(starred.out, "DIFFERS") == 1);
+
+  // A forged black list written before the real one: a reader taking the first member sees it,
+  // boost::json keeps the last. The audit refuses the file rather than calling it OK.
+  std::string served = Slurp(star);
+  size_t black = served.find("\"blackList\":");
+  REQUIRE(black != std::string::npos);
+  served.insert(black, "\"blackList\":[\"company/forged\"],");
+  std::ofstream(d.dir.sub("twice.json")) << served;
+  Run twice = audit(d.dir.sub("twice.json"), cp);
+  INFO(twice.out);
+  CHECK(twice.exit_code != 0);
+  CHECK(twice.out.find("\"blackList\" appears twice") != std::string::npos);
+  CHECK(twice.out.find("OK report") == std::string::npos);
 
   // A report of another log (its root at the position is not the export's) is named as such.
   auto foreign = boost::json::parse(Slurp(star));

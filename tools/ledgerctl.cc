@@ -38,6 +38,7 @@ struct Flags {
   std::string export_path, checkpoint_path, vkey_path, state_dir, earlier_path, report_path;
   uint64_t interval_ms = 60000, rounds = 0;
   std::string server, server_token;
+  int64_t server_timeout_s = -1;  // -1: not given
   // Time travel's starting points a rebuild keeps, as ledgerd's settings of the same names.
   uint64_t snapshot_events = projections::EngineOptions{}.snapshot_events;
   size_t snapshots = projections::EngineOptions{}.snapshots_kept;
@@ -195,6 +196,10 @@ void AddOtherCommands(CLI::App& app, Flags& f, Commands& c) {
                     "a running ledgerd instead of the folder, e.g. http://127.0.0.1:8080");
     sub->add_option("--token", f.server_token,
                     "a bearer token for --server (backup needs an admin's)");
+    sub->add_option("--timeout", f.server_timeout_s,
+                    "seconds one request to --server may take, answer included (0: no limit; "
+                    "backup: 3600 unless given)")
+        ->check(CLI::NonNegativeNumber);
   }
 }
 
@@ -202,6 +207,9 @@ void AddOtherCommands(CLI::App& app, Flags& f, Commands& c) {
 int RunRemote(const Flags& f, const Commands& c) {
   auto remote = ctl::Remote::Parse(f.server, f.server_token);
   if (!remote.ok()) return ctl::Fail(remote.status());
+  // A backup is written by the server before it answers: an hour, unless told.
+  remote->timeout =
+      std::chrono::seconds(f.server_timeout_s >= 0 ? f.server_timeout_s : (*c.backup ? 3600 : 60));
   if (*c.head) return ctl::RemoteHead(*remote);
   if (*c.tail) return ctl::RemoteTail(*remote, f.count, f.follow);
   if (*c.backup) return ctl::RemoteBackup(*remote, f.to);

@@ -61,13 +61,38 @@ ledger::Result<RemoteReply> Call(const Remote& remote, const std::string& method
                                  const std::string& target) {
   asio::io_context io;
   beast::tcp_stream stream(io);
-  ledger::Status connected = Connect(remote, io, stream);
-  if (!connected.ok()) return connected;
   beast::error_code ec;
-  bhttp::write(stream, MakeRequest(remote, method, target), ec);
+  asio::ip::tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(remote.host, remote.port, ec);
+  if (ec) {
+    return ledger::Status::Unavailable("cannot reach ledgerd at " + remote.host + ":" +
+                                       remote.port + ": " + ec.message());
+  }
+  // Asynchronous, so that the deadline holds: a blocking read waits for ever on a server that
+  // accepts and never answers, or answers a byte a second.
+  auto request = MakeRequest(remote, method, target);
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> response;
-  if (!ec) bhttp::read(stream, buffer, response, ec);
+  bool connected = false;
+  if (remote.timeout.count() > 0) stream.expires_after(remote.timeout);
+  stream.async_connect(endpoints, [&](beast::error_code e, const auto&) {
+    if ((ec = e)) return;
+    connected = true;
+    bhttp::async_write(stream, request, [&](beast::error_code e, size_t) {
+      if ((ec = e)) return;
+      bhttp::async_read(stream, buffer, response, [&](beast::error_code e, size_t) { ec = e; });
+    });
+  });
+  io.run();
+  std::string where = remote.host + ":" + remote.port;
+  if (ec == beast::error::timeout) {
+    return ledger::Status::Unavailable("ledgerd at " + where + " did not answer " + target +
+                                       " within " + std::to_string(remote.timeout.count()) +
+                                       " s (--timeout)");
+  }
+  if (ec && !connected) {
+    return ledger::Status::Unavailable("cannot reach ledgerd at " + where + ": " + ec.message());
+  }
   if (ec) return ledger::Status::Unavailable("ledgerd did not answer: " + ec.message());
   return RemoteReply{static_cast<int>(response.result_int()), response.body()};
 }

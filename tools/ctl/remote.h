@@ -2,6 +2,7 @@
 
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -13,6 +14,9 @@ struct Remote {
   std::string host = "127.0.0.1";
   std::string port = "8080";
   std::string token;
+  // How long one request may take, from connecting to the last byte of its answer (0: no
+  // limit): a server that accepted and never answered held a monitor for ever, with no alarm.
+  std::chrono::seconds timeout{60};
   // "http://127.0.0.1:8080" (loopback addresses and names only; no TLS).
   static ledger::Result<Remote> Parse(const std::string& url, const std::string& token);
 };
@@ -22,6 +26,7 @@ struct RemoteReply {
   std::string body;
 };
 
+// One request and its answer, within remote.timeout.
 ledger::Result<RemoteReply> Call(const Remote& remote, const std::string& method,
                                  const std::string& target);
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace codec {
@@ -17,5 +18,11 @@ namespace codec {
 // character to the last before the next top-level ',' or the closing '}'), or nullopt if there is
 // no such member. The key is compared as written, escapes included.
 std::optional<std::string_view> RawMember(std::string_view json, std::string_view key);
+
+// Nothing if `json` is well-formed JSON (RFC 8259) in which no object gives a member twice, nested
+// at most EventJson::kMaxDepth deep; else why not ("malformed JSON at byte N: ..."). For a
+// document then read by a parser that keeps the last of two members (boost::json): a reader
+// taking the first would see another document than the one checked.
+std::optional<std::string> StrictJsonProblem(std::string_view json);
 
 }  // namespace codec
