@@ -122,15 +122,18 @@ void Session::OnHeader(beast::error_code ec, size_t) {
     OnRead(ec);
     return;
   }
-  // A body follows. A large one, refused whatever it says (no token, say), is answered now:
-  // before, each connection held 8 MiB of an unauthenticated body until it was whole, and four
-  // hundred of them ran the process out of memory. (A small one costs less to read than to
-  // look at twice: most appends.)
-  constexpr uint64_t kScreenedBody = 64 << 10;
+  // A body follows. One refused whatever it says (no token, say) is answered now, whatever its
+  // size: before, each connection held 8 MiB of an unauthenticated body until it was whole, and
+  // four hundred of them ran the process out of memory; and five thousand connections without
+  // a token, each sending a small body a byte every few seconds, took every slot.
+  constexpr uint64_t kCountedBody = 64 << 10;
   auto declared = parser_->content_length();
-  bool large = !declared || *declared > kScreenedBody;
+  bool large = !declared || *declared > kCountedBody;
+  // A small body already here whole (a client that sent its request at once) is read at once,
+  // and a refusal leaves the connection open for the next request.
+  bool arrived = !large && buffer_.size() >= *declared;
   std::string who;
-  if (large && !closed_) {
+  if (!closed_ && !arrived) {
     const auto& header = parser_->get().base();
     if (auto refusal = host_.handler->Screen(ToRequest(BeastRequest(header), remote_), &who)) {
       AnswerUnread(std::move(*refusal));
@@ -148,8 +151,11 @@ void Session::OnHeader(beast::error_code ec, size_t) {
     AnswerUnread(std::move(busy));
     return;
   }
-  // Once begun, the rest of a request must arrive within the read timeout.
+  // Once begun, the rest of a request must arrive within the read timeout; and while it does,
+  // the connection may be closed to make room at the connection limit, as one whose header is
+  // still coming may (a token's slow bodies would otherwise keep the slots).
   ArmReadTimer(options_.read_timeout);
+  if (slots_.empty() && !arrived) SetIdle(true);
   bhttp::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
@@ -166,7 +172,7 @@ void Session::ArmReadTimer(std::chrono::seconds timeout) {
 // Large bodies being read hold at most ServerOptions::max_body_bytes between them (the declared
 // length, or the limit of one body when it is sent in chunks), and one token's at most an eighth
 // of it (but always one body): 32 connections of one resident announcing 8 MiB each held it all.
-// A small body is not counted: it costs less than the connection it comes on.
+// A body of 64 KiB or less is not counted: it costs less than the connection it comes on.
 bool Session::ReserveBody(const std::string& who, size_t want) {
   size_t token = std::hash<std::string>()(who);
   size_t per_token = std::max(options_.max_body_bytes / 8, options_.body_limit);

@@ -242,10 +242,42 @@ TEST_CASE(
   RawClient third(f.port());
   third.Write(post(f.admin, 800000) + std::string(800000 - 100, ' '));
   CHECK_THAT(third.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));
-  // A small body is read and answered as before.
+  // A small body is screened too: a thousand bytes announced, a hundred sent, and the 401 comes
+  // at once (five thousand connections sending such bodies a byte at a time took every slot).
   RawClient small(f.port());
-  small.Write(post("", 100));
-  CHECK_THAT(small.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 401"));
+  auto start = Clock::now();
+  small.Write(post("", 1000));
+  CHECK_THAT(small.ReadUntil("\r\n\r\n", std::chrono::seconds(5)),
+             Catch::StartsWith("HTTP/1.1 401"));
+  CHECK(MillisSince(start) < 3000);
+  // And with a token, a whole small body is read and answered as before.
+  RawClient whole(f.port());
+  whole.Write(post(f.admin, 100));
+  CHECK_THAT(whole.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 400"));  // not JSON
+}
+
+TEST_CASE("at the connection limit, a connection still sending its body makes room too",
+          "[http][overload]") {
+  http::ServerOptions options;
+  options.max_connections = 2;
+  ServerFixture f(options);
+  // Two connections of a valid token, each sending a small body a few bytes at a time.
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 2; ++i) {
+    slow.push_back(std::make_unique<RawClient>(f.port()));
+    slow.back()->Write(
+        "POST /v1/streams/complaint/c-1/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nAuthorization: Bearer " +
+        f.admin + "\r\nContent-Length: 1000\r\n\r\n{");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Everyone else is still served.
+  for (int i = 0; i < 3; ++i) {
+    RawClient next(f.port());
+    next.Write(Get("/v1/head", f.admin));
+    CHECK_THAT(next.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
+  }
+  CHECK(f.server().refused_connections() == 0);
 }
 
 TEST_CASE("64 long waits hold no thread: health and appends stay fast", "[http][overload]") {
