@@ -68,6 +68,12 @@ Checked<std::pair<std::string, ledger::Position>> Compute(ApiContext& api, const
     return out;
   }
   uint64_t seq = *q.as_of;
+  if (uint64_t head = api.log->Head().seq; !q.as_of_is_time && seq > head) {
+    // Else the answer named the head's position as if it were the one asked for.
+    return Problem(ledger::Status::InvalidArgument(
+        "asOf: position " + std::to_string(seq) + " is past the log's head, " +
+        std::to_string(head) + "; ask for a position from 0 to the head, or for a time"));
+  }
   if (q.as_of_is_time) {
     auto at = api.log->SeqAtTime(static_cast<int64_t>(seq));
     if (!at.ok()) return Problem(at.status()).As(503, "storage");

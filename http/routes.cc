@@ -195,8 +195,9 @@ ledger::Status ParseQuery(const Target& target, int64_t now_ms, Query* q) {
     q->wait = std::chrono::milliseconds(n);
   }
   if (std::string s = target.Param("year"); !s.empty()) {
-    if (!ParseUnsigned(s, &n) || n < 1900 || n > 9999)
-      return Bad("year: \"" + s + "\" is not a year");
+    if (!ParseUnsigned(s, &n) || n < 1900 || n > 2199) {
+      return Bad("year: \"" + s + "\" is not a year from 1900 to 2199, as events' dates are");
+    }
     q->year = static_cast<int>(n);
   }
   return ledger::Status::Ok();

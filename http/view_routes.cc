@@ -80,6 +80,20 @@ int64_t StarJudgedAt(const Query& q) {
   return q.now_ms;
 }
 
+// ?at= judges a year under way at an instant of that year: one before it began (1900-01-02 for
+// 2026) counted no open repair late, and named the report "judged" all the same; one after it
+// is the year's end, which a year under way has not reached.
+ledger::Status CheckJudgedAt(const Query& q) {
+  if (q.Param("at").empty()) return ledger::Status::Ok();
+  if (projections::LocalYear(q.now_ms, projections::TimeZone::China()) != YearOf(q)) {
+    return ledger::Status::InvalidArgument(
+        "at: the instant a year under way is judged at is within that year (" +
+        std::to_string(YearOf(q)) + "-01-01T00:00:00+08:00 to the end of " +
+        std::to_string(YearOf(q)) + " in +08:00); this one is outside it");
+  }
+  return ledger::Status::Ok();
+}
+
 using projections::ViewSet;
 using Message = capnp::MallocMessageBuilder;
 
@@ -280,7 +294,8 @@ const std::vector<ViewRoute>& Reports() {
          projections::ComputeStarEvaluation(v, YearOf(q), StarJudgedAt(q),
                                             m.initRoot<schema::StarEvaluation>());
          return Root<schema::StarEvaluation>(m);
-       }},
+       },
+       false, false, CheckJudgedAt},
       {"joint-meeting", "the report before a joint meeting: ?estate=&from=&to=",
        [](const ViewSet& v, const Query& q, Message& m) {
          const auto& f = q.filter;

@@ -9,7 +9,7 @@ namespace ledger::internal {
 
 const char kFactsCheckpointKey[] = "authority/checkpoint";
 const char kFactsVersionKey[] = "authority/version";
-const char kFactsVersion[] = "7";
+const char kFactsVersion[] = "8";
 
 namespace {
 

@@ -3,6 +3,8 @@
 
 #include "ledger/rule_book.h"
 
+#include "ledger/validate.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -494,6 +496,131 @@ Verdict CheckAppointment(const Act& act) {
   return Verdict::Allow();
 }
 
+// An owners' committee is rated in the years its term covers, on its estate's surveys: a
+// community worker formed a second committee of their estate, undated, and it was rated in every
+// year, a published one included; another formed its estate's committee again with a term from
+// this month, which took it off two published black lists (the views now keep every term). A
+// token bound to estates dates a term from this year or the last, and forms only the committee
+// its estate has, or its first.
+Verdict CheckCommittee(const Act& act) {
+  if (!act.payload.isOwnersCommitteeFormed() || !act.who.BoundToEstates()) {
+    return Verdict::Allow();
+  }
+  auto formed = act.payload.getOwnersCommitteeFormed();
+  std::string start = formed.getTermStart().cStr();
+  if (start.size() < 4) {
+    if (act.stored) return Verdict::Allow();  // an undated one stored before: it may be voided
+    return Invalid("scope.term-year",
+                   "a token bound to estates gives a committee's termStart, in this year or the "
+                   "last: without one the committee is rated in every year");
+  }
+  int recording_year = std::stoi(act.day.substr(0, 4));
+  int year = std::stoi(start.substr(0, 4));
+  if (year != recording_year && year != recording_year - 1) {
+    return Deny("scope.term-year", "a token bound to estates starts a committee's term in " +
+                                       std::to_string(recording_year - 1) + " or " +
+                                       std::to_string(recording_year) + ", not " + start +
+                                       "; earlier terms are recorded by the street office");
+  }
+  if (act.stored) return Verdict::Allow();
+  std::string estate = formed.getEstateId().cStr();
+  std::string committee = EntityName("committee", formed.getCommitteeId().cStr());
+  auto known = act.facts.Entity(internal::EstateCommitteeName(estate));
+  if (known && known->person != committee) {
+    return Taken("committee.estate",
+                 estate + " has its owners' committee, " + known->person +
+                     "; a new term of it is formed under that id, and another committee by the "
+                     "street office's auditors or an admin");
+  }
+  return Verdict::Allow();
+}
+
+// A policy decides what every figure of the days it covers means. A street auditor adopted one
+// from 2025-01-01 with a black-list bound of NaN, which emptied a published year's black list
+// and its replacement recommendation, and a time-bank rate of 4,294,967,295 centipoints an hour
+// from 2024, which gave one resident four billion points. Its numbers are finite and within
+// what they measure, and a policy starts on or after the day it is adopted (admins aside: the
+// district's own corrections).
+Verdict CheckPolicy(const Act& act) {
+  if (!act.payload.isPolicyAdopted()) return Verdict::Allow();
+  auto policy = act.payload.getPolicyAdopted();
+  if (act.who.role != R::ADMIN) {
+    // A correction too: voiding the policy in force on 2025-12-31, or replacing it with one
+    // from today, rated 2025 under the policy before it.
+    std::string from = policy.getEffectiveFrom().cStr();
+    if (from < act.day.substr(0, 10)) {
+      return Deny("policy.effective",
+                  "a policy starts on or after the day it is adopted or corrected (" +
+                      act.day.substr(0, 10) + "), not " + from +
+                      ": it would change figures of days already judged (an admin corrects the "
+                      "district's past)");
+    }
+  }
+  if (act.stored) return Verdict::Allow();  // (a void of a bad one stays possible)
+  auto bad = [](std::string why) { return Invalid("policy.values", std::move(why)); };
+  auto score = [](double v) { return std::isfinite(v) && v >= 0 && v <= 100; };
+  auto rules = policy.getRules();
+  if (rules.isRating()) {
+    auto r = rules.getRating();
+    auto w = r.getWeights();
+    double weights[] = {w.getInspection(),           w.getDocumentReview(),
+                        w.getComplaintRate(),        w.getRepairCompliance(),
+                        w.getFollowUpSatisfaction(), w.getSurveySatisfaction()};
+    double sum = 0;
+    for (double x : weights) {
+      if (!std::isfinite(x) || x < 0 || x > 1000) {
+        return bad("rating.weights: each weight is a finite number from 0 to 1000");
+      }
+      sum += x;
+    }
+    if (sum <= 0) return bad("rating.weights: at least one weight is above 0");
+    double last = 0;
+    for (double t : r.getStarThresholds()) {
+      if (!score(t) || t < last) {
+        return bad("rating.starThresholds: scores from 0 to 100, ascending");
+      }
+      last = t;
+    }
+    if (r.getStarThresholds().size() > 5) {
+      return bad("rating.starThresholds: at most five, for one to five stars");
+    }
+    if (!score(r.getRedListMinScore()) || !score(r.getBlackListMaxScore()) ||
+        r.getBlackListMaxScore() > r.getRedListMinScore()) {
+      return bad(
+          "rating.redListMinScore and blackListMaxScore: scores from 0 to 100, the black "
+          "list's at most the red list's");
+    }
+    double ceiling = r.getComplaintRateCeiling();
+    if (!std::isfinite(ceiling) || ceiling < 0 || ceiling > 100000) {
+      return bad("rating.complaintRateCeiling: complaints per 100 households, from 0 to 100000");
+    }
+  } else if (rules.isTimeBank()) {
+    auto t = rules.getTimeBank();
+    if (t.getPointsPerHourCenti() > 10000) {
+      return bad("timeBank.pointsPerHourCenti: at most 10000 (100 points an hour)");
+    }
+    if (t.getOverdraftLimitCenti() < 0 || t.getOverdraftLimitCenti() > 100'000'000) {
+      return bad("timeBank.overdraftLimitCenti: from 0 to 100000000");
+    }
+  } else if (rules.isRepairTimeLimits()) {
+    for (auto limit : rules.getRepairTimeLimits()) {
+      if (limit.getHours() > 8784 || limit.getNextMorningHour() > 23 ||
+          (limit.getHours() == 0 && limit.getNextMorningHour() == 0)) {
+        return bad(
+            "repairTimeLimits: hours from 1 to 8784 (a year), or 0 with a nextMorningHour from 1 "
+            "to 23 (every repair was overdue the moment it was requested)");
+      }
+    }
+  } else if (rules.isVisits()) {
+    auto v = rules.getVisits();
+    for (uint32_t days : {v.getHolidayWindowDays(), v.getBirthdayWindowDays(),
+                          v.getHospitalWindowDays(), v.getHardshipWindowDays()}) {
+      if (days > 366) return bad("visits: each window is at most 366 days");
+    }
+  }
+  return Verdict::Allow();
+}
+
 // Hours are claimed, then verified by a community worker: not by the one whose hours they are,
 // nor by the one who recorded the claim (a worker claimed a day's hours for a resident and
 // verified them, alone).
@@ -622,6 +749,8 @@ Verdict CheckIdentity(const Act& act, const std::string& estate,
   if (Verdict v = CheckSheetSubject(act, estate); !v.ok()) return v;
   if (Verdict v = CheckSheetItems(act); !v.ok()) return v;
   if (Verdict v = CheckAppointment(act); !v.ok()) return v;
+  if (Verdict v = CheckCommittee(act); !v.ok()) return v;
+  if (Verdict v = CheckPolicy(act); !v.ok()) return v;
   if (Verdict v = CheckVerifier(act, entity); !v.ok()) return v;
   if (Verdict v = CheckObligation(act); !v.ok()) return v;
   if (Verdict v = CheckRegisteredAgain(act, entity); !v.ok()) return v;
@@ -1004,6 +1133,7 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
     Verdict v = CheckScope(act, estate);
     if (!v.ok()) return v;
     if (Verdict appointment = CheckAppointment(act); !appointment.ok()) return appointment;
+    if (Verdict policy = CheckPolicy(act); !policy.ok()) return policy;
     // A sheet, as a bound auditor scores it: of this year or the last, and of a subject of its
     // estates. One voided a 2024 sheet, and moved another into 2025, that it could not record.
     if (Verdict sheet = CheckSheetSubject(act, estate); !sheet.ok()) return sheet;
@@ -1038,6 +1168,21 @@ std::string EstateOfEvent(schema::Payload::Reader payload, const FactSource& fac
   return estate;
 }
 
+// An event is recorded once it has happened: a visit dated next week met next year's holiday
+// ahead of time, and the audit index showed it with a negative lateness. A quarter of an hour
+// allows for a client's clock running fast. Admins are not held to it (as to the open-obligation
+// rule): their acts are the district's own, in the audit index.
+Verdict CheckNotAhead(const Caller& who, schema::Event::Reader event, int64_t recorded_ms) {
+  constexpr int64_t kClockSkewMs = 15 * 60 * 1000;
+  int64_t ahead = event.getOccurredAt() - recorded_ms;
+  if (who.role == R::ADMIN || ahead <= kClockSkewMs) return Verdict::Allow();
+  return Invalid("time.future", "occurredAt: the event says it happens " +
+                                    std::to_string(ahead / 60'000) +
+                                    " minutes after it is recorded; an event is recorded once it "
+                                    "has happened (at most 15 minutes ahead of the server's clock, "
+                                    "for a client's clock running fast)");
+}
+
 Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader event,
               int64_t recorded_ms, const FactSource& facts,
               const std::optional<CorrectedEvent>& corrected) {
@@ -1057,9 +1202,15 @@ Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader 
                                         "\", not \"" + std::string(stream) +
                                         "\"; append it to /v1/streams/" + expected + "/events");
   }
+  if (Verdict v = CheckNotAhead(who, event, recorded_ms); !v.ok()) return v;
   std::string day = RecordingDay(recorded_ms);
   if (payload.isCorrectionRecorded()) {
     return JudgeCorrection(who, event, day, recorded_ms, facts, corrected);
+  }
+  // A new entity's id looks like no other: "2025-000165" with a zero-width space after it, or
+  // "zc１" beside "zc1", were entities a reader of a view could not tell apart.
+  if (!facts.Entity(stream)) {
+    if (Status s = CheckNewId(stream); !s.ok()) return Invalid("entity.id", s.message());
   }
   return JudgeAct(Act{who, *FindRule(type), payload, day, facts, std::nullopt});
 }

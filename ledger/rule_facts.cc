@@ -195,6 +195,19 @@ std::vector<FactChange> Learn(schema::Event::Reader event, uint64_t seq, const F
       out.push_back(open);
     }
   }
+  if (payload.isOwnersCommitteeFormed()) {
+    // The estate's committee (CheckCommittee): the first formed for it, or the latest a street
+    // auditor or an admin formed (a committee re-elected under a new id).
+    std::string estate = payload.getOwnersCommitteeFormed().getEstateId().cStr();
+    FactChange committee;
+    committee.name = internal::EstateCommitteeName(estate);
+    auto role = event.getActorRole();
+    bool office = role == schema::Role::ADMIN || role == schema::Role::STREET_AUDITOR;
+    if (!estate.empty() && (office || !facts.Entity(committee.name))) {
+      committee.entity = EntityFacts{estate, actor, "", "", at_seq, change.name, ""};
+      out.push_back(committee);
+    }
+  }
   if ((payload.isComplaintFiled() || payload.isRepairRequested()) &&
       event.getActorRole() == schema::Role::RESIDENT) {
     // How many complaints, or repair requests, the resident filed on the recording day.

@@ -186,6 +186,10 @@ std::string OpenObligationName(std::string_view household, int reason) {
          std::to_string(reason);
 }
 
+std::string EstateCommitteeName(std::string_view estate) {
+  return "estate-committee\x1f" + std::string(estate);
+}
+
 std::string FiledOfDayName(bool repair, std::string_view person, std::string_view day, int nth) {
   return std::string(kCountingFactPrefixes[repair ? 2 : 1]) + std::string(person) + '\x1f' +
          std::string(day.substr(0, 10)) + '\x1f' + std::to_string(nth);

@@ -110,6 +110,9 @@ std::string FiledOfDayName(bool repair, std::string_view person, std::string_vie
 // (schema::VisitReason) open until the day its `until` names:
 // "obligation-open\x1fhousehold/h-1\x1f1".
 std::string OpenObligationName(std::string_view household, int reason);
+// The fact that an estate has an owners' committee (its `person`: "committee/<id>"), the first
+// one formed: "estate-committee\x1festate/e01".
+std::string EstateCommitteeName(std::string_view estate);
 // How many complaints, and how many repair requests, a resident files in a day.
 constexpr int kFiledPerResidentDay = 3;
 // The estate of a person's household, if known; the household in `*household` when given.

@@ -1,6 +1,7 @@
 #include "ledger/validate.h"
 
 #include "base/civil_time.h"
+#include "base/utf8.h"
 #include "schema_facts.h"
 
 #include <capnp/dynamic.h>
@@ -21,6 +22,53 @@ bool IsMonthDay(std::string_view t) {
   int day = (t[3] - '0') * 10 + (t[4] - '0');
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return month >= 1 && month <= 12 && day >= 1 && day <= kDays[month - 1];
+}
+
+// The code point of the well-formed UTF-8 sequence of `n` bytes at text[at].
+uint32_t CodePointAt(std::string_view text, size_t at, size_t n) {
+  auto b = [&](size_t i) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(text[at + i]));
+  };
+  if (n == 1) return b(0);
+  if (n == 2) return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+  if (n == 3) return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+  return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+}
+
+// Characters that make one id look like another on a screen: spaces of every width but ASCII's
+// (which may stand alone between other characters), invisible
+// and direction-changing format characters, variation selectors, and the full-width forms of
+// ASCII. "2025-000165" with a zero-width space after it, or "zc１" beside "zc1", were two
+// entities that a reader of a view could not tell apart.
+bool LooksLikeAnother(uint32_t c) {
+  return (c >= 0x80 && c <= 0xA0) || c == 0xAD || c == 0x34F || c == 0x61C || c == 0x115F ||
+         c == 0x1160 || c == 0x1680 || c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F) ||
+         (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
+         (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0x3164 ||
+         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || (c >= 0xFF01 && c <= 0xFF60) ||
+         c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+// Ok, or where in an identifier a character that looks like another (or like nothing) is.
+template <typename Where>
+Status CheckLookalikes(std::string_view text, const Where& where) {
+  for (size_t i = 0; i < text.size();) {
+    size_t n = base::Utf8SequenceLength(text, i);
+    if (n == 0) return Status::InvalidArgument(where() + " is not valid UTF-8");
+    uint32_t c = CodePointAt(text, i, n);
+    bool stray_space = c == ' ' && (i == 0 || i + 1 == text.size() || text[i + 1] == ' ');
+    if (LooksLikeAnother(c) || stray_space) {
+      char code[12];
+      std::snprintf(code, sizeof code, "U+%04X", c);
+      return Status::InvalidArgument(
+          where() + " holds " + code + " at byte " + std::to_string(i) +
+          "; an identifier holds no invisible or direction-changing character, no space but a "
+          "single ASCII one between other characters, and no full-width form of an ASCII "
+          "character (write 1, not U+FF11), so that no two ids look alike");
+    }
+    i += n;
+  }
+  return Status::Ok();
 }
 
 // Ok, or why `text` is refused: invalid UTF-8; a control character in an identifier; in free
@@ -192,6 +240,10 @@ Status ValidateStreamId(std::string_view stream) {
     }
   }
   return Status::Ok();
+}
+
+Status CheckNewId(std::string_view id) {
+  return CheckLookalikes(id, [&] { return "the new entity's id \"" + std::string(id) + "\""; });
 }
 
 std::string PayloadTypeName(int which) {

@@ -448,9 +448,7 @@ std::set<SubjectKey> RatedSubjects(const Registers& registers, const YearFacts& 
     }
   });
   registers.committees().Stream([&](const std::string& id, const CommitteeRecord& c) {
-    int64_t start = ParseDay(c.term_start).value_or(frame.first_day);
-    int64_t end = ParseDay(c.term_end).value_or(frame.last_day);
-    if (start <= frame.last_day && end >= frame.first_day) subjects.insert({kCommittee, id});
+    if (c.Serves(frame.first_day, frame.last_day)) subjects.insert({kCommittee, id});
   });
   for (const auto& by_subject : facts.sheets) {
     for (const auto& [key, list] : by_subject) subjects.insert(key);
@@ -477,7 +475,7 @@ void AddCompanyFigures(const Registers& registers, const YearFacts& facts, const
   row->name = CompanyName(registers, id);
   Exposure exposure;
   for (const auto& [estate, days] : registers.EstatesServed(id, frame.first_day, frame.last_day)) {
-    exposure.parts.push_back({estate, registers.HouseholdCount(estate), days});
+    exposure.parts.push_back({estate, registers.HouseholdCount(estate, frame.judged_ms), days});
   }
   uint32_t filed = 0;
   std::map<std::string, uint32_t> by_estate;
@@ -532,8 +530,8 @@ void AddManagerFigures(const Registers& registers, const YearFacts& facts, const
   Exposure exposure;
   std::string appointed;
   for (const auto& i : intervals) {
-    exposure.parts.push_back(
-        {i.estate, registers.HouseholdCount(i.estate), i.last_day - i.first_day + 1});
+    exposure.parts.push_back({i.estate, registers.HouseholdCount(i.estate, frame.judged_ms),
+                              i.last_day - i.first_day + 1});
     if (!appointed.empty()) appointed += ", ";
     appointed += i.estate + " " + FormatDay(i.first_day) + "–" + FormatDay(i.last_day);
   }

@@ -144,8 +144,9 @@ void Ratings::ApplyToRecord(const EventContext& e) {
     record.seq = e.seq;
     // A resident answering online answers now: dated into an earlier year, one response would
     // move a figure already argued over (EventContext::counted_at). Paper forms a community
-    // worker enters in January for December belong to December.
-    record.at = e.role == ledger::schema::Role::RESIDENT ? e.counted_at() : e.occurred_at;
+    // worker enters in January for December belong to December, within a month.
+    record.at = e.role == ledger::schema::Role::RESIDENT ? e.counted_at()
+                                                         : e.counted_at(EventContext::kFormGraceMs);
     record.survey_id = Str(r.getSurveyId());
     record.estate_id = Str(r.getEstateId());
     record.company_id = Str(r.getCompanyId());

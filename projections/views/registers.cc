@@ -110,8 +110,20 @@ void EndAppointment(schema::RoleEnded::Reader r, uint64_t seq, PersonRecord* per
   }
 }
 
+// A committee by its entity name, as the rule book knows it: "e01" and "committee/e01" were one
+// committee to the rule book and two to the views, each rated on the estate's surveys.
+std::string CommitteeKey(std::string id) {
+  return id.starts_with("committee/") ? id : "committee/" + id;
+}
+
 void FormCommittee(schema::OwnersCommitteeFormed::Reader r, uint64_t seq, CommitteeRecord* c) {
-  c->id = Str(r.getCommitteeId());
+  CommitteeTerm term{Str(r.getTermStart()), Str(r.getTermEnd()), seq};
+  c->terms.insert(std::upper_bound(
+                      c->terms.begin(), c->terms.end(), term,
+                      [](const CommitteeTerm& a, const CommitteeTerm& b) { return a.seq < b.seq; }),
+                  term);
+  if (c->seq > seq) return;  // an earlier registration replaced: the latest still stands
+  c->id = CommitteeKey(Str(r.getCommitteeId()));
   c->estate_id = Str(r.getEstateId());
   c->chair_person_id = Str(r.getChairPersonId());
   c->term_start = Str(r.getTermStart());
@@ -229,13 +241,29 @@ void Registers::Apply(const EventContext& e) {
     case P::ESTATE_REGISTERED: {
       auto r = p.getEstateRegistered();
       auto& estate = estates_.Mutable(Str(r.getEstateId()));
+      std::vector<DeclaredCount> counts = std::move(estate.counts);
+      if (r.getHouseholdCount() > 0) {
+        // In ledger order: a replacement comes back under the seq of the registration it
+        // replaces, which may not be the latest.
+        DeclaredCount declared{e.recorded_at, r.getHouseholdCount(), e.seq};
+        counts.insert(std::upper_bound(counts.begin(), counts.end(), declared,
+                                       [](const DeclaredCount& a, const DeclaredCount& b) {
+                                         return a.seq < b.seq;
+                                       }),
+                      declared);
+      }
+      if (estate.seq > e.seq) {  // an earlier registration replaced: the latest still stands
+        estate.counts = std::move(counts);
+        break;
+      }
       estate = EstateRecord{Str(r.getEstateId()),
                             Str(r.getName()),
                             Str(r.getAddress()),
                             Str(r.getCommunity()),
                             Str(r.getStreet()),
                             r.getHouseholdCount(),
-                            e.seq};
+                            e.seq,
+                            std::move(counts)};
       break;
     }
     case P::COMPANY_REGISTERED: {
@@ -299,7 +327,7 @@ void Registers::Apply(const EventContext& e) {
     }
     case P::OWNERS_COMMITTEE_FORMED: {
       auto r = p.getOwnersCommitteeFormed();
-      FormCommittee(r, e.seq, &committees_.Mutable(Str(r.getCommitteeId())));
+      FormCommittee(r, e.seq, &committees_.Mutable(CommitteeKey(Str(r.getCommitteeId()))));
       break;
     }
     case P::DEMAND_RECORDED: {
@@ -329,7 +357,18 @@ void Registers::Void(const EventContext& e) {
   switch (p.which()) {
     case P::ESTATE_REGISTERED: {
       std::string id = Str(p.getEstateRegistered().getEstateId());
-      if (auto* r = estates_.Find(id); r && r->seq == e.seq) estates_.Erase(id);
+      if (!estates_.Contains(id)) break;
+      EstateRecord& r = estates_.Mutable(id);
+      std::erase_if(r.counts, [&](const DeclaredCount& c) { return c.seq == e.seq; });
+      if (r.seq != e.seq) break;
+      if (r.counts.empty()) {
+        estates_.Erase(id);
+      } else {
+        // The latest registration voided: the count before it stands (its name and address
+        // are not kept, and stay as the voided one gave them).
+        r.household_count = r.counts.back().households;
+        r.seq = r.counts.back().seq;
+      }
       break;
     }
     case P::COMPANY_REGISTERED: {
@@ -388,8 +427,19 @@ void Registers::Void(const EventContext& e) {
       break;
     }
     case P::OWNERS_COMMITTEE_FORMED: {
-      std::string id = Str(p.getOwnersCommitteeFormed().getCommitteeId());
-      if (auto* r = committees_.Find(id); r && r->seq == e.seq) committees_.Erase(id);
+      std::string id = CommitteeKey(Str(p.getOwnersCommitteeFormed().getCommitteeId()));
+      if (!committees_.Contains(id)) break;
+      CommitteeRecord& r = committees_.Mutable(id);
+      std::erase_if(r.terms, [&](const CommitteeTerm& t) { return t.seq == e.seq; });
+      if (r.terms.empty()) {
+        committees_.Erase(id);
+      } else if (r.seq == e.seq) {
+        // The latest registration voided: the term before it is the latest (its chair and
+        // members are not kept, and stay as the voided one named them).
+        r.term_start = r.terms.back().start;
+        r.term_end = r.terms.back().end;
+        r.seq = r.terms.back().seq;
+      }
       break;
     }
     case P::DEMAND_RECORDED: {
@@ -441,9 +491,23 @@ std::vector<std::pair<std::string, int64_t>> Registers::EstatesServed(const std:
   return out;
 }
 
-uint32_t Registers::HouseholdCount(const std::string& estate_id) const {
-  if (const EstateRecord* estate = estates_.Find(estate_id); estate && estate->household_count) {
-    return estate->household_count;
+bool CommitteeRecord::Serves(int64_t first_day, int64_t last_day) const {
+  for (const CommitteeTerm& t : terms) {
+    int64_t start = ParseDay(t.start).value_or(first_day);
+    int64_t end = ParseDay(t.end).value_or(last_day);
+    if (start <= last_day && end >= first_day) return true;
+  }
+  return false;
+}
+
+uint32_t Registers::HouseholdCount(const std::string& estate_id, int64_t as_of_ms) const {
+  if (const EstateRecord* estate = estates_.Find(estate_id); estate && !estate->counts.empty()) {
+    // The latest in ledger order recorded by then, else the first.
+    uint32_t count = estate->counts.front().households;
+    for (const DeclaredCount& c : estate->counts) {
+      if (c.recorded_at <= as_of_ms) count = c.households;
+    }
+    return count;
   }
   const uint32_t* registered = registered_per_estate_.Find(estate_id);
   return registered ? *registered : 0;

@@ -127,7 +127,7 @@ void Visits::Apply(const EventContext& e) {
       visit.id = Str(r.getVisitId());
       VisitRecording v;
       v.seq = e.seq;
-      v.at = e.occurred_at;
+      v.at = e.counted_at(EventContext::kVisitGraceMs);
       v.household_id = Str(r.getHouseholdId());
       v.team = Str(r.getTeam());
       v.note = Str(r.getNote());
@@ -145,7 +145,8 @@ void Visits::Apply(const EventContext& e) {
       obligation.id = Str(r.getObligationId());
       RaisedObligationRecording o;
       o.seq = e.seq;
-      o.raised_at = e.occurred_at;
+      // Raised a month back, an obligation was met by a visit already made.
+      o.raised_at = e.counted_at(EventContext::kVisitGraceMs);
       o.household_id = Str(r.getHouseholdId());
       o.due_by = Str(r.getDueBy());
       o.note = Str(r.getNote());

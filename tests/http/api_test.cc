@@ -215,6 +215,7 @@ TEST_CASE(
     "permissions: every role against a type it may not append and an estate outside its scope",
     "[http][permissions]") {
   ServerFixture f;
+  f.now = 1'740'838'400'000;  // 2025-03-01T22:13:20+08:00, after the complaints below happened
   auto c = f.Client();
   struct Case {
     Role role;
@@ -294,6 +295,15 @@ TEST_CASE("views over HTTP - as of an earlier position - and at least a position
   CHECK(now.json().at("result").at("total").as_int64() == 3);
   CHECK(now.json().at("position").at("seq").as_int64() == 3);
   CHECK_FALSE(now.json().at("asOf").as_bool());
+
+  // A position past the head is not answered with the head's figures.
+  for (const char* past : {"/v1/views/complaints?asOf=4", "/v1/views/audit?asOf=999999999",
+                           "/v1/reports/star-evaluation?year=2025&asOf=4"}) {
+    auto refused = c.Send("GET", past, f.admin);
+    INFO(past << ": " << refused.body);
+    CHECK(refused.status == 400);
+    CHECK(refused.body.find("past the log's head, 3") != std::string::npos);
+  }
 
   auto before = c.Send("GET", "/v1/views/complaints?asOf=2", f.admin);
   REQUIRE(before.status == 200);

@@ -120,8 +120,9 @@ Draft Make(const std::string& type, const std::string& x, const std::string& id)
                                                          : ",\"toDate\":\"2025-12-31\"}")};
   }
   if (type == "ownersCommitteeFormed") {
-    return {"committee/" + id,
-            "{\"committeeId\":" + q("committee/" + id) + ",\"estateId\":" + estate + "}"};
+    // An estate has one committee, formed again for a new term (committee.estate).
+    return {"committee/cm" + x, "{\"committeeId\":" + q("committee/cm" + x) +
+                                    ",\"estateId\":" + estate + ",\"termStart\":\"2025-01-01\"}"};
   }
   if (type == "demandRecorded") {
     return {"demand/" + id, "{\"demandId\":" + q("demand/" + id) + ",\"estateId\":" + estate +
@@ -134,7 +135,7 @@ Draft Make(const std::string& type, const std::string& x, const std::string& id)
   }
   if (type == "policyAdopted") {
     return {"policy/" + id, "{\"policyId\":" + q("policy/" + id) +
-                                ",\"version\":1,\"effectiveFrom\":\"2020-01-01\","
+                                ",\"version\":1,\"effectiveFrom\":\"2025-01-01\","
                                 "\"rules\":{\"timeBank\":{\"pointsPerHourCenti\":100}}}"};
   }
   if (type == "complaintFiled") {

@@ -403,6 +403,123 @@ TEST_CASE("a NUL or control character cannot split an id from the scope it is ch
   CHECK(listed.body.find("c50") == std::string::npos);
 }
 
+TEST_CASE("no two ids look alike: spaces, invisible and full-width characters are refused",
+          "[http][rules]") {
+  Neighbourhood d;
+  uint64_t head = d.Head();
+  // Each would be an entity of its own that a reader cannot tell from complaint/c9 (or c1).
+  for (const std::string& id :
+       {std::string("complaint/c9\u200B"), std::string("complaint/c\u202E9"),
+        std::string("complaint/c\uFF19"), std::string("complaint/c9 "),
+        std::string("complaint/c  9"), std::string("complaint/c\u00A09"),
+        std::string("complaint/c9\uFEFF")}) {
+    std::string path;  // the id, percent-encoded
+    for (unsigned char ch : id) {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", ch);
+      path += hex;
+    }
+    auto reply = d.c.Send("POST", "/v1/streams/" + path + "/events", d.resident1,
+                          Event("c-" + std::to_string(++d.n), "complaintFiled",
+                                R"({"complaintId":")" + id +
+                                    R"(","estateId":"estate/e01","householdId":"household/h01",)"
+                                    R"("category":"water","summary":"x"})"));
+    INFO(id << ": " << reply.body);
+    CHECK(reply.status == 400);
+    CHECK(reply.body.find("no two ids look alike") != std::string::npos);
+    CHECK(d.Head() == head);
+  }
+  // The stream path too (a zero-width space, percent-encoded).
+  auto stream =
+      d.c.Send("POST", "/v1/streams/complaint%2Fc9%E2%80%8B/events", d.resident1,
+               Event("c-s", "complaintFiled", Neighbourhood::Complaint("complaint/c9", "01")));
+  INFO(stream.body);
+  CHECK(stream.status == 400);
+  CHECK(d.Head() == head);
+  // Chinese in an id is fine, and so is a single space between words.
+  d.Must(d.resident1, "complaint%2Fc%209", "complaintFiled",
+         Neighbourhood::Complaint("complaint/c 9", "01"));
+  d.Must(d.resident1, "complaint%2F%E6%8A%95%E8%AF%899", "complaintFiled",
+         Neighbourhood::Complaint("complaint/投诉9", "01"));
+}
+
+TEST_CASE("an estate's owners' committee is not a community worker's to add or to redate",
+          "[http][rules]") {
+  Neighbourhood d;  // recording in 2026
+  d.Must(d.admin, "committee/e01", "ownersCommitteeFormed",
+         R"({"committeeId":"committee/e01","estateId":"estate/e01","termStart":"2022-06-01",)"
+         R"("termEnd":"2027-05-31"})");
+  uint64_t head = d.Head();
+  // Undated, a committee is rated in every year; one dated 2020 reaches back past last year.
+  d.Refused(d.Post(d.worker1, "committee/e01", "ownersCommitteeFormed",
+                   R"({"committeeId":"committee/e01","estateId":"estate/e01"})"),
+            400, "scope.term-year", head);
+  d.Refused(d.Post(d.worker1, "committee/e01", "ownersCommitteeFormed",
+                   R"({"committeeId":"committee/e01","estateId":"estate/e01",)"
+                   R"("termStart":"2020-01-01"})"),
+            403, "scope.term-year", head);
+  // A second committee of the estate would be rated on the same surveys.
+  d.Refused(d.Post(d.worker1, "committee/mx", "ownersCommitteeFormed",
+                   R"({"committeeId":"committee/mx","estateId":"estate/e01",)"
+                   R"("termStart":"2026-01-01"})"),
+            409, "committee.estate", head);
+  // A new term of the estate's committee is the worker's to record (the views keep both terms).
+  d.Must(d.worker1, "committee/e01", "ownersCommitteeFormed",
+         R"({"committeeId":"committee/e01","estateId":"estate/e01","termStart":"2026-01-01",)"
+         R"("termEnd":"2030-12-31"})");
+  // A district-wide auditor forms another (a committee re-elected under a new id).
+  std::string auditor = d.f.Token(Role::STREET_AUDITOR, "person/auditor-d");
+  d.Must(auditor, "committee/e01-b", "ownersCommitteeFormed",
+         R"({"committeeId":"committee/e01-b","estateId":"estate/e01","termStart":"2026-01-01"})");
+}
+
+TEST_CASE("a policy's numbers are within what they measure, and it starts when adopted",
+          "[http][rules]") {
+  Neighbourhood d;  // recording on 2026-01-01
+  std::string auditor = d.f.Token(Role::STREET_AUDITOR, "person/auditor-d");
+  uint64_t head = d.Head();
+  auto rating = [](const std::string& black, const std::string& from) {
+    return R"({"policyId":"star-rating","version":2,"effectiveFrom":")" + from +
+           R"(","rules":{"rating":{"weights":{"inspection":0.25,"documentReview":0.15,)"
+           R"("complaintRate":0.15,"repairCompliance":0.2,"followUpSatisfaction":0.15,)"
+           R"("surveySatisfaction":0.1},"starThresholds":[60,70,80,88,94],"redListMinScore":88,)"
+           R"("blackListMaxScore":)" +
+           black + R"(,"complaintRateCeiling":30}}})";
+  };
+  // A black-list bound of NaN emptied a published year's black list.
+  d.Refused(d.Post(auditor, "policy/star-rating", "policyAdopted", rating("\"NaN\"", "2026-01-01")),
+            400, "policy.values", head);
+  d.Refused(d.Post(auditor, "policy/star-rating", "policyAdopted", rating("95", "2026-01-01")), 400,
+            "policy.values", head);  // above the red list's 88
+  // Four billion centipoints an hour gave one resident four billion points.
+  d.Refused(d.Post(auditor, "policy/time-bank", "policyAdopted",
+                   R"({"policyId":"time-bank","effectiveFrom":"2026-01-01","rules":{"timeBank":)"
+                   R"({"pointsPerHourCenti":4294967295}}})"),
+            400, "policy.values", head);
+  // From 2025, it would rewrite a year already judged; from today it is the auditor's to adopt.
+  d.Refused(d.Post(auditor, "policy/star-rating", "policyAdopted", rating("60", "2025-01-01")), 403,
+            "policy.effective", head);
+  d.Must(auditor, "policy/star-rating", "policyAdopted", rating("60", "2026-01-01"));
+  // An admin corrects the district's past.
+  d.Must(d.admin, "policy/star-rating", "policyAdopted", rating("60", "2025-01-01"));
+}
+
+TEST_CASE("the star evaluation is asked of a year from 1900 to 2199, judged within it",
+          "[http][rules]") {
+  Neighbourhood d;
+  auto before =
+      d.c.Send("GET", "/v1/reports/star-evaluation?year=2026&at=1900-01-02T00:00:00Z", d.admin);
+  INFO(before.body);
+  CHECK(before.status == 400);
+  CHECK(before.body.find("outside it") != std::string::npos);
+  CHECK(d.c.Send("GET", "/v1/reports/star-evaluation?year=2026&at=2027-06-01T00:00:00Z", d.admin)
+            .status == 400);
+  CHECK(d.c.Send("GET", "/v1/reports/star-evaluation?year=2200", d.admin).status == 400);
+  CHECK(d.c.Send("GET", "/v1/reports/star-evaluation?year=2026&at=2026-01-01T00:00:00%2B08:00",
+                 d.admin)
+            .status == 200);
+}
+
 TEST_CASE("legitimate work is allowed within scope", "[http][rules]") {
   Neighbourhood d;
   // A resident pays for a service from their own account.
@@ -1133,6 +1250,30 @@ TEST_CASE("occurredAt is refused outside 1900 - 2199, and the refusal appends no
     CHECK(d.Head() == head);
   }
   d.Must(d.resident1, "complaint/c9", "complaintFiled", data);  // now
+}
+
+TEST_CASE("an event is not dated after its recording, beyond a fast clock's quarter hour",
+          "[http][rules]") {
+  Neighbourhood d;  // the server's clock: 2026-01-01T00:00:00Z, 08:00 in +08:00
+  uint64_t head = d.Head();
+  const std::string visit = R"({"visitId":"visit/v1","householdId":"household/h01","note":"x"})";
+  // A visit dated next week would meet next week's obligations now.
+  d.Refused(d.Post(d.worker1, "visit/v1", "homeVisitRecorded", visit, "v-week",
+                   "2026-01-08T08:00:00+08:00"),
+            400, "time.future", head);
+  // 16 minutes ahead is past the quarter hour; a resident's complaint is held to it too.
+  d.Refused(
+      d.Post(d.resident1, "complaint/c9", "complaintFiled",
+             Neighbourhood::Complaint("complaint/c9", "01"), "c-16", "2026-01-01T08:16:00+08:00"),
+      400, "time.future", head);
+  // A clock running 14 minutes fast is allowed, and so is an admin's act.
+  CHECK(
+      d.Post(d.worker1, "visit/v1", "homeVisitRecorded", visit, "v-14", "2026-01-01T08:14:00+08:00")
+          .status == 201);
+  CHECK(d.Post(d.admin, "visit/v2", "homeVisitRecorded",
+               R"({"visitId":"visit/v2","householdId":"household/h01","note":"x"})", "v-admin",
+               "2026-01-08T08:00:00+08:00")
+            .status == 201);
 }
 
 TEST_CASE("a time limit is judged on dates neither side can move back", "[http][rules]") {

@@ -119,11 +119,58 @@ TEST_CASE("household counts: the declared one, else the registered ones", "[regi
   ViewFixture f;
   Build(f);
   const auto& r = f.views().registers;
-  CHECK(r.HouseholdCount("estate/e1") == 200);  // declared, though one is registered
-  CHECK(r.HouseholdCount("estate/e2") == 2);    // none declared: h2 and h3
-  CHECK(r.HouseholdCount("estate/none") == 0);
+  CHECK(r.HouseholdCount("estate/e1", f.now) == 200);  // declared, though one is registered
+  CHECK(r.HouseholdCount("estate/e2", f.now) == 2);    // none declared: h2 and h3
+  CHECK(r.HouseholdCount("estate/none", f.now) == 0);
   CHECK(r.EstateOfHousehold("household/h3") == "estate/e2");
   CHECK(r.EstateOfHousehold("household/none") == "");
+}
+
+TEST_CASE("registering an estate or a committee again does not rewrite the years before",
+          "[registers]") {
+  ViewFixture f;
+  f.now = testing::Cst("2024-01-01 00:00");
+  auto estate = [&](uint32_t households) {
+    return f.Add("estate/e1", 0, [&](Payload::Builder p) {
+      auto e = p.initEstateRegistered();
+      e.setEstateId("estate/e1");
+      e.setName("阳光花园");
+      e.setHouseholdCount(households);
+    });
+  };
+  auto committee = [&](const char* start, const char* end) {
+    return f.Add("committee/e1", 0, [&](Payload::Builder p) {
+      auto c = p.initOwnersCommitteeFormed();
+      c.setCommitteeId("committee/e1");
+      c.setEstateId("estate/e1");
+      c.setTermStart(start);
+      c.setTermEnd(end);
+    });
+  };
+  estate(200);
+  uint64_t first_term = committee("2022-06-01", "2027-05-31");
+  f.now = testing::Cst("2026-12-08 10:00");
+  estate(6000);
+  uint64_t second_term = committee("2026-12-01", "2031-11-30");
+  const auto& r = f.views().registers;
+  // 2025 was judged at its end, before the estate declared 6,000: it keeps 200.
+  CHECK(r.HouseholdCount("estate/e1", testing::Cst("2025-12-31 23:59")) == 200);
+  CHECK(r.HouseholdCount("estate/e1", f.now) == 6000);
+  CHECK(r.HouseholdCount("estate/e1", testing::Cst("2023-06-01 00:00")) == 200);  // the earliest declared
+  // The committee keeps its first term: it is rated in 2025 still, and from 2026-12 too.
+  const projections::CommitteeRecord* c = r.committees().Find("committee/e1");
+  REQUIRE(c != nullptr);
+  CHECK(c->Serves(Day("2025-01-01"), Day("2025-12-31")));
+  CHECK(c->Serves(Day("2030-01-01"), Day("2030-12-31")));
+  CHECK_FALSE(c->Serves(Day("2021-01-01"), Day("2021-12-31")));
+  // A void takes its own term or count away, and no other.
+  f.Void(first_term);
+  c = f.views().registers.committees().Find("committee/e1");
+  REQUIRE(c != nullptr);
+  CHECK_FALSE(c->Serves(Day("2025-01-01"), Day("2025-12-31")));
+  CHECK(c->Serves(Day("2027-01-01"), Day("2027-12-31")));
+  f.Void(second_term);
+  CHECK(f.views().registers.committees().Find("committee/e1") == nullptr);  // no term left
 }
 
 TEST_CASE("voided contracts and households are as if never recorded", "[registers]") {
@@ -137,7 +184,7 @@ TEST_CASE("voided contracts and households are as if never recorded", "[register
   CHECK(r.ServingCompany("estate/e1", Day("2024-06-30")) == "company/a");
   CHECK(r.ServingCompany("estate/e1", Day("2024-07-01")) == "company/b");
   CHECK(r.ServingCompany("estate/e2", Day("2024-05-01")) == "");
-  CHECK(r.HouseholdCount("estate/e2") == 1);
+  CHECK(r.HouseholdCount("estate/e2", f.now) == 1);
   CHECK(r.EstateOfHousehold("household/h3") == "");
   // company/a served e1 the whole year once k1's end is voided: 366 days.
   CHECK(r.EstatesServed("company/a", Day("2024-01-01"), Day("2024-12-31")) ==

@@ -562,6 +562,49 @@ TEST_CASE("visits: windows are local days and named obligations bind the visit",
         Cst("2025-05-20 00:00"));
 }
 
+// A community worker entered a visit three weeks late, dated inside the birthday window it had
+// missed: the figures showed the obligation met on time. A worker's visit counts from at most a
+// week before it is recorded (the audit index flags it late after a week); a street auditor's
+// date is taken as given.
+TEST_CASE("visits: a worker's visit entered late counts from a week before its entry", "[visits]") {
+  ViewFixture f;
+  AdoptVisitRules(f, 1, "2024-01-01", {}, 3, 7);
+  RegisterHousehold(f, "h-1", "estate/a", true, {{"p-1", "", "1940-05-12"}},
+                    Cst("2024-06-01 09:00"));
+  RegisterHousehold(f, "h-2", "estate/a", true, {{"p-2", "", "1940-05-12"}},
+                    Cst("2024-06-01 09:00"));
+  RegisterHousehold(f, "h-3", "estate/a", true, {{"p-3", "", "1940-05-12"}},
+                    Cst("2024-06-01 09:00"));
+  auto visit = [&](const char* id, const char* household, ledger::schema::Role role, int64_t dated,
+                   int64_t entered) {
+    auto event = testing::MakeEvent(std::string("ev-") + id, [&](Payload::Builder p) {
+      FillVisit(p, id, household, "t", VisitReason::BIRTHDAY, {}, {"慰问 (condolence call)"});
+    });
+    event.builder().setActorRole(role);
+    f.now = entered;
+    f.Append(std::string("visit/") + id, std::move(event), dated);
+  };
+  // Birthday window [05-12, 05-19]. h-1: dated 05-13, entered 06-05 by a worker: counted from
+  // 05-29, after the window. h-2: dated 05-13, entered 05-19 by a worker: within the week, met.
+  // h-3: dated 05-13, entered 06-05 by a street auditor: as given, met.
+  // (In the order they are recorded: the ledger's clock does not go back.)
+  visit("v-2", "h-2", ledger::schema::Role::COMMUNITY_WORKER, Cst("2025-05-13 10:00"),
+        Cst("2025-05-19 10:00"));
+  visit("v-1", "h-1", ledger::schema::Role::COMMUNITY_WORKER, Cst("2025-05-13 10:00"),
+        Cst("2025-06-05 10:00"));
+  visit("v-3", "h-3", ledger::schema::Role::STREET_AUDITOR, Cst("2025-05-13 10:00"),
+        Cst("2025-06-05 10:00"));
+  auto q = Query(f, Cst("2025-06-06 12:00"));
+  auto list = q.view.getObligations();
+  REQUIRE(q.view.getObligationCount() == 3);
+  auto late = Obligation(list, "yearly/birthday/2025-05-12/h-1/p-1");
+  CHECK(late.getStatus() == "missed");
+  CHECK(late.getLateVisitId() == "v-1");
+  CHECK(Obligation(list, "yearly/birthday/2025-05-12/h-2/p-2").getStatus() == "met");
+  CHECK(Obligation(list, "yearly/birthday/2025-05-12/h-3/p-3").getStatus() == "met");
+  CheckCompliance(q.view.getCompliance(), 2, 1, 0);
+}
+
 TEST_CASE("visits: each holiday follows the rules in force on its day", "[visits]") {
   ViewFixture f;
   // v1 from 2024: 春节 01-29 and 重阳节 10-29, 3 days. v2 from 2025-07-01: 国庆节 10-01 and

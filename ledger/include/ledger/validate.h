@@ -34,6 +34,12 @@ constexpr size_t kMaxIdentifierBytes = 200;
 // characters.
 Status ValidateStreamId(std::string_view stream);
 
+// Ok, or why the id of a new entity would look like another's on a screen: an invisible or
+// direction-changing character, a full-width form of ASCII, a space at either end or beside
+// another. Asked of entities as they are created (the rule book), not of every mention, so that
+// one stored before the rule is still named.
+Status CheckNewId(std::string_view id);
+
 // The name of the event's type as written in the schema ("complaintFiled"), or "unknown".
 std::string EventTypeName(schema::Event::Reader event);
 // The same for a payload's type alone, as views keep it (an int of schema::Payload::Which).

@@ -39,15 +39,23 @@ struct EventContext {
   // flags it late. A street auditor's or an admin's date is taken as given: they enter what the
   // office checked, late paper records included, and answer for it in the audit index. A date
   // after the recording is taken as given too: it only delays the figures of the step it dates.
-  int64_t counted_at() const {
+  int64_t counted_at() const { return counted_at(kRecordingGraceMs); }
+  // The same with a longer grace, for what is written on paper first and entered later.
+  int64_t counted_at(int64_t grace_ms) const {
     if (role == ledger::schema::Role::STREET_AUDITOR || role == ledger::schema::Role::ADMIN) {
       return occurred_at;
     }
-    return recorded_at - kRecordingGraceMs > occurred_at ? recorded_at - kRecordingGraceMs
-                                                         : occurred_at;
+    return recorded_at - grace_ms > occurred_at ? recorded_at - grace_ms : occurred_at;
   }
   // Time for a phone out of signal, or a form sent when the shift ends.
   static constexpr int64_t kRecordingGraceMs = 60 * 60 * 1000;
+  // A home visit, or an obligation raised on one, written up within a week: the week after
+  // which the audit index flags an entry late. Past it, a community worker dated a late visit
+  // into its must-visit window, and the figures showed it met on time.
+  static constexpr int64_t kVisitGraceMs = 7 * 24 * 60 * 60 * 1000LL;
+  // A survey's paper forms, entered within a month (December's in January); past it, a form
+  // entered in June moved a year whose rating had been argued over.
+  static constexpr int64_t kFormGraceMs = 31 * 24 * 60 * 60 * 1000LL;
 };
 
 // Text of a Cap'n Proto reader as a std::string.

@@ -151,10 +151,11 @@ class Ratings final : public Projection {
     Register(&survey_days_);
   }
   const char* name() const override { return "ratings"; }
-  // 5: a resident's response counted at most an hour before it was recorded (4: the tallies
+  // 6: a paper form counted at most a month before it was entered; 5: a resident's response
+  // counted at most an hour before it was recorded (4: the tallies
   // count anonymous responses; 3: kept by estate and day, and by month; 2: survey responses
   // tallied by day).
-  uint32_t version() const override { return 5; }
+  uint32_t version() const override { return 6; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 

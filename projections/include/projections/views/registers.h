@@ -15,13 +15,27 @@
 
 namespace projections {
 
-struct EstateRecord {
-  std::string id, name, address, community, street;
-  uint32_t household_count = 0;  // dwellings declared at registration
+// A household count an estate's registration declared, and when it was recorded.
+struct DeclaredCount {
+  int64_t recorded_at = 0;
+  uint32_t households = 0;
   uint64_t seq = 0;
   template <class A>
   void Fields(A& a) {
-    a(id, name, address, community, street, household_count, seq);
+    a(recorded_at, households, seq);
+  }
+};
+
+struct EstateRecord {
+  std::string id, name, address, community, street;
+  uint32_t household_count = 0;  // dwellings declared at the latest registration
+  uint64_t seq = 0;
+  // Every count declared, in ledger order: a year's figures take the one in force when the year
+  // was judged, so that registering the estate again does not rewrite the years before.
+  std::vector<DeclaredCount> counts;
+  template <class A>
+  void Fields(A& a) {
+    a(id, name, address, community, street, household_count, seq, counts);
   }
 };
 
@@ -139,14 +153,31 @@ struct PersonRecord {
   }
 };
 
-struct CommitteeRecord {
-  std::string id, estate_id, chair_person_id, term_start, term_end;
-  std::vector<std::string> member_person_ids;
+// One term of an owners' committee, as one registration gave it (days "YYYY-MM-DD"; empty:
+// open on that side).
+struct CommitteeTerm {
+  std::string start, end;
   uint64_t seq = 0;
   template <class A>
   void Fields(A& a) {
-    a(id, estate_id, chair_person_id, term_start, term_end, member_person_ids, seq);
+    a(start, end, seq);
   }
+};
+
+struct CommitteeRecord {
+  std::string id, estate_id, chair_person_id, term_start, term_end;  // the latest registration's
+  std::vector<std::string> member_person_ids;
+  uint64_t seq = 0;
+  // Every registration's term: forming the committee again adds a term, and never takes the
+  // committee out of a year an earlier term covered (that took one off two published black
+  // lists). A void takes its own term away.
+  std::vector<CommitteeTerm> terms;
+  template <class A>
+  void Fields(A& a) {
+    a(id, estate_id, chair_person_id, term_start, term_end, member_person_ids, seq, terms);
+  }
+  // True if a term covers a day of [first_day, last_day] (days since the epoch).
+  bool Serves(int64_t first_day, int64_t last_day) const;
 };
 
 struct DemandRecord {
@@ -193,13 +224,14 @@ class Registers final : public Projection {
     demands_by_estate_ = demands_.AddOrdering(EstateOfDemand);
   }
   const char* name() const override { return "registers"; }
-  // 8: a household's flags counted from at most an hour before they were recorded (a worker's
-  // flags dated back dropped the must-visits its household had missed); 7: households ever
-  // flagged, across the district too (6: households ever flagged, and
-  // demands, ordered by estate; 5: appointments listed by role and estate; 4: persons with an
+  // 9: every household count an estate declared, and every term of a committee (registering
+  // either again rewrote the years before); 8: a household's flags counted from at most an hour
+  // before they were recorded (a worker's flags dated back dropped the must-visits its household
+  // had missed); 7: households ever flagged, across the district too (6: households ever flagged,
+  // and demands, ordered by estate; 5: appointments listed by role and estate; 4: persons with an
   // appointment an ordering of their own; 3: orderings stored beside the records; 2: their first
   // layout).
-  uint32_t version() const override { return 8; }
+  uint32_t version() const override { return 9; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
@@ -228,8 +260,10 @@ class Registers final : public Projection {
   std::vector<std::pair<std::string, int64_t>> EstatesServed(const std::string& company_id,
                                                              int64_t first_day,
                                                              int64_t last_day) const;
-  // Households of an estate: the declared count, or the registered ones if none was declared.
-  uint32_t HouseholdCount(const std::string& estate_id) const;
+  // Households of an estate as declared by the latest registration recorded at or before
+  // `as_of_ms` (the earliest declared, if none was by then), or the registered ones if none
+  // declared a count.
+  uint32_t HouseholdCount(const std::string& estate_id, int64_t as_of_ms) const;
   // The estate of a household, or "".
   std::string EstateOfHousehold(const std::string& household_id) const;
   // Calls visit(household) for the households whose estate is `estate_id`, by id.

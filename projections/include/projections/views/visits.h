@@ -141,10 +141,11 @@ class Visits final : public Projection {
     by_estate_raised_ = obligations_.AddOrdering(EstateAndRaised);
   }
   const char* name() const override { return "visits"; }
-  // 5: visits and raised obligations are also ordered by their household's estate (4: raised
+  // 6: a visit and a raised obligation dated at most a week before they were recorded (5: visits
+  // and raised obligations are also ordered by their household's estate; 4: raised
   // obligations ordered by household; 3: orderings stored beside the records; 2: their first
   // layout).
-  uint32_t version() const override { return 5; }
+  uint32_t version() const override { return 6; }
   void Apply(const EventContext& event) override;
   void Void(const EventContext& event) override;
 
