@@ -76,7 +76,10 @@ void Session::CloseIfIdle(uint64_t stamp) {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this(), stamp] {
     // Still as it was marked: its header not come whole (a byte or two of it, a client holding
     // the slot, included), and nothing owed.
-    if (self->idle_stamp_ != stamp || !self->reading_ || !self->slots_.empty()) return;
+    // Or answered early and lingering before it closes (five thousand refused connections, each
+    // held for its 2 s, kept the slots from everyone else).
+    if (self->idle_stamp_ != stamp) return;
+    if (!self->lingering_ && (!self->reading_ || !self->slots_.empty())) return;
     if (self->options_.metrics) self->options_.metrics->CountIdleClosed();
     self->CloseNow();
   });
@@ -234,6 +237,8 @@ void Session::AnswerUnread(Response response) {
 // lose the answer: the sending side is shut, and what arrives is read and dropped, for at most
 // a few seconds, before the socket closes.
 void Session::Linger() {
+  lingering_ = true;
+  SetIdle(true);
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   read_timer_.expires_after(std::chrono::seconds(2));

@@ -153,6 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A connection answered before its body was read is drained, not reset, so that its client
   // reads the answer (see Linger).
   bool linger_ = false;
+  bool lingering_ = false;  // answered and draining before it closes: may make room
   std::unique_ptr<char[]> drain_;
   // Streams.
   bool holds_stream_ = false, awaiting_ = false, dropped_ = false, live_ = false;

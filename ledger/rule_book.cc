@@ -508,6 +508,10 @@ Verdict CheckCommittee(const Act& act) {
   }
   auto formed = act.payload.getOwnersCommitteeFormed();
   std::string start = formed.getTermStart().cStr();
+  if (std::string end = formed.getTermEnd().cStr(); !act.stored && !end.empty() && end < start) {
+    return Invalid("scope.term-year", "a committee's termEnd (" + end +
+                                          ") is on or after its termStart (" + start + ")");
+  }
   if (start.size() < 4) {
     if (act.stored) return Verdict::Allow();  // an undated one stored before: it may be voided
     return Invalid("scope.term-year",
@@ -603,7 +607,12 @@ Verdict CheckPolicy(const Act& act) {
       return bad("timeBank.overdraftLimitCenti: from 0 to 100000000");
     }
   } else if (rules.isRepairTimeLimits()) {
+    std::set<std::string> categories;
     for (auto limit : rules.getRepairTimeLimits()) {
+      if (!categories.insert(limit.getCategory().cStr()).second) {
+        return bad("repairTimeLimits: each category once; " +
+                   std::string(limit.getCategory().cStr()) + " is given twice");
+      }
       if (limit.getHours() > 8784 || limit.getNextMorningHour() > 23 ||
           (limit.getHours() == 0 && limit.getNextMorningHour() == 0)) {
         return bad(
@@ -1077,6 +1086,26 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
     }
   }
 
+  // An estate's household count decides every complaint rate of the days it covers: a street
+  // auditor's replacement of a 2024 registration with 6,000 households took a manager off
+  // 2025's black list. A registration is corrected by an admin; others register the estate
+  // again, and the new count holds from then on.
+  if (original_payload.isEstateRegistered() && who.role != R::ADMIN) {
+    uint32_t declared = original_payload.getEstateRegistered().getHouseholdCount();
+    bool moves =
+        replacement
+            ? correction.getAction().getReplacement().getEstateRegistered().getHouseholdCount() !=
+                  declared
+            : declared > 0;
+    if (moves) {
+      return Deny("correction.estate",
+                  "event " + std::to_string(target) +
+                      " declares the estate's household count for the days since it was recorded; "
+                      "it is voided, or its count replaced, by an admin. Register the estate again "
+                      "to declare a new count from today");
+    }
+  }
+
   // Who may correct: the event's own actor, a role that supervises such records, auditors and
   // admins; each only within the scope it has today.
   bool own =
@@ -1134,6 +1163,9 @@ Verdict JudgeCorrection(const Caller& who, schema::Event::Reader event, const st
     if (!v.ok()) return v;
     if (Verdict appointment = CheckAppointment(act); !appointment.ok()) return appointment;
     if (Verdict policy = CheckPolicy(act); !policy.ok()) return policy;
+    // A committee's term, as a bound token dates one: an estate-bound auditor replaced the street
+    // office's 2022 term by one from 2026, and the committee left two published black lists.
+    if (Verdict term = CheckCommittee(act); !term.ok()) return term;
     // A sheet, as a bound auditor scores it: of this year or the last, and of a subject of its
     // estates. One voided a 2024 sheet, and moved another into 2025, that it could not record.
     if (Verdict sheet = CheckSheetSubject(act, estate); !sheet.ok()) return sheet;

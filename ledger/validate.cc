@@ -46,7 +46,13 @@ bool LooksLikeAnother(uint32_t c) {
          (c >= 0x2000 && c <= 0x200F) || (c >= 0x2028 && c <= 0x202F) ||
          (c >= 0x205F && c <= 0x206F) || c == 0x3000 || c == 0x3164 ||
          (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || (c >= 0xFF01 && c <= 0xFF60) ||
-         c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE0FFF);
+         c == 0xFFA0 || (c >= 0xFFF0 && c <= 0xFFFB) || (c >= 0xE0000 && c <= 0xE0FFF) ||
+         // Dashes other than '-', the braille blank, combining marks (a decomposed "é" beside a
+         // composed one), mathematical letters and digits, the ideographic full stop.
+         (c >= 0x2010 && c <= 0x2015) || c == 0x2212 || c == 0xFE58 || c == 0xFE63 || c == 0x2800 ||
+         (c >= 0x300 && c <= 0x36F) || (c >= 0x1AB0 && c <= 0x1AFF) ||
+         (c >= 0x1DC0 && c <= 0x1DFF) || (c >= 0x20D0 && c <= 0x20FF) ||
+         (c >= 0xFE20 && c <= 0xFE2F) || (c >= 0x1D400 && c <= 0x1D7FF) || c == 0x3002;
 }
 
 // Ok, or where in an identifier a character that looks like another (or like nothing) is.
@@ -243,6 +249,10 @@ Status ValidateStreamId(std::string_view stream) {
 }
 
 Status CheckNewId(std::string_view id) {
+  if (id.empty() || id.back() == '/') {
+    return Status::InvalidArgument("the new entity's id \"" + std::string(id) +
+                                   "\" names no id after its kind, e.g. \"complaint/c-1\"");
+  }
   return CheckLookalikes(id, [&] { return "the new entity's id \"" + std::string(id) + "\""; });
 }
 

@@ -280,6 +280,28 @@ TEST_CASE("at the connection limit, a connection still sending its body makes ro
   CHECK(f.server().refused_connections() == 0);
 }
 
+TEST_CASE("at the connection limit, a connection refused before its body makes room",
+          "[http][overload]") {
+  http::ServerOptions options;
+  options.max_connections = 2;
+  ServerFixture f(options);
+  // Answered at once without a token, each then drains its unread body for up to 2 s.
+  std::vector<std::unique_ptr<RawClient>> refused;
+  for (int i = 0; i < 2; ++i) {
+    refused.push_back(std::make_unique<RawClient>(f.port()));
+    refused.back()->Write(
+        "POST /v1/streams/complaint/c-1/events HTTP/1.1\r\nHost: x\r\nContent-Length: "
+        "100\r\n\r\n{");
+    CHECK_THAT(refused.back()->ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 401"));
+  }
+  for (int i = 0; i < 2; ++i) {
+    RawClient next(f.port());
+    next.Write(Get("/v1/head", f.admin));
+    CHECK_THAT(next.ReadUntil("\r\n\r\n"), Catch::StartsWith("HTTP/1.1 200"));
+  }
+  CHECK(f.server().refused_connections() == 0);
+}
+
 TEST_CASE("64 long waits hold no thread: health and appends stay fast", "[http][overload]") {
   http::ServerOptions options;
   options.stop_grace = std::chrono::seconds(1);

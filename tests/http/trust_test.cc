@@ -412,7 +412,9 @@ TEST_CASE("no two ids look alike: spaces, invisible and full-width characters ar
        {std::string("complaint/c9\u200B"), std::string("complaint/c\u202E9"),
         std::string("complaint/c\uFF19"), std::string("complaint/c9 "),
         std::string("complaint/c  9"), std::string("complaint/c\u00A09"),
-        std::string("complaint/c9\uFEFF")}) {
+        std::string("complaint/c9\uFEFF"), std::string("complaint/c\u20119"),
+        std::string("complaint/c9\u2800"), std::string("complaint/ce\u0301"),
+        std::string("complaint/c\U0001D7D7")}) {
     std::string path;  // the id, percent-encoded
     for (unsigned char ch : id) {
       char hex[4];
@@ -446,10 +448,27 @@ TEST_CASE("no two ids look alike: spaces, invisible and full-width characters ar
 TEST_CASE("an estate's owners' committee is not a community worker's to add or to redate",
           "[http][rules]") {
   Neighbourhood d;  // recording in 2026
-  d.Must(d.admin, "committee/e01", "ownersCommitteeFormed",
-         R"({"committeeId":"committee/e01","estateId":"estate/e01","termStart":"2022-06-01",)"
-         R"("termEnd":"2027-05-31"})");
+  uint64_t office_term =
+      d.Must(d.admin, "committee/e01", "ownersCommitteeFormed",
+             R"({"committeeId":"committee/e01","estateId":"estate/e01","termStart":"2022-06-01",)"
+             R"("termEnd":"2027-05-31"})");
   uint64_t head = d.Head();
+  // An estate-bound auditor replaced the office's 2022 term by one from 2026, or voided it: the
+  // committee left two published black lists.
+  d.Refused(
+      d.Post(d.auditor1, "correction/" + std::to_string(office_term), "correctionRecorded",
+             d.Correction(office_term, R"({"replacement":{"type":"ownersCommitteeFormed","data":)"
+                                       R"({"committeeId":"committee/e01","estateId":"estate/e01",)"
+                                       R"("termStart":"2026-06-01","termEnd":"2027-05-31"}}})")),
+      403, "scope.term-year", head);
+  d.Refused(d.Post(d.auditor1, "correction/" + std::to_string(office_term), "correctionRecorded",
+                   d.Correction(office_term, R"({"void":null})")),
+            403, "scope.term-year", head);
+  // A term that ends before it starts.
+  d.Refused(d.Post(d.worker1, "committee/e01", "ownersCommitteeFormed",
+                   R"({"committeeId":"committee/e01","estateId":"estate/e01",)"
+                   R"("termStart":"2026-01-01","termEnd":"2020-01-02"})"),
+            400, "scope.term-year", head);
   // Undated, a committee is rated in every year; one dated 2020 reaches back past last year.
   d.Refused(d.Post(d.worker1, "committee/e01", "ownersCommitteeFormed",
                    R"({"committeeId":"committee/e01","estateId":"estate/e01"})"),
@@ -502,6 +521,33 @@ TEST_CASE("a policy's numbers are within what they measure, and it starts when a
   d.Must(auditor, "policy/star-rating", "policyAdopted", rating("60", "2026-01-01"));
   // An admin corrects the district's past.
   d.Must(d.admin, "policy/star-rating", "policyAdopted", rating("60", "2025-01-01"));
+}
+
+TEST_CASE("an estate's household count is corrected by an admin, and registered again by others",
+          "[http][rules]") {
+  Neighbourhood d;
+  std::string auditor = d.f.Token(Role::STREET_AUDITOR, "person/auditor-d");
+  uint64_t registered = d.Must(d.admin, "estate/e03", "estateRegistered",
+                               R"({"estateId":"estate/e03","name":"三区","householdCount":100})");
+  uint64_t head = d.Head();
+  // A replacement keeps its registration's time: 6,000 would count in every year since.
+  auto replace = [&](const std::string& token, int households) {
+    return d.Post(
+        token, "correction/" + std::to_string(registered), "correctionRecorded",
+        d.Correction(registered, R"({"replacement":{"type":"estateRegistered","data":)"
+                                 R"({"estateId":"estate/e03","name":"三区","householdCount":)" +
+                                     std::to_string(households) + "}}}"));
+  };
+  d.Refused(replace(auditor, 6000), 403, "correction.estate", head);
+  d.Refused(d.Post(auditor, "correction/" + std::to_string(registered), "correctionRecorded",
+                   d.Correction(registered, R"({"void":null})")),
+            403, "correction.estate", head);
+  // Registering it again declares the count from today; a correction keeping the count, and an
+  // admin's, are allowed.
+  d.Must(auditor, "estate/e03", "estateRegistered",
+         R"({"estateId":"estate/e03","name":"三区","householdCount":6000})");
+  CHECK(replace(auditor, 100).status == 201);
+  CHECK(replace(d.admin, 120).status == 201);
 }
 
 TEST_CASE("the star evaluation is asked of a year from 1900 to 2199, judged within it",
