@@ -100,6 +100,15 @@ Verdict FindScope(const Act& act, std::string* estate, std::optional<EntityFacts
   auto data = Data(act.payload);
   std::string name = EntityOf(rule, act.payload);
   if (!name.empty()) *entity = act.facts.Entity(name);
+  // A new entity's id looks like no other: "2025-000165" with a zero-width space after it, or
+  // "zc１" beside "zc1", were entities a reader of a view could not tell apart. Asked as it is
+  // created, so that one stored before the rule is still named.
+  bool creates = rule.creation == Creation::kCreates || rule.creation == Creation::kUpserts;
+  if (creates && !*entity && !act.stored && !act.replacing && rule.field[0] != '\0') {
+    if (Status s = CheckNewId(name.empty() ? std::string(rule.kind) + "/" : name); !s.ok()) {
+      return Invalid("entity.id", s.message());
+    }
+  }
   std::string field_estate = Field(data, "estateId");
   bool hidden = *entity && OutOfSight(act, (*entity)->estate);
 
@@ -329,6 +338,18 @@ Verdict CheckSurveyAnswers(const Act& act) {
   return Verdict::Allow();
 }
 
+// What a token bound to estates may date (a sheet's year, an appointment, a committee's term):
+// the recording year or the one before; `years` names them for a refusal ("2025 or 2026").
+int RecordingYear(const Act& act) { return std::stoi(act.day.substr(0, 4)); }
+bool ThisYearOrLast(const Act& act, int year) {
+  int recording = RecordingYear(act);
+  return year == recording || year == recording - 1;
+}
+std::string ThisYearOrLastText(const Act& act) {
+  int recording = RecordingYear(act);
+  return std::to_string(recording - 1) + " or " + std::to_string(recording);
+}
+
 // An auditor bound to estates scores only subjects of those estates, for this year or the last:
 // one bound to e02 scored e01's property manager 0 for a year already published, in a sheet
 // naming e02. District-wide auditors (the street office) and admins are not held to it: a
@@ -341,13 +362,12 @@ Verdict CheckSheetSubject(const Act& act, const std::string& estate) {
   }
   auto sheet = act.payload.isInspectionRecorded() ? act.payload.getInspectionRecorded()
                                                   : act.payload.getDocumentReviewRecorded();
-  int recording_year = std::stoi(act.day.substr(0, 4));
   int year = sheet.getYear();
-  if (year != recording_year && year != recording_year - 1) {
+  if (!ThisYearOrLast(act, year)) {
     return Deny("scope.sheet-year",
-                "an auditor bound to estates scores " + std::to_string(recording_year - 1) +
-                    " or " + std::to_string(recording_year) + ", not " + std::to_string(year) +
-                    (year < recording_year
+                "an auditor bound to estates scores " + ThisYearOrLastText(act) + ", not " +
+                    std::to_string(year) +
+                    (year < RecordingYear(act)
                          ? "; earlier years are scored by the street office's own auditors"
                          : "; a year that has not begun is not scored yet"));
   }
@@ -484,14 +504,11 @@ Verdict CheckAppointment(const Act& act) {
                                           (appointed ? "fromDate" : "toDate") +
                                           " of an appointment, in this year or the last");
   }
-  int recording_year = std::stoi(act.day.substr(0, 4));
-  int year = std::stoi(date.substr(0, 4));
-  if (year != recording_year && year != recording_year - 1) {
+  if (!ThisYearOrLast(act, std::stoi(date.substr(0, 4)))) {
     return Deny("scope.role-year",
                 std::string("a token bound to estates dates an appointment's ") +
-                    (appointed ? "start" : "end") + " in " + std::to_string(recording_year - 1) +
-                    " or " + std::to_string(recording_year) + ", not " + date +
-                    "; earlier ones are recorded by the street office's own auditors");
+                    (appointed ? "start" : "end") + " in " + ThisYearOrLastText(act) + ", not " +
+                    date + "; earlier ones are recorded by the street office's own auditors");
   }
   return Verdict::Allow();
 }
@@ -518,12 +535,9 @@ Verdict CheckCommittee(const Act& act) {
                    "a token bound to estates gives a committee's termStart, in this year or the "
                    "last: without one the committee is rated in every year");
   }
-  int recording_year = std::stoi(act.day.substr(0, 4));
-  int year = std::stoi(start.substr(0, 4));
-  if (year != recording_year && year != recording_year - 1) {
+  if (!ThisYearOrLast(act, std::stoi(start.substr(0, 4)))) {
     return Deny("scope.term-year", "a token bound to estates starts a committee's term in " +
-                                       std::to_string(recording_year - 1) + " or " +
-                                       std::to_string(recording_year) + ", not " + start +
+                                       ThisYearOrLastText(act) + ", not " + start +
                                        "; earlier terms are recorded by the street office");
   }
   if (act.stored) return Verdict::Allow();
@@ -1238,11 +1252,6 @@ Verdict Judge(const Caller& who, std::string_view stream, schema::Event::Reader 
   std::string day = RecordingDay(recorded_ms);
   if (payload.isCorrectionRecorded()) {
     return JudgeCorrection(who, event, day, recorded_ms, facts, corrected);
-  }
-  // A new entity's id looks like no other: "2025-000165" with a zero-width space after it, or
-  // "zc１" beside "zc1", were entities a reader of a view could not tell apart.
-  if (!facts.Entity(stream)) {
-    if (Status s = CheckNewId(stream); !s.ok()) return Invalid("entity.id", s.message());
   }
   return JudgeAct(Act{who, *FindRule(type), payload, day, facts, std::nullopt});
 }

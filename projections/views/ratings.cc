@@ -7,6 +7,7 @@
 #include <optional>
 #include <tuple>
 
+#include "by_seq.h"
 #include "projections/calendar.h"
 
 namespace projections {
@@ -85,13 +86,6 @@ std::optional<SheetOf> SheetFrom(P::Reader p) {
     return SheetOf{SheetKind::kDocumentReview, p.getDocumentReviewRecorded()};
   }
   return std::nullopt;
-}
-
-template <class Record>
-void InsertBySeq(std::vector<Record>& list, Record record) {
-  auto at = std::upper_bound(list.begin(), list.end(), record,
-                             [](const Record& a, const Record& b) { return a.seq < b.seq; });
-  list.insert(at, std::move(record));
 }
 
 }  // namespace

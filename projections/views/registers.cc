@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "by_seq.h"
 #include "projections/calendar.h"
 
 namespace projections {
@@ -117,11 +118,7 @@ std::string CommitteeKey(std::string id) {
 }
 
 void FormCommittee(schema::OwnersCommitteeFormed::Reader r, uint64_t seq, CommitteeRecord* c) {
-  CommitteeTerm term{Str(r.getTermStart()), Str(r.getTermEnd()), seq};
-  c->terms.insert(std::upper_bound(
-                      c->terms.begin(), c->terms.end(), term,
-                      [](const CommitteeTerm& a, const CommitteeTerm& b) { return a.seq < b.seq; }),
-                  term);
+  InsertBySeq(c->terms, CommitteeTerm{Str(r.getTermStart()), Str(r.getTermEnd()), seq});
   if (c->seq > seq) return;  // an earlier registration replaced: the latest still stands
   c->id = CommitteeKey(Str(r.getCommitteeId()));
   c->estate_id = Str(r.getEstateId());
@@ -243,14 +240,7 @@ void Registers::Apply(const EventContext& e) {
       auto& estate = estates_.Mutable(Str(r.getEstateId()));
       std::vector<DeclaredCount> counts = std::move(estate.counts);
       if (r.getHouseholdCount() > 0) {
-        // In ledger order: a replacement comes back under the seq of the registration it
-        // replaces, which may not be the latest.
-        DeclaredCount declared{e.recorded_at, r.getHouseholdCount(), e.seq};
-        counts.insert(std::upper_bound(counts.begin(), counts.end(), declared,
-                                       [](const DeclaredCount& a, const DeclaredCount& b) {
-                                         return a.seq < b.seq;
-                                       }),
-                      declared);
+        InsertBySeq(counts, DeclaredCount{e.recorded_at, r.getHouseholdCount(), e.seq});
       }
       if (estate.seq > e.seq) {  // an earlier registration replaced: the latest still stands
         estate.counts = std::move(counts);

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "by_seq.h"
 #include "counts.h"
 #include "projections/page_picker.h"
 
@@ -25,14 +26,6 @@ constexpr const char* kComplianceRule =
     "compliance = met / (met + missed); an obligation is met by a visit to its household on a "
     "local day within its window; obligations still due (window not yet closed at `now`) are "
     "not counted";
-
-template <class Recording>
-void InsertBySeq(std::vector<Recording>& list, Recording recording) {
-  // A replacement is applied with the seq of the event it replaces: keep the seq order.
-  auto at = std::upper_bound(list.begin(), list.end(), recording,
-                             [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  list.insert(at, std::move(recording));
-}
 
 std::string TeamKey(const ObligationState& o) {
   if (!o.team.empty()) return o.team;
